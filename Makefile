@@ -1,0 +1,66 @@
+# ImmunoGrade — two set-up commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install build serve lint typecheck pytest refs bench system-test-deps system-r clean
+
+## run: install, build the knowledge base, serve the web app on $(HOST):$(PORT)
+run: build
+	$(VENV)/bin/immunograde serve --host $(HOST) --port $(PORT)
+
+## test: install what the tests need (incl. Debian's chromium and a JRE for Spark) and run the suite
+test: install system-test-deps lint pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test,spark]'
+	touch $(STAMP)
+
+build: install
+	$(VENV)/bin/immunograde kb build
+
+serve: install
+	$(VENV)/bin/immunograde serve --host $(HOST) --port $(PORT)
+
+system-test-deps:
+	@need=""; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	command -v java >/dev/null 2>&1 || need="$$need default-jre-headless"; \
+	if [ -n "$$need" ]; then \
+	  echo "installing Debian packages:$$need"; \
+	  $(SUDO) apt-get update -qq && $(APT_INSTALL) $$need; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check src tests validation benchmarks
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(PY) -m pytest -n 2 -q
+
+## refs: regenerate the reference values with R's metafor (Debian packages)
+system-r:
+	@command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(metafor); library(metadat); library(jsonlite)' >/dev/null 2>&1 || \
+	  ( $(SUDO) apt-get update -qq && $(APT_INSTALL) r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite )
+
+refs: system-r
+	bash validation/metafor/run.sh
+
+## bench: run the benchmarks (they print their figures; results go in benchmarks/RESULTS.md)
+bench: install
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,3 @@
+from immunograde.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""appraise layer: the use cases (question -> data -> stats -> grade)."""

@@ -1,0 +1,1 @@
+"""The ``immunograde`` command line: a thin typed shell over the library."""

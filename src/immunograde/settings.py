@@ -1,0 +1,42 @@
+"""Where things live.  Every path can be overridden by an environment variable.
+
+- ``IMMUNOGRADE_HOME``: the project checkout (holds ``data/``); default: found from this file.
+- ``IMMUNOGRADE_SHARED``: the shared data folder; default ``$IMMUNOGRADE_HOME/../shared``.
+- ``IMMUNOGRADE_DB``: the built DuckDB knowledge base; default ``$IMMUNOGRADE_HOME/var/immunograde.duckdb``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_home() -> Path:
+    env = os.environ.get("IMMUNOGRADE_HOME")
+    if env:
+        return Path(env).resolve()
+    # src/immunograde/settings.py -> checkout root
+    return Path(__file__).resolve().parents[2]
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("IMMUNOGRADE_SHARED")
+    if env:
+        return Path(env).resolve()
+    return (project_home().parent / "shared").resolve()
+
+
+def shared_data_dir() -> Path:
+    return shared_dir() / "data"
+
+
+def data_dir() -> Path:
+    """The reviewed knowledge-base files (YAML/CSV with provenance)."""
+    return project_home() / "data"
+
+
+def db_path() -> Path:
+    env = os.environ.get("IMMUNOGRADE_DB")
+    if env:
+        return Path(env).resolve()
+    return project_home() / "var" / "immunograde.duckdb"

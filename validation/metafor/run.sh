@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Regenerate every reference JSON in this folder by running each R script with R's metafor.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+Rscript -e 'cat("metafor", as.character(packageVersion("metafor")), "\n")'
+for script in "$here"/*.R; do
+  echo "== $(basename "$script")"
+  SHARED_DATA="${IMMUNOGRADE_SHARED:-$here/../../../shared}/data" Rscript "$script"
+done
