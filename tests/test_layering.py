@@ -13,7 +13,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "immunograde"
 
-BASE = {"errors", "settings"}
+BASE = {"errors", "settings", "jsonable"}
 ALLOWED: dict[str, set[str]] = {
     "stats": set(),
     "grading": {"stats"},

@@ -1,0 +1,73 @@
+"""Evidence map: substances x indications, each cell coloured by verdict and sized by participants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+
+from immunograde.plots.spec import configure
+
+#: verdicts in order from best to worst evidence of benefit, with their colours (colour-blind safe).
+VERDICT_COLOURS: dict[str, str] = {
+    "proven benefit": "#1a9850",
+    "probable benefit": "#66bd63",
+    "possible benefit": "#a6d96a",
+    "uncertain": "#fee08b",
+    "probably no meaningful benefit": "#fdae61",
+    "no benefit": "#f46d43",
+    "net harm": "#a50026",
+    "no controlled evidence": "#bdbdbd",
+}
+
+
+@dataclass(frozen=True)
+class MapCell:
+    substance: str
+    indication: str
+    verdict: str
+    participants: int
+    certainty: str = ""
+    href: str = ""
+
+
+def evidence_map_chart(cells: Sequence[MapCell], title: str = "") -> alt.Chart:
+    values: list[dict[str, Any]] = [
+        {
+            "substance": c.substance,
+            "indication": c.indication,
+            "verdict": c.verdict,
+            "participants": c.participants,
+            "certainty": c.certainty,
+            "href": c.href,
+        }
+        for c in cells
+    ]
+    n_rows = len({c.substance for c in cells}) or 1
+    return (
+        alt.Chart(alt.Data(values=values))
+        .mark_square(opacity=0.9)
+        .encode(
+            x=alt.X("indication:N", title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)),
+            y=alt.Y("substance:N", title=None, axis=alt.Axis(labelLimit=200)),
+            color=alt.Color(
+                "verdict:N",
+                scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
+                legend=alt.Legend(title="Verdict", orient="right"),
+            ),
+            size=alt.Size(
+                "participants:Q",
+                scale=alt.Scale(type="sqrt", range=[60, 900]),
+                legend=alt.Legend(title="Participants", values=[100, 1000, 10000, 100000]),
+            ),
+            href="href:N",
+            tooltip=["substance:N", "indication:N", "verdict:N", "certainty:N", "participants:Q"],
+        )
+        .properties(width="container", height=max(160, 26 * n_rows), title=title)
+    )
+
+
+def evidence_map_spec(cells: Sequence[MapCell], title: str = "") -> dict[str, Any]:
+    return configure(evidence_map_chart(cells, title)).to_dict()

@@ -1,0 +1,93 @@
+"""Shared chart pieces: the one data shape every forest-like plot draws, and the axis scale.
+
+A chart is a Vega-Lite specification (a dict) built with altair.  The same dict is embedded in the web
+page (interactive, via vega-embed) and rendered to SVG/PNG/PDF by :mod:`.render` without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import altair as alt
+
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+ROB_COLOURS = {
+    "low": "#1a9850",
+    "some_concerns": "#fdae61",
+    "high": "#d73027",
+    "not_assessed": "#bdbdbd",
+}
+
+
+@dataclass(frozen=True)
+class StudyRow:
+    """One line of a forest plot, on the analysis scale (log scale for ratio measures)."""
+
+    label: str
+    yi: float
+    ci_low: float
+    ci_high: float
+    weight: float | None = None  #: percent of the pooled weight; sizes the square
+    detail: str = ""  #: per-arm data as text, e.g. "12/100 vs 20/98"
+    rob: str | None = None  #: overall risk of bias: low | some_concerns | high | not_assessed
+    kind: str = "study"  #: study | filled (trim-and-fill) | cumulative | omitted
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A pooled estimate drawn as a diamond, optionally with its prediction interval."""
+
+    label: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None = None
+    pi_high: float | None = None
+
+
+@dataclass(frozen=True)
+class ForestData:
+    rows: Sequence[StudyRow]
+    summaries: Sequence[Summary] = field(default_factory=tuple)
+    ratio: bool = True  #: ratio measure: log axis, ticks and labels back-transformed
+    measure: str = "RR"
+    favours_left: str = "favours intervention"
+    favours_right: str = "favours control"
+    title: str = ""
+
+
+def display(value: float, ratio: bool) -> float:
+    """Analysis scale -> display scale (exp for ratio measures)."""
+    return math.exp(value) if ratio else value
+
+
+def x_scale(data: ForestData) -> alt.Scale:
+    """A log axis for ratio measures, linear otherwise; the domain covers every interval and the null."""
+    values = [display(v, data.ratio) for r in data.rows for v in (r.ci_low, r.ci_high)]
+    for s in data.summaries:
+        values += [display(s.ci_low, data.ratio), display(s.ci_high, data.ratio)]
+        if s.pi_low is not None and s.pi_high is not None:
+            values += [display(s.pi_low, data.ratio), display(s.pi_high, data.ratio)]
+    finite = [v for v in values if math.isfinite(v) and (v > 0 or not data.ratio)]
+    null = 1.0 if data.ratio else 0.0
+    lo, hi = (min([*finite, null]), max([*finite, null])) if finite else (null, null)
+    if data.ratio:
+        return alt.Scale(type="log", domain=[lo / 1.15, hi * 1.15], nice=False)
+    pad = (hi - lo) * 0.05 or 1.0
+    return alt.Scale(domain=[lo - pad, hi + pad], nice=False)
+
+
+def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure(font=FONT).configure_view(stroke=None)
+
+
+LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def ticks(scale: alt.Scale) -> list[float]:
+    """Readable tick values (1-2-5 series) inside a log scale's domain."""
+    lo, hi = scale.domain
+    inside = [t for t in LOG_TICKS if lo <= t <= hi]
+    return inside if len(inside) >= 2 else [round(lo, 3), 1.0, round(hi, 3)]
