@@ -1,0 +1,190 @@
+"""Fitting the GPS prior by maximum likelihood from several starts; squashing at scale.
+
+Two likelihoods (see :func:`immunograde.stats.gps.neg_log_lik`):
+
+- ``"truncated"``: observed pairs only, each negative binomial truncated at ``N >= 1`` (openEBGM's
+  default, ``negLLsquash``);
+- ``"all_cells"``: every drug-event cell including the zero cells (DuMouchel 1999), whose expected
+  counts are squashed into log-spaced bins by :func:`zero_cell_points`.  On very large tables the
+  truncated likelihood can be flat in the first component; the zero cells pin it down.
+
+The optimiser works on ``(log alpha1, log beta1, log alpha2, log beta2, logit p)`` with L-BFGS-B
+from each start (openEBGM's vignette starts by default) and keeps the smallest minimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import optimize, special
+
+from immunograde.stats.gps import FloatArray, GPSPrior, SquashedData, neg_log_lik, squash_data
+
+Likelihood = Literal["truncated", "all_cells"]
+
+#: openEBGM vignette 04 starting values (alpha1, beta1, alpha2, beta2, p).
+DEFAULT_STARTS: tuple[tuple[float, float, float, float, float], ...] = (
+    (0.2, 0.1, 2.0, 4.0, 1 / 3),
+    (0.1, 0.1, 10.0, 10.0, 0.2),
+    (0.3, 0.5, 6.0, 6.0, 0.5),
+    (0.5, 0.3, 12.0, 12.0, 0.8),
+    (0.2, 0.2, 5.0, 5.0, 0.4),
+)
+
+
+@dataclass(frozen=True)
+class GPSFit:
+    """The chosen prior and every start's outcome (``minima`` in start order, ``nan`` = failed)."""
+
+    prior: GPSPrior
+    neg_log_lik: float
+    likelihood: str
+    converged: bool
+    n_points: int
+    starts: tuple[tuple[float, ...], ...]
+    estimates: tuple[tuple[float, ...], ...]
+    minima: tuple[float, ...]
+
+
+def _to_free(theta: ArrayLike) -> FloatArray:
+    t = np.asarray(theta, dtype=float)
+    return np.concatenate([np.log(t[:4]), [special.logit(t[4])]])
+
+
+def _from_free(x: FloatArray) -> GPSPrior:
+    a1, b1, a2, b2 = np.exp(np.clip(x[:4], -30.0, 30.0))
+    p = float(np.clip(special.expit(x[4]), 1e-12, 1 - 1e-12))
+    return GPSPrior(float(a1), float(b1), float(a2), float(b2), p)
+
+
+def fit_prior(
+    data: SquashedData,
+    *,
+    likelihood: Likelihood = "truncated",
+    starts: ArrayLike | None = None,
+) -> GPSFit:
+    """Maximum-likelihood hyperparameters from several starts (DuMouchel 1999, section 3).
+
+    Parameters
+    ----------
+    data : squashed points (observed pairs; for ``"all_cells"`` also the zero-cell points).
+    likelihood : ``"truncated"`` (``N >= 1``) or ``"all_cells"``.
+    starts : rows of ``(alpha1, beta1, alpha2, beta2, p)``; default :data:`DEFAULT_STARTS`.
+    """
+    if likelihood not in ("truncated", "all_cells"):
+        raise ValueError("likelihood must be 'truncated' or 'all_cells'")
+    start_rows = np.atleast_2d(np.asarray(DEFAULT_STARTS if starts is None else starts, float))
+    if start_rows.shape[1] != 5:
+        raise ValueError("each start needs five numbers: alpha1,beta1,alpha2,beta2,p")
+    truncated = likelihood == "truncated"
+
+    def objective(x: FloatArray) -> float:
+        value = neg_log_lik(_from_free(x), data, truncated=truncated)
+        return value if np.isfinite(value) else 1e300
+
+    estimates, minima, ok = [], [], []
+    for row in start_rows:
+        res = optimize.minimize(
+            objective, _to_free(row), method="L-BFGS-B", options={"maxiter": 1000, "ftol": 1e-15}
+        )
+        prior = _from_free(res.x)
+        estimates.append(prior.as_tuple())
+        minima.append(float(res.fun) if res.fun < 1e299 else float("nan"))
+        ok.append(bool(res.success) and res.fun < 1e299)
+    finite = [i for i, m in enumerate(minima) if np.isfinite(m)]
+    if not finite:
+        raise ValueError("GPS fit failed from every start; try other starts or squashing")
+    best = min(finite, key=lambda i: minima[i])
+    return GPSFit(
+        prior=GPSPrior(*estimates[best]),
+        neg_log_lik=minima[best],
+        likelihood=likelihood,
+        converged=ok[best],
+        n_points=int(data.n.size),
+        starts=tuple(tuple(float(v) for v in r) for r in start_rows),
+        estimates=tuple(estimates),
+        minima=tuple(minima),
+    )
+
+
+def auto_squash(data: SquashedData, *, max_points: int = 20_000) -> SquashedData:
+    """Squash every count that has many points so that at most about ``max_points`` remain.
+
+    For each ``N`` with more than ``keep + 1`` points (``keep`` = 100, 75, 50, then 25 for later
+    counts, as openEBGM's ``autoSquash``), the points are binned by ``E`` into about
+    ``max_points / 20`` super-points (bins of at least 2).  Small tables pass through unchanged.
+    """
+    if data.n.size <= max_points:
+        return data
+    keep_by_rank = (100, 75, 50, 25)
+    values, counts = np.unique(data.n, return_counts=True)
+    out = data
+    rank = 0
+    for value, count in zip(values, counts, strict=True):
+        keep = keep_by_rank[min(rank, 3)]
+        if count <= keep + 1:
+            continue
+        rank += 1
+        bin_size = max(int((count - keep) // max(max_points // 20, 1)), 2)
+        if count - keep >= bin_size:
+            out = squash_data(out, count=int(value), bin_size=bin_size, keep_pts=keep)
+    return out
+
+
+def zero_cell_points(
+    drug_margins: ArrayLike,
+    event_margins: ArrayLike,
+    stratum_totals: ArrayLike,
+    observed_e: ArrayLike,
+    *,
+    bins_per_unit_log: float = 200.0,
+    block: int = 512,
+) -> SquashedData:
+    """Squashed ``N = 0`` points for the all-cells likelihood.
+
+    ``E_ij = sum_s n_is n_js / N_s`` (drug margins ``D x S``, event margins ``V x S``, totals ``S``)
+    for every cell, computed in blocks of drugs, binned by ``log E`` (``bins_per_unit_log`` bins per
+    unit of natural log, i.e. E within 0.5 %); the observed cells' ``E`` are taken out of the bins.
+    Each bin becomes one point ``(0, mean E, count)``.
+    """
+    d = np.atleast_2d(np.asarray(drug_margins, dtype=float))
+    v = np.atleast_2d(np.asarray(event_margins, dtype=float))
+    tot = np.asarray(stratum_totals, dtype=float)
+    obs = np.asarray(observed_e, dtype=float)
+    if d.shape[1] != tot.size or v.shape[1] != tot.size or np.any(tot <= 0):
+        raise ValueError("margins need one column per stratum and stratum totals > 0")
+    scaled_v = (v / tot).T
+    edges_lo = np.log(np.min(obs)) - 50.0 if obs.size else -50.0
+    acc_s = np.zeros(0)
+    acc_c = np.zeros(0)
+    for start in range(0, d.shape[0], block):
+        e = (d[start : start + block] @ scaled_v).ravel()
+        e = e[e > 0]
+        idx = np.floor((np.log(e) - edges_lo) * bins_per_unit_log).astype(np.int64)
+        idx = np.maximum(idx, 0)
+        size = int(idx.max()) + 1 if idx.size else 0
+        if size > acc_s.size:
+            acc_s = np.pad(acc_s, (0, size - acc_s.size))
+            acc_c = np.pad(acc_c, (0, size - acc_c.size))
+        acc_s[:size] += np.bincount(idx, weights=e, minlength=size)
+        acc_c[:size] += np.bincount(idx, minlength=size)
+    if obs.size:
+        idx = np.maximum(np.floor((np.log(obs) - edges_lo) * bins_per_unit_log).astype(np.int64), 0)
+        size = max(int(idx.max()) + 1, acc_s.size)
+        acc_s = np.pad(acc_s, (0, size - acc_s.size)) - np.bincount(idx, weights=obs, minlength=size)
+        acc_c = np.pad(acc_c, (0, size - acc_c.size)) - np.bincount(idx, minlength=size)
+    keep = acc_c > 0.5
+    mean_e = acc_s[keep] / acc_c[keep]
+    return SquashedData(n=np.zeros(mean_e.size), e=mean_e, weight=np.round(acc_c[keep]))
+
+
+def combine(*parts: SquashedData) -> SquashedData:
+    """Concatenate squashed point sets (e.g. observed pairs and zero cells)."""
+    return SquashedData(
+        n=np.concatenate([p.n for p in parts]),
+        e=np.concatenate([p.e for p in parts]),
+        weight=np.concatenate([p.weight for p in parts]),
+    )
