@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test,spark]'
+	bash tools/vendor_js.sh
 	touch $(STAMP)
 
 build: install

@@ -1,0 +1,39 @@
+"""Jinja2 templates (autoescaping on: data is always shown as text, never as markup)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from immunograde import __version__
+from immunograde.jsonable import to_jsonable
+
+TEMPLATES = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES))
+env = templates.env
+env.autoescape = True
+env.globals["version"] = __version__
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    try:
+        return f"{float(value):.{digits}f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _tojson_attr(value: Any) -> Markup:
+    """JSON for a data attribute / script block, with <, >, & escaped so it cannot close a tag."""
+    text = json.dumps(to_jsonable(value), ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+env.filters["num"] = _num
+env.filters["jsonattr"] = _tojson_attr
