@@ -1,9 +1,144 @@
-"""Command module (filled in by its issue).  Exposes ``register(app)``."""
+"""``immunograde kb check|build``, ``immunograde build`` and ``immunograde search``.
+
+Thin shell over :mod:`immunograde.kb`: check reports every problem (file:line: field: message) and
+exits with ``CHECK_FAILED``; build is atomic; search needs a built database (``NO_DATABASE`` otherwise).
+"""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from immunograde import settings
+from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.output import console, err_console, print_json
+from immunograde.errors import InputError, Problem
+from immunograde.kb.build import BuildResult, build_kb
+from immunograde.kb.check import check_kb
+from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+
+FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Reviewed data folder (default: the checkout's data/)."),
+]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="DuckDB file to build (default: settings.db_path()).")
+]
+
+kb_app = typer.Typer(
+    help="Knowledge base: check and build the reviewed data files.", no_args_is_help=True
+)
+
+
+def _report(problems: list[Problem], fmt: str, extra: dict[str, object]) -> None:
+    if fmt == "json":
+        print_json({**extra, "ok": not problems, "problems": [p.as_dict() for p in problems]})
+        return
+    for p in problems:
+        err_console.print(f"error: {p}", markup=False, highlight=False)
+    if problems:
+        err_console.print(f"{len(problems)} problem(s) found", markup=False)
+
+
+@kb_app.command("check")
+def check(data: DataOpt = None, fmt: FormatOpt = "text") -> None:
+    """Validate every reviewed file and cross-reference; list ALL problems with file, line, field.
+
+    Example: immunograde kb check --format json
+    """
+    start = time.perf_counter()
+    result = check_kb(data or settings.data_dir(), settings.shared_data_dir())
+    seconds = round(time.perf_counter() - start, 3)
+    _report(result.problems, fmt, {"counts": result.counts(), "seconds": seconds})
+    if result.ok and fmt != "json":
+        counts = ", ".join(f"{v} {k}" for k, v in result.counts().items())
+        console.print(f"ok: {counts} ({seconds} s)", markup=False)
+    if not result.ok:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _build(data: Path | None, db: Path | None, fmt: str) -> None:
+    target = db or settings.db_path()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, disable=fmt == "json", transient=True) as bar:
+        task = bar.add_task("building knowledge base", total=None)
+        try:
+            result: BuildResult = build_kb(
+                data or settings.data_dir(),
+                target,
+                settings.shared_data_dir(),
+                progress=lambda msg: bar.update(task, description=msg),
+            )
+        except InputError as exc:
+            bar.stop()
+            _report(exc.problems, fmt, {"db_path": str(target), "built": False})
+            raise typer.Exit(ExitCode.CHECK_FAILED) from exc
+    if fmt == "json":
+        print_json({"ok": True, "built": True, **result.__dict__})
+        return
+    counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
+    console.print(f"built {result.db_path} in {result.seconds:.2f} s: {counts}", markup=False)
+    console.print(
+        f"data version {result.data_version[:12]}; kept {result.preserved_tables}", markup=False
+    )
+
+
+@kb_app.command("build")
+def build(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+    """Check, then build the DuckDB knowledge base atomically (keeps imported reg_* tables).
+
+    Example: immunograde kb build --format json
+    """
+    _build(data, db, fmt)
+
+
+def build_alias(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+    """Same as `immunograde kb build`.
+
+    Example: immunograde build
+    """
+    _build(data, db, fmt)
+
+
+def search_cmd(
+    text: Annotated[str, typer.Argument(help="Any name, in any script (Kagocel, Кагоцел, …).")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most hits to show.")] = 20,
+    db: DbOpt = None,
+    fmt: FormatOpt = "text",
+) -> None:
+    """Find substances, products and classes by any name; tolerant of typos and transliteration.
+
+    Example: immunograde search Кагоцел --format json
+    """
+    try:
+        kb = KnowledgeBase(db)
+    except NoDatabaseError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.NO_DATABASE) from exc
+    try:
+        hits = kb.search(text, limit=limit)
+    finally:
+        kb.close()
+    if fmt == "json":
+        print_json({"query": text, "hits": hits})
+        return
+    if not hits:
+        console.print(f"no match for {text!r}", markup=False)
+        return
+    table = Table("kind", "id", "matched name", "match", "score")
+    for h in hits:
+        table.add_row(h.entity_kind, h.entity_id, h.matched_name, h.match, f"{h.score:.2f}")
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``kb check``, ``kb build``, ``build`` and ``search`` to ``app``."""
+    app.add_typer(kb_app, name="kb")
+    app.command("build")(build_alias)
+    app.command("search")(search_cmd)

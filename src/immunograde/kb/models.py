@@ -94,7 +94,9 @@ Measure = Literal["RR", "OR", "RD", "HR", "MD", "SMD", "ROM", "IRR", "GEN"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
 
 
 class SourceRef(_Model):
@@ -113,9 +115,9 @@ class SourceRef(_Model):
     @model_validator(mode="after")
     def _at_least_one(self) -> SourceRef:
         if not any((self.ref, self.file, self.pmid, self.doi, self.nct, self.url)):
-            raise ValueError("a source needs at least one of ref, file, pmid, doi, nct, url")
+            raise ValueError("source: needs at least one of ref, file, pmid, doi, nct, url")
         if self.row is not None and self.file is None:
-            raise ValueError("a row needs its file")
+            raise ValueError("source.row: a row needs its file")
         return self
 
 
@@ -132,7 +134,7 @@ class Reviewed(_Model):
     @model_validator(mode="after")
     def _review_consistent(self) -> Reviewed:
         if self.next_review < self.date_reviewed:
-            raise ValueError("next_review is before date_reviewed")
+            raise ValueError("next_review: is before date_reviewed")
         scripted = self.extracted_by.startswith("script:")
         if self.verified and not (self.checked_by or scripted):
             raise ValueError("verified: true needs checked_by (or a script: extractor)")
@@ -165,7 +167,7 @@ class DrugClass(Reviewed):
     @model_validator(mode="after")
     def _atc_matches_kind(self) -> DrugClass:
         if (self.kind == "atc") != (self.atc_code is not None):
-            raise ValueError("kind 'atc' needs atc_code; kind 'no_atc' must not have one")
+            raise ValueError("atc_code: kind 'atc' needs atc_code; kind 'no_atc' must not have one")
         return self
 
 
@@ -247,7 +249,7 @@ class Claim(Reviewed):
     @model_validator(mode="after")
     def _has_subject(self) -> Claim:
         if not (self.substances or self.products):
-            raise ValueError("a claim needs at least one substance or product")
+            raise ValueError("substances: a claim needs at least one substance or product")
         return self
 
 
@@ -336,7 +338,7 @@ class Intervention(_Model):
     @model_validator(mode="after")
     def _named(self) -> Intervention:
         if not (self.substance or self.product):
-            raise ValueError("an intervention needs a substance or a product")
+            raise ValueError("substance: an intervention needs a substance or a product")
         return self
 
 
@@ -357,7 +359,7 @@ class Outcome(_Model):
     @model_validator(mode="after")
     def _mid_sourced(self) -> Outcome:
         if self.mid is not None and self.mid_source is None:
-            raise ValueError("a minimal important difference needs mid_source")
+            raise ValueError("mid_source: a minimal important difference needs mid_source")
         return self
 
 
@@ -417,13 +419,13 @@ class OutcomeData(_Model):
             )
         if form == "binary":
             if (self.n1i is None or self.n2i is None) and (self.bi is None or self.di is None):
-                raise ValueError("binary data need n1i and n2i, or bi and di")
+                raise ValueError("n1i: binary data need n1i and n2i, or bi and di")
             if self.n1i is not None and self.ai is not None and self.ai > self.n1i:
-                raise ValueError("ai is larger than n1i")
+                raise ValueError("ai: is larger than n1i")
             if self.n2i is not None and self.ci is not None and self.ci > self.n2i:
-                raise ValueError("ci is larger than n2i")
+                raise ValueError("ci: is larger than n2i")
         if form == "estimate" and not (self.ci_low <= self.estimate <= self.ci_high):  # type: ignore[operator]
-            raise ValueError("estimate is not inside [ci_low, ci_high]")
+            raise ValueError("estimate: is not inside [ci_low, ci_high]")
         return self
 
 

@@ -1,0 +1,157 @@
+"""``kb check``: validate every reviewed file and every cross-reference, reporting ALL problems.
+
+:func:`check_kb` loads the data folder (:mod:`.loader` finds schema problems) and then checks what no
+single record can check on its own: unique ids, file stems, references between records (a product's
+substances, a question's trials, a ``source.ref``), and that cited shared data files exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from immunograde.errors import Problem
+from immunograde.kb.loader import ONE_PER_FILE, LoadedKB, Located, load_kb
+from immunograde.kb.models import Question, SourceRef, Trial
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The loaded knowledge base and every problem found (empty = the data are consistent)."""
+
+    kb: LoadedKB
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(recs) for kind, recs in self.kb.records.items()}
+
+
+def _ids(kb: LoadedKB, kind: str) -> set[str]:
+    return {loc.record.id for loc in kb.of(kind)}
+
+
+def _unique_ids(kb: LoadedKB) -> Iterable[Problem]:
+    for kind, located in kb.records.items():
+        if kind == "regulatory":
+            continue
+        first: dict[str, Located[Any]] = {}
+        for loc in located:
+            rid = loc.record.id
+            if rid in first:
+                prev = first[rid]
+                yield Problem(
+                    f"duplicate {kind} id (first at {prev.file}:{prev.line})",
+                    loc.file,
+                    loc.line,
+                    "id",
+                )
+            else:
+                first[rid] = loc
+            if kind in ONE_PER_FILE and Path(loc.file).stem != rid:
+                yield Problem(f"id {rid!r} differs from the file name", loc.file, loc.line, "id")
+
+
+def _missing(
+    loc: Located[Any], field: str, value: str | None, known: set[str], what: str
+) -> Iterable[Problem]:
+    if value is not None and value not in known:
+        yield Problem(f"unknown {what} {value!r}", loc.file, loc.line, field)
+
+
+def _catalogue_refs(kb: LoadedKB) -> Iterable[Problem]:
+    classes, subs, prods = _ids(kb, "classes"), _ids(kb, "substances"), _ids(kb, "products")
+    for loc in kb.of("classes"):
+        yield from _missing(loc, "parent", loc.record.parent, classes, "class")
+    for loc in kb.of("substances"):
+        for i, c in enumerate(loc.record.classes):
+            yield from _missing(loc, f"classes.{i}", c, classes, "class")
+    for loc in kb.of("products"):
+        for i, s in enumerate(loc.record.substances):
+            yield from _missing(loc, f"substances.{i}", s, subs, "substance")
+    for loc in kb.of("regulatory"):
+        yield from _missing(loc, "substance", loc.record.substance, subs, "substance")
+        yield from _missing(loc, "product", loc.record.product, prods, "product")
+    for loc in kb.of("claims"):
+        for i, s in enumerate(loc.record.substances):
+            yield from _missing(loc, f"substances.{i}", s, subs, "substance")
+        for i, p in enumerate(loc.record.products):
+            yield from _missing(loc, f"products.{i}", p, prods, "product")
+
+
+def _trial_refs(kb: LoadedKB) -> Iterable[Problem]:
+    subs, prods, questions = _ids(kb, "substances"), _ids(kb, "products"), _ids(kb, "questions")
+    for loc in kb.of("trials"):
+        trial: Trial = loc.record
+        for i, arm in enumerate(trial.arms):
+            yield from _missing(loc, f"arms.{i}.substance", arm.substance, subs, "substance")
+            yield from _missing(loc, f"arms.{i}.product", arm.product, prods, "product")
+        for i, rob in enumerate(trial.rob):
+            yield from _missing(loc, f"rob.{i}.question", rob.question, questions, "question")
+
+
+def _question_refs(kb: LoadedKB) -> Iterable[Problem]:
+    subs, trials = _ids(kb, "substances"), _ids(kb, "trials")
+    products = {loc.record.id: loc.record for loc in kb.of("products")}
+    for loc in kb.of("questions"):
+        q: Question = loc.record
+        yield from _missing(
+            loc, "intervention.substance", q.intervention.substance, subs, "substance"
+        )
+        yield from _missing(
+            loc, "intervention.product", q.intervention.product, set(products), "product"
+        )
+        prod = products.get(q.intervention.product or "")
+        if prod is not None and prod.route != q.intervention.route:
+            msg = f"route {q.intervention.route!r} differs from product {prod.id!r} route {prod.route!r}"
+            yield Problem(msg, loc.file, loc.line, "intervention.route")
+        seen: set[tuple[str, str | None]] = set()
+        for i, row in enumerate(q.data):
+            yield from _missing(loc, f"data.{i}.trial", row.trial, trials, "trial")
+            if (row.trial, row.subgroup) in seen:
+                yield Problem(
+                    f"trial {row.trial!r} appears twice", loc.file, loc.line, f"data.{i}.trial"
+                )
+            seen.add((row.trial, row.subgroup))
+
+
+def _source_refs(kb: LoadedKB, shared_data: Path | None) -> Iterable[Problem]:
+    refs = _ids(kb, "sources")
+    checked: dict[str, bool] = {}
+    for kind, located in kb.records.items():
+        for loc in located:
+            sources: list[tuple[str, SourceRef | None]] = [("source", loc.record.source)]
+            if kind == "questions":
+                sources += [(f"data.{i}.source", r.source) for i, r in enumerate(loc.record.data)]
+            for field, src in sources:
+                if src is None:
+                    continue
+                yield from _missing(loc, f"{field}.ref", src.ref, refs, "source")
+                if src.file and shared_data is not None:
+                    if src.file not in checked:
+                        checked[src.file] = (shared_data / src.file).is_file()
+                    if not checked[src.file]:
+                        yield Problem(
+                            f"no such shared data file {src.file!r}",
+                            loc.file,
+                            loc.line,
+                            f"{field}.file",
+                        )
+
+
+def check_kb(data_dir: Path, shared_data: Path | None = None) -> CheckResult:
+    """Validate everything under ``data_dir``; ``shared_data`` (if given and present) must hold cited files."""
+    kb = load_kb(data_dir)
+    if shared_data is not None and not shared_data.is_dir():
+        shared_data = None
+    problems = list(kb.problems)
+    for checker in (_unique_ids, _catalogue_refs, _trial_refs, _question_refs):
+        problems.extend(checker(kb))
+    problems.extend(_source_refs(kb, shared_data))
+    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or ""))
+    return CheckResult(kb, problems)

@@ -1,0 +1,265 @@
+"""The query API over the built knowledge base (read-only).  Used by appraisal, web, safety and TSA.
+
+>>> from immunograde.kb.queries import open_kb
+>>> with open_kb() as kb:                                   # doctest: +SKIP
+...     kb.get_substance("tocilizumab").name
+...     [h.entity_id for h in kb.substances_by_name("Кагоцел")]
+...     kb.outcome_data("tocilizumab-covid19-mortality")[0].ai
+
+Records come back as the pydantic models of :mod:`.models`; per-trial rows as frozen dataclasses.
+Unknown ids raise :class:`~immunograde.errors.NotFoundError` with name suggestions; a missing database
+raises :class:`NoDatabaseError` (run ``immunograde kb build``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+from pydantic import BaseModel
+
+from immunograde import settings
+from immunograde.errors import NotFoundError
+from immunograde.kb.build import latest_build
+from immunograde.kb.models import (
+    Claim,
+    DrugClass,
+    Product,
+    Question,
+    RegulatoryStatus,
+    RobJudgement,
+    SourceEntry,
+    Substance,
+    Trial,
+)
+from immunograde.kb.search import NameEntry, SearchHit, search
+from immunograde.kb.tables import DATA_COLUMNS
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class NoDatabaseError(NotFoundError):
+    """The knowledge base has not been built yet."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no knowledge base at {path}: run `immunograde kb build`")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class TrialForQuestion:
+    """A trial contributing to a question, with the risk-of-bias judgement for that question."""
+
+    trial: Trial
+    rob: RobJudgement | None
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One trial's outcome data in metafor columns (None where the form does not use a column)."""
+
+    trial_id: str
+    label: str
+    year: int | None
+    subgroup: str | None
+    form: str
+    values: dict[str, float | None]
+
+    def metafor(self) -> dict[str, Any]:
+        """Flat dict: ``trial_id, label, year, subgroup`` and the non-null metafor columns."""
+        base: dict[str, Any] = {"trial_id": self.trial_id, "label": self.label, "year": self.year}
+        base["subgroup"] = self.subgroup
+        return base | {k: v for k, v in self.values.items() if v is not None}
+
+
+class KnowledgeBase:
+    """A read-only connection to the built DuckDB file with typed queries."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings.db_path()
+        if not self.path.exists():
+            raise NoDatabaseError(self.path)
+        self.con = duckdb.connect(str(self.path), read_only=True)
+        self._names: list[NameEntry] | None = None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _models(self, model: type[M], sql: str, params: list[Any] | None = None) -> list[M]:
+        rows = self.con.execute(sql, params or []).fetchall()
+        return [model.model_validate(json.loads(r[0])) for r in rows]
+
+    def _one(self, model: type[M], table: str, rid: str, what: str) -> M:
+        found = self._models(model, f"SELECT record_json FROM {table} WHERE id = ?", [rid])
+        if not found:
+            hits = search(rid, (e for e in self.name_entries() if e.entity_kind == what), limit=5)
+            raise NotFoundError(f"no {what} {rid!r}.", [h.entity_id for h in hits])
+        return found[0]
+
+    # ------------------------------------------------------------ catalogue
+    def get_substance(self, substance_id: str) -> Substance:
+        return self._one(Substance, "substances", substance_id, "substance")
+
+    def list_substances(self, class_id: str | None = None) -> list[Substance]:
+        """All substances, or those in ``class_id`` and its subclasses, by id."""
+        if class_id is None:
+            return self._models(Substance, "SELECT record_json FROM substances ORDER BY id")
+        return self.class_members(class_id)
+
+    def get_class(self, class_id: str) -> DrugClass:
+        return self._one(DrugClass, "classes", class_id, "class")
+
+    def list_classes(self) -> list[DrugClass]:
+        return self._models(DrugClass, "SELECT record_json FROM classes ORDER BY id")
+
+    def class_members(self, class_id: str, recursive: bool = True) -> list[Substance]:
+        """Substances in a class (any of their classes), including subclasses when ``recursive``."""
+        self.get_class(class_id)
+        ids = [class_id]
+        if recursive:
+            ids = [r[0] for r in self.con.execute(
+                "WITH RECURSIVE t(id) AS (SELECT ? UNION SELECT c.id FROM classes c "
+                "JOIN t ON c.parent = t.id) SELECT id FROM t", [class_id]).fetchall()]  # fmt: skip
+        return self._models(
+            Substance,
+            "SELECT record_json FROM substances WHERE id IN (SELECT substance_id FROM "
+            "substance_classes WHERE list_contains(?, class_id)) ORDER BY id",
+            [ids],
+        )
+
+    def get_product(self, product_id: str) -> Product:
+        return self._one(Product, "products", product_id, "product")
+
+    def products_for(self, substance_id: str) -> list[Product]:
+        return self._models(
+            Product,
+            "SELECT p.record_json FROM products p JOIN product_substances ps ON ps.product_id = p.id "
+            "WHERE ps.substance_id = ? ORDER BY p.route, p.id",
+            [substance_id],
+        )
+
+    def regulatory_for(self, substance_id: str) -> list[RegulatoryStatus]:
+        return self._models(
+            RegulatoryStatus,
+            "SELECT record_json FROM regulatory WHERE substance = ? "
+            "ORDER BY agency, country, product_name",
+            [substance_id],
+        )
+
+    def claims_for(self, substance_id: str) -> list[Claim]:
+        """Claims about the substance or any of its products."""
+        return self._models(
+            Claim,
+            "SELECT record_json FROM claims WHERE id IN (SELECT claim_id FROM claim_subjects cs "
+            "WHERE cs.substance_id = ? OR cs.product_id IN (SELECT product_id FROM "
+            "product_substances WHERE substance_id = ?)) ORDER BY id",
+            [substance_id, substance_id],
+        )
+
+    def get_source(self, source_id: str) -> SourceEntry:
+        return self._one(SourceEntry, "sources", source_id, "source")
+
+    # ------------------------------------------------------------ evidence
+    def get_question(self, question_id: str) -> Question:
+        return self._one(Question, "questions", question_id, "question")
+
+    def all_questions(self) -> list[Question]:
+        return self._models(Question, "SELECT record_json FROM questions ORDER BY id")
+
+    def questions_for(self, substance_id: str) -> list[Question]:
+        """Questions whose intervention is the substance or one of its products."""
+        return self._models(
+            Question,
+            "SELECT record_json FROM questions WHERE substance = ? OR product IN "
+            "(SELECT product_id FROM product_substances WHERE substance_id = ?) ORDER BY id",
+            [substance_id, substance_id],
+        )
+
+    def get_trial(self, trial_id: str) -> Trial:
+        return self._one(Trial, "trials", trial_id, "trial")
+
+    def trials_for_question(self, question_id: str) -> list[TrialForQuestion]:
+        """Trials with data for the question (in data order), each with its RoB for that question."""
+        self.get_question(question_id)
+        rows = self.con.execute(
+            "SELECT t.record_json FROM outcome_data o JOIN trials t ON t.id = o.trial_id "
+            "WHERE o.question_id = ? ORDER BY o.rowid", [question_id]).fetchall()  # fmt: skip
+        out: list[TrialForQuestion] = []
+        seen: set[str] = set()
+        for (raw,) in rows:
+            trial = Trial.model_validate(json.loads(raw))
+            if trial.id in seen:
+                continue
+            seen.add(trial.id)
+            specific = [r for r in trial.rob if r.question == question_id]
+            general = [r for r in trial.rob if r.question is None]
+            chosen = specific or general
+            out.append(TrialForQuestion(trial, chosen[0] if chosen else None))
+        return out
+
+    def outcome_data(self, question_id: str) -> list[OutcomeRow]:
+        """Per-trial rows in metafor columns, with trial id, label and year, in file order."""
+        self.get_question(question_id)
+        cols = ", ".join(f"o.{c}" for c in DATA_COLUMNS)
+        rows = self.con.execute(
+            f"SELECT o.trial_id, t.label, t.year, o.subgroup, o.form, {cols} FROM outcome_data o "
+            "JOIN trials t ON t.id = o.trial_id WHERE o.question_id = ? ORDER BY o.rowid",
+            [question_id],
+        ).fetchall()
+        return [
+            OutcomeRow(r[0], r[1], r[2], r[3], r[4], dict(zip(DATA_COLUMNS, r[5:], strict=True)))
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------ names
+    def name_entries(self) -> list[NameEntry]:
+        """Every searchable name (substances, products, classes)."""
+        if self._names is None:
+            rows = self.con.execute(
+                "SELECT name, name_kind, entity_kind, entity_id, substance_id FROM names"
+            ).fetchall()
+            self._names = [NameEntry(*r) for r in rows]
+        return self._names
+
+    def all_names(self) -> dict[str, tuple[str, ...]]:
+        """Every substance/product name, synonym and brand -> the substance ids it names."""
+        out: dict[str, list[str]] = {}
+        for e in self.name_entries():
+            if e.substance_id and e.substance_id not in out.setdefault(e.name, []):
+                out[e.name].append(e.substance_id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Substances, products and classes by any name, any script, typo-tolerant (best first)."""
+        return search(text, self.name_entries(), limit=limit)
+
+    def substances_by_name(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Search restricted to substances (product names count for their substances)."""
+        hits = search(text, (e for e in self.name_entries() if e.substance_id), limit=limit * 4)
+        best: dict[str, SearchHit] = {}
+        for h in hits:
+            sid = h.substance_id or h.entity_id
+            if sid not in best:
+                best[sid] = SearchHit(
+                    "substance", sid, h.matched_name, h.name_kind, h.match, h.score, sid
+                )
+        return list(best.values())[:limit]
+
+    def build_info(self) -> dict[str, object] | None:
+        """The newest ``builds`` row: ``built_at``, ``data_version``, ``n_files``, ``counts``."""
+        return latest_build(self.con)
+
+
+@contextmanager
+def open_kb(path: Path | None = None) -> Iterator[KnowledgeBase]:
+    """Open the knowledge base read-only (default path: ``settings.db_path()``)."""
+    kb = KnowledgeBase(path)
+    try:
+        yield kb
+    finally:
+        kb.close()
