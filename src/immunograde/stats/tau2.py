@@ -23,6 +23,7 @@ Mandel 1982).  All work on the mean-centred ``y`` as metafor does.  Two converge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -239,7 +240,7 @@ def tau2_iterative(
     if exact:
         t = _polish(lambda x, lanes: _score_lane(method, seg, v, ymc, x, lanes), t)
     if method in ("ML", "REML"):
-        t = ll0_check(method, seg, v, ymc, t)
+        t = np.where(conv, ll0_check(method, seg, v, ymc, t), t)
     t = np.maximum(0.0, t)
     w = 1.0 / (v + seg.expand(t))
     ps = psums(seg, w, ymc)
@@ -278,7 +279,7 @@ def _score_lane(
     return np.asarray(ps.ypy - (sub.k - 1.0))  # PM
 
 
-def _polish(g, t: FloatArray) -> FloatArray:  # type: ignore[no-untyped-def]
+def _polish(g: Callable[[FloatArray, NDArray[np.intp]], FloatArray], t: FloatArray) -> FloatArray:
     """Solve ``g = 0`` to machine precision near each ``t`` (``g`` decreasing through its root).
 
     A lane whose ``g(0) <= 0`` and ``t == 0`` stays at the boundary.  Otherwise a bracket is grown
@@ -292,9 +293,8 @@ def _polish(g, t: FloatArray) -> FloatArray:  # type: ignore[no-untyped-def]
             return float(g(np.array([x]), lanes)[0])
 
         t0 = float(t[lane])
-        if fl(0.0) <= 0.0:
-            if t0 == 0.0:
-                continue
+        if t0 == 0.0 and fl(0.0) <= 0.0:
+            continue
         lo, hi, step = t0, t0, max(t0 * 1e-3, 1e-300)
         while lo > 0.0 and fl(lo) <= 0.0:
             lo = max(0.0, lo - step)
