@@ -96,7 +96,7 @@ def _trial_refs(kb: LoadedKB) -> Iterable[Problem]:
 
 
 def _question_refs(kb: LoadedKB) -> Iterable[Problem]:
-    subs, trials = _ids(kb, "substances"), _ids(kb, "trials")
+    subs, trials, classes = _ids(kb, "substances"), _ids(kb, "trials"), _ids(kb, "classes")
     products = {loc.record.id: loc.record for loc in kb.of("products")}
     for loc in kb.of("questions"):
         q: Question = loc.record
@@ -105,6 +105,11 @@ def _question_refs(kb: LoadedKB) -> Iterable[Problem]:
         )
         yield from _missing(
             loc, "intervention.product", q.intervention.product, set(products), "product"
+        )
+        for i, s in enumerate(q.intervention.substances):
+            yield from _missing(loc, f"intervention.substances.{i}", s, subs, "substance")
+        yield from _missing(
+            loc, "intervention.drug_class", q.intervention.drug_class, classes, "class"
         )
         prod = products.get(q.intervention.product or "")
         if prod is not None and prod.route != q.intervention.route:
@@ -128,6 +133,9 @@ def _source_refs(kb: LoadedKB, shared_data: Path | None) -> Iterable[Problem]:
             sources: list[tuple[str, SourceRef | None]] = [("source", loc.record.source)]
             if kind == "questions":
                 sources += [(f"data.{i}.source", r.source) for i, r in enumerate(loc.record.data)]
+                sources += [
+                    (f"published.{i}.source", r.source) for i, r in enumerate(loc.record.published)
+                ]
             for field, src in sources:
                 if src is None:
                     continue

@@ -122,7 +122,7 @@ def validate(
             msg = err["msg"].removeprefix("Value error, ")
             named = _FIELD_PREFIX.match(msg) if err["type"] == "value_error" else None
             if named:  # a model validator names its field: "next_review: is before ..."
-                loc, msg = loc + named.group(1).split("."), named.group(2)
+                loc, msg = [*loc, *named.group(1).split(".")], named.group(2)
             where = line_of(raw, loc, line)
             problems.append(Problem(msg, label, where, ".".join(str(p) for p in loc) or None))
         return None, problems

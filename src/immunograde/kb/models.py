@@ -329,7 +329,11 @@ class Intervention(_Model):
     """What a question is about: a substance or product *in a given form* (route, dose form, dose)."""
 
     substance: str | None = Field(None, pattern=ID_PATTERN)
+    substances: tuple[str, ...] = Field((), description="several substances pooled in one question")
     product: str | None = Field(None, pattern=ID_PATTERN)
+    drug_class: str | None = Field(
+        None, pattern=ID_PATTERN, description="class id, for class questions"
+    )
     route: Route
     dose_form: str | None = None
     dose: str | None = None
@@ -337,9 +341,17 @@ class Intervention(_Model):
 
     @model_validator(mode="after")
     def _named(self) -> Intervention:
-        if not (self.substance or self.product):
-            raise ValueError("substance: an intervention needs a substance or a product")
+        if not (self.substance or self.product or self.substances or self.drug_class):
+            raise ValueError(
+                "substance: an intervention needs a substance, substances, a product or a drug_class"
+            )
         return self
+
+    def substance_ids(self) -> tuple[str, ...]:
+        """The substance and the pooled substances, each once."""
+        return tuple(
+            dict.fromkeys(([self.substance] if self.substance else []) + list(self.substances))
+        )
 
 
 class Outcome(_Model):
@@ -351,6 +363,7 @@ class Outcome(_Model):
     time_point: str | None = None
     importance: Importance
     higher_is_better: bool = False
+    surrogate: bool = False
     mid: float | None = Field(
         None, description="minimal important difference, on the measure's scale"
     )
@@ -395,6 +408,7 @@ class OutcomeData(_Model):
     ci_low: float | None = None
     ci_high: float | None = None
     subgroup: str | None = None
+    note: str | None = None
     source: SourceRef | None = None
 
     def form(self) -> str:
@@ -429,6 +443,24 @@ class OutcomeData(_Model):
         return self
 
 
+class PublishedResult(_Model):
+    """A pooled result as published (for comparison with ours), with its source."""
+
+    measure: str
+    model: str | None = None
+    method: str | None = None
+    subgroup: str | None = None
+    k: int | None = Field(None, ge=0)
+    n: int | None = Field(None, ge=0)
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    certainty: str | None = None
+    note: str | None = None
+    source: SourceRef
+    verified: bool = False
+
+
 class Question(Reviewed):
     """An evidence question (PICO + one outcome) with its per-trial outcome data."""
 
@@ -439,6 +471,12 @@ class Question(Reviewed):
     intervention: Intervention
     comparator: str = Field(min_length=1)
     outcome: Outcome
+    model: str | None = Field(None, description="preferred model, e.g. 'random' or 'fixed'")
+    method: str | None = Field(
+        None, description="preferred tau2 estimator (metafor name, e.g. REML)"
+    )
+    subgroup_by: str | None = None
+    published: tuple[PublishedResult, ...] = ()
     data: tuple[OutcomeData, ...] = ()
     notes: str | None = None
 

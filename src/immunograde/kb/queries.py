@@ -172,12 +172,15 @@ class KnowledgeBase:
         return self._models(Question, "SELECT record_json FROM questions ORDER BY id")
 
     def questions_for(self, substance_id: str) -> list[Question]:
-        """Questions whose intervention is the substance or one of its products."""
+        """Questions whose intervention is the substance, pools it, is one of its products, or is
+        one of its classes."""
         return self._models(
             Question,
-            "SELECT record_json FROM questions WHERE substance = ? OR product IN "
-            "(SELECT product_id FROM product_substances WHERE substance_id = ?) ORDER BY id",
-            [substance_id, substance_id],
+            "SELECT record_json FROM questions WHERE id IN (SELECT question_id FROM "
+            "question_substances WHERE substance_id = ?) OR product IN (SELECT product_id FROM "
+            "product_substances WHERE substance_id = ?) OR drug_class IN (SELECT class_id FROM "
+            "substance_classes WHERE substance_id = ?) ORDER BY id",
+            [substance_id, substance_id, substance_id],
         )
 
     def get_trial(self, trial_id: str) -> Trial:

@@ -58,9 +58,10 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("d3_missing", S), ("d4_measurement", S), ("d5_selection", S), ("overall", S),
     ],
     "questions": [
-        ("id", S), ("title", S), ("substance", S), ("product", S), ("route", S),
+        ("id", S), ("title", S), ("substance", S), ("product", S), ("drug_class", S), ("route", S),
         ("outcome_type", S), ("measure", S), ("importance", S), *_WHERE,
     ],
+    "question_substances": [("question_id", S), ("substance_id", S)],
     "outcome_data": [
         ("question_id", S), ("trial_id", S), ("subgroup", S), ("form", S),
         *[(c, F) for c in DATA_COLUMNS],
@@ -127,6 +128,7 @@ def _simple(name: str, kb: LoadedKB) -> Iterator[dict[str, Any]]:
             row["international"] = r.international
         elif name == "questions":
             row.update(substance=r.intervention.substance, product=r.intervention.product,
+                       drug_class=r.intervention.drug_class,
                        route=r.intervention.route, outcome_type=r.outcome.type,
                        measure=r.outcome.measure, importance=r.outcome.importance)  # fmt: skip
         row.update(_where(loc))
@@ -158,6 +160,10 @@ def _links(name: str, kb: LoadedKB) -> Iterator[dict[str, Any]]:
             for rob in loc.record.rob:
                 yield {"trial_id": loc.record.id, "question_id": rob.question,
                        **rob.model_dump(exclude={"question", "source"})}  # fmt: skip
+    elif name == "question_substances":
+        for loc in kb.of("questions"):
+            for sid in loc.record.intervention.substance_ids():
+                yield {"question_id": loc.record.id, "substance_id": sid}
     elif name == "outcome_data":
         for loc in kb.of("questions"):
             for row in loc.record.data:
@@ -169,6 +175,6 @@ def table_rows(name: str, kb: LoadedKB) -> list[dict[str, Any]]:
     if name == "names":
         return list(_names(kb))
     if name in {"substance_classes", "product_substances", "claim_subjects",
-                "trial_registry_ids", "rob", "outcome_data"}:  # fmt: skip
+                "trial_registry_ids", "rob", "question_substances", "outcome_data"}:  # fmt: skip
         return list(_links(name, kb))
     return list(_simple(name, kb))
