@@ -1,0 +1,194 @@
+"""COVID-19 IL-6 / JAK files and the severe-CAP corticosteroid file (Albuquerque et al. repositories)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seed_evidence_common import (
+    Out,
+    arm,
+    count,
+    data_row,
+    design,
+    numbered,
+    question,
+    slug,
+    src,
+    trial_record,
+)
+from seed_evidence_specs import SPECS
+
+TSB = "trials/covid_il6_jak_steroids/albuquerque2022_toci_sari_bari_mortality_on_steroids.csv"
+REACT = "trials/covid_il6_jak_steroids/who_react_il6_by_oxygen_corticosteroid_albuquerque2022.csv"
+CAP = "trials/covid_il6_jak_steroids/corticosteroids_severe_CAP_mortality_2023.csv"
+GROUP = "covid-il6-jak"
+
+#: Study labels in the two files that name the same randomised comparison.
+ALIASES = {"RECOVERY Toci": "RECOVERY", "RECOVERY Bari": "RECOVERY"}
+#: Rows the source README says are alternative versions / later additions.
+ALTERNATIVE = {"RECOVERY Bari (No Toci)"}
+LATER = {"CORIMUNO-TOCI-DEX", "Lescure et al."}
+
+#: RoB 2 symbols in steroids_pneumonia_2023 (analysis/01.R: '+' green, '-' red, '?' yellow).
+ROB2 = {"+": "low", "?": "some_concerns", "-": "high"}
+ROB_DOMAINS = (
+    "d1_randomisation",
+    "d2_deviations",
+    "d3_missing",
+    "d4_measurement",
+    "d5_selection",
+    "overall",
+)
+
+
+def covid_tid(study: str, drug: str) -> str:
+    base = ALIASES.get(study, study)
+    return f"{slug(base)}-{drug}"
+
+
+def _covid_trial(out: Out, study: str, drug: str, source: dict[str, Any], ref: str) -> str:
+    tid = covid_tid(study, drug)
+    label = f"{ALIASES.get(study, study)} ({drug})"
+    out.trial(
+        GROUP,
+        trial_record(
+            tid,
+            label,
+            {**source, "ref": ref},
+            False,
+            arms=[arm(drug, drug), arm("control", control=True)],
+            notes=(
+                "randomised comparison as listed in the Albuquerque et al. data files; design, "
+                "registry ids, countries and funding are not in those files (unknown)"
+            ),
+        ),
+    )
+    return tid
+
+
+def read_tsb(out: Out) -> None:
+    """28-day mortality on corticosteroids, per trial, for tocilizumab / sarilumab / baricitinib."""
+    data: dict[str, list[dict[str, Any]]] = {"tocilizumab": [], "sarilumab": [], "baricitinib": []}
+    skipped = []
+    for n, r in numbered(TSB):
+        drug = r["treatment"].strip()
+        if r["study"] in ALTERNATIVE:
+            skipped.append(f"row {n} '{r['study']}' ({drug}): alternative version of RECOVERY Bari")
+            continue
+        tid = _covid_trial(out, r["study"], drug, src(TSB, n), "albuquerque2022-toci-sari-bari")
+        note = (
+            "later addition used in sensitivity analyses (source README)"
+            if r["study"] in LATER
+            else None
+        )
+        data[drug].append(
+            data_row(
+                tid,
+                src(TSB, n),
+                note=note,
+                ai=count(r["trt_events"]),
+                n1i=count(r["trt_total"]),
+                ci=count(r["control_events"]),
+                n2i=count(r["control_total"]),
+            )
+        )
+    for drug, rows in data.items():
+        extra = tuple(s for s in skipped if f"({drug})" in s)
+        later = [d["trial"] for d, (_, r) in zip(rows, _rows_of(drug), strict=False) if r["study"] in LATER]
+        if later:
+            extra += (
+                f"rows added later for sensitivity analyses (source README): {', '.join(later)}",
+            )
+        out.questions.append(
+            question(SPECS[f"{drug}-covid19-mortality-on-corticosteroids"], rows, extra)
+        )
+
+
+def _rows_of(drug: str) -> list[tuple[int, dict[str, str]]]:
+    return [
+        (n, r)
+        for n, r in numbered(TSB)
+        if r["treatment"].strip() == drug and r["study"] not in ALTERNATIVE
+    ]
+
+
+def read_react(out: Out) -> None:
+    """WHO REACT tocilizumab trials by baseline oxygen support and corticosteroid use (mortality rows)."""
+    data, empty = [], []
+    for n, r in numbered(REACT):
+        if r["outcome"] != "mortality":
+            continue
+        t, c = count(r["trt_total"]), count(r["control_total"])
+        label = (
+            f"oxygen: {r['oxygen']}; corticosteroids: {'yes' if r['corticoid'] == '1' else 'no'}"
+        )
+        if not t or not c:
+            empty.append(f"{n}")
+            continue
+        tid = _covid_trial(
+            out, r["study"], "tocilizumab", src(REACT, n), "albuquerque2022-react-reanalysis"
+        )
+        data.append(
+            data_row(
+                tid,
+                src(REACT, n),
+                subgroup=label,
+                ai=count(r["trt_events"]),
+                n1i=t,
+                ci=count(r["control_events"]),
+                n2i=c,
+            )
+        )
+    extra = (
+        f"rows with no patients in one arm (trt_total or control_total = 0) are not data and "
+        f"were left out: rows {', '.join(empty)}",
+    )
+    out.questions.append(
+        question(SPECS["tocilizumab-covid19-mortality-by-oxygen-and-corticosteroids"], data, extra)
+    )
+
+
+def read_cap(out: Out) -> None:
+    """Corticosteroids vs control in severe CAP: 7 RCTs with RoB 2 judgements (rb.a..rb.f)."""
+    qid = "corticosteroids-severe-cap-mortality"
+    data = []
+    for n, r in numbered(CAP):
+        tid = f"cap-{slug(r['author'])}-{r['year']}"
+        rob = {dom: ROB2[r[f"rb.{letter}"]] for dom, letter in zip(ROB_DOMAINS, "abcdef", strict=False)}
+        rob = {
+            "question": qid,
+            **rob,
+            "source": src(CAP, n, ref="albuquerque2023-steroids-cap", locator="columns rb.a-rb.f"),
+        }
+        out.trial(
+            "cap-corticosteroids",
+            trial_record(
+                tid,
+                f"{r['author']} {r['year']}",
+                src(CAP, n, ref="albuquerque2023-steroids-cap"),
+                False,
+                year=int(r["year"]),
+                design=design(randomised=True),
+                n_randomised=count(r["n1i"]) + count(r["n2i"]),  # type: ignore[operator]
+                arms=[
+                    arm("corticosteroid", n=count(r["n1i"])),
+                    arm("control", control=True, n=count(r["n2i"])),
+                ],
+                rob=[rob],
+                notes=(
+                    "RCT per the source README ('7 RCTs'); n1i/n2i = randomised per the README; the "
+                    "corticosteroid used and the control (placebo or not) are not in the file"
+                ),
+            ),
+        )
+        data.append(
+            data_row(
+                tid,
+                src(CAP, n),
+                ai=count(r["ai"]),
+                n1i=count(r["n1i"]),
+                ci=count(r["ci"]),
+                n2i=count(r["n2i"]),
+            )
+        )
+    out.questions.append(question(SPECS[qid], data))

@@ -1,0 +1,168 @@
+"""Bibliography entries (data/sources/evidence.yaml) for the evidence seed, and the build entry point.
+
+Citations are copied from the shared READMEs (../shared/data/trials/*/README.md) or from the pages named in
+each entry's source; nothing is typed from memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seed_evidence_common import Out, review, src
+
+README = {
+    "metadat": "trials/metadat/README.md",
+    "bayesmeta": "trials/bayesmeta/README.md",
+    "covid": "trials/covid_il6_jak_steroids/README.md",
+    "p70": "trials/cochrane_pairwise70/README.md",
+}
+
+_P70_LICENCE = (
+    "Pairwise70: MIT for code; data derived from Cochrane Reviews (check each review's licence "
+    "via its DOI before commercial use)"
+)
+_NO_LICENCE = (
+    "repository has no licence file; per-trial counts are factual data from the cited trials"
+)
+
+ENTRIES: tuple[tuple[str, str, str, str | None, dict[str, Any]], ...] = (
+    (
+        "metadat-dat-bcg",
+        "dataset",
+        "metadat dat.bcg (R package metadat 1.7-2, wviechtb/metadat commit "
+        "0cb96ce). Original: Colditz GA et al. JAMA 1994;271:698-702.",
+        "GPL (>= 2)",
+        src(README["metadat"], doi="10.1001/jama.1994.03510330076038"),
+    ),
+    (
+        "metadat-dat-axfors2021",
+        "dataset",
+        "metadat dat.axfors2021. Original: Axfors C et al. Nat Commun "
+        "2021;12:2349 (preprint OSF doi:10.17605/OSF.IO/QESV4).",
+        "GPL (>= 2)",
+        src(README["metadat"], doi="10.17605/OSF.IO/QESV4"),
+    ),
+    (
+        "metadat-dat-bauer2002",
+        "dataset",
+        "metadat dat.bauer2002. Original: Bauer HW et al. Int J Antimicrob Agents 2002;19:451-6.",
+        "GPL (>= 2)",
+        src(README["metadat"], doi="10.1016/s0924-8579(02)00106-1"),
+    ),
+    (
+        "metadat-dat-huber2000",
+        "dataset",
+        "metadat dat.huber2000. Original: Huber M et al. Int J Immunopharmacol 2000;22:1103-11.",
+        "GPL (>= 2)",
+        src(README["metadat"], doi="10.1016/s0192-0561(00)00070-9"),
+    ),
+    (
+        "bayesmeta-crins2014",
+        "dataset",
+        "bayesmeta CrinsEtAl2014 (cran/bayesmeta commit e7eaba2, bayesmeta "
+        "3.4). Original: Crins ND, Röver C, Goralczyk AD, Friede T. Pediatr Transplant 2014;18(8):839-850.",
+        "GPL (>= 2)",
+        src(README["bayesmeta"], doi="10.1111/petr.12362"),
+    ),
+    (
+        "albuquerque2022-toci-sari-bari",
+        "dataset",
+        "arthur-albuquerque/toci_sari_bari commit dbe8c35, "
+        "data/data.xlsx. Publication: Albuquerque AM et al. Clin Microbiol Infect 2023;29(1):13-21. PROSPERO "
+        "CRD42022297413.",
+        _NO_LICENCE,
+        src(README["covid"]),
+    ),
+    (
+        "albuquerque2022-react-reanalysis",
+        "dataset",
+        "arthur-albuquerque/tocilizumab_reanalysis commit "
+        "6b543fc, oxygen_and_corticosteroids_who_ma.xlsx. Publication: Albuquerque AM et al. JAMA Netw Open "
+        "2022;5(2):e220548. Data: WHO REACT Working Group, JAMA 2021;326:499-518.",
+        _NO_LICENCE,
+        src(README["covid"]),
+    ),
+    (
+        "albuquerque2023-steroids-cap",
+        "dataset",
+        "arthur-albuquerque/steroids_pneumonia_2023 commit f801222, "
+        "data/data.xlsx (risk-of-bias legend in analysis/01.R).",
+        _NO_LICENCE,
+        src(README["covid"]),
+    ),
+)
+
+COCHRANE = (
+    ("CD002243.pub5", "Corticosteroids for treating sepsis in children and adults."),
+    (
+        "CD014914.pub2",
+        "Zinc for prevention and treatment of the common cold (Nault D et al., 2024).",
+    ),
+    ("CD013874.pub3", "Rituximab for people with multiple sclerosis."),
+    ("CD015530.pub2", "Herpes zoster vaccines in immunocompromised adults (title not confirmed)."),
+    ("CD015551.pub2", "Herpes zoster vaccines in immunocompromised adults (title not confirmed)."),
+    ("CD016131", "RSV vaccines (title not confirmed)."),
+    (
+        "CD013719.pub2",
+        "Mateos-Haro M et al. Treatments for alopecia areata: a network meta-analysis. 2023.",
+    ),
+)
+
+
+def sources() -> list[dict[str, Any]]:
+    out = []
+    for sid, kind, citation, licence, where in ENTRIES:
+        out.append(_entry(sid, kind, citation, licence, where, verified=False))
+    for review_id, title in COCHRANE:
+        sid = "cochrane-" + review_id.lower().replace(".", "-")
+        citation = (
+            f"Cochrane Database Syst Rev, {review_id}: {title} Per-analysis data from the Pairwise70 R "
+            "package (mahmood789/Pairwise70 commit 5230e0e), third-party extraction."
+        )
+        out.append(
+            _entry(
+                sid,
+                "publication",
+                citation,
+                _P70_LICENCE,
+                src(README["p70"], doi=f"10.1002/14651858.{review_id}"),
+                verified=False,
+            )
+        )
+    return out
+
+
+def _entry(
+    sid: str, kind: str, citation: str, licence: str | None, where: dict[str, Any], verified: bool
+) -> dict[str, Any]:
+    rec: dict[str, Any] = {"id": sid, "kind": kind, "citation": citation}
+    if licence:
+        rec["licence"] = licence
+    rec["source"] = where
+    rec.update(review(verified))
+    return rec
+
+
+def build_all() -> Out:
+    """Run every reader; the order is fixed so output is deterministic."""
+    from seed_evidence_cochrane import read_cochrane
+    from seed_evidence_covid import read_cap, read_react, read_tsb
+    from seed_evidence_interferons import read_interferons
+    from seed_evidence_readers import read_axfors, read_bauer, read_bcg, read_crins, read_huber
+
+    out = Out()
+    for reader in (
+        read_bcg,
+        read_axfors,
+        read_bauer,
+        read_huber,
+        read_crins,
+        read_tsb,
+        read_react,
+        read_cap,
+        read_cochrane,
+        read_interferons,
+    ):
+        reader(out)
+    out.sources = sources() + out.sources
+    return out
