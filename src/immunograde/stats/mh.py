@@ -1,0 +1,287 @@
+"""Mantel-Haenszel fixed-effect pooling of 2x2 tables, as metafor's ``rma.mh`` (metafor 3.8-1).
+
+References
+----------
+Mantel N, Haenszel W (1959). J Natl Cancer Inst 22:719-748.
+Robins J, Breslow N, Greenland S (1986). Estimators of the Mantel-Haenszel variance consistent in
+both sparse data and large-strata limiting models. Biometrics 42:311-323.
+Greenland S, Robins JM (1985). Estimation of a common effect parameter from sparse follow-up
+data. Biometrics 41:55-68.
+Sato T, Greenland S, Robins JM (1989). On the variance estimator for the Mantel-Haenszel risk
+difference. Biometrics 45:1323-1324.
+Breslow NE, Day NE (1980). Statistical Methods in Cancer Research I. IARC.  Tarone RE (1985).
+On heterogeneity tests based on efficient scores. Biometrika 72:91-95.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2, norm
+
+from immunograde.stats.escalc import EffectSizes, escalc
+from immunograde.stats.escalc_checks import FloatArray
+
+__all__ = ["MHResult", "Tables", "heterogeneity", "prepare_tables", "rma_mh"]
+
+NAN = float("nan")
+
+
+def rmax0(x: float) -> float:
+    """R's ``max(0, x)``: NaN stays NaN (Python's ``max`` would return 0)."""
+    return x if np.isnan(x) else max(0.0, x)
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """2x2 tables after metafor's second-stage handling, plus the escalc'd ``yi``/``vi``."""
+
+    ai: FloatArray
+    bi: FloatArray
+    ci: FloatArray
+    di: FloatArray
+    yi: FloatArray
+    vi: FloatArray
+    effect_sizes: EffectSizes
+
+    @property
+    def k(self) -> int:
+        return int(self.ai.shape[0])
+
+
+def _pair(value: object, second: object) -> tuple:
+    """metafor's ``add``/``to``/``drop00``: one value applies to the yi/vi stage only."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"give one value or two (yi/vi stage, pooling stage); got {value!r}")
+        return tuple(value)
+    return (value, second)
+
+
+def prepare_tables(
+    measure: str,
+    ai: object,
+    bi: object = None,
+    ci: object = None,
+    di: object = None,
+    *,
+    n1i: object = None,
+    n2i: object = None,
+    add: float | tuple[float, float] = 0.5,
+    to: str | tuple[str, str] = "only0",
+    drop00: bool | tuple[bool, bool] = True,
+) -> Tables:
+    """Compute ``yi``/``vi`` with (add[0], to[0], drop00[0]) and the tables used for pooling.
+
+    As ``rma.mh``/``rma.peto``: tables that are double-zero are removed when ``drop00[1]``,
+    ``yi``/``vi`` that are NA are removed for the heterogeneity statistics, and the pooling
+    stage adds ``add[1]`` to the cells chosen by ``to[1]`` (default ``0``/``"none"``).
+    """
+    add2, to2, drop2 = _pair(add, 0.0), _pair(to, "none"), _pair(drop00, False)
+    es = escalc(
+        measure, ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i,
+        add=add2[0], to=to2[0], drop00=bool(drop2[0]),
+    )  # fmt: skip
+    a = np.asarray(ai, dtype=float)
+    c = np.asarray(ci, dtype=float)
+    b = np.asarray(n1i, dtype=float) - a if bi is None else np.asarray(bi, dtype=float)
+    d = np.asarray(n2i, dtype=float) - c if di is None else np.asarray(di, dtype=float)
+    keep = np.ones(a.shape, bool)
+    if drop2[1]:
+        keep = ~(((a == 0) & (c == 0)) | ((b == 0) & (d == 0)))
+    if not keep.any():
+        raise ValueError("no tables left after dropping double-zero studies (k = 0)")
+    a, b, c, d = a[keep], b[keep], c[keep], d[keep]
+    if to2[1] not in ("all", "only0", "if0all", "none"):
+        raise ValueError(f"unknown to={to2[1]!r}; choose one of all, only0, if0all, none")
+    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    every = np.ones(a.shape, bool)
+    flag = {"all": every, "only0": zero, "if0all": every & zero.any(), "none": ~every}[to2[1]]
+    inc = np.where(flag, float(add2[1]), 0.0)
+    ok = ~(np.isnan(es.yi) | np.isnan(es.vi))
+    return Tables(a + inc, b + inc, c + inc, d + inc, es.yi[ok], es.vi[ok], es)
+
+
+def heterogeneity(yi: FloatArray, vi: FloatArray, beta: float) -> tuple[float, float, float, float]:
+    """Cochran's Q around the pooled ``beta`` with ``I2`` (percent) and ``H2``, as metafor.
+
+    ``Q = sum(w (y - beta)^2)``, ``w = 1/v``; ``I2 = max(0, 100 (Q - (k-1)) / Q)``,
+    ``H2 = Q/(k-1)``; for ``k <= 1``: ``Q = 0``, ``p = 1``, ``I2 = 0``, ``H2 = 1``.
+    """
+    k = yi.shape[0]
+    if k <= 1:
+        return 0.0, 1.0, 0.0, 1.0
+    q = rmax0(float(np.sum((1 / vi) * (yi - beta) ** 2)))
+    if np.isnan(q):
+        return NAN, NAN, NAN, NAN
+    q_p = float(chi2.sf(q, k - 1))
+    i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
+    return q, q_p, i2, q / (k - 1)
+
+
+@dataclass(frozen=True)
+class MHResult:
+    """Result of :func:`rma_mh` (metafor names; ``*_exp`` back-transformed for OR/RR).
+
+    ``cmh``/``cmh_p`` is the Cochran-Mantel-Haenszel test metafor prints (its ``MH``, variance
+    with ``N - 1``); ``co``/``co_p`` is Cochran's version (its ``CO``, variance with ``N``);
+    ``bd``/``bd_p`` Breslow-Day and ``ta``/``ta_p`` Tarone-corrected Breslow-Day (OR only).
+    """
+
+    measure: str
+    k: int
+    k_yi: int
+    estimate: float
+    se: float
+    statistic: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    estimate_exp: float
+    ci_low_exp: float
+    ci_high_exp: float
+    tau2: float
+    q: float
+    q_p: float
+    i2: float
+    h2: float
+    cmh: float = NAN
+    cmh_p: float = NAN
+    co: float = NAN
+    co_p: float = NAN
+    bd: float = NAN
+    bd_p: float = NAN
+    ta: float = NAN
+    ta_p: float = NAN
+    k_pos: int | None = None
+
+
+def _or_ratio(t: Tables) -> tuple[FloatArray, FloatArray, float, float]:
+    ni = t.ai + t.bi + t.ci + t.di
+    ri, si = (t.ai / ni) * t.di, (t.bi / ni) * t.ci
+    return ri, si, float(np.sum(ri)), float(np.sum(si))
+
+
+def _or(t: Tables) -> tuple[float, float]:
+    ni = t.ai + t.bi + t.ci + t.di
+    pi, qi = t.ai / ni + t.di / ni, t.bi / ni + t.ci / ni
+    ri, si, r, s = _or_ratio(t)
+    if r == 0 or s == 0:
+        return NAN, NAN
+    var = 0.5 * (
+        np.sum(pi * ri) / r**2 + np.sum(pi * si + qi * ri) / (r * s) + np.sum(qi * si) / s**2
+    )
+    return float(np.log(r / s)), float(np.sqrt(var))
+
+
+def _rr(t: Tables) -> tuple[float, float]:
+    n1, n2 = t.ai + t.bi, t.ci + t.di
+    ni = n1 + n2
+    r, s = float(np.sum(t.ai * (n2 / ni))), float(np.sum(t.ci * (n1 / ni)))
+    if float(np.sum(t.ai)) == 0 or float(np.sum(t.ci)) == 0:
+        return NAN, NAN
+    var = np.sum((n1 / ni) * (n2 / ni) * (t.ai + t.ci) - (t.ai / ni) * t.ci) / (r * s)
+    return float(np.log(r / s)), float(np.sqrt(var))
+
+
+def _rd(t: Tables) -> tuple[float, float]:
+    a, c = t.ai, t.ci
+    n1, n2 = t.ai + t.bi, t.ci + t.di
+    ni = n1 + n2
+    den = float(np.sum(n1 * (n2 / ni)))
+    beta = float(np.sum(a * (n2 / ni) - c * (n1 / ni))) / den
+    part = np.sum(c * (n1 / ni) ** 2 - a * (n2 / ni) ** 2 + (n1 / ni) * (n2 / ni) * (n2 - n1) / 2)
+    var = (beta * part + np.sum(a * (n2 - c) / ni + c * (n1 - a) / ni) / 2) / den**2
+    return beta, float(np.sqrt(var))
+
+
+def _cmh_tests(t: Tables, correct: bool) -> tuple[float, float, float, float]:
+    n1, n2 = t.ai + t.bi, t.ci + t.di
+    ni = n1 + n2
+    xt, yt = t.ai + t.ci, t.bi + t.di
+    if float(np.sum(xt)) == 0 or float(np.sum(yt)) == 0:
+        return NAN, NAN, NAN, NAN
+    num = (abs(float(np.sum(t.ai - (n1 / ni) * xt))) - (0.5 if correct else 0.0)) ** 2
+    co = num / float(np.sum((n1 / ni) * (n2 / ni) * (xt * (yt / ni))))
+    cmh = num / float(np.sum((n1 / ni) * (n2 / ni) * (xt * (yt / (ni - 1)))))
+    return cmh, float(chi2.sf(cmh, 1)), co, float(chi2.sf(co, 1))
+
+
+def _breslow_day(t: Tables, psi: float) -> tuple[float, float, float, float, int]:
+    """Breslow-Day test with Tarone's correction at the MH odds ratio ``psi``."""
+    if np.isnan(psi):
+        return NAN, NAN, NAN, NAN, 0
+    n1, n2 = t.ai + t.bi, t.ci + t.di
+    ni = n1 + n2
+    xt, yt = t.ai + t.ci, t.bi + t.di
+    if psi == 1:
+        n11 = (n1 / ni) * xt
+    else:
+        big_a = psi * (n1 + xt) + (n2 - xt)
+        big_b = np.sqrt(big_a**2 - 4 * n1 * xt * psi * (psi - 1))
+        n11 = (big_a - big_b) / (2 * (psi - 1))
+    pos = (n11 > 0) & (xt > 0) & (yt > 0)
+    k_pos = int(np.sum(pos))
+    n11 = n11[pos]
+    n12, n21 = n1[pos] - n11, xt[pos] - n11
+    n22 = n11 - n1[pos] - xt[pos] + ni[pos]
+    inv = (1 / n11 + 1 / n12 + 1 / n21 + 1 / n22) ** -1
+    dev = t.ai[pos] - n11
+    bd = rmax0(float(np.sum(dev**2 / inv)))
+    ta = rmax0(bd - float(np.sum(dev)) ** 2 / float(np.sum(inv)))
+    if k_pos > 1:
+        return bd, float(chi2.sf(bd, k_pos - 1)), ta, float(chi2.sf(ta, k_pos - 1)), k_pos
+    return bd, NAN, ta, NAN, k_pos
+
+
+def rma_mh(
+    ai: object,
+    bi: object = None,
+    ci: object = None,
+    di: object = None,
+    *,
+    n1i: object = None,
+    n2i: object = None,
+    measure: str = "OR",
+    add: float | tuple[float, float] = 0.5,
+    to: str | tuple[str, str] = "only0",
+    drop00: bool | tuple[bool, bool] = True,
+    correct: bool = True,
+    level: float = 0.95,
+) -> MHResult:
+    """Mantel-Haenszel pooled OR, RR or RD, as metafor's ``rma.mh``.
+
+    OR: ``psi = sum(a d / N) / sum(b c / N)`` with the Robins-Breslow-Greenland variance of
+    ``log psi``.  RR: ``sum(a n2 / N) / sum(c n1 / N)`` with the Greenland-Robins variance.
+    RD: ``sum(a n2/N - c n1/N) / sum(n1 n2 / N)`` with the Sato-Greenland-Robins variance.
+    ``Q``/``I2``/``H2`` come from the escalc'd ``yi``/``vi`` (``add``, ``to``, ``drop00`` first
+    values) around the MH estimate; the pooling uses the raw tables (second values: ``0``,
+    ``"none"``, ``False``).  Defaults are metafor's.
+    """
+    measure = measure.upper()
+    if measure not in ("OR", "RR", "RD"):
+        raise ValueError(f"rma_mh supports measure OR, RR or RD; got {measure!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), e.g. 0.95; got {level}")
+    t = prepare_tables(
+        measure, ai, bi, ci, di, n1i=n1i, n2i=n2i, add=add, to=to, drop00=drop00
+    )  # fmt: skip
+    beta, se = {"OR": _or, "RR": _rr, "RD": _rd}[measure](t)
+    z = float(norm.isf((1 - level) / 2))
+    lo, hi = beta - z * se, beta + z * se
+    stat = beta / se
+    p = float(2 * norm.sf(abs(stat))) if not np.isnan(stat) else NAN
+    q, q_p, i2, h2 = heterogeneity(t.yi, t.vi, beta)
+    extra: dict[str, float | int] = {}
+    if measure == "OR":
+        cmh, cmh_p, co, co_p = _cmh_tests(t, correct)
+        _, _, r, s = _or_ratio(t)
+        bd, bd_p, ta, ta_p, k_pos = _breslow_day(t, r / s if r != 0 and s != 0 else NAN)
+        extra = {"cmh": cmh, "cmh_p": cmh_p, "co": co, "co_p": co_p, "bd": bd, "bd_p": bd_p}
+        extra.update({"ta": ta, "ta_p": ta_p, "k_pos": k_pos})
+    expo = (lambda x: float(np.exp(x))) if measure != "RD" else (lambda x: NAN)
+    return MHResult(
+        measure, t.k, int(t.yi.shape[0]), beta, se, stat, p, lo, hi,
+        expo(beta), expo(lo), expo(hi), 0.0, q, q_p, i2, h2, **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
