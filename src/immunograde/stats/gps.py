@@ -125,17 +125,64 @@ def ebgm(prior: GPSPrior, n: ArrayLike, e: ArrayLike, qn: ArrayLike | None = Non
     return np.asarray(np.exp(q * m1 + (1.0 - q) * m2), dtype=float)
 
 
-def _mixture_cdf_pdf(
-    x: FloatArray, q: FloatArray, shapes: tuple[FloatArray, FloatArray], rates: tuple[FloatArray, FloatArray]
-) -> tuple[FloatArray, FloatArray]:
-    cdf = q * special.gammainc(shapes[0], rates[0] * x) + (1 - q) * special.gammainc(
-        shapes[1], rates[1] * x
+@dataclass(frozen=True)
+class _Mixture:
+    """Posterior two-gamma mixture of a set of pairs, with the per-pair constants precomputed."""
+
+    q: FloatArray
+    a1: FloatArray
+    b1: FloatArray
+    a2: FloatArray
+    b2: FloatArray
+    c1: FloatArray  # log(q) + a1 log(b1) - lgamma(a1)
+    c2: FloatArray
+
+    @classmethod
+    def build(
+        cls, q: FloatArray, a1: FloatArray, b1: FloatArray, a2: FloatArray, b2: FloatArray
+    ) -> _Mixture:
+        with np.errstate(divide="ignore"):
+            c1 = np.log(q) + a1 * np.log(b1) - special.gammaln(a1)
+            c2 = np.log1p(-q) + a2 * np.log(b2) - special.gammaln(a2)
+        return cls(q, a1, b1, a2, b2, c1, c2)
+
+    def take(self, idx: NDArray[np.intp]) -> _Mixture:
+        return _Mixture(*(getattr(self, f)[idx] for f in ("q", "a1", "b1", "a2", "b2", "c1", "c2")))
+
+    def cdf(self, x: FloatArray) -> FloatArray:
+        g1 = special.gammainc(self.a1, self.b1 * x)
+        return np.asarray(self.q * g1 + (1 - self.q) * special.gammainc(self.a2, self.b2 * x))
+
+    def x_pdf(self, x: FloatArray) -> FloatArray:
+        """``x f(x)``: the derivative of the CDF with respect to ``log x``."""
+        lx = np.log(x)
+        return np.asarray(
+            np.exp(self.c1 + self.a1 * lx - self.b1 * x)
+            + np.exp(self.c2 + self.a2 * lx - self.b2 * x)
+        )
+
+
+def _wilson_hilferty(shape: FloatArray, rate: FloatArray, z: float) -> FloatArray:
+    """Approximate gamma quantile (Wilson & Hilferty 1931); a starting point only."""
+    return np.asarray(
+        shape * np.maximum(1 - 1 / (9 * shape) + z / (3 * np.sqrt(shape)), 0.05) ** 3 / rate
     )
-    pdf = np.zeros_like(x)
-    for weight, a, b in ((q, shapes[0], rates[0]), (1 - q, shapes[1], rates[1])):
-        logpdf = a * np.log(b) + (a - 1) * np.log(x) - b * x - special.gammaln(a)
-        pdf += weight * np.exp(logpdf)
-    return cdf, pdf
+
+
+def _bracket(mix: _Mixture, prob: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``lo, hi`` with ``F(lo) <= prob <= F(hi)`` (widened geometrically from the approximations)
+    and a start: the approximate quantile of the heavier component."""
+    z = float(special.ndtri(prob))
+    x1, x2 = _wilson_hilferty(mix.a1, mix.b1, z), _wilson_hilferty(mix.a2, mix.b2, z)
+    lo, hi = np.minimum(x1, x2) * 0.9, np.maximum(x1, x2) * 1.1
+    for bound, bad in ((lo, lambda f: f > prob), (hi, lambda f: f < prob)):
+        idx = np.flatnonzero(bad(mix.cdf(bound)))
+        factor = 0.5 if bound is lo else 2.0
+        while idx.size:
+            bound[idx] *= factor
+            idx = idx[bad(mix.take(idx).cdf(bound[idx]))]
+    start = np.clip(np.where(mix.q >= 0.5, x1, x2), lo, hi)
+    return lo, hi, start
 
 
 def posterior_quantile(
@@ -145,40 +192,37 @@ def posterior_quantile(
     prob: float,
     qn: ArrayLike | None = None,
     *,
-    rtol: float = 1e-12,
-    max_iter: int = 100,
+    rtol: float = 1e-10,
+    max_iter: int = 200,
 ) -> FloatArray:
     """Quantile ``x`` with ``Qn G1(x) + (1 - Qn) G2(x) = prob`` of the posterior gamma mixture.
 
-    ``G_i`` is the gamma CDF with shape ``alpha_i + n`` and rate ``beta_i + E``.  The root lies
-    between the two component quantiles (each from ``gammaincinv``); it is found for all pairs at
-    once by Newton steps safeguarded by bisection inside that bracket.  openEBGM's ``quantBisect``
-    solves the same equation by bisection to 2 (by default) decimals.
+    ``G_i`` is the gamma CDF with shape ``alpha_i + n`` and rate ``beta_i + E``.  All pairs are solved
+    at once: a bracket around the Wilson-Hilferty approximations of the two component quantiles,
+    then Newton steps in ``log x`` safeguarded by bisection of that bracket, to relative ``rtol``.
+    openEBGM's ``quantBisect`` solves the same equation by plain bisection to 2 (default) decimals.
     """
     if not 0.0 < prob < 1.0:
         raise ValueError(f"prob must lie strictly between 0 and 1, got {prob}")
     n_arr, e_arr = _check_counts(n, e)
     q = posterior_qn(prior, n_arr, e_arr) if qn is None else np.asarray(qn, dtype=float)
-    shapes = (prior.alpha1 + n_arr, prior.alpha2 + n_arr)
-    rates = (prior.beta1 + e_arr, prior.beta2 + e_arr)
-    x1 = special.gammaincinv(shapes[0], prob) / rates[0]
-    x2 = special.gammaincinv(shapes[1], prob) / rates[1]
-    lo, hi = np.minimum(x1, x2), np.maximum(x1, x2)
-    x = np.where(q >= 0.5, x1, x2)
-    active = np.flatnonzero(hi - lo > rtol * hi)
+    mix = _Mixture.build(
+        q, prior.alpha1 + n_arr, prior.beta1 + e_arr, prior.alpha2 + n_arr, prior.beta2 + e_arr
+    )
+    lo, hi, x = _bracket(mix, prob)
+    active = np.arange(x.size)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        sub = (q[active], (shapes[0][active], shapes[1][active]), (rates[0][active], rates[1][active]))
-        xa = x[active]
-        cdf, pdf = _mixture_cdf_pdf(xa, *sub)
-        too_high = cdf > prob
-        hi[active] = np.where(too_high, xa, hi[active])
-        lo[active] = np.where(too_high, lo[active], xa)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = xa - (cdf - prob) / pdf
+        sub, xa = mix.take(active), x[active]
+        cdf = sub.cdf(xa)
+        above = cdf > prob
+        hi[active] = np.where(above, xa, hi[active])
+        lo[active] = np.where(above, lo[active], xa)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            step = xa * np.exp(-(cdf - prob) / sub.x_pdf(xa))
         inside = np.isfinite(step) & (step > lo[active]) & (step < hi[active])
-        new = np.where(inside, step, 0.5 * (lo[active] + hi[active]))
+        new = np.where(inside, step, np.sqrt(lo[active] * hi[active]))
         done = (np.abs(new - xa) <= rtol * new) | (hi[active] - lo[active] <= rtol * hi[active])
         x[active] = new
         active = active[~done]
