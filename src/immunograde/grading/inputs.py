@@ -1,0 +1,112 @@
+"""Inputs and outputs of the grading: small frozen dataclasses, filled by the appraise layer.
+
+Effects are on the analysis scale (log for ratio measures RR, OR, HR, ROM, IRR), like metafor's ``yi``.
+Weights are shares of the pooled weight (they sum to one over the trials of a question).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RATIO_MEASURES = frozenset({"RR", "OR", "HR", "ROM", "IRR"})
+
+
+@dataclass(frozen=True)
+class TrialFacts:
+    """What the grading needs to know about one trial in one question."""
+
+    id: str
+    label: str
+    weight: float = 0.0
+    randomised: bool | None = None
+    rob_overall: str = "not_assessed"
+    rob_domains: tuple[tuple[str, str], ...] = ()
+    blinding: str = "unknown"
+    control: str = "unknown"
+    countries: tuple[str, ...] = ()
+    funding: str = "unknown"
+    participants: int | None = None
+    year: int | None = None
+    registry_ids: tuple[str, ...] = ()
+    route: str | None = None
+    dose_form: str | None = None
+    yi: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True)
+class PooledEffect:
+    """The pooled result of one question (from ``stats``), on the analysis scale."""
+
+    measure: str
+    k: int
+    participants: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None = None
+    pi_high: float | None = None
+    tau2: float | None = None
+    i2: float | None = None
+    q_p: float | None = None
+    egger_p: float | None = None
+    control_risk: float | None = None
+    sd_pooled: float | None = None
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.measure in RATIO_MEASURES
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """The outcome as the question defines it."""
+
+    name: str
+    type: str = "binary"
+    importance: str = "critical"
+    higher_is_better: bool = False
+    mid: float | None = None
+    surrogate: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionContext:
+    """Facts about the question that the indirectness and publication-bias rules read."""
+
+    route: str | None = None
+    dose_form: str | None = None
+    population_differs: bool = False
+    comparator_differs: bool = False
+    missing_results: tuple[tuple[str, int], ...] = ()  # (registry id, planned participants)
+    dose_response: bool = False
+    confounding_reduces_effect: bool = False
+
+
+@dataclass(frozen=True)
+class TsaSummary:
+    """A trial sequential analysis, fed to imprecision as an explained input."""
+
+    required_information_size: float
+    boundary_crossed: str | None = None  # "benefit" | "harm" | "futility" | None
+    source: str = "trial sequential analysis"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One GRADE domain: how many levels it moves the rating (negative = down), why, and from what."""
+
+    domain: str
+    levels: int
+    reason: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def concern(self) -> str:
+        """GRADE's words for the judgement: not serious / serious / very serious / extremely serious."""
+        n = abs(self.levels)
+        if self.levels > 0:
+            return "rated up"
+        return ("not serious", "serious", "very serious", "extremely serious")[min(n, 3)]

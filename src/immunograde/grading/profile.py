@@ -1,0 +1,124 @@
+"""The evidence profile the mission asks about, per substance and form, each answer with its trials.
+
+Questions (``rules.yaml: profile``): a randomised trial at least as large as the optimal information
+size; placebo control; double blinding; more than one country; funding independent of the manufacturer
+(``public`` or ``none``); benefit replicated (two or more trials with a statistically significant
+benefit, at least one of them independently funded); authorised by a stringent regulator.
+Answers are ``yes``, ``no`` or ``unknown`` (facts missing from the knowledge base).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from immunograde.grading.config import Rules, load_rules
+from immunograde.grading.inputs import TrialFacts
+
+INDEPENDENT = frozenset({"public", "none"})
+
+
+@dataclass(frozen=True)
+class ProfileAnswer:
+    key: str
+    question: str
+    answer: str  # yes | no | unknown
+    trials: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RegulatoryFact:
+    agency: str
+    country: str
+    status: str
+    product_name: str | None = None
+
+
+def shows_benefit(t: TrialFacts, higher_is_better: bool) -> bool:
+    """A trial whose 95% CI excludes the null on the desirable side."""
+    if t.ci_low is None or t.ci_high is None:
+        return False
+    return t.ci_low > 0 if higher_is_better else t.ci_high < 0
+
+
+def _answer(
+    key: str, q: str, hits: list[TrialFacts], known: list[TrialFacts], note: str = ""
+) -> ProfileAnswer:
+    if hits:
+        return ProfileAnswer(key, q, "yes", tuple(t.label for t in hits), note)
+    return ProfileAnswer(key, q, "no" if known else "unknown", tuple(t.label for t in known), note)
+
+
+def _replicated(trials: Sequence[TrialFacts], benefit: set[str]) -> ProfileAnswer:
+    q = "Is the benefit replicated by independent groups?"
+    pos = [t for t in trials if t.id in benefit]
+    indep = [t for t in pos if t.funding in INDEPENDENT]
+    ok = len(pos) >= 2 and bool(indep)
+    note = f"{len(pos)} trial(s) with a significant benefit, {len(indep)} independently funded"
+    return ProfileAnswer("replicated", q, "yes" if ok else "no", tuple(t.label for t in pos), note)
+
+
+def evidence_profile(
+    trials: Sequence[TrialFacts],
+    benefit_ids: set[str],
+    ois: int | None,
+    regulatory: Sequence[RegulatoryFact],
+    rules: Rules | None = None,
+) -> tuple[ProfileAnswer, ...]:
+    """Answer the profile questions for one substance and form."""
+    rules = rules or load_rules()
+    rct = [t for t in trials if t.randomised]
+    sized = [t for t in rct if t.participants is not None]
+    large = [t for t in sized if ois is not None and t.participants >= ois]  # type: ignore[operator]
+    out = [
+        _answer(
+            "large_rct",
+            "Is there a large randomised trial (at least the optimal information size)?",
+            large,
+            sized if ois is not None else [],
+            f"OIS {ois}" if ois else "OIS not computed",
+        ),
+        _answer(
+            "placebo_controlled",
+            "Is it placebo-controlled?",
+            [t for t in rct if t.control == "placebo"],
+            [t for t in rct if t.control != "unknown"],
+        ),
+        _answer(
+            "blinded",
+            "Is it blinded (double-blind)?",
+            [t for t in rct if t.blinding == "double"],
+            [t for t in rct if t.blinding != "unknown"],
+        ),
+        _answer(
+            "multinational",
+            "Is it multinational?",
+            [t for t in trials if len(set(t.countries)) > 1],
+            [t for t in trials if t.countries],
+        ),
+        _answer(
+            "independent",
+            "Is it independent of the manufacturer?",
+            [t for t in trials if t.funding in INDEPENDENT],
+            [t for t in trials if t.funding != "unknown"],
+        ),
+        _replicated(trials, benefit_ids),
+    ]
+    stringent = set(rules.profile["stringent_regulators"])
+    auth = [r for r in regulatory if r.agency in stringent and r.status == "authorised"]
+    names = tuple(
+        f"{r.agency} ({r.country}){': ' + r.product_name if r.product_name else ''}" for r in auth
+    )
+    known = [r for r in regulatory if r.agency in stringent and r.status != "unknown"]
+    answer = "yes" if auth else ("no" if known else "unknown")
+    out.append(
+        ProfileAnswer(
+            "stringent_regulator",
+            "Is it authorised by a stringent regulator?",
+            answer,
+            names,
+            "agencies: " + ", ".join(sorted(stringent)),
+        )
+    )
+    return tuple(out)

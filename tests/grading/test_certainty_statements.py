@@ -1,0 +1,210 @@
+"""Certainty (start + domains), statements in Santesso wording, verdicts, profile, SoF renderers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+from immunograde.grading.certainty import combine, grade
+from immunograde.grading.config import load_rules
+from immunograde.grading.inputs import Judgement, OutcomeSpec, PooledEffect, TrialFacts
+from immunograde.grading.profile import RegulatoryFact, evidence_profile, shows_benefit
+from immunograde.grading.sof import SofRow, to_csv, to_html, to_json, to_markdown
+from immunograde.grading.statements import effect_size, statement
+from immunograde.grading.verdict import OutcomeGrade, decide
+
+R = load_rules()
+
+
+def rr(
+    est: float, lo: float, hi: float, n: int = 20000, p0: float = 0.2, **kw: object
+) -> PooledEffect:
+    return PooledEffect(
+        "RR", 4, n, math.log(est), math.log(lo), math.log(hi), control_risk=p0, **kw
+    )  # type: ignore[arg-type]
+
+
+def good_trials(n: int = 4) -> list[TrialFacts]:
+    return [
+        TrialFacts(f"t{i}", f"T{i}", 1 / n, randomised=True, rob_overall="low", participants=5000)
+        for i in range(n)
+    ]
+
+
+def test_combine_clamps() -> None:
+    down = [Judgement("a", -2, ""), Judgement("b", -2, "")]
+    assert combine("high", down) == "very_low"
+    assert combine("low", [Judgement("u", 2, "")]) == "high"
+    assert combine("high", [Judgement("a", -1, "")]) == "moderate"
+
+
+def test_grade_randomised_clean_body_is_high() -> None:
+    c = grade(rr(0.6, 0.55, 0.66, i2=0.0, q_p=0.8), good_trials(), OutcomeSpec("death"))
+    assert (c.start, c.level, c.randomised) == ("high", "high", True)
+    assert not c.downgrades and len(c.judgements) == 6
+
+
+def test_grade_observational_starts_low_and_same_inputs_same_grade() -> None:
+    trials = [
+        TrialFacts("o1", "Cohort", 1.0, randomised=False, rob_overall="low", participants=9000)
+    ]
+    p = PooledEffect("RR", 1, 9000, math.log(0.3), math.log(0.25), math.log(0.36), control_risk=0.2)
+    a, b = grade(p, trials, OutcomeSpec("death")), grade(p, trials, OutcomeSpec("death"))
+    assert a == b
+    # starts low; no downgrade; large effect (RR 0.3 < 0.5) rates up one level -> moderate
+    assert (a.start, a.level) == ("low", "moderate")
+
+
+def test_statements_follow_santesso_cells() -> None:
+    out = OutcomeSpec("28-day mortality")
+    moderate = effect_size(rr(0.7, 0.6, 0.8), out, R)  # 30% relative reduction: moderate
+    assert (moderate.size, moderate.direction, moderate.effect_class) == (
+        "moderate",
+        "reduction",
+        "benefit",
+    )
+    assert (
+        statement("Tocilizumab", "28-day mortality", "moderate", moderate, R)
+        == "Tocilizumab probably reduces 28-day mortality."
+    )
+    assert statement("X", "death", "high", moderate, R) == "X reduces death."
+    assert statement("X", "death", "low", moderate, R) == "X may reduce death."
+    assert (
+        statement("X", "death", "very_low", moderate, R)
+        == "The evidence is very uncertain about the effect of X on death."
+    )
+    small = effect_size(rr(0.85, 0.8, 0.9), out, R)  # 15%: small
+    assert statement("X", "death", "low", small, R) == "X may reduce death slightly."
+    trivial = effect_size(rr(0.95, 0.8, 1.1), out, R)  # 5% < 10%: trivial
+    assert (
+        statement("X", "death", "moderate", trivial, R)
+        == "X probably results in little to no difference in death."
+    )
+    large = effect_size(rr(0.45, 0.3, 0.6), out, R)
+    assert statement("X", "death", "high", large, R) == "X results in a large reduction in death."
+    harm = effect_size(rr(1.4, 1.2, 1.6), out, R)
+    assert (
+        harm.effect_class == "harm"
+        and statement("X", "death", "low", harm, R) == "X may increase death."
+    )
+
+
+def test_effect_size_smd_and_md_with_mid() -> None:
+    o = OutcomeSpec("score", type="continuous", higher_is_better=True)
+    assert effect_size(PooledEffect("SMD", 3, 300, 0.3, 0.1, 0.5), o, R).size == "small"
+    assert effect_size(PooledEffect("SMD", 3, 300, 0.9, 0.7, 1.1), o, R).size == "large"
+    with_mid = OutcomeSpec("days", type="continuous", mid=1.0)
+    md = effect_size(PooledEffect("MD", 3, 300, -2.5, -3.0, -2.0), with_mid, R)
+    assert (md.size, md.effect_class) == ("moderate", "benefit")  # 2.5 MIDs, fewer days is better
+
+
+def _og(qid: str, cert: str, est: float, n: int, imp: str = "critical") -> OutcomeGrade:
+    es = effect_size(rr(est, est * 0.9, est * 1.1), OutcomeSpec("death"), R)
+    return OutcomeGrade(qid, "death", imp, cert, es, n, "S.")
+
+
+def test_verdict_matrix_and_overrides() -> None:
+    assert decide([_og("q1", "moderate", 0.7, 5000)], subject="X").key == "probable_benefit"
+    v = decide([_og("q1", "high", 0.7, 5000)], subject="X", authorised=False)
+    assert (v.key, v.natural_medicines) == ("proven_benefit", "Likely Effective")
+    assert (
+        decide([_og("q1", "high", 0.7, 5000)], subject="X", authorised=True).natural_medicines
+        == "Effective"
+    )
+    assert decide([_og("q1", "high", 0.98, 5000)], subject="X").key == "no_benefit"
+    assert decide([_og("q1", "very_low", 0.5, 50)], subject="X").key == "uncertain"
+    # the best-certainty critical outcome decides; an important outcome is ignored when a critical exists
+    grades = [
+        _og("q1", "low", 0.7, 300),
+        _og("q2", "moderate", 0.98, 9000),
+        _og("q3", "high", 0.5, 9000, "important"),
+    ]
+    v = decide(grades, subject="X")
+    assert (v.key, v.deciding_question) == ("probably_no_meaningful_benefit", "q2")
+    # moderate-certainty harm on a critical outcome -> net harm
+    assert (
+        decide([_og("q1", "high", 0.7, 5000), _og("q2", "moderate", 1.5, 5000)], subject="X").key
+        == "net_harm"
+    )
+    none = decide([], subject="Kagocel tablets")
+    assert (
+        none.key == "no_controlled_evidence"
+        and none.natural_medicines == "Insufficient Reliable Evidence to Rate"
+    )
+    assert "Kagocel tablets" in none.why
+
+
+def test_profile_answers_name_trials() -> None:
+    trials = [
+        TrialFacts(
+            "a",
+            "A 2020",
+            randomised=True,
+            control="placebo",
+            blinding="double",
+            countries=("GB", "FR"),
+            funding="public",
+            participants=3000,
+            ci_low=-0.5,
+            ci_high=-0.1,
+        ),
+        TrialFacts(
+            "b",
+            "B 2021",
+            randomised=True,
+            control="active",
+            blinding="open",
+            countries=("RU",),
+            funding="manufacturer",
+            participants=120,
+            ci_low=-0.9,
+            ci_high=-0.2,
+        ),
+    ]
+    assert shows_benefit(trials[0], higher_is_better=False)
+    benefit = {t.id for t in trials if shows_benefit(t, False)}
+    regs = [RegulatoryFact("EMA", "EU", "authorised", "Brand")]
+    ans = {a.key: a for a in evidence_profile(trials, benefit, 1806, regs)}
+    assert ans["large_rct"].answer == "yes" and ans["large_rct"].trials == ("A 2020",)
+    assert ans["placebo_controlled"].trials == ("A 2020",)
+    assert ans["multinational"].answer == "yes"
+    assert ans["independent"].trials == ("A 2020",)
+    assert ans["replicated"].answer == "yes"
+    assert ans["stringent_regulator"].answer == "yes"
+    none = {a.key: a for a in evidence_profile(trials[1:], set(), None, [])}
+    assert none["large_rct"].answer == "unknown" and none["stringent_regulator"].answer == "unknown"
+    assert none["blinded"].answer == "no"
+
+
+def _row(qid: str, notes: tuple[str, ...]) -> SofRow:
+    return SofRow(
+        qid,
+        "Mortality <28 d>",
+        "200 per 1000",
+        "160 per 1000 (140 to 182)",
+        "RR 0.80 (0.70 to 0.91)",
+        "5000 (4 RCTs)",
+        "moderate",
+        "⊕⊕⊕◯ Moderate",
+        notes,
+        "X probably reduces mortality | a lot.",
+    )
+
+
+def test_sof_renderers_share_footnote_letters_and_escape() -> None:
+    rows = [
+        _row("q1", ("Risk of bias: 30% high.",)),
+        _row("q2", ("Risk of bias: 30% high.", "Imprecision.")),
+    ]
+    md = to_markdown(rows, "SoF")
+    assert "⊕⊕⊕◯ Moderate (a,b)" in md and "a. Risk of bias: 30% high." in md and "\\|" in md
+    html = str(to_html(rows, "SoF <x>"))
+    assert "&lt;28 d&gt;" in html and "SoF &lt;x&gt;" in html and "<script" not in html
+    parsed = list(csv.reader(io.StringIO(to_csv(rows))))
+    assert (
+        parsed[0][0] == "question_id"
+        and parsed[2][-1] == "a. Risk of bias: 30% high. b. Imprecision."
+    )
+    assert json.loads(to_json(rows))[1]["footnotes"] == ["Risk of bias: 30% high.", "Imprecision."]

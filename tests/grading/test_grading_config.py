@@ -1,0 +1,87 @@
+"""The rules file: typed loading, the Methods-page rendering, and wording copied verbatim from
+../shared/data/rating_scales/evidence_rating_scales.json (GRADE levels, Santesso 2020, Natural Medicines)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from immunograde.grading.config import load_rules, parse_rules, rules_as_text
+from immunograde.settings import shared_data_dir
+
+SCALES = shared_data_dir() / "rating_scales" / "evidence_rating_scales.json"
+
+
+@pytest.fixture(scope="module")
+def scales() -> dict:
+    return json.loads(SCALES.read_text(encoding="utf-8"))
+
+
+def test_rules_load_with_review_record() -> None:
+    rules = load_rules()
+    assert rules.review.written_by
+    assert rules.review.next_review > rules.review.date_reviewed
+    assert rules.imprecision.alpha == 0.05
+    assert [lv.below for lv in rules.imprecision.ois_levels] == [1.0, 0.5, 0.1]
+
+
+def test_methods_text_covers_every_section_with_reference() -> None:
+    sections = rules_as_text()
+    assert [s.key for s in sections] == [
+        "start",
+        "risk_of_bias",
+        "inconsistency",
+        "indirectness",
+        "imprecision",
+        "publication_bias",
+        "upgrading",
+        "effect_size",
+        "verdicts",
+    ]
+    for s in sections:
+        assert len(s.rationale) > 80 and s.reference and s.settings
+
+
+def test_unknown_key_in_a_section_is_reported() -> None:
+    from importlib import resources
+
+    import yaml
+
+    raw = yaml.safe_load(resources.files("immunograde.grading").joinpath("rules.yaml").read_text())
+    raw["inconsistency"]["i2_typo"] = 3
+    with pytest.raises(ValueError, match=r"inconsistency.*i2_typo"):
+        parse_rules(raw)
+
+
+def test_certainty_levels_are_the_shared_wording(scales: dict) -> None:
+    ours = load_rules().certainty_levels["levels"]
+    theirs = scales["grade_certainty"]["levels"]
+    assert [(v["label"], v["symbol"], v["definition"]) for v in ours.values()] == [
+        (x["level"], x["symbol"], x["definition"]) for x in theirs
+    ]
+
+
+def test_statement_cells_are_verbatim_and_resolutions_add_no_words(scales: dict) -> None:
+    cells = load_rules().statements["cells"]
+    matrix = scales["grade_informative_statements"]["matrix"]
+    for level, row in matrix.items():
+        key = level.lower().replace(" ", "_")
+        assert set(cells[key]) == set(row)
+        for size, text in row.items():
+            cell = cells[key][size]
+            assert cell["verbatim"] == text
+            allowed = set(re.findall(r"[a-z]+", text.lower())) | {"the", "evidence", "is", "very"}
+            for direction in ("reduction", "increase"):
+                words = re.findall(r"[a-z]+", re.sub(r"\{\w+\}", "", cell[direction]).lower())
+                assert set(words) <= allowed, (level, size, direction)
+                assert "{intervention}" in cell[direction] and "{outcome}" in cell[direction]
+
+
+def test_natural_medicines_crosswalk_uses_its_levels(scales: dict) -> None:
+    nm = load_rules().natural_medicines
+    levels = set(scales["natural_medicines_effectiveness"]["levels_in_order"])
+    assert set(nm["crosswalk"].values()) <= levels
+    assert nm["proven_without_regulator"] in levels
+    assert set(nm["crosswalk"]) == set(load_rules().verdicts.order)

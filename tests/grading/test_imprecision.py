@@ -1,0 +1,80 @@
+"""Imprecision (GRADE 2022): CI of the absolute effect against the null and MIDs, and the OIS.
+
+Hand-derived: with comparator risk 0.2 and the default MID (RR 0.75 / 1.25) the thresholds are
+-50 and +50 per 1000; the OIS for p0 = 0.2 and a 25% reduction is 1806 (see test_ois_absolute.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from immunograde.grading.config import load_rules
+from immunograde.grading.imprecision import ci_check, rate_imprecision
+from immunograde.grading.inputs import OutcomeSpec, PooledEffect, TsaSummary
+from immunograde.grading.thresholds import absolute_thresholds, mid_thresholds
+
+R = load_rules().imprecision
+
+
+def rr(est: float, lo: float, hi: float, n: int, p0: float | None = 0.2) -> PooledEffect:
+    return PooledEffect("RR", 5, n, math.log(est), math.log(lo), math.log(hi), control_risk=p0)
+
+
+def test_default_thresholds_per_1000() -> None:
+    t = mid_thresholds("RR", None, R)
+    assert t is not None
+    assert absolute_thresholds("RR", t, 0.2) == pytest.approx((-50.0, 50.0))
+
+
+def test_ci_crosses_one_mid() -> None:
+    # RR 0.80 (0.70 to 0.91) at p0 0.2: -40 (-60 to -18) per 1000 crosses -50 only
+    p = rr(0.80, 0.70, 0.91, 5000)
+    chk = ci_check(p, mid_thresholds("RR", None, R))  # type: ignore[arg-type]
+    assert chk.crossed == ("MID (lower)",)
+    j = rate_imprecision(p, OutcomeSpec("death"), R)
+    assert j.levels == -1 and j.inputs["ois"] == 1806 and j.inputs["ois_levels"] == 0
+
+
+def test_ci_crosses_both_mids_and_far_below_ois() -> None:
+    # RR 1.0 (0.5 to 1.5): -100 to +100 per 1000 crosses both MIDs -> 2 levels
+    assert rate_imprecision(rr(1.0, 0.5, 1.5, 5000), OutcomeSpec("death"), R).levels == -2
+    # 100 participants are 5.5% of 1806 (< 10%) -> 3 levels, the maximum
+    j = rate_imprecision(rr(1.0, 0.5, 1.5, 100), OutcomeSpec("death"), R)
+    assert j.levels == -3 and j.inputs["information_ratio"] == pytest.approx(100 / 1806, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("n", "levels"), [(1806, 0), (1000, -1), (903, -1), (800, -2), (190, -2), (180, -3), (100, -3)]
+)
+def test_ois_ratio_levels(n: int, levels: int) -> None:
+    # CI RR 0.50 (0.40 to 0.62): -100 (-120 to -76) per 1000 excludes all thresholds; only the OIS
+    # counts.  1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1; 800/1806 = 0.443 and
+    # 190/1806 = 0.105 (< 0.5) -> 2; 180/1806 = 0.0997 (< 0.1) -> 3.
+    assert rate_imprecision(rr(0.5, 0.4, 0.62, n), OutcomeSpec("death"), R).levels == levels
+
+
+def test_trivial_effect_precisely_estimated() -> None:
+    # RR 0.98 (0.90 to 1.06): -4 (-20 to +12) per 1000, inside +-50: a precise trivial effect
+    j = rate_imprecision(rr(0.98, 0.90, 1.06, 20000), OutcomeSpec("death"), R)
+    assert j.levels == 0
+
+
+def test_tsa_replaces_ois_and_is_named() -> None:
+    tsa = TsaSummary(
+        required_information_size=10000, boundary_crossed=None, source="TSA (RIS, D2 = 40%)"
+    )
+    j = rate_imprecision(rr(0.5, 0.4, 0.62, 5000), OutcomeSpec("death"), R, tsa)
+    # 5000 / 10000 = 0.5: below 1 but not below 0.5 -> one level
+    assert (
+        j.levels == -1
+        and "TSA (RIS, D2 = 40%)" in j.reason
+        and j.inputs["information_size_used"] == 10000
+    )
+
+
+def test_continuous_without_mid_uses_null() -> None:
+    p = PooledEffect("MD", 3, 300, -1.0, -2.5, 0.5)
+    j = rate_imprecision(p, OutcomeSpec("days", type="continuous"), R)
+    assert j.levels == -1 and "no MID" in j.reason
