@@ -177,7 +177,9 @@ def zero_cell_points(
         acc_c = np.pad(acc_c, (0, size - acc_c.size)) - np.bincount(idx, minlength=size)
     keep = acc_c > 0.5
     mean_e = acc_s[keep] / acc_c[keep]
-    return SquashedData(n=np.zeros(mean_e.size), e=mean_e, weight=np.round(acc_c[keep]).astype(float))
+    return SquashedData(
+        n=np.zeros(mean_e.size), e=mean_e, weight=np.round(acc_c[keep]).astype(float)
+    )
 
 
 def combine(*parts: SquashedData) -> SquashedData:
