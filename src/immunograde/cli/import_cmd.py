@@ -1,9 +1,166 @@
-"""Command module (filled in by its issue).  Exposes ``register(app)``."""
+"""``immunograde import ctgov|aact|pubmed|csv PATH``: registry and bibliographic records -> ``reg_`` tables.
+
+Every import is one transaction (all or nothing) and idempotent (re-importing changes nothing).
+Progress goes to stderr as a rich progress bar; ``--format json`` prints the summary on stdout.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from immunograde.cli.output import console, err_console, print_json
+from immunograde.ingest.aact import import_aact
+from immunograde.ingest.csv_outcomes import import_csv
+from immunograde.ingest.ctgov import import_ctgov
+from immunograde.ingest.pubmed import import_pubmed
+from immunograde.ingest.writer import ImportSummary, open_db
+
+import_app = typer.Typer(
+    help="Import registry and bibliographic records into the knowledge base (reg_ tables).\n\n"
+    "Example: immunograde import ctgov ctg-studies.json.zip --format json",
+    no_args_is_help=True,
+)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+PathArg = Annotated[Path, typer.Argument(help="file, folder or zip to import")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: the knowledge base, IMMUNOGRADE_DB)"),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", help="text or json summary")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="records per DuckDB batch")]
+
+
+class _Bar:
+    """Adapts a rich progress bar to the importers' progress protocol."""
+
+    def __init__(self, bar: RichProgress) -> None:
+        self.bar = bar
+        self.task = bar.add_task("importing", total=None)
+
+    def set_total(self, total: int | None, unit: str) -> None:
+        self.bar.update(self.task, total=total, description=f"importing {unit}")
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.advance(self.task, n)
+
+
+@contextmanager
+def _progress(show: bool) -> Iterator[_Bar | None]:
+    if not show:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with RichProgress(*columns, console=err_console, transient=True) as bar:
+        yield _Bar(bar)
+
+
+def _run(
+    db: Path | None,
+    fmt: Format,
+    call: Callable[[duckdb.DuckDBPyConnection, _Bar | None], ImportSummary],
+) -> None:
+    conn = open_db(db)
+    try:
+        with _progress(fmt is Format.text and err_console.is_terminal) as bar:
+            summary = call(conn, bar)
+    finally:
+        conn.close()
+    _print(summary, fmt)
+
+
+def _print(summary: ImportSummary, fmt: Format) -> None:
+    if fmt is Format.json:
+        print_json(summary)
+        return
+    table = Table(title=f"import {summary.kind}: {summary.source}")
+    for col in ("read", "inserted", "updated", "unchanged", "deleted", "skipped", "seconds"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        *(
+            str(x)
+            for x in (summary.records_read, summary.inserted, summary.updated, summary.unchanged)
+        ),
+        str(summary.deleted),
+        str(summary.skipped),
+        f"{summary.seconds:.2f}",
+    )
+    console.print(table)
+    for reason, n in summary.skip_reasons.items():
+        console.print(f"skipped {n}: {reason}")
+    for warning in summary.warnings:
+        console.print(f"warning: {warning}")
+
+
+@import_app.command("ctgov")
+def ctgov_cmd(
+    path: PathArg, db: DbOpt = None, fmt: FormatOpt = Format.text, batch_size: BatchOpt = 2000
+) -> None:
+    """ClinicalTrials.gov API v2 JSON: a study, a page, a folder, or the bulk zip.
+
+    Example: immunograde import ctgov ../shared/data/registries --format json
+    """
+    _run(db, fmt, lambda c, p: import_ctgov(path, c, batch_size=batch_size, progress=p))
+
+
+@import_app.command("aact")
+def aact_cmd(
+    path: PathArg, db: DbOpt = None, fmt: FormatOpt = Format.text, batch_size: BatchOpt = 2000
+) -> None:
+    """AACT pipe-delimited flat files: the unzipped folder or the zip (studies.txt, outcomes.txt, …).
+
+    Example: immunograde import aact 20240101_pipe-delimited-export.zip
+    """
+    _run(db, fmt, lambda c, p: import_aact(path, c, batch_size=batch_size, progress=p))
+
+
+@import_app.command("pubmed")
+def pubmed_cmd(
+    path: PathArg, db: DbOpt = None, fmt: FormatOpt = Format.text, batch_size: BatchOpt = 2000
+) -> None:
+    """PubMed/MEDLINE XML (efetch output or baseline files, .xml or .xml.gz, or a folder of them).
+
+    Example: immunograde import pubmed pubmed24n0001.xml.gz --format json
+    """
+    _run(db, fmt, lambda c, p: import_pubmed(path, c, batch_size=batch_size, progress=p))
+
+
+@import_app.command("csv")
+def csv_cmd(
+    path: PathArg,
+    dataset: Annotated[
+        str | None, typer.Option(help="dataset name (default: the file's stem)")
+    ] = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Outcome data in metafor's columns: study, year, ai,n1i,ci,n2i | m1i,sd1i,n1i,… | yi,vi | estimate,ci_low,ci_high.
+
+    Example: immunograde import csv bcg.csv --dataset bcg_tb --format json
+    """
+    _run(db, fmt, lambda c, p: import_csv(path, c, dataset=dataset, progress=p))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``import`` command group (``import`` is a Python keyword, hence the explicit name)."""
+    app.add_typer(import_app, name="import")
