@@ -94,7 +94,11 @@ def read_tsb(out: Out) -> None:
         )
     for drug, rows in data.items():
         extra = tuple(s for s in skipped if f"({drug})" in s)
-        later = [d["trial"] for d, (_, r) in zip(rows, _rows_of(drug), strict=False) if r["study"] in LATER]
+        later = [
+            d["trial"]
+            for d, (_, r) in zip(rows, _rows_of(drug), strict=False)
+            if r["study"] in LATER
+        ]
         if later:
             extra += (
                 f"rows added later for sensitivity analyses (source README): {', '.join(later)}",
@@ -154,7 +158,9 @@ def read_cap(out: Out) -> None:
     data = []
     for n, r in numbered(CAP):
         tid = f"cap-{slug(r['author'])}-{r['year']}"
-        rob = {dom: ROB2[r[f"rb.{letter}"]] for dom, letter in zip(ROB_DOMAINS, "abcdef", strict=False)}
+        rob = {
+            dom: ROB2[r[f"rb.{letter}"]] for dom, letter in zip(ROB_DOMAINS, "abcdef", strict=False)
+        }
         rob = {
             "question": qid,
             **rob,
