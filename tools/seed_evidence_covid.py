@@ -69,18 +69,20 @@ def _covid_trial(out: Out, study: str, drug: str, source: dict[str, Any], ref: s
 def read_tsb(out: Out) -> None:
     """28-day mortality on corticosteroids, per trial, for tocilizumab / sarilumab / baricitinib."""
     data: dict[str, list[dict[str, Any]]] = {"tocilizumab": [], "sarilumab": [], "baricitinib": []}
-    skipped = []
+    extra: dict[str, list[str]] = {drug: [] for drug in data}
     for n, r in numbered(TSB):
         drug = r["treatment"].strip()
         if r["study"] in ALTERNATIVE:
-            skipped.append(f"row {n} '{r['study']}' ({drug}): alternative version of RECOVERY Bari")
+            extra[drug].append(
+                f"left out: row {n} '{r['study']}', an alternative version of RECOVERY "
+                "Bari (source README: use only one)"
+            )
             continue
         tid = _covid_trial(out, r["study"], drug, src(TSB, n), "albuquerque2022-toci-sari-bari")
-        note = (
-            "later addition used in sensitivity analyses (source README)"
-            if r["study"] in LATER
-            else None
-        )
+        note = None
+        if r["study"] in LATER:
+            note = "later addition used in sensitivity analyses (source README)"
+            extra[drug].append(f"row {n} ({tid}): {note}")
         data[drug].append(
             data_row(
                 tid,
@@ -93,27 +95,8 @@ def read_tsb(out: Out) -> None:
             )
         )
     for drug, rows in data.items():
-        extra = tuple(s for s in skipped if f"({drug})" in s)
-        later = [
-            d["trial"]
-            for d, (_, r) in zip(rows, _rows_of(drug), strict=False)
-            if r["study"] in LATER
-        ]
-        if later:
-            extra += (
-                f"rows added later for sensitivity analyses (source README): {', '.join(later)}",
-            )
-        out.questions.append(
-            question(SPECS[f"{drug}-covid19-mortality-on-corticosteroids"], rows, extra)
-        )
-
-
-def _rows_of(drug: str) -> list[tuple[int, dict[str, str]]]:
-    return [
-        (n, r)
-        for n, r in numbered(TSB)
-        if r["treatment"].strip() == drug and r["study"] not in ALTERNATIVE
-    ]
+        spec = SPECS[f"{drug}-covid19-mortality-on-corticosteroids"]
+        out.questions.append(question(spec, rows, tuple(extra[drug])))
 
 
 def read_react(out: Out) -> None:
@@ -158,12 +141,12 @@ def read_cap(out: Out) -> None:
     data = []
     for n, r in numbered(CAP):
         tid = f"cap-{slug(r['author'])}-{r['year']}"
-        rob = {
-            dom: ROB2[r[f"rb.{letter}"]] for dom, letter in zip(ROB_DOMAINS, "abcdef", strict=False)
+        levels = {
+            dom: ROB2[r[f"rb.{letter}"]] for dom, letter in zip(ROB_DOMAINS, "abcdef", strict=True)
         }
-        rob = {
+        rob: dict[str, Any] = {
             "question": qid,
-            **rob,
+            **levels,
             "source": src(CAP, n, ref="albuquerque2023-steroids-cap", locator="columns rb.a-rb.f"),
         }
         out.trial(

@@ -172,7 +172,12 @@ def _prisms(out: Out) -> None:
         )
         data = [
             data_row(
-                "prisms-ifn-beta-1a", where, n1i=PRISMS_N[dose], n2i=PRISMS_N["placebo"], **est
+                "prisms-ifn-beta-1a",
+                where,
+                None,
+                n1i=PRISMS_N[dose],
+                n2i=PRISMS_N["placebo"],
+                **est,
             )
         ]
         out.questions.append(question(spec, data))

@@ -69,7 +69,7 @@ def cochrane(review: str, file: str, analysis: str, name: str) -> dict[str, Any]
 
 
 def pub(measure: str, source: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    out = {"measure": measure}
+    out: dict[str, Any] = {"measure": measure}
     out.update({k: v for k, v in kw.items() if v is not None})
     out["source"] = source
     out["verified"] = False
@@ -235,7 +235,8 @@ for drug, route in (("tocilizumab", "unknown"), ("sarilumab", "unknown"), ("bari
         outcome=oc("all-cause mortality", "binary", "RR", "critical", "28 days", False),
         source=src(_TSB, ref="albuquerque2022-toci-sari-bari"),
         notes=(
-            "patients on corticosteroids only (source README); IL-6 trial counts come from WHO REACT",
+            "patients on corticosteroids only (source README)"
+            + ("; IL-6 trial counts come from WHO REACT" if drug != "baricitinib" else ""),
             ORAL_ONLY if route == "oral" else NO_ROUTE,
             NO_MID,
         ),
@@ -592,7 +593,7 @@ for key, an, name, tp, oname, imp, cert in (
         notes=(_AA_RCT, "time point from the review abstract's outcome definitions"),
     )
 
-for qid, an, drug, route, title, comp in (
+_ORAL_ETC: tuple[tuple[str, str, str | None, str, str, str], ...] = (
     (
         "oral-immunosuppressants-alopecia-areata-short-term-regrowth",
         "1.1",
@@ -617,7 +618,8 @@ for qid, an, drug, route, title, comp in (
         "Topical ruxolitinib for alopecia areata",
         "placebo (vehicle)",
     ),
-):
+)
+for qid, an, agent, route, title, comp in _ORAL_ETC:
     cspec(
         qid,
         "CD013719.pub2",
@@ -627,9 +629,9 @@ for qid, an, drug, route, title, comp in (
         population=_AA_POP,
         indication="alopecia areata",
         intervention=iv(
-            drug,
+            agent,
             route,
-            substances=("prednisolone", "ciclosporin") if drug is None else (),
+            substances=("prednisolone", "ciclosporin") if agent is None else (),
             description=title,
         ),
         comparator=comp + " (from the name of the matching sensitivity analysis in group 13)",
