@@ -1,9 +1,123 @@
-"""Command module (filled in by its issue).  Exposes ``register(app)``."""
+"""``immunograde tsa``, ``immunograde watch`` and ``immunograde diff`` (living evidence).
+
+Thin shell over :mod:`immunograde.living`: trial sequential analysis of a question, importing new
+registry/PubMed files with a rebuild and a change report, and comparing two builds.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from immunograde import settings
+from immunograde.cli.output import console, print_json
+from immunograde.errors import NotFoundError
+from immunograde.kb.queries import open_kb
+from immunograde.living.history import Change, diff_builds
+from immunograde.living.tsa import QuestionTSA, question_tsa
+from immunograde.living.watch import watch_once
+
+FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Knowledge-base file (default: settings.db_path()).")
+]
+
+
+def tsa_json(r: QuestionTSA) -> dict[str, Any]:
+    """The contract keys first, then the rest (the raw sequential result is left out)."""
+    keys = ("question_id", "required_information_size", "diversity", "information_fraction",
+            "z_final", "boundary_final", "conclusion", "participants_needed", "ongoing_trials")  # fmt: skip
+    body = {k: getattr(r, k) for k in keys}
+    body["boundary_curve"] = r.boundary
+    rest = {
+        k: v for k, v in r.__dict__.items() if k not in keys and k not in ("sequential", "boundary")
+    }
+    return body | rest
+
+
+def _tsa(
+    question_id: Annotated[str, typer.Argument(help="Question id (file stem in data/questions).")],
+    rrr: Annotated[float, typer.Option("--rrr", help="Relative risk reduction to detect.")] = 0.2,
+    alpha: Annotated[float, typer.Option("--alpha", help="Type I error (two-sided).")] = 0.05,
+    beta: Annotated[float, typer.Option("--beta", help="Type II error (1 - power).")] = 0.2,
+    model: Annotated[str, typer.Option("--model", help="random or fixed.")] = "random",
+    db: DbOpt = None,
+    fmt: FormatOpt = "text",
+) -> None:
+    """Trial sequential analysis of a question: required information size (diversity-adjusted),
+    O'Brien-Fleming boundaries, conclusion and what it would take.
+
+    Example: immunograde tsa bcg-vaccine-tuberculosis --rrr 0.2 --format json
+    """
+    with open_kb(db) as kb:
+        r = question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model)
+    if fmt == "json":
+        print_json(tsa_json(r))
+        return
+    b = "none yet" if r.boundary_final is None else f"{r.boundary_final:.2f}"
+    console.print(
+        f"{r.question_id}: {r.conclusion.replace('_', ' ')}\n"
+        f"  required information size {r.required_information_size:,} (D2 {r.diversity:.0%}, "
+        f"fixed-effect {r.ris_fixed:,}); information fraction {r.information_fraction:.2f}\n"
+        f"  cumulative Z {r.z_final:.2f}; monitoring boundary {b}\n"
+        f"  {r.measure} {r.estimate:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; "
+        f"TSA-adjusted {r.tsa_ci_low:.2f} to {r.tsa_ci_high:.2f})\n  {r.what_would_it_take}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _print_changes(changes: list[Change], fmt: str, extra: dict[str, Any]) -> None:
+    if fmt == "json":
+        print_json({**extra, "changes": changes})
+        return
+    if not changes:
+        console.print("no change in any estimate, certainty or verdict", markup=False)
+    for c in changes:
+        console.print(c.summary(), markup=False, highlight=False)
+
+
+def _watch(
+    folder: Annotated[Path, typer.Argument(help="Folder where registry/PubMed files are dropped.")],
+    db: DbOpt = None,
+    fmt: FormatOpt = "text",
+) -> None:
+    """Import new ClinicalTrials.gov JSON / PubMed XML files from FOLDER, rebuild, print changes.
+
+    Example: immunograde watch var/inbox --format json
+    """
+    if not folder.is_dir():
+        raise NotFoundError(f"no folder {folder}")
+    with console.status("watching", spinner="dots") as status:
+        res = watch_once(folder, db_path=db or settings.db_path(), say=status.update)
+    extra = {"imported": res.imported, "skipped": res.skipped}
+    if fmt != "json":
+        console.print(
+            f"imported {len(res.imported)} file(s), skipped {len(res.skipped)}", markup=False
+        )
+    _print_changes(res.changes, fmt, extra)
+
+
+def _diff(
+    old: Annotated[Path, typer.Argument(help="The older knowledge-base file.")],
+    new: Annotated[Path, typer.Argument(help="The newer knowledge-base file.")],
+    fmt: FormatOpt = "text",
+) -> None:
+    """Compare two knowledge-base builds: estimate, certainty and verdict per question, and the
+    trials added, removed or corrected.
+
+    Example: immunograde diff old.duckdb var/immunograde.duckdb --format json
+    """
+    for p in (old, new):
+        if not p.is_file():
+            raise NotFoundError(f"no knowledge-base file {p}")
+    _print_changes(diff_builds(old, new), fmt, {"old": str(old), "new": str(new)})
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``tsa``, ``watch`` and ``diff``."""
+    app.command("tsa")(_tsa)
+    app.command("watch")(_watch)
+    app.command("diff")(_diff)

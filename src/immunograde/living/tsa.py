@@ -1,0 +1,243 @@
+"""Trial sequential analysis of one knowledge-base question, and "what would it take".
+
+The question's trials are ordered by publication year (ties keep file order), pooled cumulatively
+(random effects, the question's tau2 estimator, default REML; fixed effect when asked), and the
+cumulative Z curve is monitored against Lan-DeMets boundaries on the diversity-adjusted required
+information size (:mod:`immunograde.stats.sequential`).  Registered trials for the same substance
+that are ongoing, or completed without results, are listed with their planned enrolment and what
+they would add to the information fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from immunograde.errors import InputError
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.stats.escalc import escalc
+from immunograde.stats.rma import rma_uni
+from immunograde.stats.sequential import (
+    TSAResult,
+    diversity,
+    required_information_size,
+    tsa,
+)
+
+ONGOING = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION")
+RATIO_MEASURES = ("RR", "OR")
+
+
+@dataclass(frozen=True)
+class OngoingTrial:
+    nct_id: str
+    title: str | None
+    overall_status: str | None
+    enrollment: int | None
+    has_results: bool | None
+
+
+@dataclass(frozen=True)
+class QuestionTSA:
+    """The TSA of a question with its inputs, in the JSON vocabulary of ``immunograde tsa``."""
+
+    question_id: str
+    measure: str
+    model: str
+    rrr: float
+    alpha: float
+    beta: float
+    p_c: float
+    k: int
+    participants: int
+    required_information_size: int
+    ris_fixed: int
+    diversity: float
+    i2: float
+    information_fraction: float
+    z_final: float
+    boundary_final: float | None
+    conclusion: str
+    participants_needed: int
+    ongoing_trials: list[OngoingTrial]
+    information_fraction_with_ongoing: float
+    what_would_it_take: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    tsa_ci_low: float
+    tsa_ci_high: float
+    trials: list[dict[str, Any]] = field(default_factory=list)
+    boundary: list[dict[str, Any]] = field(default_factory=list)
+    sequential: TSAResult | None = None
+
+
+def _binary_rows(kb: KnowledgeBase, question_id: str) -> tuple[list[Any], str, str]:
+    q = kb.get_question(question_id)
+    measure = q.outcome.measure
+    if q.outcome.type != "binary" or measure not in RATIO_MEASURES:
+        raise InputError.one(
+            f"TSA needs a binary outcome measured as RR or OR; {question_id} is "
+            f"{q.outcome.type} {measure}",
+            file=f"questions/{question_id}.yaml",
+            field="outcome.measure",
+        )
+    rows = [r for r in kb.outcome_data(question_id) if r.subgroup is None or q.subgroup_by]
+    rows = [r for r in rows if _counts(r.values) is not None]
+    if len(rows) < 2:
+        raise InputError.one(
+            f"TSA needs at least two trials with events and totals (ai, n1i, ci, n2i); "
+            f"{question_id} has {len(rows)}",
+            file=f"questions/{question_id}.yaml",
+            field="data",
+        )
+    return rows, measure, q.method or "REML"
+
+
+def _counts(v: dict[str, float | None]) -> tuple[float, float, float, float] | None:
+    """``(ai, n1i, ci, n2i)`` from either binary form, or None."""
+    ai, ci = v.get("ai"), v.get("ci")
+    n1 = v.get("n1i") if v.get("n1i") is not None else _sum(ai, v.get("bi"))
+    n2 = v.get("n2i") if v.get("n2i") is not None else _sum(ci, v.get("di"))
+    if ai is None or ci is None or n1 is None or n2 is None:
+        return None
+    return float(ai), float(n1), float(ci), float(n2)
+
+
+def _sum(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a + b
+
+
+def _arrays(rows: list[Any]) -> dict[str, np.ndarray]:
+    """Rows sorted by publication year (stable; no year last) -> count arrays."""
+    order = np.argsort([r.year if r.year is not None else 9999 for r in rows], kind="stable")
+    rows[:] = [rows[i] for i in order]
+    c = np.array([_counts(r.values) for r in rows], dtype=float)
+    return {"ai": c[:, 0], "n1i": c[:, 1], "ci": c[:, 2], "n2i": c[:, 3]}
+
+
+def question_tsa(
+    kb: KnowledgeBase,
+    question_id: str,
+    *,
+    rrr: float = 0.2,
+    alpha: float = 0.05,
+    beta: float = 0.2,
+    model: str = "random",
+    registry: duckdb.DuckDBPyConnection | None = None,
+) -> QuestionTSA:
+    """TSA of ``question_id``: benefit means a ratio below 1 unless the outcome is desirable."""
+    rows, measure, method = _binary_rows(kb, question_id)
+    a = _arrays(rows)
+    es = escalc(measure, ai=a["ai"], n1i=a["n1i"], ci=a["ci"], n2i=a["n2i"])
+    yi, vi = np.asarray(es.yi, float), np.asarray(es.vi, float)
+    fits = [rma_uni(yi[: i + 1], vi[: i + 1], method="FE" if model == "fixed" or i == 0 else method)
+            for i in range(yi.size)]  # fmt: skip
+    z = np.array([f.estimate / f.se for f in fits])
+    last = fits[-1]
+    tau2 = 0.0 if model == "fixed" else float(last.tau2)
+    d2 = diversity(vi, tau2)
+    p_c = float(a["ci"].sum() / a["n2i"].sum())
+    ris = required_information_size(p_c, rrr, alpha=alpha, beta=beta, d2=d2)
+    n_cum = np.cumsum(a["n1i"] + a["n2i"])
+    q = kb.get_question(question_id)
+    res = tsa(n_cum, z, ris.ris_d2 or ris.ris, estimate=last.estimate, se=last.se, alpha=alpha,
+              beta=beta, benefit_sign=1 if q.outcome.higher_is_better else -1)  # fmt: skip
+    return _assemble(question_id, measure, model, rrr, alpha, beta, p_c, ris, d2, last, n_cum, res,
+                     rows, z, _ongoing(kb, question_id, registry))  # fmt: skip
+
+
+def _assemble(qid: str, measure: str, model: str, rrr: float, alpha: float, beta: float, p_c: float,
+              ris: Any, d2: float, last: Any, n_cum: np.ndarray, res: TSAResult, rows: list[Any],
+              z: np.ndarray, ongoing: list[OngoingTrial]) -> QuestionTSA:  # fmt: skip
+    target = ris.ris_d2 or ris.ris
+    n = int(n_cum[-1])
+    planned = sum(t.enrollment or 0 for t in ongoing)
+    frac_with = (n + planned) / target
+    text = _what_it_takes(n, target, ongoing, res.information_fraction, frac_with)
+    ex = np.exp
+    b = res.boundary_final
+    return QuestionTSA(
+        question_id=qid, measure=measure, model=model, rrr=rrr, alpha=alpha, beta=beta, p_c=p_c,
+        k=len(rows), participants=n, required_information_size=target, ris_fixed=ris.ris,
+        diversity=d2, i2=float(last.i2) / 100 if last.i2 == last.i2 else 0.0,
+        information_fraction=res.information_fraction, z_final=res.z_final,
+        boundary_final=None if not np.isfinite(b) else b, conclusion=res.conclusion,
+        participants_needed=max(0, target - n), ongoing_trials=ongoing,
+        information_fraction_with_ongoing=frac_with, what_would_it_take=text,
+        estimate=float(ex(last.estimate)), ci_low=float(ex(last.ci_low)),
+        ci_high=float(ex(last.ci_high)), tsa_ci_low=float(ex(res.ci_low)),
+        tsa_ci_high=float(ex(res.ci_high)),
+        trials=[{"trial_id": r.trial_id, "label": r.label, "year": r.year,
+                 "participants": int(nc), "z": float(zz)}
+                for r, nc, zz in zip(rows, n_cum, z, strict=True)],
+        boundary=boundary_points(res, target), sequential=res,
+    )  # fmt: skip
+
+
+def boundary_points(res: TSAResult, ris: int) -> list[dict[str, Any]]:
+    """The monitoring boundary curve to the final analysis (planned looks every 5% after today)."""
+    seq = res.sequential_ris
+    out = []
+    for t, up, fu in zip(res.curve_timing, res.curve_upper, res.curve_futility, strict=True):
+        out.append({
+            "information_fraction": float(t * seq / ris), "participants": round(float(t * seq)),
+            "upper": float(up) if np.isfinite(up) else None,
+            "lower": -float(up) if np.isfinite(up) else None,
+            "futility": float(fu) if np.isfinite(fu) else None,
+        })  # fmt: skip
+    return out
+
+
+def _what_it_takes(n: int, target: int, ongoing: list[OngoingTrial], f0: float, f1: float) -> str:
+    needed = max(0, target - n)
+    if needed == 0:
+        return f"The required information size ({target:,}) is reached ({n:,} participants)."
+    text = f"{needed:,} more participants are needed to reach the required information size ({target:,})."
+    if ongoing:
+        k = len(ongoing)
+        trials = "trial" if k == 1 else "trials"
+        text += (f" The {k} registered {trials} without results would bring the information "
+                 f"fraction from {f0:.2f} to {f1:.2f}.")  # fmt: skip
+    else:
+        text += " No registered trial without results was found for this question."
+    return text
+
+
+def _ongoing(
+    kb: KnowledgeBase, question_id: str, con: duckdb.DuckDBPyConnection | None
+) -> list[OngoingTrial]:
+    """Registered trials naming the question's substance that are ongoing or completed without results,
+    excluding trials already in the question."""
+    con = con or kb.con
+    have = {
+        t[0] for t in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    if not {"reg_studies", "reg_interventions"} <= have:
+        return []
+    q = kb.get_question(question_id)
+    names = _substance_names(kb, q.intervention.substance_ids())
+    if not names:
+        return []
+    known = {rid for t in kb.trials_for_question(question_id) for rid in t.trial.registry_ids}
+    statuses = ", ".join(f"'{s}'" for s in ONGOING)
+    sql = (
+        "SELECT DISTINCT s.nct_id, s.title, s.overall_status, s.enrollment, s.has_results "
+        "FROM reg_studies s JOIN reg_interventions i ON i.nct_id = s.nct_id "
+        f"WHERE lower(i.name) IN ({', '.join('?' for _ in names)}) AND (s.overall_status IN "
+        f"({statuses}) OR (s.overall_status = 'COMPLETED' AND NOT coalesce(s.has_results, FALSE))) "
+        "ORDER BY s.nct_id"
+    )
+    rows = con.execute(sql, sorted(names)).fetchall()
+    return [OngoingTrial(*r) for r in rows if r[0] not in known]
+
+
+def _substance_names(kb: KnowledgeBase, substance_ids: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
+    for e in kb.name_entries():
+        if e.substance_id in substance_ids and e.name_kind != "brand":
+            out.add(e.name.lower())
+    return out
