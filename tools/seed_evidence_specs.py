@@ -302,6 +302,10 @@ P70_NOTE = (
     "numbers come from the third-party Pairwise70 extraction of the review's analysis tables; "
     "verified: false until checked against the review's forest plot"
 )
+OR_NOTE = (
+    "measure OR: the review's own per-study estimate in the file (column Mean) equals the odds ratio "
+    "of the counts, not the risk ratio"
+)
 NOT_IN_FILE = "the comparator of this review comparison is not named in the data file"
 
 
@@ -410,8 +414,8 @@ cspec(
     indication="multiple sclerosis",
     intervention=iv("rituximab", "unknown", description=_RTX),
     comparator="placebo or another disease-modifying treatment (not named in the data file)",
-    outcome=oc("disability worsening", "binary", "RR", "critical", "24 months", False),
-    notes=(NOT_IN_FILE, "route: not in the data file (unknown)"),
+    outcome=oc("disability worsening", "binary", "OR", "critical", "24 months", False),
+    notes=(NOT_IN_FILE, "route: not in the data file (unknown)", OR_NOTE),
 )
 cspec(
     "rituximab-ms-first-choice-relapse",
@@ -423,8 +427,8 @@ cspec(
     indication="multiple sclerosis",
     intervention=iv("rituximab", "unknown", description=_RTX),
     comparator="placebo or another disease-modifying treatment (not named in the data file)",
-    outcome=oc("relapse", "binary", "RR", "critical", "24 months", False),
-    notes=(NOT_IN_FILE, "route: not in the data file (unknown)"),
+    outcome=oc("relapse", "binary", "OR", "critical", "24 months", False),
+    notes=(NOT_IN_FILE, "route: not in the data file (unknown)", OR_NOTE),
 )
 cspec(
     "rituximab-progressive-ms-disability-worsening",
