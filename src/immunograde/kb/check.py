@@ -48,20 +48,22 @@ def _unique_ids(kb: LoadedKB) -> Iterable[Problem]:
                 yield Problem(
                     f"duplicate {kind} id (first at {prev.file}:{prev.line})",
                     loc.file,
-                    loc.line,
+                    loc.line_of("id"),
                     "id",
                 )
             else:
                 first[rid] = loc
             if kind in ONE_PER_FILE and Path(loc.file).stem != rid:
-                yield Problem(f"id {rid!r} differs from the file name", loc.file, loc.line, "id")
+                yield Problem(
+                    f"id {rid!r} differs from the file name", loc.file, loc.line_of("id"), "id"
+                )
 
 
 def _missing(
     loc: Located[Any], field: str, value: str | None, known: set[str], what: str
 ) -> Iterable[Problem]:
     if value is not None and value not in known:
-        yield Problem(f"unknown {what} {value!r}", loc.file, loc.line, field)
+        yield Problem(f"unknown {what} {value!r}", loc.file, loc.line_of(field), field)
 
 
 def _catalogue_refs(kb: LoadedKB) -> Iterable[Problem]:
@@ -114,13 +116,16 @@ def _question_refs(kb: LoadedKB) -> Iterable[Problem]:
         prod = products.get(q.intervention.product or "")
         if prod is not None and prod.route != q.intervention.route:
             msg = f"route {q.intervention.route!r} differs from product {prod.id!r} route {prod.route!r}"
-            yield Problem(msg, loc.file, loc.line, "intervention.route")
+            yield Problem(msg, loc.file, loc.line_of("intervention.route"), "intervention.route")
         seen: set[tuple[str, str | None]] = set()
         for i, row in enumerate(q.data):
             yield from _missing(loc, f"data.{i}.trial", row.trial, trials, "trial")
             if (row.trial, row.subgroup) in seen:
                 yield Problem(
-                    f"trial {row.trial!r} appears twice", loc.file, loc.line, f"data.{i}.trial"
+                    f"trial {row.trial!r} appears twice",
+                    loc.file,
+                    loc.line_of(f"data.{i}.trial"),
+                    f"data.{i}.trial",
                 )
             seen.add((row.trial, row.subgroup))
 
@@ -147,7 +152,7 @@ def _source_refs(kb: LoadedKB, shared_data: Path | None) -> Iterable[Problem]:
                         yield Problem(
                             f"no such shared data file {src.file!r}",
                             loc.file,
-                            loc.line,
+                            loc.line_of(f"{field}.file"),
                             f"{field}.file",
                         )
 

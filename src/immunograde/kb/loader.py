@@ -48,6 +48,12 @@ class Located(Generic[T]):
     record: T
     file: str
     line: int | None
+    raw: Any = field(default=None, repr=False, compare=False)
+
+    def line_of(self, path: str) -> int | None:
+        """The line of a dotted field path (``"arms.0.substance"``) in the written record."""
+        parts: list[int | str] = [int(p) if p.isdigit() else p for p in path.split(".")]
+        return line_of(self.raw, parts, self.line)
 
 
 @dataclass
@@ -170,7 +176,7 @@ def load_kb(data_dir: Path) -> LoadedKB:
             record, errs = validate(model, raw, label, line)
             kb.problems.extend(errs)
             if record is not None:
-                kb.records[kind].append(Located(record, label, line))
+                kb.records[kind].append(Located(record, label, line, raw))
         if kind in ONE_PER_FILE and len(raws) > 1:
             kb.problems.append(Problem(f"a {kind} file holds exactly one record", label, 1))
     return kb

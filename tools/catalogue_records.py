@@ -1,0 +1,206 @@
+"""Products, EMA regulatory status, claims and explicit-unknown status rows for the catalogue seed."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import catalogue_spec as spec
+from catalogue_sources import ema_status, review, slug, src
+
+if TYPE_CHECKING:
+    from seed_catalogue import Catalogue
+
+INN_COL = "International non-proprietary name (INN) / common name"
+EMA_NO_FORM = "not stated in the EMA EPAR table"
+RSP_CLAIMANT = (
+    "Encyclopedia Pathologica (encyclopatia.ru), satirical wiki list «Расстрельный список "
+    "препаратов», as compiled by the fuflomycin project"
+)
+FK_CLAIMANT = "Formulary Committee of the Russian Academy of Medical Sciences (ФК РАМН), negative list"
+HOMEO_CLAIMANT = "fuflomycin project, list of homeopathic and 'release-active' products"
+
+SOURCES: list[dict[str, Any]] = [
+    {"id": "who-atc-ddd-2026", "kind": "dataset", "licence": "CC BY-NC-SA 4.0 (atcd repo); © WHOCC, "
+     "non-commercial use with attribution",
+     "citation": "WHO Collaborating Centre for Drug Statistics Methodology, ATC/DDD Index 2026 "
+     "(scraped snapshot 2026-04-25, fabkury/atcd commit 1e92aec7)",
+     "source": {"file": "atc/README.md"}, **review(True)},
+    {"id": "ema-epar-2022-11-17", "kind": "dataset", "licence": "© European Medicines Agency",
+     "citation": "European Medicines Agency, Medicines output: European public assessment reports "
+     "(generated 2022-11-17)", "source": {"file": "regulatory/README.md"}, **review(True)},
+    {"id": "fuflomycin-lists", "kind": "list", "licence": "MIT (repository)",
+     "citation": "fuflomycin/fuflomycin (GitHub) commit d935be54: lists of drugs with unproven "
+     "efficacy (Encyclopedia Pathologica list, ФК РАМН negative list, homeopathy list)",
+     "source": {"file": "unproven_lists/README.md"}, **review(True)},
+]  # fmt: skip
+
+
+def strip_html(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text or "")).strip()
+
+
+def _key_substances(cat: Catalogue, key: str) -> list[str]:
+    out = []
+    for entry in spec.LIST_SUBSTANCES:
+        if entry["key"] != key:
+            continue
+        if entry.get("atc"):
+            out += [k for k, v in cat.substances.items() if entry["atc"] in v.get("atc_codes", [])]
+        else:
+            out.append(str(entry["id"]))
+    return out
+
+
+def add_list_products(cat: Catalogue) -> None:
+    for p in spec.LIST_PRODUCTS:
+        row, _ = cat.s.flat_row(str(p["key"]), "rsp")
+        cat.products["lists"].append({
+            "id": p["id"], "brand": p["brand"], "substances": list(p["substances"]),
+            "dose_form": p["dose_form"], "route": p["route"],
+            **({"strength": p["strength"]} if p.get("strength") else {}),
+            "notes": f"Dose form and route from the source text: «{p['quote']}».",
+            "source": src(spec.RSP_JSON, None, ref="fuflomycin-lists", key=p["key"],
+                          locator=f"{spec.FLAT} row {row}"),
+            **review(False),
+        })  # fmt: skip
+
+
+def _ema_match(cat: Catalogue, rec: dict[str, str]) -> str | None:
+    inn, active, atc = rec[INN_COL].strip().lower(), rec["Active substance"].strip().lower(), rec["ATC code"]
+    for sid, sub in cat.substances.items():
+        if not sub.get("atc_codes"):
+            continue
+        names = {sub["name"].lower(), *(n.lower() for n in sub["synonyms"] if n.isascii())}
+        if inn in names or active in names:
+            return sid
+    for sid, sub in cat.substances.items():
+        if atc in sub.get("atc_codes", []):
+            return sid
+    return None
+
+
+def _ema_product(sid: str, rec: dict[str, str], row: int, status: str) -> dict[str, Any]:
+    pid = "ema-" + slug(rec["Medicine name"].split(" (previously")[0])
+    atc = rec["ATC code"] if re.fullmatch(r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}", rec["ATC code"]) else None
+    return {
+        "id": pid, "brand": rec["Medicine name"], "substances": [sid], "dose_form": EMA_NO_FORM,
+        "route": "unknown", "markets": ["EU"] if status == "authorised" else [],
+        **({"atc_code": atc} if atc else {}),
+        "notes": f"EMA product number {rec['Product number']}; marketing authorisation holder "
+        f"{rec['Marketing authorisation holder/company name']}; INN {rec[INN_COL]}.",
+        "source": src(spec.EMA_FULL, row, ref="ema-epar-2022-11-17", url=rec["URL"] or None),
+        **review(True),
+    }  # fmt: skip
+
+
+def add_ema(cat: Catalogue) -> None:
+    cat.ema_matched = set()
+    for row, rec in enumerate(cat.s.ema, 1):
+        sid = _ema_match(cat, rec)
+        if sid is None:
+            continue
+        cat.ema_matched.add(sid)
+        status = ema_status(rec["Authorisation status"])
+        product = None
+        if status != "refused":
+            prod = _ema_product(sid, rec, row, status)
+            cat.products["ema"].append(prod)
+            product = prod["id"]
+        date_col = "Date of refusal of marketing authorisation" if status == "refused" else (
+            "Marketing authorisation date")  # fmt: skip
+        cat.regulatory.append({
+            "substance": sid, "product": product, "product_name": rec["Medicine name"],
+            "agency": "EMA", "country": "EU", "status": status, "date": rec[date_col][:10] or None,
+            "note": f"date = {date_col.lower()}",
+            "source_file": spec.EMA_FULL, "source_row": row, "source_ref": "ema-epar-2022-11-17",
+            **review(True),
+        })  # fmt: skip
+
+
+def _unknown(sid: str, agency: str, country: str, note: str) -> dict[str, Any]:
+    return {
+        "substance": sid, "product": None, "product_name": None, "agency": agency,
+        "country": country, "status": "unknown", "date": None, "note": note,
+        "source_file": "regulatory/README.md", "source_row": None, "source_ref": None,
+        **review(True),
+    }  # fmt: skip
+
+
+def add_unknown_status(cat: Catalogue) -> None:
+    for sid, sub in sorted(cat.substances.items()):
+        if sid not in cat.ema_matched:
+            cat.regulatory.append(_unknown(sid, "EMA", "EU", "not in the EMA list of centrally "
+                "authorised medicines (2022-11-17); national authorisations are not covered"))  # fmt: skip
+        cat.regulatory.append(_unknown(sid, "FDA", "US", "FDA data (Drugs@FDA, Orange Book, "
+            "Purple Book) are not available offline"))  # fmt: skip
+        if not sub.get("atc_codes") or "Names from" in (sub.get("notes") or ""):
+            cat.regulatory.append(_unknown(sid, "Minzdrav (ГРЛС)", "RU", "Russian State Register "
+                "(ГРЛС) data are not available offline"))  # fmt: skip
+
+
+def _claim(cid: str, subject: str, claimant: str, kind: str, statement: str, label: str,
+           subs: list[str], prods: list[str], source: dict[str, Any], claim_kind: str) -> dict[str, Any]:
+    return {
+        "id": cid, "substances": subs, "products": prods, "subject_name": subject,
+        "claimant": claimant, "claimant_kind": kind, "statement": statement, "language": "ru",
+        "claim_kind": claim_kind, "label": label, "source": source, **review(True),
+    }  # fmt: skip
+
+
+def add_claims(cat: Catalogue) -> None:
+    keys = list(dict.fromkeys([str(e["key"]) for e in spec.LIST_SUBSTANCES]
+                              + [str(p["key"]) for p in spec.LIST_PRODUCTS]))  # fmt: skip
+    for key in keys:
+        row, rec = cat.s.flat_row(key, "rsp")
+        prods = [str(p["id"]) for p in spec.LIST_PRODUCTS if p["key"] == key]
+        source = src(spec.FLAT, row, ref="fuflomycin-lists", url=rec["source"])
+        cat.claims["rsp"].append(_claim(f"rsp-{slug(key)}", rec["title_ru"], RSP_CLAIMANT,
+            "satirical_wiki", rec["summary_ru"], rec["label"], _key_substances(cat, key), prods,
+            source, "unproven"))  # fmt: skip
+    for key, sid in spec.FK_SUBSTANCES.items():
+        row, rec = cat.s.flat_row(key, "fk")
+        source = src(spec.FLAT, row, ref="fuflomycin-lists", url=rec["source"])
+        cat.claims["fk"].append(_claim(f"fk-{slug(key)}", rec["title_ru"], FK_CLAIMANT,
+            "professional_body", rec["summary_ru"], rec["label"], [sid], [], source,
+            "not_recommended"))  # fmt: skip
+    _homeopathy(cat)
+
+
+def _homeopathy(cat: Catalogue) -> None:
+    for rec in cat.s.homeo:
+        text = strip_html(rec.get("contents") or "")
+        if not (re.search(spec.HOMEO_PATTERN, rec["title"] + " " + text) or rec["id"] in spec.HOMEO_ALSO):
+            continue
+        sid = cat.homeopathy_substance(rec["id"], rec)
+        pid = f"{sid}-product"
+        source = {"ref": "fuflomycin-lists", "file": spec.HOMEO_JSON, "key": rec["id"]}
+        markets = ["BY"] if "rceth.by" in (rec.get("source") or "") else []
+        cat.products["lists"].append({
+            "id": pid, "brand": rec["title"], "substances": [sid], "dose_form": "not stated in the source",
+            "route": "unknown", "markets": markets,
+            "notes": "markets: BY because the source cites the Belarus register (rceth.by)" if markets
+            else None, "source": source, **review(False),
+        })  # fmt: skip
+        cat.claims["homeopathy"].append(_claim(f"homeopathy-{sid}", rec["title"], HOMEO_CLAIMANT,
+            "activist", text[:600], rec["label"], [sid], [pid], source, "homeopathic"))  # fmt: skip
+
+
+REG_COLUMNS = [
+    "substance", "product", "product_name", "agency", "country", "status", "date", "note",
+    "source_file", "source_row", "source_ref", "extracted_by", "checked_by", "date_reviewed",
+    "next_review", "verified",
+]  # fmt: skip
+
+
+def write_regulatory(rows: list[dict[str, Any]], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=REG_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            out = {k: ("" if r.get(k) is None else r[k]) for k in REG_COLUMNS}
+            out["verified"] = "true" if r["verified"] else "false"
+            writer.writerow(out)
