@@ -3,8 +3,10 @@
 Deterministic: the same shared files give byte-identical YAML.  Every outcome-data row carries the
 source file (path under ../shared/data) and its 1-based data row (header = row 0).  Nothing here is typed
 from memory: numbers come from the CSVs; the question texts (PICO) are written here and say where each
-fact comes from.  The specs live in ``seed_evidence_specs`` (data about questions) and the per-source
-readers in ``seed_evidence_readers``; this file holds the machinery and the CLI.
+fact comes from.  Modules: ``seed_evidence_common`` (machinery), ``seed_evidence_pico`` (spec helpers),
+``seed_evidence_specs`` / ``seed_evidence_specs_cochrane`` (the written PICO of each question),
+``seed_evidence_readers`` / ``_covid`` / ``_cochrane`` / ``_interferons`` (one reader per source) and
+``seed_evidence_sources`` (bibliography and the build order).
 
 Usage::
 
