@@ -65,7 +65,7 @@ def _cgd(out: Out) -> None:
             arms=[
                 arm(
                     "interferon gamma",
-                    "interferon-gamma-1b",
+                    "interferon-gamma",
                     dose="50 µg per m² body-surface area, three times a week, up to a year",
                     route="subcutaneous",
                     n=63,
@@ -81,7 +81,7 @@ def _cgd(out: Out) -> None:
         population="patients with chronic granulomatous disease (median age 15 years)",
         indication="chronic granulomatous disease: infection prophylaxis",
         intervention=iv(
-            "interferon-gamma-1b",
+            "interferon-gamma",
             "subcutaneous",
             dose="50 µg/m² three times a week",
             description="interferon gamma added to usual care (incl. prophylactic antibiotics "
@@ -100,8 +100,7 @@ def _cgd(out: Out) -> None:
         source=src(url=CGD_URL, ref="icgdsg-1991-ifn-gamma-cgd", locator="abstract"),
         notes=(
             HAND,
-            "the abstract names the product 'interferon gamma'; the substance id interferon-gamma-1b "
-            "is ours (to be confirmed against the full text)",
+            "the abstract names the drug 'interferon gamma' (which recombinant form is not stated there)",
             NO_MID,
         ),
     )

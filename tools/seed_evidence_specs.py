@@ -201,7 +201,7 @@ spec(
     intervention=iv(
         None,
         "unknown",
-        drug_class="glucocorticoids",
+        drug_class="h02ab",
         description="systemic corticosteroid (agent and dose per trial; not in the data file)",
     ),
     comparator="control (placebo or no corticosteroid; not in the data file)",

@@ -16,7 +16,7 @@ cspec(
     intervention=iv(
         None,
         "unknown",
-        drug_class="glucocorticoids",
+        drug_class="h02ab",
         substances=("hydrocortisone", "methylprednisolone", "dexamethasone"),
         description="systemic corticosteroids (agent per trial: Analysis 1.3 subgroups)",
     ),
