@@ -224,9 +224,10 @@ def record_build(db_path: Path | None = None, hist: Path | None = None) -> list[
         con.executemany("INSERT INTO hist_questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [version, s.question_id, s.k, s.estimate, s.ci_low, s.ci_high, s.certainty, s.verdict,
              json.dumps(s.trials, sort_keys=True)] for s in states.values()])  # fmt: skip
-        con.executemany("INSERT INTO hist_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            [version, c.previous_version, c.question_id, c.field, c.old, c.new, c.trials_added,
-             c.trials_removed, c.trials_corrected, now] for c in changes])  # fmt: skip
+        if changes:
+            con.executemany("INSERT INTO hist_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                [version, c.previous_version, c.question_id, c.field, c.old, c.new, c.trials_added,
+                 c.trials_removed, c.trials_corrected, now] for c in changes])  # fmt: skip
         con.execute("COMMIT")
         return changes
     finally:

@@ -10,6 +10,7 @@ they would add to the information fraction.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,7 +223,10 @@ def _ongoing(
     names = _substance_names(kb, q.intervention.substance_ids())
     if not names:
         return []
-    known = {rid for t in kb.trials_for_question(question_id) for rid in t.trial.registry_ids}
+    raw = con.execute(
+        "SELECT t.record_json FROM outcome_data o JOIN trials t ON t.id = o.trial_id "
+        "WHERE o.question_id = ?", [question_id]).fetchall()  # fmt: skip
+    known = {rid for (r,) in raw for rid in json.loads(r).get("registry_ids", [])}
     statuses = ", ".join(f"'{s}'" for s in ONGOING)
     sql = (
         "SELECT DISTINCT s.nct_id, s.title, s.overall_status, s.enrollment, s.has_results "

