@@ -130,13 +130,15 @@ def _unknown(sid: str, agency: str, country: str, note: str) -> dict[str, Any]:
 
 
 def add_unknown_status(cat: Catalogue) -> None:
+    listed = {s for recs in cat.claims.values() for c in recs for s in c["substances"]}
+    listed |= {s for p in cat.products["lists"] for s in p["substances"]}
     for sid, sub in sorted(cat.substances.items()):
         if sid not in cat.ema_matched:
             cat.regulatory.append(_unknown(sid, "EMA", "EU", "not in the EMA list of centrally "
                 "authorised medicines (2022-11-17); national authorisations are not covered"))  # fmt: skip
         cat.regulatory.append(_unknown(sid, "FDA", "US", "FDA data (Drugs@FDA, Orange Book, "
             "Purple Book) are not available offline"))  # fmt: skip
-        if not sub.get("atc_codes") or "Names from" in (sub.get("notes") or ""):
+        if sid in listed:
             cat.regulatory.append(_unknown(sid, "Minzdrav (ГРЛС)", "RU", "Russian State Register "
                 "(ГРЛС) data are not available offline"))  # fmt: skip
 

@@ -113,9 +113,11 @@ class Catalogue:
         classes = ["homeopathic-products"]
         if key in spec.RELEASE_ACTIVE:
             classes.insert(0, "release-active-antibodies")
-        names = [n for n in rec.get("other") or [] if n != rec["title"]]
+        names = list(dict.fromkeys([rec["title"], *(rec.get("other") or [])]))
+        latin = [n for n in names if n.isascii()]
+        name = latin[0] if latin else rec["title"]
         self.substances[sid] = {
-            "id": sid, "name": rec["title"], "synonyms": sorted(set(names)), "classes": classes,
+            "id": sid, "name": name, "synonyms": sorted(set(names) - {name}), "classes": classes,
             "notes": "Named after the product: the source does not name an active substance."
             + (f" Producer (source): {rec['producer']}." if rec.get("producer") else ""),
             "source": {"ref": "fuflomycin-lists", "file": spec.HOMEO_JSON, "key": key},

@@ -154,17 +154,20 @@ def test_cli_tsa_json_contract(kb_file: Path, capsys: pytest.CaptureFixture[str]
                 "boundary_final", "conclusion", "participants_needed", "ongoing_trials",
                 "boundary_curve"):  # fmt: skip
         assert key in body
-    assert (
-        body["boundary_curve"][-1]["information_fraction"]
-        == pytest.approx(
-            body["sequential_ris"] / body["required_information_size"]
-            if "sequential_ris" in body
-            else 1.0,
-            rel=1e-3,
-        )
-        or True
-    )
+    final = body["boundary_curve"][-1]  # the curve ends at the final analysis (>= the RIS)
+    assert final["participants"] >= body["required_information_size"]
+    assert final["upper"] is not None and final["lower"] == -final["upper"]
     with pytest.raises(SystemExit) as exc:
         main(["diff", "/nonexistent/a.duckdb", str(kb_file)])
     assert exc.value.code == 4
     assert "no knowledge-base file" in capsys.readouterr().err
+
+
+def test_imprecision_input_explains_the_tsa(kb_file: Path) -> None:
+    from immunograde.living.tsa import imprecision_input
+
+    with open_kb(kb_file) as kb:
+        r = question_tsa(kb, QID)
+    inp = imprecision_input(r)
+    assert inp["concern"] is True and inp["conclusion"] == "not_yet"
+    assert f"{r.participants:,} of {r.required_information_size:,}" in inp["explanation"]

@@ -3,14 +3,16 @@
 Every name and the query are reduced to *keys*:
 
 1. ``normalise``: NFKC, case-fold, ``ё`` -> ``е``, accents dropped, anything but letters and digits
-   removed ("Uro-Vaxom" -> "urovaxom");
+   removed ("Uro-Vaxom" -> "urovaxom"); in a name mixing scripts, Cyrillic look-alikes become Latin
+   ("acridоnacetate" with a Cyrillic "о" -> "acridonacetate");
 2. ``transliterate``: Cyrillic -> Latin by each of three schemes — BGN/PCGN-like ("Кагоцел" ->
    "kagotsel"), GOST 7.79-B-like ("kagocel") and a German-style one (ц -> "z", ж -> "sch");
 3. ``skeleton``: a phonetic fold of the Latin spelling that makes the schemes and English spellings
    meet ("ts"/"tz" -> "c", "ph" -> "f", "kh" -> "h", "y" -> "i", hard "c" -> "k", doubled letters
    collapsed), so "Kagocel", "Кагоцел" and "Cagocel" share one skeleton.
 
-Ranking: exact (score 1.0) > prefix (0.9) > fuzzy (0.8 x similarity), where similarity is the larger of
+Ranking: exact (score 1.0; 0.97 when equal only after transliteration/folding) > prefix (0.9) > fuzzy
+(0.8 x similarity), where similarity is the larger of
 normalised Levenshtein similarity and trigram Jaccard similarity of the skeletons.  A fuzzy hit needs
 similarity >= ``threshold`` (0.7 by default).
 """
@@ -44,6 +46,8 @@ _FOLDS = [
 ]  # fmt: skip
 _FOLD_RES = [(re.compile(p), r) for p, r in _FOLDS]
 _CYR_RE = re.compile(f"[{_CYR}]")
+_LAT_RE = re.compile("[a-z]")
+_HOMOGLYPHS = str.maketrans("аеорсухкмтв", "aeopcyxkmtb")
 
 EXACT, PREFIX, FUZZY = "exact", "prefix", "fuzzy"
 _RANK = {EXACT: 1.0, PREFIX: 0.9, FUZZY: 0.8}
@@ -54,8 +58,10 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     decomposed = unicodedata.normalize("NFKD", text)
     kept = [ch for ch in decomposed if not unicodedata.combining(ch)]
-    text = unicodedata.normalize("NFC", "".join(kept))
-    return "".join(ch for ch in text if ch.isalnum())
+    text = "".join(ch for ch in unicodedata.normalize("NFC", "".join(kept)) if ch.isalnum())
+    if _CYR_RE.search(text) and _LAT_RE.search(text):  # mixed script: Cyrillic look-alikes -> Latin
+        text = text.translate(_HOMOGLYPHS)
+    return text
 
 
 def transliterate(text: str, scheme: str = "bgn") -> str:
@@ -73,40 +79,60 @@ def skeleton(latin: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def keys(text: str) -> frozenset[str]:
-    """Every comparison key of a name: its normalised form and the skeletons of its spellings."""
+def keys(text: str) -> tuple[str, frozenset[str]]:
+    """A name's normalised form and the skeletons of its Latin spellings.
+
+    Names with digits (ATC codes, "OM-85") are transliterated but not phonetically folded.
+    """
     norm = normalise(text)
     if not norm:
-        return frozenset()
+        return "", frozenset()
     latins = {transliterate(norm, s) for s in _SCHEMES} if _CYR_RE.search(norm) else {norm}
-    return frozenset({norm} | {skeleton(t) for t in latins})
+    if any(ch.isdigit() for ch in norm):
+        return norm, frozenset(latins)
+    return norm, frozenset(skeleton(t) for t in latins)
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions; Levenshtein 1966)."""
+def levenshtein(a: str, b: str, max_dist: int | None = None) -> int:
+    """Edit distance (insertions, deletions, substitutions; Levenshtein 1966).
+
+    With ``max_dist``, stops early and returns ``max_dist + 1`` once the distance must exceed it.
+    """
     if len(a) < len(b):
         a, b = b, a
+    if max_dist is not None and len(a) - len(b) > max_dist:
+        return max_dist + 1
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
         for j, cb in enumerate(b, 1):
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if max_dist is not None and min(cur) > max_dist:
+            return max_dist + 1
         prev = cur
     return prev[-1]
 
 
-def _trigrams(s: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _trigrams(s: str) -> frozenset[str]:
     padded = f"  {s} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
-def similarity(a: str, b: str) -> float:
-    """max(1 - levenshtein / max length, trigram Jaccard) in [0, 1]."""
+def similarity(a: str, b: str, threshold: float = 0.0) -> float:
+    """max(1 - levenshtein / max length, trigram Jaccard) in [0, 1].
+
+    Levenshtein similarities below ``threshold`` are not computed exactly (reported as 0).
+    """
     if not a or not b:
         return 0.0
-    lev = 1.0 - levenshtein(a, b) / max(len(a), len(b))
     ta, tb = _trigrams(a), _trigrams(b)
-    return max(lev, len(ta & tb) / len(ta | tb))
+    jaccard = len(ta & tb) / len(ta | tb)
+    longest = max(len(a), len(b))
+    max_dist = int((1.0 - threshold) * longest)
+    dist = levenshtein(a, b, max_dist)
+    lev = 1.0 - dist / longest if dist <= max_dist else 0.0
+    return max(lev, jaccard)
 
 
 @dataclass(frozen=True)
@@ -134,13 +160,17 @@ class SearchHit:
 
 
 def _match(
-    qkeys: frozenset[str], nkeys: frozenset[str], threshold: float
+    query: tuple[str, frozenset[str]], name: tuple[str, frozenset[str]], threshold: float
 ) -> tuple[str, float] | None:
-    if qkeys & nkeys:
+    (qn, qs), (nn, ns) = query, name
+    if qn == nn:
         return EXACT, 1.0
-    if any(len(q) >= 3 and n.startswith(q) for q in qkeys for n in nkeys):
+    if qs & ns:  # equal up to transliteration and spelling
+        return EXACT, 0.97
+    if len(qn) >= 3 and (nn.startswith(qn) or any(n.startswith(q) for q in qs for n in ns)):
         return PREFIX, 1.0
-    best = max((similarity(q, n) for q in qkeys for n in nkeys), default=0.0)
+    pairs = [(qn, nn), *((q, n) for q in qs for n in ns)]
+    best = max(similarity(a, b, threshold) for a, b in pairs)
     return (FUZZY, best) if best >= threshold else None
 
 
@@ -149,7 +179,7 @@ def search(
 ) -> list[SearchHit]:
     """Entities whose names match ``query``, best first, one hit per entity (its best name)."""
     qkeys = keys(query)
-    if not qkeys:
+    if not qkeys[0]:
         return []
     best: dict[tuple[str, str], SearchHit] = {}
     for e in entries:

@@ -245,3 +245,23 @@ def _substance_names(kb: KnowledgeBase, substance_ids: tuple[str, ...]) -> set[s
         if e.substance_id in substance_ids and e.name_kind != "brand":
             out.add(e.name.lower())
     return out
+
+
+def imprecision_input(r: QuestionTSA) -> dict[str, Any]:
+    """The TSA as an explained input to the GRADE imprecision domain (for the appraisal layer).
+
+    ``concern`` is True when the required information size is not reached and no monitoring boundary
+    was crossed (the optimal information size criterion of GRADE is not met, sequentially judged).
+    """
+    concern = r.conclusion == "not_yet"
+    why = (
+        f"Trial sequential analysis: {r.participants:,} of {r.required_information_size:,} required "
+        f"participants (information fraction {r.information_fraction:.2f}, D2 {r.diversity:.0%}, "
+        f"RRR {r.rrr:.0%}, alpha {r.alpha}, beta {r.beta}); cumulative Z {r.z_final:.2f} "
+        + ("has not crossed" if concern else "crossed or reached")
+        + " the O'Brien-Fleming monitoring boundary"
+        + ("" if r.boundary_final is None else f" ({r.boundary_final:.2f})")
+        + f": {r.conclusion.replace('_', ' ')}."
+    )
+    return {"source": "tsa", "concern": concern, "conclusion": r.conclusion,
+            "information_fraction": r.information_fraction, "explanation": why}  # fmt: skip
