@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from immunograde.stats.bias import kendall_exact_cdf, ranktest, regtest
@@ -123,6 +123,7 @@ def test_shifting_y_shifts_limit_estimate(rows: list[tuple[float, float]], shift
     if np.ptp(np.sqrt(vi)) < 1e-3:
         return
     a = regtest(yi, vi, model="lm")
+    assume(abs(a.statistic) < 1e6)  # a (near-)perfect fit has no residual dispersion to test
     b = regtest(yi + shift, vi, model="lm")
     assert b.estimate == pytest.approx(a.estimate + shift, rel=1e-9, abs=1e-9)
     assert b.statistic == pytest.approx(a.statistic, rel=1e-7, abs=1e-7)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats as sps
 
-from .escalc_checks import FloatArray
+from .escalc_checks import FloatArray, level_percent
 from .rma import RmaResult, rma_uni
 
 __all__ = [
@@ -32,15 +32,6 @@ __all__ = [
 ]
 
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
-
-
-def level_percent(level: float) -> float:
-    """metafor's ``.level`` rule: values > 1 are percent (95), values <= 1 fractions (0.95)."""
-    if not 0 < level < 100:
-        raise ValueError(
-            f"level must be a percent in (1, 100) or a fraction in (0, 1); got {level}"
-        )
-    return float(level) if level > 1 else 100.0 * float(level)
 
 
 def check_yv(yi: ArrayLike, vi: ArrayLike, min_k: int) -> tuple[FloatArray, FloatArray]:

@@ -16,6 +16,8 @@ __all__ = [
     "check_sizes",
     "columns",
     "finite_or_nan",
+    "level_alpha",
+    "level_percent",
 ]
 
 
@@ -97,3 +99,18 @@ def finite_or_nan(yi: FloatArray, vi: FloatArray) -> tuple[FloatArray, FloatArra
     with np.errstate(invalid="ignore"):
         vi = np.where(vi < 0, np.nan, vi)
     return yi, vi
+
+
+def level_percent(level: float) -> float:
+    """metafor's ``.level`` rule: values > 1 are percent (95), values <= 1 fractions (0.95)."""
+    if not 0 < level < 100:
+        raise ValueError(
+            f"level must be a percent in (1, 100) or a fraction in (0, 1); got {level}"
+        )
+    return float(level) if level > 1 else 100.0 * float(level)
+
+
+def level_alpha(level: float) -> float:
+    """metafor's ``.level``: ``(100 - level)/100`` for a percent, ``1 - level`` for a fraction."""
+    level_percent(level)  # validates
+    return (100 - level) / 100 if level > 1 else 1 - level

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import chi2, norm
 
 from immunograde.stats.escalc import EffectSizes, escalc
-from immunograde.stats.escalc_checks import FloatArray
+from immunograde.stats.escalc_checks import FloatArray, level_alpha
 
 __all__ = ["MHResult", "Tables", "heterogeneity", "prepare_tables", "rma_mh"]
 
@@ -248,7 +248,7 @@ def rma_mh(
     to: str | tuple[str, str] = "only0",
     drop00: bool | tuple[bool, bool] = True,
     correct: bool = True,
-    level: float = 0.95,
+    level: float = 95.0,
 ) -> MHResult:
     """Mantel-Haenszel pooled OR, RR or RD, as metafor's ``rma.mh``.
 
@@ -257,18 +257,16 @@ def rma_mh(
     RD: ``sum(a n2/N - c n1/N) / sum(n1 n2 / N)`` with the Sato-Greenland-Robins variance.
     ``Q``/``I2``/``H2`` come from the escalc'd ``yi``/``vi`` (``add``, ``to``, ``drop00`` first
     values) around the MH estimate; the pooling uses the raw tables (second values: ``0``,
-    ``"none"``, ``False``).  Defaults are metafor's.
+    ``"none"``, ``False``).  Defaults are metafor's; ``level`` as metafor (95 or 0.95).
     """
     measure = measure.upper()
     if measure not in ("OR", "RR", "RD"):
         raise ValueError(f"rma_mh supports measure OR, RR or RD; got {measure!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), e.g. 0.95; got {level}")
     t = prepare_tables(
         measure, ai, bi, ci, di, n1i=n1i, n2i=n2i, add=add, to=to, drop00=drop00
     )  # fmt: skip
     beta, se = {"OR": _or, "RR": _rr, "RD": _rd}[measure](t)
-    z = float(norm.isf((1 - level) / 2))
+    z = float(norm.isf(level_alpha(level) / 2))
     lo, hi = beta - z * se, beta + z * se
     stat = beta / se
     p = float(2 * norm.sf(abs(stat))) if not np.isnan(stat) else NAN

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chi2, norm
 
+from immunograde.stats.escalc_checks import level_alpha
 from immunograde.stats.mh import prepare_tables, rmax0
 
 __all__ = ["PetoResult", "rma_peto"]
@@ -52,7 +53,7 @@ def rma_peto(
     add: float | tuple[float, float] = 0.5,
     to: str | tuple[str, str] = "only0",
     drop00: bool | tuple[bool, bool] = True,
-    level: float = 0.95,
+    level: float = 95.0,
 ) -> PetoResult:
     """Peto's pooled log odds ratio ``sum(O - E) / sum(V)`` with ``se = 1/sqrt(sum(V))``.
 
@@ -67,8 +68,6 @@ def rma_peto(
     ValueError
         If one of the two outcomes never occurs in any table (``sum(V) = 0``).
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), e.g. 0.95; got {level}")
     t = prepare_tables(
         "PETO", ai, bi, ci, di, n1i=n1i, n2i=n2i, add=add, to=to, drop00=drop00
     )  # fmt: skip
@@ -84,7 +83,7 @@ def rma_peto(
         )
     beta = float(np.sum(t.ai - ei)) / sum_v
     se = float(np.sqrt(1 / sum_v))
-    z = float(norm.isf((1 - level) / 2))
+    z = float(norm.isf(level_alpha(level) / 2))
     stat = beta / se
     k_pos = int(np.sum(vi > 0))
     pos = vi > 0

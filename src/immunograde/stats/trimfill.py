@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .bias import check_full_rank, check_yv, level_percent
-from .escalc_checks import FloatArray
+from .bias import check_full_rank, check_yv
+from .escalc_checks import FloatArray, level_percent
 from .rma import RmaResult, rma_uni
 
 __all__ = ["TrimfillResult", "trimfill"]
