@@ -104,10 +104,42 @@ def _rob(a: Analysis, n: int, r: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def sepsis_quality_groups() -> dict[str, list[tuple[int, str]]]:
+    """Study -> [(row, subgroup)] of CD002243 Analysis 1.2 (sensitivity analysis by methodological quality)."""
+    file = P70 + "CD002243_pub5_data.csv"
+    out: dict[str, list[tuple[int, str]]] = {}
+    for n, r in analysis_rows(file, "1.2"):
+        out.setdefault(r["Study"], []).append((n, r["Subgroup"].strip()))
+    return out
+
+
+def _sepsis_design(a: Analysis, study: str) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """Allocation concealment and overall RoB from the trial's membership of Analysis 1.2 subgroups.
+
+    Membership is evidence of the quality; absence is not evidence of its lack (left unknown)."""
+    groups = sepsis_quality_groups().get(study, [])
+    names = [g for _, g in groups]
+    allocation = "adequate" if "Adequate allocation concealment" in names else "unknown"
+    rob = [
+        {
+            "question": a.qid,
+            "overall": "low",
+            "source": src(P70 + "CD002243_pub5_data.csv", n, locator="Analysis 1.2: " + g),
+        }
+        for n, g in groups
+        if g == "Studies judged at low risk of bias"
+    ]
+    note = "; Analysis 1.2 lists it under: " + ", ".join(names) if names else ""
+    return design(randomised=a.randomised, allocation=allocation), rob, note
+
+
 def _trial(out: Out, a: Analysis, n: int, r: dict[str, str]) -> str:
     tid = cochrane_tid(a.review, r["Study"])
     substance = a.substance(r) if a.substance else None
     foot = r.get("Footnotes", "").strip()
+    trial_design, rob, quality = design(randomised=a.randomised), _rob(a, n, r), ""
+    if a.review == SEPSIS:
+        trial_design, rob, quality = _sepsis_design(a, r["Study"])
     out.trial(
         f"cochrane-{a.review.split('.')[0].lower()}",
         trial_record(
@@ -116,12 +148,13 @@ def _trial(out: Out, a: Analysis, n: int, r: dict[str, str]) -> str:
             src(a.file, n, ref=_ref(a.review)),
             False,
             year=int(r["Study.year"]) if r["Study.year"].strip() else None,
-            design=design(randomised=a.randomised),
+            design=trial_design,
             arms=[arm("experimental", substance), arm("control", control=True)],
-            rob=_rob(a, n, r),
+            rob=rob,
             notes=(
                 f"from Cochrane {a.review} (Pairwise70 extraction); first seen in Analysis {a.analysis}"
                 + (f"; footnote: {foot}" if foot else "")
+                + quality
             ),
         ),
     )

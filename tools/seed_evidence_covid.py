@@ -99,40 +99,43 @@ def read_tsb(out: Out) -> None:
         out.questions.append(question(spec, rows, tuple(extra[drug])))
 
 
+REACT_QUESTIONS = {
+    "mortality": "tocilizumab-covid19-mortality-by-oxygen-and-corticosteroids",
+    "discharge": "tocilizumab-covid19-discharge-by-oxygen-and-corticosteroids",
+}
+
+
 def read_react(out: Out) -> None:
-    """WHO REACT tocilizumab trials by baseline oxygen support and corticosteroid use (mortality rows)."""
-    data, empty = [], []
-    for n, r in numbered(REACT):
-        if r["outcome"] != "mortality":
-            continue
-        t, c = count(r["trt_total"]), count(r["control_total"])
-        label = (
-            f"oxygen: {r['oxygen']}; corticosteroids: {'yes' if r['corticoid'] == '1' else 'no'}"
-        )
-        if not t or not c:
-            empty.append(f"{n}")
-            continue
-        tid = _covid_trial(
-            out, r["study"], "tocilizumab", src(REACT, n), "albuquerque2022-react-reanalysis"
-        )
-        data.append(
-            data_row(
-                tid,
-                src(REACT, n),
-                subgroup=label,
-                ai=count(r["trt_events"]),
-                n1i=t,
-                ci=count(r["control_events"]),
-                n2i=c,
+    """WHO REACT tocilizumab trials by baseline oxygen support and corticosteroid use (both outcomes)."""
+    for outcome, qid in REACT_QUESTIONS.items():
+        data, empty = [], []
+        for n, r in numbered(REACT):
+            if r["outcome"] != outcome:
+                continue
+            t, c = count(r["trt_total"]), count(r["control_total"])
+            if not t or not c:
+                empty.append(f"{n}")
+                continue
+            steroid = "yes" if r["corticoid"] == "1" else "no"
+            tid = _covid_trial(
+                out, r["study"], "tocilizumab", src(REACT, n), "albuquerque2022-react-reanalysis"
             )
+            data.append(
+                data_row(
+                    tid,
+                    src(REACT, n),
+                    subgroup=f"oxygen: {r['oxygen']}; corticosteroids: {steroid}",
+                    ai=count(r["trt_events"]),
+                    n1i=t,
+                    ci=count(r["control_events"]),
+                    n2i=c,
+                )
+            )
+        extra = (
+            "rows with no patients in one arm (trt_total or control_total = 0) are not data and "
+            f"were left out: rows {', '.join(empty)}",
         )
-    extra = (
-        f"rows with no patients in one arm (trt_total or control_total = 0) are not data and "
-        f"were left out: rows {', '.join(empty)}",
-    )
-    out.questions.append(
-        question(SPECS["tocilizumab-covid19-mortality-by-oxygen-and-corticosteroids"], data, extra)
-    )
+        out.questions.append(question(SPECS[qid], data, extra))
 
 
 def read_cap(out: Out) -> None:

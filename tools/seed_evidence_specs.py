@@ -194,6 +194,32 @@ spec(
 )
 
 spec(
+    id="tocilizumab-covid19-discharge-by-oxygen-and-corticosteroids",
+    title="Tocilizumab for hospitalised COVID-19: hospital discharge by oxygen support and corticosteroid use",
+    population="patients hospitalised for COVID-19 in the WHO REACT tocilizumab trials",
+    indication="COVID-19 (hospitalised)",
+    intervention=iv(
+        "tocilizumab",
+        "unknown",
+        description="tocilizumab (WHO REACT trials reanalysed by Albuquerque 2022)",
+    ),
+    comparator="control (usual care or placebo; not named in the data file)",
+    outcome=oc(
+        "hospital discharge", "binary", "OR", "important", None, False, higher_is_better=True
+    ),
+    source=src(
+        "trials/covid_il6_jak_steroids/who_react_il6_by_oxygen_corticosteroid_albuquerque2022.csv",
+        ref="albuquerque2022-react-reanalysis",
+    ),
+    subgroup_by="baseline oxygen support (low = simple oxygen, NIV, IMV) x corticosteroid use",
+    notes=(
+        "the data file says 'discharge' without a time point (time_point unknown)",
+        NO_ROUTE,
+        NO_MID,
+    ),
+)
+
+spec(
     id="corticosteroids-severe-cap-mortality",
     title="Corticosteroids for severe community-acquired pneumonia: mortality",
     population="adults with severe community-acquired pneumonia in 7 RCTs (2005-2023)",

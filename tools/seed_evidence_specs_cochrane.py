@@ -23,6 +23,11 @@ cspec(
     comparator="placebo or usual care",
     outcome=oc("28-day all-cause mortality", "binary", "RR", "critical", "28 days", False),
     subgroup_by="study drug, as grouped in the review's Analysis 1.3 (taken from the 1.3 rows by study name)",
+    notes=(
+        "trial design: allocation_concealment 'adequate' and RoB 'overall: low' mean the trial is listed "
+        "under 'Adequate allocation concealment' / 'Studies judged at low risk of bias' in Analysis 1.2 "
+        "(which RoB tool the review used is not in the file); trials not listed stay unknown/not_assessed",
+    ),
     published=(
         pub(
             "RR",

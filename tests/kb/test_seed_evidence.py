@@ -288,3 +288,67 @@ def test_cochrane_counts_reproduce_the_reviews_own_study_estimates(path: Path) -
             assert row["Mean"] in ("", "0.0")
             continue
         assert math.isclose(ours, float(row["Mean"]), rel_tol=1e-4, abs_tol=1e-5), row["Study"]
+
+
+EXPECTED_QUESTIONS = {
+    # metadat / bayesmeta
+    "bcg-vaccine-tuberculosis",
+    "hydroxychloroquine-covid19-mortality",
+    "chloroquine-covid19-mortality",
+    "om-89-recurrent-uti-wmw",
+    "om-89-recurrent-uti-recurrences",
+    "il2ra-paediatric-liver-transplant-acute-rejection",
+    "il2ra-paediatric-liver-transplant-steroid-resistant-rejection",
+    "il2ra-paediatric-liver-transplant-ptld",
+    "il2ra-paediatric-liver-transplant-death",
+    # COVID-19 IL-6 / JAK and severe CAP
+    "tocilizumab-covid19-mortality-on-corticosteroids",
+    "sarilumab-covid19-mortality-on-corticosteroids",
+    "baricitinib-covid19-mortality-on-corticosteroids",
+    "tocilizumab-covid19-mortality-by-oxygen-and-corticosteroids",
+    "tocilizumab-covid19-discharge-by-oxygen-and-corticosteroids",
+    "corticosteroids-severe-cap-mortality",
+    # Cochrane (Pairwise70)
+    "corticosteroids-sepsis-28day-mortality",
+    "zinc-common-cold-prevention",
+    "zinc-common-cold-treatment-duration",
+    "rituximab-ms-first-choice-disability-worsening",
+    "rituximab-ms-first-choice-relapse",
+    "rituximab-progressive-ms-disability-worsening",
+    "zoster-vaccine-immunocompromised-herpes-zoster-cd015530",
+    "zoster-vaccine-immunocompromised-herpes-zoster-cd015551",
+    "rsv-vaccine-rsv-lower-respiratory-illness",
+    "rsv-maternal-vaccine-infant-rsv-lrti",
+    "baricitinib-alopecia-areata-short-term-regrowth",
+    "baricitinib-alopecia-areata-long-term-regrowth",
+    "baricitinib-alopecia-areata-serious-adverse-events",
+    "oral-immunosuppressants-alopecia-areata-short-term-regrowth",
+    "dupilumab-alopecia-areata-short-term-regrowth",
+    "topical-ruxolitinib-alopecia-areata-short-term-regrowth",
+    # interferons (publications; two without data)
+    "interferon-gamma-chronic-granulomatous-disease-serious-infection",
+    "interferon-beta-1a-sc-22ug-relapsing-ms-relapse-rate",
+    "interferon-beta-1a-sc-44ug-relapsing-ms-relapse-rate",
+    "interferon-beta-covid19-hospitalised-mortality",
+    "interferon-alfa-2b-rectal-children-acute-respiratory-infection",
+}
+
+
+def test_the_seeded_question_set_is_complete() -> None:
+    assert {p.stem for p in SEEDED} == EXPECTED_QUESTIONS
+
+
+def test_sepsis_trial_design_follows_analysis_1_2_membership() -> None:
+    rel = "trials/cochrane_pairwise70/CD002243_pub5_data.csv"
+    groups: dict[str, set[str]] = {}
+    for r in source_rows(rel):
+        if (r["Analysis.group"], r["Analysis.number"]) == ("1", "2"):
+            groups.setdefault(r["Study"], set()).add(r["Subgroup"].strip())
+    trials = load(data_dir() / "trials" / "cochrane-cd002243.yaml")["trials"]
+    assert trials
+    for t in trials:
+        listed = groups.get(t["label"], set())
+        want = "adequate" if "Adequate allocation concealment" in listed else "unknown"
+        assert t["design"]["allocation_concealment"] == want, t["id"]
+        low = [r for r in t.get("rob", []) if r.get("overall") == "low"]
+        assert bool(low) == ("Studies judged at low risk of bias" in listed), t["id"]
