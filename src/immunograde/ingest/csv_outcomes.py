@@ -6,7 +6,9 @@ generic ``yi, vi`` (or ``yi, sei``); reported estimate ``estimate, ci_low, ci_hi
 on the natural scale).  Group 1 is the intervention.  Every problem is reported at once with its
 line number and column; nothing is written unless the whole file is valid.
 
-Rows are stored in ``reg_csv_outcomes`` under a dataset name (default: the file's stem); importing
+A study is identified by its label ``slab`` (metafor's name): ``"study, year"``, or ``study`` when
+there is no year; labels must be unique within a file.  Rows are stored in ``reg_csv_outcomes``
+under a dataset name (default: the file's stem); importing
 the dataset again replaces it (rows no longer in the file are deleted).
 """
 
@@ -33,7 +35,7 @@ from immunograde.ingest.writer import (
     transaction,
 )
 
-NUMERIC = [c for c, _ in schema.CSV_OUTCOMES.columns[5:]]
+NUMERIC = [c for c, _ in schema.CSV_OUTCOMES.columns[6:]]
 COUNTS = ("ai", "bi", "ci", "di", "n1i", "n2i")
 NON_NEGATIVE = (*COUNTS, "sd1i", "sd2i", "vi", "sei")
 KNOWN = ("study", "year", *NUMERIC)
@@ -124,20 +126,21 @@ def read_rows(text: str, label: str, dataset: str) -> list[tuple[Any, ...]]:
         line = reader.line_num
         raw = {(k or "").strip(): (x or "") for k, x in raw.items()}
         study = raw.get("study", "").strip()
-        if not study:
-            problems.append(Problem("study name is empty", label, line, "study"))
-        elif study in seen:
-            problems.append(
-                Problem(f"study {study!r} already on line {seen[study]}", label, line, "study")
-            )
-        seen.setdefault(study, line)
         year = _number(raw.get("year", ""), "year", line, label, problems)
         if year is not None and not (year.is_integer() and 1800 <= year <= 2100):
             problems.append(Problem(f"not a year: {raw['year']!r}", label, line, "year"))
             year = None
+        slab = f"{study}, {int(year)}" if year else study
+        if not study:
+            problems.append(Problem("study name is empty", label, line, "study"))
+        elif slab in seen:
+            problems.append(
+                Problem(f"study {slab!r} already on line {seen[slab]}", label, line, "study")
+            )
+        seen.setdefault(slab, line)
         v = {c: _number(raw.get(c, ""), c, line, label, problems) for c in NUMERIC}
         form = _check_form(v, line, label, problems)
-        rows.append((dataset, study, row_no, int(year) if year else None, form, *v.values()))
+        rows.append((dataset, slab, study, row_no, int(year) if year else None, form, *v.values()))
         if len(problems) >= MAX_PROBLEMS:
             break
     if problems:
@@ -171,12 +174,10 @@ def import_csv(
         up = Upserter(conn, schema.CSV_OUTCOMES, (), summary)
         for row in rows:
             summary.records_read += 1
-            up.add(Record((name, row[1]), row, {}, f"{path}:{row[2] + 1}"))
+            up.add(Record((name, row[1]), row, {}, f"{path}:{row[3] + 1}"))
         up.flush()
         keep = {row[1] for row in rows}
-        old = conn.execute(
-            "SELECT study FROM reg_csv_outcomes WHERE dataset = ?", [name]
-        ).fetchall()
+        old = conn.execute("SELECT slab FROM reg_csv_outcomes WHERE dataset = ?", [name]).fetchall()
         gone = [(name, s) for (s,) in old if s not in keep]
         if gone:
             up.delete_keys(gone)
