@@ -46,6 +46,15 @@ def test_grade_randomised_clean_body_is_high() -> None:
     assert not c.downgrades and len(c.judgements) == 6
 
 
+def test_unknown_design_counts_as_randomised_and_is_named() -> None:
+    trials = [
+        *good_trials(2),
+        TrialFacts("u", "U 2019", 0.2, randomised=None, rob_overall="low", participants=5000),
+    ]
+    c = grade(rr(0.6, 0.55, 0.66, i2=0.0, q_p=0.8), trials, OutcomeSpec("death"))
+    assert c.start == "high" and "design not recorded for 1 of 3" in c.start_reason
+
+
 def test_grade_observational_starts_low_and_same_inputs_same_grade() -> None:
     trials = [
         TrialFacts("o1", "Cohort", 1.0, randomised=False, rob_overall="low", participants=9000)
@@ -53,6 +62,7 @@ def test_grade_observational_starts_low_and_same_inputs_same_grade() -> None:
     p = PooledEffect("RR", 1, 9000, math.log(0.3), math.log(0.25), math.log(0.36), control_risk=0.2)
     a, b = grade(p, trials, OutcomeSpec("death")), grade(p, trials, OutcomeSpec("death"))
     assert a == b
+    assert a.start_reason == "Not randomised: Cohort."
     # starts low; no downgrade; large effect (RR 0.3 < 0.5) rates up one level -> moderate
     assert (a.start, a.level) == ("low", "moderate")
 

@@ -46,13 +46,21 @@ def test_ci_crosses_both_mids_and_far_below_ois() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n", "levels"), [(1806, 0), (1000, -1), (903, -1), (800, -2), (190, -2), (180, -3), (100, -3)]
+    ("n", "levels"), [(1806, -1), (1000, -1), (903, -1), (800, -2), (190, -2), (180, -3), (100, -3)]
 )
 def test_ois_ratio_levels(n: int, levels: int) -> None:
-    # CI RR 0.50 (0.40 to 0.62): -100 (-120 to -76) per 1000 excludes all thresholds; only the OIS
-    # counts.  1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1; 800/1806 = 0.443 and
-    # 190/1806 = 0.105 (< 0.5) -> 2; 180/1806 = 0.0997 (< 0.1) -> 3.
-    assert rate_imprecision(rr(0.5, 0.4, 0.62, n), OutcomeSpec("death"), R).levels == levels
+    # CI RR 0.60 (0.45 to 0.80): -80 (-110 to -40) per 1000 crosses the lower MID (-50): 1 level from
+    # the CI.  OIS shortfall: 1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1;
+    # 800/1806 = 0.443 and 190/1806 = 0.105 (< 0.5) -> 2; 180/1806 = 0.0997 (< 0.1) -> 3.  The larger wins.
+    assert rate_imprecision(rr(0.6, 0.45, 0.8, n), OutcomeSpec("death"), R).levels == levels
+
+
+def test_ois_shortfall_alone_rates_down_one_level_at_most() -> None:
+    # CI RR 0.50 (0.40 to 0.62): -100 (-120 to -76) per 1000 crosses no threshold; 100/1806 < 0.1
+    # would be three levels, but with a clear CI the OIS criterion rates down one level only.
+    j = rate_imprecision(rr(0.5, 0.4, 0.62, 100), OutcomeSpec("death"), R)
+    assert j.levels == -1 and j.inputs["ci_levels"] == 0
+    assert rate_imprecision(rr(0.5, 0.4, 0.62, 1806), OutcomeSpec("death"), R).levels == 0
 
 
 def test_trivial_effect_precisely_estimated() -> None:

@@ -36,6 +36,7 @@ class Certainty:
     level: str
     randomised: bool
     judgements: tuple[Judgement, ...]
+    start_reason: str = ""
 
     @property
     def downgrades(self) -> tuple[Judgement, ...]:
@@ -46,12 +47,19 @@ class Certainty:
         return tuple(j for j in self.judgements if j.levels > 0)
 
 
-def is_randomised(trials: Sequence[TrialFacts], rules: Rules) -> bool:
-    """Whether the body of evidence starts as randomised (all trials randomised, per the rules)."""
-    flags = [t.randomised is True for t in trials]
-    if not flags:
-        return False
-    return all(flags) if rules.start.all_randomised_required else any(flags)
+def is_randomised(trials: Sequence[TrialFacts], rules: Rules) -> tuple[bool, str]:
+    """Whether the body of evidence starts as randomised (per ``rules.start``), and why."""
+    if not trials:
+        return False, "No trials."
+    unknown_ok = rules.start.unknown_design_counts_as_randomised
+    flags = [t.randomised is True or (t.randomised is None and unknown_ok) for t in trials]
+    ok = all(flags) if rules.start.all_randomised_required else any(flags)
+    non = [t.label for t in trials if t.randomised is False]
+    unknown = [t.label for t in trials if t.randomised is None]
+    why = "Randomised trials." if ok else f"Not randomised: {', '.join(non or unknown)}."
+    if ok and unknown:
+        why = f"Randomised trials (design not recorded for {len(unknown)} of {len(trials)}, counted as randomised)."
+    return ok, why
 
 
 def combine(start: str, judgements: Sequence[Judgement]) -> str:
@@ -71,7 +79,7 @@ def grade(
     """Rate the certainty of one question's evidence."""
     rules = rules or load_rules()
     ctx = ctx or QuestionContext()
-    randomised = is_randomised(trials, rules)
+    randomised, why = is_randomised(trials, rules)
     start = rules.start.randomised if randomised else rules.start.observational
     mid = mid_thresholds(pooled.measure, outcome.mid, rules.imprecision)
     down = [
@@ -84,4 +92,4 @@ def grade(
     downgraded = any(j.levels < 0 for j in down)
     up = rate_upgrading(pooled, ctx, randomised, downgraded, rules.upgrading)
     judgements = (*down, up)
-    return Certainty(start, combine(start, judgements), randomised, judgements)
+    return Certainty(start, combine(start, judgements), randomised, judgements, why)

@@ -41,6 +41,7 @@ class StartRules(Section):
     randomised: str
     observational: str
     all_randomised_required: bool
+    unknown_design_counts_as_randomised: bool
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class ImprecisionRules(Section):
     ois_relative_reduction: float
     ois_levels: tuple[OisLevel, ...]
     max_levels: int
+    ois_levels_when_ci_clear: int
 
 
 @dataclass(frozen=True)

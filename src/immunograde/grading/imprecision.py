@@ -7,7 +7,8 @@ Rule (``rules.yaml: imprecision``; Zeng 2022, GRADE Guidance 34; Guyatt 2011, GR
    -> 2 levels; crossing the null or one MID -> 1 level; otherwise 0.  When the point estimate is
    trivial (between the MIDs) only the MIDs count: a CI inside them shows a trivial effect precisely.
 2. OIS levels: ``ratio = participants / OIS`` (or the TSA's required information size); the largest
-   ``levels`` among ``ois_levels`` with ``ratio < below``.
+   ``levels`` among ``ois_levels`` with ``ratio < below``, at most ``ois_levels_when_ci_clear`` when the
+   CI crosses no threshold.
 3. Levels = ``min(max(CI levels, OIS levels), max_levels)``.
 """
 
@@ -68,18 +69,18 @@ def optimal_information_size(
 ) -> tuple[int | None, str]:
     """The OIS for the question and how it was computed (or why it could not be)."""
     a, pw = rules.alpha, rules.power
-    p0 = pooled.control_risk
+    p0, which = pooled.control_risk, "comparator risk"
+    if (p0 is None or not 0 < p0 < 1) and pooled.overall_risk is not None:
+        p0, which = pooled.overall_risk, "risk in both arms (no comparator events)"
     if outcome.type in ("binary", "time_to_event") and p0 is not None and 0 < p0 < 1:
         r = rules.ois_relative_reduction
-        return ois_binary(
-            p0, r, a, pw
-        ), f"comparator risk {p0:.3f}, relative reduction {r:.0%}, alpha {a}, power {pw}"
+        how = f"{which} {p0:.3f}, relative reduction {r:.0%}, alpha {a}, power {pw}"
+        return ois_binary(p0, r, a, pw), how
     if pooled.measure == "SMD" and t is not None:
         return ois_continuous(1.0, t.high, a, pw), f"SMD {t.high:g}, alpha {a}, power {pw}"
     if pooled.measure == "MD" and t is not None and pooled.sd_pooled:
-        return ois_continuous(
-            pooled.sd_pooled, t.high, a, pw
-        ), f"SD {pooled.sd_pooled:g}, MID {t.high:g}, alpha {a}, power {pw}"
+        how = f"SD {pooled.sd_pooled:g}, MID {t.high:g}, alpha {a}, power {pw}"
+        return ois_continuous(pooled.sd_pooled, t.high, a, pw), how
     return None, "not computed (no comparator risk, or no MID and SD)"
 
 
@@ -136,6 +137,8 @@ def rate_imprecision(
         ratio = pooled.participants / size
         inputs["information_ratio"] = round(ratio, 4)
         ois_levels = _ois_levels(ratio, rules)
+        if ci_levels == 0:
+            ois_levels = min(ois_levels, rules.ois_levels_when_ci_clear)
         if ois_levels:
             reasons.append(
                 f"{pooled.participants} participants are {ratio:.0%} of the {size_name} ({size:.0f})"

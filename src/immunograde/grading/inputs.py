@@ -54,6 +54,7 @@ class PooledEffect:
     egger_p: float | None = None
     control_risk: float | None = None
     sd_pooled: float | None = None
+    overall_risk: float | None = None  # events / participants in both arms (OIS when p0 is 0)
 
     @property
     def is_ratio(self) -> bool:

@@ -1,0 +1,287 @@
+"""Appraise one question: knowledge base -> numbers -> GRADE certainty, statement, SoF row, profile.
+
+>>> from immunograde.kb.queries import open_kb
+>>> with open_kb() as kb:                                      # doctest: +SKIP
+...     a = appraise_question(kb, "tocilizumab-covid19-mortality-on-corticosteroids")
+...     a.certainty, a.statement
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from immunograde.appraise.analysis import QuestionAnalysis, analyse
+from immunograde.appraise.facts import outcome_spec, pooled_effect, question_context, trial_facts
+from immunograde.appraise.sof_rows import sof_row
+from immunograde.grading.absolute import AbsoluteEffect, absolute_effect
+from immunograde.grading.certainty import Certainty, grade
+from immunograde.grading.config import Rules, load_rules
+from immunograde.grading.inputs import PooledEffect, TrialFacts, TsaSummary
+from immunograde.grading.ois import ois_binary
+from immunograde.grading.profile import (
+    ProfileAnswer,
+    RegulatoryFact,
+    evidence_profile,
+    shows_benefit,
+)
+from immunograde.grading.sof import SofRow
+from immunograde.grading.statements import EffectSize, effect_size, statement
+from immunograde.grading.verdict import OutcomeGrade, Verdict, decide
+from immunograde.kb.models import Question, RegulatoryStatus
+from immunograde.kb.queries import OutcomeRow, TrialForQuestion
+
+
+class EvidenceSource(Protocol):
+    """The knowledge-base queries an appraisal needs (:class:`immunograde.kb.queries.KnowledgeBase`)."""
+
+    def get_question(self, question_id: str) -> Question: ...
+    def outcome_data(self, question_id: str) -> list[OutcomeRow]: ...
+    def trials_for_question(self, question_id: str) -> list[TrialForQuestion]: ...
+    def regulatory_for(self, substance_id: str) -> list[RegulatoryStatus]: ...
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """One question, appraised.  Field names are the JSON contract of ``immunograde appraise``."""
+
+    question_id: str
+    question: str
+    substance: str
+    form: str
+    route: str
+    dose_form: str | None
+    indication: str | None
+    population: str
+    comparator: str
+    outcome: str
+    importance: str
+    k: int
+    participants: int
+    measure: str
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    estimate_exp: float | None
+    ci_low_exp: float | None
+    ci_high_exp: float | None
+    pi_low_exp: float | None
+    pi_high_exp: float | None
+    tau2: float | None
+    i2: float | None
+    risk_comparator_per_1000: float | None
+    risk_intervention_per_1000: float | None
+    risk_intervention_ci_low_per_1000: float | None
+    risk_intervention_ci_high_per_1000: float | None
+    certainty: str | None
+    certainty_symbol: str | None
+    downgrades: list[dict[str, Any]]
+    judgements: list[dict[str, Any]]
+    effect_size: str | None
+    statement: str
+    verdict: str
+    verdict_label: str
+    profile: list[ProfileAnswer]
+    trials: list[str]
+    dropped_rows: list[str]
+    sof: SofRow | None
+    published: list[dict[str, Any]]
+
+
+def substance_label(q: Question) -> str:
+    iv = q.intervention
+    return iv.substance or ", ".join(iv.substances) or iv.product or iv.drug_class or "?"
+
+
+def form_label(route: str, dose_form: str | None) -> str:
+    text = "route not stated" if route == "unknown" else route
+    return text + (f", {dose_form}" if dose_form else "")
+
+
+def _exp(x: float | None, ratio: bool) -> float | None:
+    return None if x is None else (math.exp(x) if ratio else None)
+
+
+def _absolute(p: PooledEffect) -> AbsoluteEffect | None:
+    p0 = p.control_risk
+    if p.measure not in ("RR", "OR", "HR") or p0 is None or not 0 < p0 < 1:
+        return None
+    return absolute_effect(
+        p.measure, math.exp(p.estimate), math.exp(p.ci_low), math.exp(p.ci_high), p0
+    )
+
+
+def _judgement_dicts(c: Certainty) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    alls: list[dict[str, Any]] = [
+        {
+            "domain": j.domain,
+            "levels": j.levels,
+            "concern": j.concern,
+            "reason": j.reason,
+            "inputs": j.inputs,
+        }
+        for j in c.judgements
+    ]
+    downs = [{"domain": j.domain, "levels": -j.levels, "reason": j.reason} for j in c.downgrades]
+    return downs, alls
+
+
+def _regulatory(regs: list[RegulatoryStatus]) -> list[RegulatoryFact]:
+    return [RegulatoryFact(r.agency, r.country, r.status, r.product_name) for r in regs]
+
+
+@dataclass(frozen=True)
+class Graded:
+    """Intermediate results kept for the substance summary (not part of the JSON contract)."""
+
+    appraisal: Appraisal
+    trials: tuple[TrialFacts, ...]
+    grade: OutcomeGrade | None
+    ois: int | None
+
+
+def appraise_question(
+    kb: EvidenceSource,
+    question_id: str,
+    *,
+    tsa: TsaSummary | None = None,
+    rules: Rules | None = None,
+) -> Appraisal:
+    """Appraise one question by id (``NotFoundError`` with suggestions for an unknown id)."""
+    return grade_question(kb, question_id, tsa=tsa, rules=rules).appraisal
+
+
+def grade_question(
+    kb: EvidenceSource,
+    question_id: str,
+    *,
+    tsa: TsaSummary | None = None,
+    rules: Rules | None = None,
+) -> Graded:
+    """Appraise one question and keep the inputs the substance summary needs."""
+    rules = rules or load_rules()
+    q = kb.get_question(question_id)
+    analysis = analyse(q, kb.outcome_data(question_id))
+    facts = trial_facts(q, analysis, kb.trials_for_question(question_id))
+    regs = [r for s in q.intervention.substance_ids() for r in kb.regulatory_for(s)]
+    return _assemble(q, analysis, facts, _regulatory(regs), tsa, rules)
+
+
+def _assemble(
+    q: Question,
+    analysis: QuestionAnalysis,
+    facts: list[TrialFacts],
+    regs: list[RegulatoryFact],
+    tsa: TsaSummary | None,
+    rules: Rules,
+) -> Graded:
+    pooled = pooled_effect(analysis)
+    spec = outcome_spec(q)
+    subject = f"{substance_label(q)} ({form_label(q.intervention.route, q.intervention.dose_form)})"
+    if pooled is None:
+        verdict = decide([], subject=subject, rules=rules)
+        return Graded(_empty(q, analysis, verdict, regs, rules), (), None, None)
+    cert = grade(pooled, facts, spec, question_context(q), rules, tsa)
+    size = effect_size(pooled, spec, rules)
+    text = statement(substance_label(q), spec.name, cert.level, size, rules)
+    og = OutcomeGrade(q.id, spec.name, spec.importance, cert.level, size, pooled.participants, text)
+    verdict = decide([og], subject=subject, rules=rules)
+    p0 = pooled.control_risk
+    ois = ois_binary(p0, rules.imprecision.ois_relative_reduction) if p0 and 0 < p0 < 1 else None
+    benefit = {t.id for t in facts if shows_benefit(t, spec.higher_is_better)}
+    profile = list(evidence_profile(facts, benefit, ois, regs, rules))
+    appraisal = _build(q, analysis, pooled, cert, size, text, verdict, profile, facts, rules)
+    return Graded(appraisal, tuple(facts), og, ois)
+
+
+def _build(
+    q: Question,
+    analysis: QuestionAnalysis,
+    pooled: PooledEffect,
+    cert: Certainty,
+    size: EffectSize,
+    text: str,
+    verdict: Verdict,
+    profile: list[ProfileAnswer],
+    facts: list[TrialFacts],
+    rules: Rules,
+) -> Appraisal:
+    ratio = pooled.is_ratio
+    absolute = _absolute(pooled)
+    downs, alls = _judgement_dicts(cert)
+    return Appraisal(
+        **_header(q),
+        k=pooled.k,
+        participants=pooled.participants,
+        measure=pooled.measure,
+        estimate=pooled.estimate,
+        ci_low=pooled.ci_low,
+        ci_high=pooled.ci_high,
+        estimate_exp=_exp(pooled.estimate, ratio),
+        ci_low_exp=_exp(pooled.ci_low, ratio),
+        ci_high_exp=_exp(pooled.ci_high, ratio),
+        pi_low_exp=_exp(pooled.pi_low, ratio),
+        pi_high_exp=_exp(pooled.pi_high, ratio),
+        tau2=pooled.tau2,
+        i2=pooled.i2,
+        risk_comparator_per_1000=absolute.risk_comparator_per_1000 if absolute else None,
+        risk_intervention_per_1000=absolute.risk_intervention_per_1000 if absolute else None,
+        risk_intervention_ci_low_per_1000=absolute.risk_intervention_ci_low_per_1000
+        if absolute
+        else None,
+        risk_intervention_ci_high_per_1000=absolute.risk_intervention_ci_high_per_1000
+        if absolute
+        else None,
+        certainty=cert.level,
+        certainty_symbol=rules.certainty_levels["levels"][cert.level]["symbol"],
+        downgrades=downs,
+        judgements=alls,
+        effect_size=size.size,
+        statement=text,
+        verdict=verdict.key,
+        verdict_label=verdict.label,
+        profile=profile,
+        trials=[t.label for t in facts],
+        dropped_rows=list(analysis.dropped),
+        sof=sof_row(q, pooled, absolute, cert, text, rules),
+        published=[p.model_dump(mode="json") for p in q.published],
+    )
+
+
+def _header(q: Question) -> dict[str, Any]:
+    iv = q.intervention
+    return {
+        "question_id": q.id,
+        "question": q.title,
+        "substance": substance_label(q),
+        "form": form_label(iv.route, iv.dose_form),
+        "route": iv.route,
+        "dose_form": iv.dose_form,
+        "indication": q.indication,
+        "population": q.population,
+        "comparator": q.comparator,
+        "outcome": outcome_spec(q).name,
+        "importance": q.outcome.importance,
+    }
+
+
+def _empty(
+    q: Question,
+    analysis: QuestionAnalysis,
+    verdict: Verdict,
+    regs: list[RegulatoryFact],
+    rules: Rules,
+) -> Appraisal:
+    none: dict[str, Any] = dict.fromkeys(
+        ("estimate", "ci_low", "ci_high", "estimate_exp", "ci_low_exp", "ci_high_exp", "pi_low_exp",
+         "pi_high_exp", "tau2", "i2", "risk_comparator_per_1000", "risk_intervention_per_1000",
+         "risk_intervention_ci_low_per_1000", "risk_intervention_ci_high_per_1000", "certainty",
+         "certainty_symbol", "effect_size", "sof")
+    )  # fmt: skip
+    return Appraisal(
+        **_header(q), **none, k=0, participants=0, measure=q.outcome.measure, downgrades=[], judgements=[],
+        statement=verdict.why, verdict=verdict.key, verdict_label=verdict.label,
+        profile=list(evidence_profile([], set(), None, regs, rules)), trials=[],
+        dropped_rows=list(analysis.dropped), published=[p.model_dump(mode="json") for p in q.published],
+    )  # fmt: skip
