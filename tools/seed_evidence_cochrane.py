@@ -52,6 +52,7 @@ class Analysis:
     substance: Callable[[dict[str, str]], str | None] | None = None
     subgroup: Callable[[dict[str, str]], str | None] | None = None
     randomised: bool | None = None
+    control: str = "unknown"  # set only when the review's selection criteria state it
 
     @property
     def file(self) -> str:
@@ -137,7 +138,11 @@ def _trial(out: Out, a: Analysis, n: int, r: dict[str, str]) -> str:
     tid = cochrane_tid(a.review, r["Study"])
     substance = a.substance(r) if a.substance else None
     foot = r.get("Footnotes", "").strip()
-    trial_design, rob, quality = design(randomised=a.randomised), _rob(a, n, r), ""
+    trial_design, rob, quality = (
+        design(randomised=a.randomised, control=a.control),
+        _rob(a, n, r),
+        "",
+    )
     if a.review == SEPSIS:
         trial_design, rob, quality = _sepsis_design(a, r["Study"])
     out.trial(
@@ -242,7 +247,15 @@ ANALYSES: tuple[Analysis, ...] = (
         substance=_sepsis_substance,
         subgroup=_sepsis_sub,
     ),
-    Analysis("zinc-common-cold-prevention", ZINC, "1.1", "binary", substance=_const("zinc")),
+    Analysis(
+        "zinc-common-cold-prevention",
+        ZINC,
+        "1.1",
+        "binary",
+        substance=_const("zinc"),
+        randomised=True,
+        control="placebo",
+    ),
     Analysis(
         "zinc-common-cold-treatment-duration",
         ZINC,
@@ -250,6 +263,8 @@ ANALYSES: tuple[Analysis, ...] = (
         "continuous",
         substance=_const("zinc"),
         subgroup=_zinc_route,
+        randomised=True,
+        control="placebo",
     ),
     Analysis(
         "rituximab-ms-first-choice-disability-worsening",
@@ -287,6 +302,7 @@ ANALYSES: tuple[Analysis, ...] = (
         "binary",
         substance=_alopecia_substance("baricitinib"),
         randomised=True,
+        control="placebo",
     ),
     Analysis(
         "baricitinib-alopecia-areata-long-term-regrowth",
@@ -295,6 +311,7 @@ ANALYSES: tuple[Analysis, ...] = (
         "binary",
         substance=_alopecia_substance("baricitinib"),
         randomised=True,
+        control="placebo",
     ),
     Analysis(
         "baricitinib-alopecia-areata-serious-adverse-events",
@@ -303,6 +320,7 @@ ANALYSES: tuple[Analysis, ...] = (
         "binary",
         substance=_alopecia_substance("baricitinib"),
         randomised=True,
+        control="placebo",
     ),
     Analysis(
         "oral-immunosuppressants-alopecia-areata-short-term-regrowth",
@@ -311,6 +329,7 @@ ANALYSES: tuple[Analysis, ...] = (
         "binary",
         substance=_alopecia_substance(None),
         randomised=True,
+        control="placebo",
     ),
     Analysis(
         "dupilumab-alopecia-areata-short-term-regrowth",
@@ -319,6 +338,7 @@ ANALYSES: tuple[Analysis, ...] = (
         "binary",
         substance=_alopecia_substance("dupilumab"),
         randomised=True,
+        control="placebo",
     ),
     Analysis(
         "topical-ruxolitinib-alopecia-areata-short-term-regrowth",

@@ -49,6 +49,12 @@ cspec(
     ),
 )
 
+ZINC_RCT = (
+    "randomised, placebo-controlled: the review's selection criteria ('We included randomised controlled "
+    "trials (RCTs) in children or adults that tested any form of zinc against placebo'), "
+    "https://cochranelibrary.com/cdsr/doi/10.1002/14651858.CD014914.pub2/full/hi"
+)
+
 cspec(
     "zinc-common-cold-prevention",
     "CD014914.pub2",
@@ -60,7 +66,7 @@ cspec(
     intervention=iv(
         "zinc", "unknown", description="zinc supplementation (salt, dose and form per trial)"
     ),
-    comparator="placebo",
+    comparator="placebo (review selection criteria: RCTs testing any form of zinc against placebo)",
     outcome=oc(
         "participants developing at least one cold/URTI",
         "binary",
@@ -69,10 +75,7 @@ cspec(
         "end of study",
         False,
     ),
-    notes=(
-        "comparator 'placebo' from the review's earlier versions' selection criteria is not in the file: "
-        "treat as unverified",
-    ),
+    notes=(ZINC_RCT,),
 )
 
 cspec(
@@ -88,11 +91,12 @@ cspec(
         "unknown",
         description="zinc lozenges or intranasal zinc (route per trial: Analysis 9.2 subgroups)",
     ),
-    comparator="placebo (not named in the data file)",
+    comparator="placebo (review selection criteria: RCTs testing any form of zinc against placebo)",
     outcome=oc(
         "duration of cold/URTI (days)", "continuous", "MD", "critical", "end of cold", False
     ),
     subgroup_by="route of administration, as grouped in the review's Analysis 9.2 (by study name)",
+    notes=(ZINC_RCT,),
 )
 
 _RTX = (
@@ -315,7 +319,7 @@ _ORAL_ETC: tuple[tuple[str, str, str | None, str, str, str], ...] = (
         "ruxolitinib",
         "topical",
         "Topical ruxolitinib for alopecia areata",
-        "placebo (vehicle)",
+        "not named in the data file (sensitivity analysis 13.7 is 'Topical small molecule inhibitors')",
     ),
 )
 for qid, an, agent, route, title, comp in _ORAL_ETC:
@@ -333,7 +337,9 @@ for qid, an, agent, route, title, comp in _ORAL_ETC:
             substances=("prednisolone", "ciclosporin") if agent is None else (),
             description=title,
         ),
-        comparator=comp + " (from the name of the matching sensitivity analysis in group 13)",
+        comparator=comp
+        if comp.startswith("not named")
+        else comp + " (from the name of the matching sensitivity analysis in group 13)",
         outcome=oc(
             "hair regrowth ≥ 75%",
             "binary",
