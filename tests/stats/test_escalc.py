@@ -43,7 +43,7 @@ def test_grid_is_complete() -> None:
     # Every declared case is present, none silently dropped, and every measure is exercised.
     assert REF["metafor_version"] == "3.8.1"
     assert list(CASES) == REF["grid"]
-    assert len(REF["grid"]) == 372
+    assert len(REF["grid"]) == 376
     measures = {c["measure"] for c in CASES.values()}
     assert measures == {*MEASURES, "from_ci"}
     for case in CASES.values():

@@ -113,6 +113,16 @@ add_case("lloyd2010_haq/from_ci/difference_90", "from_ci",
               ci_high = lloyd_haq$upper.haq),
          list(ratio = FALSE, level = 0.90))
 
+# Edge cases typed here (not trial data): sample sizes where metafor leaves vi (COR/ZCOR, ni <= 3)
+# or yi and vi (SMD/MD with n1 = n2 = 1, no degrees of freedom for the pooled SD) NA.
+edge_cor <- list(ri = c(0.5, -0.2, 0.9), ni = c(3, 2, 10))
+edge_two <- list(m1i = c(1, 2), sd1i = c(1, 1), n1i = c(1, 5), m2i = c(0, 1), sd2i = c(1, 2),
+                 n2i = c(1, 5))
+add_case("edge_small_n/COR/default", "COR", edge_cor)
+add_case("edge_small_n/ZCOR/default", "ZCOR", edge_cor)
+add_case("edge_n1/SMD/default", "SMD", edge_two)
+add_case("edge_n1/MD/vtype_HO", "MD", edge_two, list(vtype = "HO"))
+
 # ---- run metafor -------------------------------------------------------------------------------
 run_case <- function(cs) {
   if (cs$measure == "from_ci") {

@@ -175,7 +175,8 @@ def _two_group(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectS
     m1, m2, sd1, sd2, n1, n2 = (cols[n] for n in ("m1i", "m2i", "sd1i", "sd2i", "n1i", "n2i"))
     ni = n1 + n2
     mi = ni - 2
-    sdpi = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / mi)
+    with np.errstate(divide="ignore", invalid="ignore"):  # mi = 0: NA rows, as metafor
+        sdpi = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / mi)
     if measure == "MD":
         _check_vtype(measure, vtype, ("LS", "UB", "HO"))
         yi = m1 - m2
@@ -219,10 +220,10 @@ def _correlation(measure: str, cols: dict[str, FloatArray], vtype: str) -> Effec
         else:
             yi = 1 / 2 * np.log((1 + ri) / (1 - ri))
             vi = 1 / (ni - 3)
+    vi = np.where(ni <= 3, np.nan, vi)  # metafor: vi (only) NA for ni <= 3, before Inf checks
     none = np.zeros(ni.shape, bool)
-    out = _finish(measure, yi, vi, none, none, ni)
-    # metafor sets vi (only) to NA for ni <= 3, after yi was computed.
-    return EffectSizes(out.yi, np.where(ni <= 3, np.nan, out.vi), measure, none, none, ni)
+    yi, vi = finite_or_nan(yi, np.where(np.isnan(vi), 0.0, vi))
+    return EffectSizes(yi, np.where(ni <= 3, np.nan, vi), measure, none, none, ni)
 
 
 def _proportion(
