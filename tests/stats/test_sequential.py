@@ -43,6 +43,8 @@ def test_reference_grid_is_complete() -> None:
     assert len(REF["ris"]) == 4
     assert len(REF["alpha_boundaries"]) == 4 * 4 * 2  # timings x spending x sides
     assert len(REF["designs"]) == 4
+    assert [a["name"] for a in REF["analyses"]] == [
+        "obf_random_d2", "pocock_random_d2", "obf_fixed", "obf_random_d2_futility"]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", REF["ris"], ids=lambda c: c["name"])
@@ -101,21 +103,40 @@ def test_design_inflation_and_futility_match_rtsa(case: dict) -> None:
         np.testing.assert_allclose(d.futility_lower, -ref_up, atol=1e-6)
 
 
-def test_full_tsa_matches_rtsa_perio_oxy() -> None:
-    a = REF["analysis"]
-    z = np.asarray(a["z_random"][:-1], dtype=float)  # last row is RTSA's planned final analysis
-    est = np.log(np.asarray(a["outcome_random"][:-1], dtype=float))
-    se = est / z
-    r = tsa(np.cumsum(a["n"]), z, a["HARIS"], estimate=est[-1], se=se[-1], alpha=0.05, beta=0.2)
-    assert r.sequential_ris == a["SMA_HARIS"]
-    assert r.inflation == pytest.approx(a["sma_timing"][-1], abs=5e-5)  # see README: root tolerance
-    ref_up = np.array([np.nan if v is None else v for v in a["upper"]])
-    tested = ~np.isnan(ref_up[:-1])
-    assert list(r.look) == list(np.flatnonzero(tested))  # RTSA's 1% rule picks the same looks
-    np.testing.assert_allclose(_as_rtsa(r.upper), ref_up[:-1][tested], atol=2e-4)
-    assert np.exp(r.ci_low) == pytest.approx(a["tsa_ci_random_lower"][-2], rel=1e-4)
-    assert np.exp(r.ci_high) == pytest.approx(a["tsa_ci_random_upper"][-2], rel=1e-4)
-    assert a["stop_direction"] is None and r.conclusion == "not_yet"
+def _num(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+@pytest.mark.parametrize("a", REF["analyses"], ids=lambda a: a["name"])
+def test_full_tsa_matches_rtsa_perio_oxy(a: dict) -> None:
+    k = len(a["n"])  # RTSA appends a row for the planned final analysis
+    z, est = _num(a["z"])[:k], np.log(_num(a["outcome"])[:k])
+    ris = a["RIS"] if a["fixed"] else a["HARIS"]
+    r = tsa(np.cumsum(a["n"]), z, ris, estimate=est[-1], se=est[-1] / z[-1], alpha=0.05, beta=0.2,
+            spending=SPENDING[a["es_alpha"]], futility=a["futility"])  # fmt: skip
+    assert r.sequential_ris == int(np.ceil(a["SMA_HARIS"]))
+    # the inflation root carries RTSA's boundary-search tolerance through a power equation over
+    # a dozen looks (README): 5e-5
+    root = a["SMA_HARIS"] / a["RIS"] if a["fixed"] else a["sma_timing"][-1]
+    assert r.inflation == pytest.approx(root, abs=5e-5)
+    ref_up, ref_fut = _num(a["upper"])[:k], _num(a["fut_upper"])[:k]
+    tested = np.flatnonzero(~np.isnan(ref_up))
+    assert list(r.look[: tested.size]) == list(tested)  # RTSA's 1% rule picks the same looks
+    np.testing.assert_allclose(_as_rtsa(r.upper[: tested.size]), ref_up[tested], atol=2e-4)
+    np.testing.assert_allclose(r.futility_upper[: tested.size], ref_fut[tested], atol=2e-4)
+    if a["tsa_ci_lower"][k - 1] is not None:
+        assert np.exp(r.ci_low) == pytest.approx(a["tsa_ci_lower"][k - 1], rel=1e-4)
+        assert np.exp(r.ci_high) == pytest.approx(a["tsa_ci_upper"][k - 1], rel=1e-4)
+    if a["stop_direction"] is None:
+        assert r.conclusion == "not_yet"
+    else:  # RTSA "ll": the lower boundary, a risk ratio below 1 of a harmful event = benefit
+        assert a["stop_direction"] == "ll" and r.conclusion == "benefit_established"
+        assert r.crossing_look == tested[a["stop_time"] - 1]
+
+
+def test_information_fraction_is_participants_over_ris() -> None:
+    a = next(x for x in REF["analyses"] if x["name"] == "obf_random_d2")
+    r = tsa(np.cumsum(a["n"]), _num(a["z"])[: len(a["n"])], a["HARIS"])
     assert r.information_fraction == pytest.approx(7219 / 15688)  # AIS / HARIS (RTSA's AIS 7219)
 
 

@@ -71,23 +71,34 @@ for (tn in c("equal4", "uneven")) for (fut in c("none", "non-binding")) {
 #    tau_ci_method = "QP" because the default ("BJ") needs CompQuadForm, not in Debian; it changes
 #    only the confidence interval of tau2, not the Z curve or the boundaries.
 data(perioOxy)
-x <- suppressWarnings(RTSA(type = "analysis", data = perioOxy, outcome = "RR", mc = 0.8, side = 2,
-                           alpha = 0.05, beta = 0.2, es_alpha = "esOF", fixed = FALSE,
-                           random_adj = "D2", tau_ci_method = "QP"))
-df <- x$results$results_df
-analysis <- list(
-  data = "RTSA::perioOxy", study = perioOxy$study, n = perioOxy$nI + perioOxy$nC,
-  mc = 0.8, alpha = 0.05, beta = 0.2, side = 2,
-  RIS = x$results$RIS, HARIS = x$results$HARIS, SMA_HARIS = x$results$SMA_HARIS,
-  D2 = x$results$metaanalysis$hete_results$hete_est$D.2,
-  z_random = df$z_random, outcome_random = df$outcome_random, sma_timing = df$sma_timing,
-  upper = df$upper, tsa_ci_random_lower = df$TSAadjCIrandom_lower,
-  tsa_ci_random_upper = df$TSAadjCIrandom_upper,
-  stop_direction = if (is.null(x$results$seq_inf$stop_direction)) NA else x$results$seq_inf$stop_direction)
+run_analysis <- function(name, es_alpha = "esOF", futility = "none", fixed = FALSE) {
+  x <- suppressWarnings(RTSA(type = "analysis", data = perioOxy, outcome = "RR", mc = 0.8, side = 2,
+                             alpha = 0.05, beta = 0.2, es_alpha = es_alpha, fixed = fixed,
+                             futility = futility, es_beta = if (futility == "none") NULL else "esOF",
+                             random_adj = "D2", tau_ci_method = "QP"))
+  df <- x$results$results_df
+  z <- if (fixed) df$z_fixed else df$z_random
+  est <- if (fixed) df$outcome_fixed else df$outcome_random
+  list(name = name, data = "RTSA::perioOxy", study = perioOxy$study, n = perioOxy$nI + perioOxy$nC,
+       mc = 0.8, alpha = 0.05, beta = 0.2, side = 2, es_alpha = es_alpha, futility = futility,
+       fixed = fixed, RIS = x$results$RIS, HARIS = if (fixed) NA else x$results$HARIS,
+       SMA_HARIS = if (fixed) x$results$SMA_RIS else x$results$SMA_HARIS,
+       D2 = x$results$metaanalysis$hete_results$hete_est$D.2,
+       z = z, outcome = est, sma_timing = df$sma_timing, upper = df$upper,
+       fut_upper = df$fut_upper,
+       tsa_ci_lower = if (fixed) df$TSAadjCIfixed_lower else df$TSAadjCIrandom_lower,
+       tsa_ci_upper = if (fixed) df$TSAadjCIfixed_upper else df$TSAadjCIrandom_upper,
+       stop_direction = if (is.null(x$results$seq_inf$stop_direction)) NA else x$results$seq_inf$stop_direction,
+       stop_time = if (is.null(x$results$seq_inf$stop_time)) NA else x$results$seq_inf$stop_time)
+}
+analysis <- run_analysis("obf_random_d2")
+analyses <- list(analysis, run_analysis("pocock_random_d2", es_alpha = "esPoc"),
+                 run_analysis("obf_fixed", fixed = TRUE),
+                 run_analysis("obf_random_d2_futility", futility = "non-binding"))
 
 out <- list(rtsa_version = as.character(packageVersion("RTSA")), ris = ris_out,
             alpha_boundaries = bound_out, designs = design_out,
-            analysis = analysis)
+            analyses = analyses)
 write(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
       file.path(here, "ref_rtsa.json"))
 cat("wrote", file.path(here, "ref_rtsa.json"), "\n")

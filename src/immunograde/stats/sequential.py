@@ -117,12 +117,22 @@ class Design:
 
 
 def _bracket_root(f: Callable[[float], float], lo: float = 0.5, hi: float = 4.0) -> float:
-    grid = np.linspace(lo, hi, 36)
-    vals = [f(float(x)) for x in grid]
-    for i in range(len(grid) - 1):
-        if np.sign(vals[i]) != np.sign(vals[i + 1]):
-            return float(optimize.brentq(f, grid[i], grid[i + 1], xtol=1e-12))
-    raise ValueError("no design inflation factor found in [0.5, 4]; check alpha, beta and timing")
+    """Root of ``f`` near 1: widen a bracket from 1 upwards, then downwards, then Brent."""
+    f1 = f(1.0)
+    if f1 == 0:
+        return 1.0
+    for direction, limit in ((1.0, hi), (-1.0, lo)):
+        a, fa, step = 1.0, f1, 0.02
+        while (direction > 0 and a < limit) or (direction < 0 and a > limit):
+            b = min(a + step, limit) if direction > 0 else max(a - step, limit)
+            fb = f(b)
+            if np.sign(fb) != np.sign(fa):
+                x0, x1 = (a, b) if a < b else (b, a)
+                return float(optimize.brentq(f, x0, x1, xtol=1e-12))
+            a, fa, step = b, fb, step * 2
+    raise ValueError(
+        f"no design inflation factor found in [{lo}, {hi}]; check alpha, beta and timing"
+    )
 
 
 def gs_design(
