@@ -352,3 +352,21 @@ def test_sepsis_trial_design_follows_analysis_1_2_membership() -> None:
         assert t["design"]["allocation_concealment"] == want, t["id"]
         low = [r for r in t.get("rob", []) if r.get("overall") == "low"]
         assert bool(low) == ("Studies judged at low risk of bias" in listed), t["id"]
+
+
+def test_published_results_as_transcribed() -> None:
+    """Published pooled results, as read in the cited abstracts / summaries (all verified: false)."""
+    want = {
+        # Crins 2014 abstract (PMID 25283839): AR RR 0.38 (0.22-0.66); SRR RR 0.32 (0.19-1.03)
+        "il2ra-paediatric-liver-transplant-acute-rejection": ("RR", 0.38, 0.22, 0.66),
+        "il2ra-paediatric-liver-transplant-steroid-resistant-rejection": ("RR", 0.32, 0.19, 1.03),
+        # Annane 2025 (PMID 40470636) as summarised by Epocrates: RR 0.89 (0.84-0.95), moderate
+        "corticosteroids-sepsis-28day-mortality": ("RR", 0.89, 0.84, 0.95),
+    }
+    for qid, (measure, est, lo, hi) in want.items():
+        (p,) = load(data_dir() / "questions" / f"{qid}.yaml")["published"]
+        assert (p["measure"], p["estimate"], p["ci_low"], p["ci_high"]) == (measure, est, lo, hi)
+        assert p["verified"] is False and p["source"]
+    for path in SEEDED:
+        for p in load(path).get("published", []):
+            assert p["verified"] is False, path.stem
