@@ -207,3 +207,38 @@ def signal_flags(
         if eb05 is not None:
             flags["eb05"] = np.asarray(eb05, dtype=float) >= 2
     return flags
+
+
+def expected_counts(
+    drug_idx: ArrayLike,
+    event_idx: ArrayLike,
+    drug_margins: ArrayLike,
+    event_margins: ArrayLike,
+    stratum_totals: ArrayLike,
+    *,
+    chunk_cells: int = 4_000_000,
+) -> FloatArray:
+    """Stratified expected counts ``E_ij = sum_s n_is n_js / N_s`` (DuMouchel 1999, eq. 2).
+
+    ``drug_margins`` is ``drugs x strata`` (reports with the drug in each stratum),
+    ``event_margins`` is ``events x strata``, ``stratum_totals`` the reports per stratum;
+    ``drug_idx`` / ``event_idx`` pick the pairs.  Computed in chunks of about ``chunk_cells``.
+    """
+    d = np.atleast_2d(np.asarray(drug_margins, dtype=float))
+    v = np.atleast_2d(np.asarray(event_margins, dtype=float))
+    tot = np.asarray(stratum_totals, dtype=float).ravel()
+    if d.shape[1] != tot.size or v.shape[1] != tot.size:
+        raise ValueError("drug and event margins need one column per stratum")
+    if np.any(tot <= 0):
+        raise ValueError("every stratum needs at least one report")
+    di = np.asarray(drug_idx, dtype=np.int64)
+    ei = np.asarray(event_idx, dtype=np.int64)
+    if tot.size == 1:
+        return np.asarray(d[di, 0] * v[ei, 0] / tot[0], dtype=float)
+    scaled = v / tot
+    out = np.empty(di.size)
+    step = max(chunk_cells // tot.size, 1)
+    for start in range(0, di.size, step):
+        sl = slice(start, start + step)
+        out[sl] = np.einsum("ij,ij->i", d[di[sl]], scaled[ei[sl]])
+    return out

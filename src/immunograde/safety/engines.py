@@ -1,0 +1,133 @@
+"""Where the counting SQL runs: DuckDB embedded (default) or Apache Spark through pyspark.
+
+Both engines take the same SQL text (:mod:`immunograde.safety.sql.counts`) and hand results back
+as Arrow tables; only view/table creation and input registration differ.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from immunograde.errors import InputError
+
+EngineName = Literal["duckdb", "spark"]
+
+
+class Engine(Protocol):
+    """What the pipeline needs from an engine."""
+
+    name: str
+
+    def register_arrow(self, view: str, table: pa.Table) -> None: ...
+    def register_parquet(self, view: str, paths: Sequence[Path]) -> None: ...
+    def view(self, name: str, select: str) -> None: ...
+    def materialize(self, name: str, select: str) -> None: ...
+    def fetch(self, select: str) -> pa.Table: ...
+    def close(self) -> None: ...
+
+
+class DuckDBEngine:
+    """DuckDB in-process with a memory limit and spilling to a temporary directory."""
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        *,
+        memory_limit: str = "3GB",
+        temp_directory: Path | None = None,
+        threads: int | None = None,
+        database: str = ":memory:",
+    ) -> None:
+        self.con = duckdb.connect(database)
+        spill = temp_directory or Path(tempfile.gettempdir()) / "immunograde-duckdb-spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+
+    def register_arrow(self, view: str, table: pa.Table) -> None:
+        self.con.register(view, table)
+
+    def register_parquet(self, view: str, paths: Sequence[Path]) -> None:
+        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet([{files}])"
+        )
+
+    def view(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {select}")
+
+    def materialize(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def fetch(self, select: str) -> pa.Table:
+        return self.con.execute(select).to_arrow_table()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SparkEngine:
+    """Spark SQL through pyspark (``master`` e.g. ``local[2]`` or ``spark://host:7077``)."""
+
+    name = "spark"
+
+    def __init__(self, master: str = "local[2]", session: Any | None = None) -> None:
+        if session is None:
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError as exc:  # pragma: no cover - pyspark is an optional extra
+                raise InputError.one(
+                    "the Spark engine needs pyspark: pip install 'immunograde[spark]'",
+                    field="--engine",
+                ) from exc
+            session = (
+                SparkSession.builder.master(master)
+                .appName("immunograde-safety")
+                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate()
+            )
+        self.spark = session
+        self._cached: list[Any] = []
+
+    def register_arrow(self, view: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(view)
+
+    def register_parquet(self, view: str, paths: Sequence[Path]) -> None:
+        self.spark.read.parquet(*[str(p) for p in paths]).createOrReplaceTempView(view)
+
+    def view(self, name: str, select: str) -> None:
+        self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}")
+
+    def materialize(self, name: str, select: str) -> None:
+        frame = self.spark.sql(select).cache()
+        frame.createOrReplaceTempView(name)
+        self._cached.append(frame)
+
+    def fetch(self, select: str) -> pa.Table:
+        return self.spark.sql(select).toArrow()
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
+
+
+def make_engine(name: str = "duckdb", *, master: str = "local[2]", **duckdb_options: Any) -> Engine:
+    """An engine by name; ``InputError`` for an unknown one."""
+    if name == "duckdb":
+        return DuckDBEngine(**duckdb_options)
+    if name == "spark":
+        return SparkEngine(master=master)
+    raise InputError.one(f"unknown engine {name!r}; use duckdb or spark", field="--engine")

@@ -1,0 +1,166 @@
+"""From unique-report counts to every statistic for every drug-event pair.
+
+Counting is SQL (:mod:`.sql.counts`, any :class:`~.engines.Engine`); everything after it is numpy
+(:mod:`immunograde.stats`), so DuckDB and Spark results agree exactly once the counts agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from immunograde.safety.engines import Engine
+from immunograde.safety.sql.counts import COUNT_TABLES, COUNT_VIEWS
+from immunograde.stats.disproportionality import (
+    disproportionality,
+    expected_counts,
+    signal_flags,
+)
+from immunograde.stats.gps import GPSPosterior, GPSPrior, gps_posterior, unsquashed
+from immunograde.stats.gps_fit import GPSFit, Likelihood, auto_squash, combine, fit_prior
+from immunograde.stats.gps_fit import zero_cell_points as _zero_cells
+
+#: Output columns per pair, in order (the CLI contract plus extras after ``eb95``).
+PAIR_COLUMNS: tuple[str, ...] = (
+    "drug", "event", "n", "expected", "prr", "prr_ci_low", "prr_ci_high", "chi2", "ror",
+    "ror_ci_low", "ror_ci_high", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95",
+    "chi2_yates", "n_drug", "n_event", "n_reports",
+    "signal_evans", "signal_ror025", "signal_ic025", "signal_eb05",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Arrow tables from the counting SQL (see :mod:`.sql.counts`)."""
+
+    pairs: pa.Table
+    drug_str: pa.Table
+    event_str: pa.Table
+    strata: pa.Table
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Per-pair statistics (``table``, columns :data:`PAIR_COLUMNS`), the prior and its fit."""
+
+    table: pa.Table
+    prior: GPSPrior
+    fit: GPSFit | None
+    n_reports: int
+    n_strata: int
+    likelihood: str
+
+
+def count_reports(engine: Engine) -> Counts:
+    """Run the counting SQL on views ``sg_drug``, ``sg_event``, ``sg_stratum`` already registered."""
+    for name, select in COUNT_VIEWS:
+        if name in ("sg_ds", "sg_es"):
+            engine.materialize(name, select)
+        else:
+            engine.view(name, select)
+    tables = {name: engine.fetch(select) for name, select in COUNT_TABLES}
+    return Counts(
+        tables["sg_pairs"], tables["sg_drug_str"], tables["sg_event_str"], tables["sg_str"]
+    )
+
+
+def _codes(values: pa.Array | pa.ChunkedArray, universe: pa.Array) -> np.ndarray:
+    return np.asarray(
+        pc.index_in(values, value_set=universe).to_numpy(zero_copy_only=False), np.int64
+    )
+
+
+def _margins(table: pa.Table, key: str, strata: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    keys = pc.unique(table[key]) if table.num_rows else pa.array([], pa.string())
+    keys = pc.take(keys, pc.sort_indices(keys))
+    rows = _codes(table[key], keys)
+    cols = _codes(table["stratum"], strata)
+    flat = rows * len(strata) + cols
+    counts = np.asarray(table["n"].to_numpy(), dtype=float)
+    mat = np.bincount(flat, weights=counts, minlength=len(keys) * len(strata))
+    return keys, mat.reshape(len(keys), len(strata))
+
+
+def _posterior(prior: GPSPrior, n: np.ndarray, e: np.ndarray, workers: int = 2) -> GPSPosterior:
+    """The posterior in ``workers`` chunks on threads (scipy's special functions release the GIL)."""
+    if n.size < 200_000 or workers < 2:
+        return gps_posterior(prior, n, e)
+    bounds = np.linspace(0, n.size, workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(
+            pool.map(
+                lambda i: gps_posterior(
+                    prior, n[bounds[i] : bounds[i + 1]], e[bounds[i] : bounds[i + 1]]
+                ),
+                range(workers),
+            )
+        )
+
+    def cat(field: str) -> np.ndarray:
+        return np.concatenate([getattr(p, field) for p in parts])
+
+    return GPSPosterior(cat("qn"), cat("ebgm"), cat("eb05"), cat("eb95"), prior)
+
+
+def score_counts(
+    counts: Counts,
+    *,
+    prior: GPSPrior | None = None,
+    likelihood: Likelihood = "truncated",
+    starts: Sequence[Sequence[float]] | None = None,
+) -> ScoreResult:
+    """All statistics for every observed pair; fits the GPS prior unless ``prior`` is given."""
+    strata = pc.take(counts.strata["stratum"], pc.sort_indices(counts.strata["stratum"]))
+    strata = strata.combine_chunks() if isinstance(strata, pa.ChunkedArray) else strata
+    totals = np.zeros(len(strata))
+    totals[_codes(counts.strata["stratum"], strata)] = counts.strata["n"].to_numpy()
+    drugs, dmat = _margins(counts.drug_str, "drug", strata)
+    events, emat = _margins(counts.event_str, "event", strata)
+    pairs = counts.pairs.sort_by([("drug", "ascending"), ("event", "ascending")])
+    di, ei = _codes(pairs["drug"], drugs), _codes(pairs["event"], events)
+    n = np.asarray(pairs["n"].to_numpy(), dtype=float)
+    n_drug, n_event, n_total = dmat.sum(1)[di], emat.sum(1)[ei], float(totals.sum())
+    e = expected_counts(di, ei, dmat, emat, totals)
+    disp = disproportionality(n, n_drug, n_event, n_total, e)
+    fit = None
+    if prior is None:
+        data = auto_squash(unsquashed(n, e))
+        if likelihood == "all_cells":
+            data = combine(data, _zero_cells(dmat, emat, totals, e))
+        fit = fit_prior(data, likelihood=likelihood, starts=starts)
+        prior = fit.prior
+    post = _posterior(prior, n, e)
+    flags = signal_flags(disp, post.eb05)
+    columns: dict[str, Any] = {
+        "drug": pairs["drug"],
+        "event": pairs["event"],
+        "n": n,
+        "expected": e,
+    }
+    for name in PAIR_COLUMNS[4:]:
+        if name in ("ebgm", "eb05", "eb95"):
+            columns[name] = getattr(post, name)
+        elif name.startswith("signal_"):
+            columns[name] = flags[name.removeprefix("signal_")]
+        elif name in ("n_drug", "n_event"):
+            columns[name] = n_drug if name == "n_drug" else n_event
+        elif name == "n_reports":
+            columns[name] = np.full(n.size, n_total)
+        else:
+            columns[name] = getattr(disp, name)
+    for name in ("n", "n_drug", "n_event", "n_reports"):
+        columns[name] = np.asarray(columns[name]).astype(np.int64)
+    return ScoreResult(
+        table=pa.table(columns),
+        prior=prior,
+        fit=fit,
+        n_reports=int(n_total),
+        n_strata=len(strata),
+        likelihood=likelihood if fit is not None else "given",
+    )

@@ -1,0 +1,1 @@
+"""The counting queries: one SQL text, run unchanged by DuckDB and by Spark SQL."""
