@@ -52,15 +52,15 @@ def run(case: dict) -> object:
         kw = {k: o[k] for k in ("model", "method", "test", "predictor") if k in o}
         return regtest(yi, vi, **kw)
     if o["fun"] == "ranktest":
-        return ranktest(yi, vi)
+        return ranktest(yi, vi, exact=o.get("exact", True))
     return trimfill(yi, vi, method=o["method"], estimator=o["estimator"], side=o.get("side"))
 
 
 def test_grid_is_complete() -> None:
-    # 12 datasets x 12 tests, none silently dropped; k = 3 and k > 100 included.
+    # 13 datasets x 13 tests, none silently dropped; k = 3 and k > 100 included.
     assert REF["metafor_version"] == "3.8.1"
     assert list(CASES) == REF["grid"]
-    assert len(CASES) == 12 * 12
+    assert len(CASES) == 13 * 13
     sets = {cid.split("/")[0] for cid in CASES}
     assert {"bcg_rr_k3", "bcg_rr_tiny_vi", "hartmannboyce2018_or", "mcdaniel1994_zcor"} <= sets
     assert max(len(c["inputs"]["yi"]) for c in CASES.values()) > 100
@@ -100,6 +100,18 @@ def test_kendall_exact_distribution_small_n() -> None:
     assert kendall_exact_cdf(1, 3) == pytest.approx(0.5, rel=1e-15)
     # n = 4: Mahonian numbers 1,3,5,6,5,3,1 (sum 24) -> P(T <= 2) = 9/24.
     assert kendall_exact_cdf(2, 4) == pytest.approx(9 / 24, rel=1e-15)
+
+
+def test_ranktest_beyond_170_uses_normal_approximation() -> None:
+    # R's exact p is NaN for k > 170 without ties (n! overflows); we fall back to the normal
+    # approximation, i.e. exactly what ranktest(..., exact=False) computes.
+    k = 171
+    yi = np.sin(np.arange(k) * 1.7)
+    vi = 0.01 + np.arange(k) / 1000
+    a, b = ranktest(yi, vi), ranktest(yi, vi, exact=False)
+    assert not a.exact and (a.tau, a.p_value) == (b.tau, b.p_value)
+    with pytest.raises(ValueError, match="n <= 170"):
+        kendall_exact_cdf(10, 171)
 
 
 def test_bad_inputs() -> None:

@@ -34,7 +34,8 @@ sets <- list(
   hartmannboyce2018_or = yv(escalc("OR", ai = x.nrt, n1i = n.nrt, ci = x.ctrl, n2i = n.ctrl,
                                    data = hb)),
   mcdaniel1994_zcor = yv(escalc("ZCOR", ri = ri, ni = ni, data = dat.mcdaniel1994)),
-  linde2016 = list(yi = dat.linde2016$lnOR, vi = dat.linde2016$selnOR^2)
+  linde2016 = list(yi = dat.linde2016$lnOR, vi = dat.linde2016$selnOR^2),
+  lopez2019 = list(yi = dat.lopez2019$diff, vi = dat.lopez2019$se^2)  # k = 172, tied variances
 )
 
 # ---- the declared grid ----------------------------------------------------------------------------
@@ -46,6 +47,7 @@ tests <- list(
   regtest_rma_REML_vi = list(fun = "regtest", model = "rma", method = "REML", predictor = "vi"),
   regtest_lm = list(fun = "regtest", model = "lm"),
   ranktest = list(fun = "ranktest"),
+  ranktest_exact_false = list(fun = "ranktest", exact = FALSE),
   trimfill_L0_FE = list(fun = "trimfill", estimator = "L0", method = "FE"),
   trimfill_L0_REML = list(fun = "trimfill", estimator = "L0", method = "REML"),
   trimfill_R0_FE = list(fun = "trimfill", estimator = "R0", method = "FE"),
@@ -78,7 +80,10 @@ run_case <- function(cs) {
   o <- cs$options
   res <- tryCatch(suppressWarnings(switch(o$fun,
     regtest = run_regtest(cs$inputs, o),
-    ranktest = { r <- ranktest(cs$inputs$yi, cs$inputs$vi); list(tau = unname(r$tau), pval = r$pval) },
+    ranktest = {
+      r <- ranktest(cs$inputs$yi, cs$inputs$vi, exact = if (is.null(o$exact)) TRUE else o$exact)
+      list(tau = unname(r$tau), pval = r$pval)
+    },
     trimfill = run_trimfill(cs$inputs, o))), error = function(e) list(error = conditionMessage(e)))
   res
 }

@@ -187,20 +187,16 @@ def kendall_exact_cdf(q: int, n: int) -> float:
     """``P(T <= q)`` for the number ``T`` of concordant pairs among ``n`` untied pairs.
 
     Under independence ``T`` has the Mahonian distribution (inversions of a random permutation).
-    For ``n <= 170`` this follows R's ``pkendall`` operation by operation: permutation counts
+    This follows R's ``pkendall`` operation by operation: permutation counts
     ``c(k, n) = sum_{i=0}^{n-1} c(k - i, n - 1)`` accumulated in doubles, summed sequentially
-    up to ``q`` and divided by ``n!``.  Beyond 170, ``n!`` overflows a double (R then returns
-    NaN); there the distribution is built by convolving uniform probabilities instead.
+    up to ``q`` and divided by ``n!`` (so ``n <= 170``: beyond, ``n!`` overflows a double).
     """
+    if n > 170:
+        raise ValueError(f"exact Kendall distribution needs n <= 170 (n! overflows); got n = {n}")
     if q < 0:
         return 0.0
     if q > n * (n - 1) // 2:
         return 1.0
-    if n > 170:
-        dist = np.ones(1)
-        for j in range(2, n + 1):
-            dist = np.convolve(dist, np.full(j, 1.0 / j))
-        return float(min(1.0, np.sum(dist[: q + 1])))
     counts = np.ones(1)
     for m in range(2, n + 1):
         new = np.zeros(counts.size + m - 1)
@@ -249,7 +245,9 @@ def ranktest(yi: ArrayLike, vi: ArrayLike, *, exact: bool = True) -> RanktestRes
     Standardised deviates ``y*_i = (y_i - theta) / sqrt(v_i - 1/sum(w))`` (``theta`` the
     inverse-variance mean, ``w = 1/v``) are correlated with ``v_i`` by Kendall's tau-b.  As R's
     ``cor.test(method = "kendall", exact = TRUE)``: the exact permutation p-value when there are
-    no ties, otherwise the normal approximation with the tie-corrected variance.
+    no ties, otherwise the normal approximation with the tie-corrected variance.  For k > 170
+    studies R's exact p-value is NaN (``n!`` overflows a double); the normal approximation is
+    used instead (``exact`` is False in the result).
     """
     y, v = check_yv(yi, vi, 3)
     w = 1 / v
@@ -259,7 +257,7 @@ def ranktest(yi: ArrayLike, vi: ArrayLike, *, exact: bool = True) -> RanktestRes
     n = y.size
     if not np.isfinite(tau):
         return RanktestResult(n, float("nan"), float("nan"), False)
-    if exact and not ties:
+    if exact and not ties and n <= 170:  # R's exact p is NaN beyond 170 (n! overflows)
         q = round((tau + 1) * n * (n - 1) / 4)
         upper = q > n * (n - 1) / 4
         p = 1 - kendall_exact_cdf(q - 1, n) if upper else kendall_exact_cdf(q, n)
