@@ -56,10 +56,12 @@ def _covid_trial(out: Out, study: str, drug: str, source: dict[str, Any], ref: s
             label,
             {**source, "ref": ref},
             False,
+            design=design(randomised=True),
             arms=[arm(drug, drug), arm("control", control=True)],
             notes=(
-                "randomised comparison as listed in the Albuquerque et al. data files; design, "
-                "registry ids, countries and funding are not in those files (unknown)"
+                "randomised: both source analyses include only RCTs (Albuquerque 2023 abstract: 'Eligible "
+                "RCTs'; WHO REACT 2021 abstract: 'Eligible trials randomly assigned patients'); blinding, "
+                "registry ids, countries and funding are not in the data files (unknown)"
             ),
         ),
     )

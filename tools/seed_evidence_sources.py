@@ -71,7 +71,7 @@ ENTRIES: tuple[tuple[str, str, str, str | None, dict[str, Any]], ...] = (
         "data/data.xlsx. Publication: Albuquerque AM et al. Clin Microbiol Infect 2023;29(1):13-21. PROSPERO "
         "CRD42022297413.",
         _NO_LICENCE,
-        src(README["covid"]),
+        src(README["covid"], doi="10.1016/j.cmi.2022.07.008"),
     ),
     (
         "albuquerque2022-react-reanalysis",

@@ -362,6 +362,11 @@ def test_published_results_as_transcribed() -> None:
         "il2ra-paediatric-liver-transplant-steroid-resistant-rejection": ("RR", 0.32, 0.19, 1.03),
         # Annane 2025 (PMID 40470636) as summarised by Epocrates: RR 0.89 (0.84-0.95), moderate
         "corticosteroids-sepsis-28day-mortality": ("RR", 0.89, 0.84, 0.95),
+        # Albuquerque 2023 CMI abstract: OR 0.78 (CrI 0.65-0.94) tocilizumab; 0.78 (0.56-1.03)
+        # baricitinib; 0.91 (0.60-1.40) sarilumab
+        "tocilizumab-covid19-mortality-on-corticosteroids": ("OR", 0.78, 0.65, 0.94),
+        "baricitinib-covid19-mortality-on-corticosteroids": ("OR", 0.78, 0.56, 1.03),
+        "sarilumab-covid19-mortality-on-corticosteroids": ("OR", 0.91, 0.60, 1.40),
     }
     for qid, (measure, est, lo, hi) in want.items():
         (p,) = load(data_dir() / "questions" / f"{qid}.yaml")["published"]
