@@ -1,0 +1,207 @@
+"""The seeded catalogue agrees with its shared sources: each test re-reads the cited file and row.
+
+Also: the seed script is deterministic (re-running it reproduces the committed files byte for byte).
+"""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from immunograde.kb.loader import LoadedKB, load_kb
+from immunograde.kb.search import normalise
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data"
+SEEDED = ["classes.yaml", "sources/catalogue.yaml", "regulatory/status.csv", "products", "claims",
+          "substances"]  # fmt: skip
+
+
+def _csv(rel: str) -> list[dict[str, str]]:
+    with (SHARED / rel).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def kb() -> LoadedKB:
+    loaded = load_kb(REPO / "data")
+    assert loaded.problems == []
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[str, list[dict[str, str]]]:
+    files = ["atc/atc_immunomodulator_extract.csv", "atc/who_atc_ddd_2026-04-25.csv",
+             "regulatory/ema_epar_human_2022-11-17_no_indication_text.csv",
+             "unproven_lists/fuflomycin_rsp_fk_flat.csv"]  # fmt: skip
+    return {f: _csv(f) for f in files}
+
+
+def _by_id(kb: LoadedKB, kind: str) -> dict[str, Any]:
+    return {loc.record.id: loc.record for loc in kb.of(kind)}
+
+
+def test_seed_script_reproduces_the_committed_files(tmp_path: Path) -> None:
+    script = REPO / "tools" / "seed_catalogue.py"
+    subprocess.run([sys.executable, str(script), "--shared", str(SHARED), "--out", str(tmp_path)],
+                   check=True, capture_output=True)  # fmt: skip
+    for rel in SEEDED:
+        ours, fresh = REPO / "data" / rel, tmp_path / rel
+        if ours.is_dir():
+            cmp = filecmp.dircmp(ours, fresh)
+            assert (cmp.left_only, cmp.right_only, cmp.diff_files) == ([], [], []), rel
+        else:
+            assert ours.read_bytes() == fresh.read_bytes(), rel
+
+
+def test_atc_substances_match_their_cited_row(kb: LoadedKB, rows: dict[str, Any]) -> None:
+    checked = 0
+    for loc in kb.of("substances"):
+        s, src = loc.record, loc.record.source
+        if not s.atc_codes:
+            continue
+        row = rows[src.file][src.row - 1]
+        assert row["atc_code"] == s.atc_codes[0], s.id
+        assert row["atc_name"] in (s.name, *s.synonyms), s.id
+        checked += 1
+    assert checked > 170
+
+
+def test_every_l03_l04_substance_is_seeded(kb: LoadedKB, rows: dict[str, Any]) -> None:
+    codes = {c for loc in kb.of("substances") for c in loc.record.atc_codes}
+    extract = rows["atc/atc_immunomodulator_extract.csv"]
+    wanted = {r["atc_code"] for r in extract if r["atc_level"] == "5"
+              and r["atc_code"][:3] in ("L03", "L04") and not r["atc_name"].endswith("combinations")}  # fmt: skip
+    assert len(wanted) == 167  # 169 unique level-5 L03/L04 codes less L03AB60 and L03AB61
+    assert wanted - codes == set()
+
+
+@pytest.mark.parametrize(
+    ("sid", "code"),
+    [("bcg-vaccine", "J07AN01"), ("hydroxychloroquine", "P01BA02"), ("tocilizumab", "L04AC07"),
+     ("sarilumab", "L04AC14"), ("baricitinib", "L04AF02"), ("dexamethasone", "H02AB02"),
+     ("hydrocortisone", "H02AB09"), ("methylprednisolone", "H02AB04"), ("prednisolone", "H02AB06"),
+     ("zinc", "A12CB01"), ("basiliximab", "L04AC02"), ("daclizumab", "L04AC01"),
+     ("rituximab", "L01FA01"), ("herpes-zoster-vaccine", "J07BK03"), ("rsv-vaccine", "J07BX05"),
+     ("ritlecitinib", "L04AF08"), ("deuruxolitinib", "L04AF09"), ("interferon-alfa-2b", "L03AB05"),
+     ("umifenovir", "J05AX13"), ("tilorone", "J05AX19"), ("inosine-pranobex", "J05AX05"),
+     ("pidotimod", "L03AX05")],
+)  # fmt: skip
+def test_required_substances_and_codes(kb: LoadedKB, sid: str, code: str) -> None:
+    assert code in _by_id(kb, "substances")[sid].atc_codes
+
+
+@pytest.mark.parametrize(
+    ("sid", "name"),
+    [("kagocel", "Кагоцел"), ("ergoferon", "Эргоферон"), ("anaferon", "Анаферон"),
+     ("meglumine-acridonacetate", "Циклоферон"), ("azoximer-bromide", "Полиоксидоний"),
+     ("pentanedioic-acid-imidazolyl-ethanamide", "Ингавирин"), ("tilorone", "Амиксин"),
+     ("umifenovir", "Arbidol"), ("inosine-pranobex", "Isoprinosine"), ("om-85", "Broncho-Vaxom"),
+     ("om-89", "Uro-Vaxom"), ("irs-19", "IRS 19"), ("glucosaminylmuramyl-dipeptide", "Likopid"),
+     ("sodium-deoxyribonucleate", "Derinat"), ("oscillokokcinum", "Оциллококцинум")],
+)  # fmt: skip
+def test_listed_immune_boosters_are_seeded_with_their_names(
+    kb: LoadedKB, sid: str, name: str
+) -> None:
+    assert name in _by_id(kb, "substances")[sid].all_names()
+
+
+def _entry_names(source: Any, rows: dict[str, Any], homeo: dict[str, Any]) -> set[str]:
+    if source.file.endswith("flat.csv"):
+        r = rows[source.file][source.row - 1]
+        return {r["title_ru"], r["inn"], *(n.strip() for n in r["other_names"].split(";"))}
+    e = homeo[source.key]
+    return {e["title"], *e["other"]}
+
+
+def test_list_substance_names_come_from_their_entry(kb: LoadedKB, rows: dict[str, Any]) -> None:
+    homeo = {
+        e["id"]: e
+        for e in json.loads((SHARED / "unproven_lists/fuflomycin_homeopathy.json").read_text())
+    }
+    checked = 0
+    for loc in kb.of("substances"):
+        s = loc.record
+        if s.atc_codes:
+            continue
+        names = _entry_names(s.source, rows, homeo)
+        assert set(s.synonyms) <= names, s.id
+        assert any(normalise(s.name) in normalise(n) for n in names), s.id
+        checked += 1
+    assert checked > 50
+
+
+def test_ema_status_rows_match_the_ema_table(kb: LoadedKB, rows: dict[str, Any]) -> None:
+    ema = rows["regulatory/ema_epar_human_2022-11-17_no_indication_text.csv"]
+    status = {"Authorised": "authorised", "Withdrawn": "withdrawn", "Refused": "refused"}
+    seen = 0
+    for loc in kb.of("regulatory"):
+        r = loc.record
+        if r.agency != "EMA" or r.status == "unknown":
+            assert r.date is None and r.source.row is None
+            continue
+        row = ema[r.source.row - 1]
+        assert (r.product_name, r.status) == (
+            row["Medicine name"],
+            status[row["Authorisation status"]],
+        )
+        column = (
+            "Date of refusal of marketing authorisation"
+            if r.status == "refused"
+            else "Marketing authorisation date"
+        )
+        assert (r.date.isoformat() if r.date else "") == row[column][:10]
+        seen += 1
+    assert seen > 100
+
+
+def test_claims_quote_their_list_and_say_who_claims(kb: LoadedKB, rows: dict[str, Any]) -> None:
+    flat = rows["unproven_lists/fuflomycin_rsp_fk_flat.csv"]
+    homeo = {
+        e["id"]: e
+        for e in json.loads((SHARED / "unproven_lists/fuflomycin_homeopathy.json").read_text())
+    }
+    kinds = {"rsp": "satirical_wiki", "fk": "professional_body"}
+    for loc in kb.of("claims"):
+        c = loc.record
+        if c.source.file.endswith("flat.csv"):
+            row = flat[c.source.row - 1]
+            assert (c.statement, c.subject_name, c.label) == (
+                row["summary_ru"].strip(),
+                row["title_ru"],
+                row["label"],
+            )
+            assert c.claimant_kind == kinds[row["list"]]
+        else:
+            e = homeo[c.source.key]
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", e["contents"])).strip()
+            assert text.startswith(c.statement) and c.claimant_kind == "activist"
+    assert {loc.record.claimant_kind for loc in kb.of("claims")} == {
+        "satirical_wiki",
+        "professional_body",
+        "activist",
+    }
+
+
+def test_list_products_take_their_form_from_the_source_text(kb: LoadedKB) -> None:
+    rsp = {
+        e["id"]: e for e in json.loads((SHARED / "unproven_lists/fuflomycin_rsp.json").read_text())
+    }
+    products = _by_id(kb, "products")
+    for p in products.values():
+        if p.source.file != "unproven_lists/fuflomycin_rsp.json":
+            continue
+        quote = re.search("«(.+)»", p.notes or "")
+        entry = rsp[p.source.key]
+        assert quote and quote.group(1) in entry["contents"] + " ".join(entry["other"]), p.id
+    viferon, intron = products["viferon-suppositories"], products["ema-introna"]
+    assert viferon.substances == intron.substances == ("interferon-alfa-2b",)
+    assert (viferon.route, intron.route) == ("rectal", "unknown")
