@@ -87,7 +87,7 @@ def test_statements_follow_santesso_cells() -> None:
     )
     small = effect_size(rr(0.85, 0.8, 0.9), out, R)  # 15%: small
     assert statement("X", "death", "low", small, R) == "X may reduce death slightly."
-    trivial = effect_size(rr(0.95, 0.8, 1.1), out, R)  # 5% < 10%: trivial
+    trivial = effect_size(rr(0.97, 0.8, 1.1), out, R)  # 3% < the 5% MID: trivial
     assert (
         statement("X", "death", "moderate", trivial, R)
         == "X probably results in little to no difference in death."

@@ -69,7 +69,7 @@ def test_risk_of_bias_not_assessed_is_named() -> None:
 
 
 def test_inconsistency_rules() -> None:
-    mid = mid_thresholds("RR", None, R.imprecision)  # RR 0.75 / 1.25
+    mid = mid_thresholds("RR", None, R.imprecision)  # RR 0.95 / 1.05
     t = [
         trial(1, 0.5, yi=-0.5, ci_low=-0.8, ci_high=-0.2),
         trial(2, 0.5, yi=0.3, ci_low=0.1, ci_high=0.5),
@@ -82,7 +82,7 @@ def test_inconsistency_rules() -> None:
         pooled(i2=60.0, q_p=0.05, pi_low=-0.6, pi_high=0.2), t, mid, R.inconsistency
     )
     assert j.levels == -1
-    # I2 80% >= 75, PI (log 0.5, log 1.6) beyond log 0.75 and log 1.25 -> very serious
+    # I2 80% >= 75, PI (log 0.5, log 1.6) beyond log 0.95 and log 1.05 -> very serious
     j = rate_inconsistency(
         pooled(i2=80.0, q_p=0.001, pi_low=math.log(0.5), pi_high=math.log(1.6)),
         t,

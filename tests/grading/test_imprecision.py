@@ -1,7 +1,8 @@
 """Imprecision (GRADE 2022): CI of the absolute effect against the null and MIDs, and the OIS.
 
-Hand-derived: with comparator risk 0.2 and the default MID (RR 0.75 / 1.25) the thresholds are
--50 and +50 per 1000; the OIS for p0 = 0.2 and a 25% reduction is 1806 (see test_ois_absolute.py).
+Hand-derived: with comparator risk 0.2 and the default MID (a 5% relative change: RR 0.95 / 1.05) the
+thresholds are -10 and +10 per 1000; the OIS for p0 = 0.2 and a 25% reduction is 1806 (see
+test_ois_absolute.py).
 """
 
 from __future__ import annotations
@@ -25,14 +26,16 @@ def rr(est: float, lo: float, hi: float, n: int, p0: float | None = 0.2) -> Pool
 def test_default_thresholds_per_1000() -> None:
     t = mid_thresholds("RR", None, R)
     assert t is not None
-    assert absolute_thresholds("RR", t, 0.2) == pytest.approx((-50.0, 50.0))
+    assert absolute_thresholds("RR", t, 0.2) == pytest.approx((-10.0, 10.0))
 
 
 def test_ci_crosses_one_mid() -> None:
-    # RR 0.80 (0.70 to 0.91) at p0 0.2: -40 (-60 to -18) per 1000 crosses -50 only
-    p = rr(0.80, 0.70, 0.91, 5000)
+    # RR 0.90 (0.80 to 1.02) at p0 0.2: -20 (-40 to +4) per 1000 crosses -10 and 0, not +10
+    p = rr(0.90, 0.80, 1.02, 5000)
     chk = ci_check(p, mid_thresholds("RR", None, R))  # type: ignore[arg-type]
-    assert chk.crossed == ("MID (lower)",)
+    assert chk.crossed == ("MID (lower)", "null")
+    # RR 0.80 (0.70 to 0.91): -40 (-60 to -18) crosses nothing
+    assert ci_check(rr(0.8, 0.7, 0.91, 5000), mid_thresholds("RR", None, R)).crossed == ()  # type: ignore[arg-type]
     j = rate_imprecision(p, OutcomeSpec("death"), R)
     assert j.levels == -1 and j.inputs["ois"] == 1806 and j.inputs["ois_levels"] == 0
 
@@ -49,10 +52,10 @@ def test_ci_crosses_both_mids_and_far_below_ois() -> None:
     ("n", "levels"), [(1806, -1), (1000, -1), (903, -1), (800, -2), (190, -2), (180, -3), (100, -3)]
 )
 def test_ois_ratio_levels(n: int, levels: int) -> None:
-    # CI RR 0.60 (0.45 to 0.80): -80 (-110 to -40) per 1000 crosses the lower MID (-50): 1 level from
-    # the CI.  OIS shortfall: 1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1;
+    # CI RR 0.90 (0.80 to 1.02): -20 (-40 to +4) per 1000 crosses the lower MID (-10) and the null:
+    # 1 level from the CI.  OIS shortfall: 1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1;
     # 800/1806 = 0.443 and 190/1806 = 0.105 (< 0.5) -> 2; 180/1806 = 0.0997 (< 0.1) -> 3.  The larger wins.
-    assert rate_imprecision(rr(0.6, 0.45, 0.8, n), OutcomeSpec("death"), R).levels == levels
+    assert rate_imprecision(rr(0.9, 0.8, 1.02, n), OutcomeSpec("death"), R).levels == levels
 
 
 def test_ois_shortfall_alone_rates_down_one_level_at_most() -> None:
@@ -64,9 +67,11 @@ def test_ois_shortfall_alone_rates_down_one_level_at_most() -> None:
 
 
 def test_trivial_effect_precisely_estimated() -> None:
-    # RR 0.98 (0.90 to 1.06): -4 (-20 to +12) per 1000, inside +-50: a precise trivial effect
-    j = rate_imprecision(rr(0.98, 0.90, 1.06, 20000), OutcomeSpec("death"), R)
+    # RR 0.99 (0.97 to 1.01): -2 (-6 to +2) per 1000, inside +-10: a precise trivial effect
+    j = rate_imprecision(rr(0.99, 0.97, 1.01, 20000), OutcomeSpec("death"), R)
     assert j.levels == 0
+    # RR 0.98 (0.90 to 1.06): -4 (-20 to +12) crosses both MIDs: two levels
+    assert rate_imprecision(rr(0.98, 0.90, 1.06, 20000), OutcomeSpec("death"), R).levels == -2
 
 
 def test_tsa_replaces_ois_and_is_named() -> None:
@@ -86,3 +91,11 @@ def test_continuous_without_mid_uses_null() -> None:
     p = PooledEffect("MD", 3, 300, -1.0, -2.5, 0.5)
     j = rate_imprecision(p, OutcomeSpec("days", type="continuous"), R)
     assert j.levels == -1 and "no MID" in j.reason
+
+
+def test_tsa_boundary_crossed_removes_the_information_shortfall() -> None:
+    # RR 0.90 (0.80 to 1.02) crosses the lower MID (1 level); 100 of 10000 required would be 3 levels,
+    # but the TSA's monitoring boundary was crossed: only the CI level remains, and the TSA is explained.
+    tsa = TsaSummary(10000, boundary_crossed="benefit", explanation="TSA: boundary crossed.")
+    j = rate_imprecision(rr(0.9, 0.8, 1.02, 100), OutcomeSpec("death"), R, tsa)
+    assert j.levels == -1 and j.inputs["ois_levels"] == 0 and "TSA: boundary crossed" in j.reason

@@ -139,6 +139,7 @@ class Graded:
     trials: tuple[TrialFacts, ...]
     grade: OutcomeGrade | None
     ois: int | None
+    higher_is_better: bool = False
 
 
 def appraise_question(
@@ -192,7 +193,7 @@ def _assemble(
     benefit = {t.id for t in facts if shows_benefit(t, spec.higher_is_better)}
     profile = list(evidence_profile(facts, benefit, ois, regs, rules))
     appraisal = _build(q, analysis, pooled, cert, size, text, verdict, profile, facts, rules)
-    return Graded(appraisal, tuple(facts), og, ois)
+    return Graded(appraisal, tuple(facts), og, ois, spec.higher_is_better)
 
 
 def _build(

@@ -104,7 +104,6 @@ class UpgradingRules(Section):
 
 @dataclass(frozen=True)
 class EffectSizeRules(Section):
-    ratio_trivial_below: float
     ratio_small_below: float
     large_ratio: float
     smd_bounds: tuple[float, float, float]

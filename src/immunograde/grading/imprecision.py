@@ -10,6 +10,10 @@ Rule (``rules.yaml: imprecision``; Zeng 2022, GRADE Guidance 34; Guyatt 2011, GR
    ``levels`` among ``ois_levels`` with ``ratio < below``, at most ``ois_levels_when_ci_clear`` when the
    CI crosses no threshold.
 3. Levels = ``min(max(CI levels, OIS levels), max_levels)``.
+
+A trial sequential analysis (``tsa``) replaces the OIS by its required information size; when its
+monitoring boundary was crossed (benefit, harm or futility) the information-size shortfall does not rate
+down.  Its explanation is carried into the reason.
 """
 
 from __future__ import annotations
@@ -88,6 +92,56 @@ def _ois_levels(ratio: float, rules: ImprecisionRules) -> int:
     return max((lv.levels for lv in rules.ois_levels if ratio < lv.below), default=0)
 
 
+def _ci_part(
+    pooled: PooledEffect, t: Thresholds | None, inputs: dict[str, object]
+) -> tuple[int, str | None]:
+    if t is None:
+        inputs["ci_check"] = "null only (no MID stated)"
+        crosses = pooled.ci_low < 0 < pooled.ci_high
+        return (1, "The 95% CI includes no effect (no MID stated)") if crosses else (0, None)
+    chk = ci_check(pooled, t)
+    inputs.update(
+        scale=chk.scale,
+        ci=list(chk.interval),
+        thresholds=list(chk.thresholds),
+        crossed=list(chk.crossed),
+    )
+    if not chk.crossed:
+        return 0, None
+    return (
+        chk.levels,
+        f"The 95% CI ({chk.scale}) crosses the {', the '.join(chk.crossed)} ({t.source})",
+    )
+
+
+def _ois_part(
+    pooled: PooledEffect,
+    outcome: OutcomeSpec,
+    t: Thresholds | None,
+    ci_levels: int,
+    rules: ImprecisionRules,
+    tsa: TsaSummary | None,
+    inputs: dict[str, object],
+) -> tuple[int, str | None]:
+    ois, how = optimal_information_size(pooled, outcome, t, rules)
+    size = tsa.required_information_size if tsa else ois
+    name = f"required information size from {tsa.source}" if tsa else "optimal information size"
+    inputs.update(ois=ois, ois_basis=how, information_size_used=size)
+    inputs["tsa_boundary"] = None if tsa is None else tsa.boundary_crossed
+    if not size:
+        return 0, None
+    ratio = pooled.participants / size
+    inputs["information_ratio"] = round(ratio, 4)
+    levels = _ois_levels(ratio, rules)
+    if ci_levels == 0:
+        levels = min(levels, rules.ois_levels_when_ci_clear)
+    if tsa is not None and tsa.boundary_crossed:
+        levels = 0  # a crossed monitoring boundary: the information is sufficient
+    if not levels:
+        return 0, None
+    return levels, f"{pooled.participants} participants are {ratio:.0%} of the {name} ({size:.0f})"
+
+
 def rate_imprecision(
     pooled: PooledEffect,
     outcome: OutcomeSpec,
@@ -100,56 +154,15 @@ def rate_imprecision(
         "participants": pooled.participants,
         "mid": None if t is None else t.source,
     }
-    reasons: list[str] = []
-    ci_levels = 0
-    if t is None:
-        ci_levels = 1 if pooled.ci_low < 0 < pooled.ci_high else 0
-        inputs["ci_check"] = "null only (no MID stated)"
-        if ci_levels:
-            reasons.append("The 95% CI includes no effect (no MID stated)")
-    else:
-        chk = ci_check(pooled, t)
-        ci_levels = chk.levels
-        inputs.update(
-            scale=chk.scale,
-            ci=list(chk.interval),
-            thresholds=list(chk.thresholds),
-            crossed=list(chk.crossed),
-        )
-        if chk.crossed:
-            reasons.append(
-                f"The 95% CI ({chk.scale}) crosses the {', the '.join(chk.crossed)} ({t.source})"
-            )
-    ois, how = optimal_information_size(pooled, outcome, t, rules)
-    size, size_name = (
-        (tsa.required_information_size, f"required information size from {tsa.source}")
-        if tsa
-        else (ois, "optimal information size")
-    )
-    inputs.update(
-        ois=ois,
-        ois_basis=how,
-        information_size_used=size,
-        tsa_boundary=None if tsa is None else tsa.boundary_crossed,
-    )
-    ois_levels = 0
-    if size:
-        ratio = pooled.participants / size
-        inputs["information_ratio"] = round(ratio, 4)
-        ois_levels = _ois_levels(ratio, rules)
-        if ci_levels == 0:
-            ois_levels = min(ois_levels, rules.ois_levels_when_ci_clear)
-        if ois_levels:
-            reasons.append(
-                f"{pooled.participants} participants are {ratio:.0%} of the {size_name} ({size:.0f})"
-            )
-    levels = min(max(ci_levels, ois_levels), rules.max_levels)
+    ci_levels, ci_reason = _ci_part(pooled, t, inputs)
+    ois_levels, ois_reason = _ois_part(pooled, outcome, t, ci_levels, rules, tsa, inputs)
     inputs.update(ci_levels=ci_levels, ois_levels=ois_levels)
+    levels = min(max(ci_levels, ois_levels), rules.max_levels)
+    reasons = [r for r in (ci_reason, ois_reason) if r]
     if not levels:
-        return Judgement(
-            DOMAIN,
-            0,
-            "The CI excludes the null and the MID thresholds and the information size is met.",
-            inputs,
-        )
+        reasons = [
+            "The CI excludes the null and the MID thresholds and the information size is met"
+        ]
+    if tsa is not None and tsa.explanation:
+        reasons.append(tsa.explanation.rstrip("."))
     return Judgement(DOMAIN, -levels, "; ".join(reasons) + ".", inputs)

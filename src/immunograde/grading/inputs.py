@@ -93,6 +93,7 @@ class TsaSummary:
     required_information_size: float
     boundary_crossed: str | None = None  # "benefit" | "harm" | "futility" | None
     source: str = "trial sequential analysis"
+    explanation: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ The wording is the Santesso et al. 2020 matrix (GRADE guidelines 26) copied into
 only picks the cell (certainty x effect size) and the direction (reduction / increase).
 
 Effect size (``rules.yaml: effect_size``): ratio measures by the relative change ``|ratio - 1|``
-(trivial below the question's MID or ``ratio_trivial_below``, small below ``ratio_small_below``,
+(trivial below the question's MID or the imprecision ``default_relative_mid``, small below ``ratio_small_below``,
 moderate up to ``large_ratio`` or its reciprocal, large beyond); SMD by ``smd_bounds``; mean differences
 by multiples of the stated MID; without an MID, by whether the CI includes zero.
 """
@@ -50,7 +50,11 @@ def _ratio_size(
     es = rules.effect_size
     ratio = math.exp(pooled.estimate)
     change = abs(ratio - 1.0)
-    trivial = abs(1.0 - outcome.mid) if outcome.mid is not None else es.ratio_trivial_below
+    trivial = (
+        abs(1.0 - outcome.mid)
+        if outcome.mid is not None
+        else rules.imprecision.default_relative_mid
+    )
     basis = f"relative change {change:.0%} (trivial below {trivial:.0%})"
     if change < trivial:
         return "trivial", change, basis

@@ -1,8 +1,8 @@
 """Minimal important difference (MID) thresholds on the analysis scale and on the absolute scale.
 
 Ratio measures: the question's ``mid`` is a ratio (``0.9`` = a 10% relative reduction); with none, the
-rules' ``default_relative_mid`` r gives thresholds ``1 - r`` and ``1 + r`` (GRADE's "RRR or RRI of 25%",
-Guyatt 2011 GRADE guidelines 6).  A stated ratio ``m < 1`` gives ``(m, 2 - m)``; ``m > 1`` gives
+rules' ``default_relative_mid`` r gives thresholds ``1 - r`` and ``1 + r`` (a relative change close to
+the null, as GRADE Guidance 34 advises when no MID is known; Zeng 2022).  A stated ratio ``m < 1`` gives ``(m, 2 - m)``; ``m > 1`` gives
 ``(2 - m, m)``.  Mean differences use ``±mid``; SMDs ``±mid`` or ``±default_smd_mid``.
 Absolute thresholds per 1000 are the risk differences at the two ratio thresholds for comparator risk
 ``p0`` (see :mod:`immunograde.grading.absolute`).
