@@ -41,9 +41,10 @@ cspec(
             ci_high=0.95,
             certainty="moderate",
             note=(
-                "as summarised by Epocrates (June 2025) for Annane 2025, PMID 40470636; that this "
-                "is the .pub5 version of CD002243 is inferred from the date, not confirmed; k and "
-                "model not given there"
+                "as summarised by Epocrates (June 2025) for Annane 2025, PMID 40470636; k and model "
+                "are not given there.  Check by K2 (not a source): metafor rma(measure='RR', "
+                "method='DL') on the 72 Analysis 1.1 rows gives 0.895 (0.840-0.954), so the summary "
+                "matches this analysis; that PMID 40470636 is the .pub5 version is inferred, not confirmed"
             ),
         ),
     ),
