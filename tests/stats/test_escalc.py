@@ -78,6 +78,13 @@ def test_continuity_and_drop_flags() -> None:
     assert not escalc("AS", **kw).corrected.any()
 
 
+def test_both_table_forms_agree() -> None:
+    # ai, bi, ci, di together with consistent n1i, n2i (as metafor accepts) gives the same yi.
+    full = escalc("OR", ai=[1, 2], bi=[3, 4], ci=[1, 1], di=[5, 5], n1i=[4, 6], n2i=[6, 6])
+    short = escalc("OR", ai=[1, 2], n1i=[4, 6], ci=[1, 1], n2i=[6, 6])
+    np.testing.assert_array_equal(full.yi, short.yi)
+
+
 def test_hedges_exact_correction() -> None:
     # c(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)); m = 2: Gamma(1)/(1 * Gamma(1/2)) = 1/sqrt(pi)
     assert cmicalc(np.array([2.0]))[0] == pytest.approx(1 / math.sqrt(math.pi), rel=1e-15)
@@ -108,6 +115,16 @@ def test_hedges_exact_correction() -> None:
         ("PR", {"xi": [3, 30], "ni": [10, 20]}, "row 1: column 'xi'"),
         ("GEN", {"yi": [0.1], "vi": [-1]}, "column 'vi' is negative"),
         ("XX", {"yi": [0.1], "vi": [1]}, "unknown measure"),
+        (
+            "OR",
+            {"ai": [1, 2], "bi": [3, 4], "ci": [1, 1], "di": [5, 5], "n1i": [4, 7]},
+            "row 1: column 'n1i'",
+        ),
+        (
+            "MD",
+            {"m1i": [1], "sd1i": [1], "n1i": [5], "m2i": [0], "sd2i": [1], "n2i": [5], "ri": [0.1]},
+            "unexpected",
+        ),
         (
             "ROM",
             {"m1i": [1], "sd1i": [1], "n1i": [5], "m2i": [-2], "sd2i": [1], "n2i": [5]},

@@ -363,6 +363,11 @@ def escalc(
 def _complete_table(cols: dict[str, FloatArray]) -> dict[str, FloatArray]:
     """Fill ``bi``/``di`` from ``n1i``/``n2i`` and check the 2x2 counts."""
     out = dict(cols)
+    for n, (e, ne) in {"n1i": ("ai", "bi"), "n2i": ("ci", "di")}.items():
+        if n in out and ne in out:  # both forms given: they must agree (as metafor)
+            bad = np.flatnonzero(out[n] != out[e] + out[ne])
+            if bad.size:
+                raise ValueError(f"row {bad[0]}: column {n!r} is not equal to {e} + {ne}")
     if "bi" not in out:
         check_sizes("ai", out["ai"], "n1i", out["n1i"])
         check_sizes("ci", out["ci"], "n2i", out["n2i"])

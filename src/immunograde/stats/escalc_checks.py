@@ -45,15 +45,16 @@ def columns(
     unrelated arguments or columns of unequal length are given.
     """
     given = {k for k, v in arrays.items() if v is not None}
+    known = set().union(*alternatives) | {"ni"}
     for names in alternatives:
         if set(names) <= given:
-            extra = given - set(names) - {"ni"}
+            extra = given - known
             if extra:
                 raise ValueError(
                     f"measure {measure}: unexpected argument(s) {sorted(extra)}; "
                     f"it takes {' + '.join(names)}"
                 )
-            wanted = (*names, "ni") if "ni" in given and "ni" not in names else names
+            wanted = [*names, *sorted((given & known) - set(names))]
             cols = {n: as_column(n, arrays[n]) for n in wanted}
             lengths = {n: c.shape[0] for n, c in cols.items()}
             if len(set(lengths.values())) != 1:
