@@ -171,3 +171,17 @@ def test_imprecision_input_explains_the_tsa(kb_file: Path) -> None:
     inp = imprecision_input(r)
     assert inp["concern"] is True and inp["conclusion"] == "not_yet"
     assert f"{r.participants:,} of {r.required_information_size:,}" in inp["explanation"]
+
+
+def test_tsa_summary_for_grading(kb_file: Path) -> None:
+    from immunograde.grading.config import load_rules
+    from immunograde.living.appraisal import question_tsa_for_grading, tsa_summary
+
+    with open_kb(kb_file) as kb:
+        r = question_tsa_for_grading(kb, QID)
+    assert r is not None
+    assert r.rrr == load_rules().imprecision.ois_relative_reduction  # same question as GRADE's OIS
+    s = tsa_summary(r)
+    assert s.required_information_size == r.required_information_size
+    assert s.boundary_crossed is None  # conclusion "not yet"
+    assert "Trial sequential analysis" in s.explanation

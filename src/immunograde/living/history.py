@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 import os
 from dataclasses import dataclass
@@ -26,7 +25,10 @@ import duckdb
 import numpy as np
 
 from immunograde import settings
+from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
+from immunograde.living.appraisal import appraise_living
+from immunograde.living.tsa import counts
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 
@@ -87,41 +89,31 @@ def _hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _pooled(kb: KnowledgeBase, qid: str) -> tuple[int, float | None, float | None, float | None]:
-    """Pooled ratio for binary RR/OR questions (random effects, the question's estimator)."""
+def _pooled(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
+    """Fallback when the appraisal cannot run: pooled ratio of a binary RR/OR question (random
+    effects with the question's estimator), no certainty or verdict."""
     q = kb.get_question(qid)
     rows = kb.outcome_data(qid)
-    if q.outcome.type != "binary" or q.outcome.measure not in ("RR", "OR"):
-        return len(rows), None, None, None
-    from immunograde.living.tsa import _counts  # shared parsing of the two binary forms
-
-    c = np.array([x for r in rows if (x := _counts(r.values)) is not None], dtype=float)
-    if c.shape[0] == 0:
-        return len(rows), None, None, None
+    c = np.array([x for r in rows if (x := counts(r.values)) is not None], dtype=float)
+    if q.outcome.type != "binary" or q.outcome.measure not in ("RR", "OR") or c.shape[0] == 0:
+        return len(rows), None, None, None, None, None
     es = escalc(q.outcome.measure, ai=c[:, 0], n1i=c[:, 1], ci=c[:, 2], n2i=c[:, 3])
     method = "FE" if q.model == "fixed" or c.shape[0] == 1 else (q.method or "REML")
     fit = rma_uni(es.yi, es.vi, method=method)
-    return (
-        c.shape[0],
-        float(np.exp(fit.estimate)),
-        float(np.exp(fit.ci_low)),
-        float(np.exp(fit.ci_high)),
-    )
+    est, lo, hi = (float(np.exp(v)) for v in (fit.estimate, fit.ci_low, fit.ci_high))
+    return c.shape[0], est, lo, hi, None, None
 
 
-def _grade(kb: KnowledgeBase, qid: str) -> tuple[str | None, str | None]:
-    """Certainty and verdict from the appraisal layer when it offers ``appraise_question``."""
+def _appraised(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
+    """``k, estimate, ci_low, ci_high, certainty, verdict`` from the appraisal (with its TSA)."""
     try:
-        fn = getattr(importlib.import_module("immunograde.appraise"), "appraise_question", None)
-        if fn is None:
-            return None, None
-        res = fn(kb, qid)
-    except Exception:  # an appraisal that cannot run leaves the fields empty, never breaks history
-        return None, None
-    cert, verdict = getattr(res, "certainty", None), getattr(res, "verdict", None)
-    cert = getattr(cert, "level", cert)
-    verdict = getattr(verdict, "label", verdict)
-    return (None if cert is None else str(cert)), (None if verdict is None else str(verdict))
+        a = appraise_living(kb, qid)
+    except (InputError, NotFoundError, ValueError):  # the appraisal cannot handle this question
+        return _pooled(kb, qid)
+    est = a.estimate_exp if a.estimate_exp is not None else a.estimate
+    lo = a.ci_low_exp if a.ci_low_exp is not None else a.ci_low
+    hi = a.ci_high_exp if a.ci_high_exp is not None else a.ci_high
+    return a.k, est, lo, hi, a.certainty, a.verdict
 
 
 def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
@@ -134,8 +126,7 @@ def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
             trials: dict[str, list[str]] = {}
             for r in kb.outcome_data(q.id):
                 trials.setdefault(r.trial_id, []).append(_hash(r.values | {"subgroup": r.subgroup}))
-            k, est, lo, hi = _pooled(kb, q.id)
-            cert, verdict = _grade(kb, q.id)
+            k, est, lo, hi, cert, verdict = _appraised(kb, q.id)
             hashes = {
                 t: hashlib.sha256("".join(sorted(h)).encode()).hexdigest()[:16]
                 for t, h in trials.items()

@@ -87,7 +87,7 @@ def _binary_rows(kb: KnowledgeBase, question_id: str) -> tuple[list[Any], str, s
             field="outcome.measure",
         )
     rows = [r for r in kb.outcome_data(question_id) if r.subgroup is None or q.subgroup_by]
-    rows = [r for r in rows if _counts(r.values) is not None]
+    rows = [r for r in rows if counts(r.values) is not None]
     if len(rows) < 2:
         raise InputError.one(
             f"TSA needs at least two trials with events and totals (ai, n1i, ci, n2i); "
@@ -98,7 +98,7 @@ def _binary_rows(kb: KnowledgeBase, question_id: str) -> tuple[list[Any], str, s
     return rows, measure, q.method or "REML"
 
 
-def _counts(v: dict[str, float | None]) -> tuple[float, float, float, float] | None:
+def counts(v: dict[str, float | None]) -> tuple[float, float, float, float] | None:
     """``(ai, n1i, ci, n2i)`` from either binary form, or None."""
     ai, ci = v.get("ai"), v.get("ci")
     n1 = v.get("n1i") if v.get("n1i") is not None else _sum(ai, v.get("bi"))
@@ -116,7 +116,7 @@ def _arrays(rows: list[Any]) -> dict[str, np.ndarray]:
     """Rows sorted by publication year (stable; no year last) -> count arrays."""
     order = np.argsort([r.year if r.year is not None else 9999 for r in rows], kind="stable")
     rows[:] = [rows[i] for i in order]
-    c = np.array([_counts(r.values) for r in rows], dtype=float)
+    c = np.array([counts(r.values) for r in rows], dtype=float)
     return {"ai": c[:, 0], "n1i": c[:, 1], "ci": c[:, 2], "n2i": c[:, 3]}
 
 

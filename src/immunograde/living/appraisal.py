@@ -1,0 +1,47 @@
+"""The appraisal of a question with its trial sequential analysis fed to imprecision.
+
+The TSA uses GRADE's own relative risk reduction for the optimal information size
+(``rules.yaml: imprecision.ois_relative_reduction``), alpha 0.05 and beta 0.2, so the two
+information sizes answer the same question; the TSA's boundary crossing and explanation go into the
+imprecision judgement (:class:`immunograde.grading.inputs.TsaSummary`).
+"""
+
+from __future__ import annotations
+
+from immunograde.appraise import Appraisal, appraise_question
+from immunograde.errors import InputError
+from immunograde.grading.config import load_rules
+from immunograde.grading.inputs import TsaSummary
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.living.tsa import QuestionTSA, imprecision_input, question_tsa
+
+CROSSED = {
+    "benefit_established": "benefit",
+    "harm_established": "harm",
+    "futility_established": "futility",
+}
+
+
+def tsa_summary(r: QuestionTSA) -> TsaSummary:
+    """The TSA as the imprecision domain's explained input."""
+    return TsaSummary(
+        required_information_size=float(r.required_information_size),
+        boundary_crossed=CROSSED.get(r.conclusion),
+        explanation=str(imprecision_input(r)["explanation"]),
+    )
+
+
+def question_tsa_for_grading(kb: KnowledgeBase, question_id: str) -> QuestionTSA | None:
+    """TSA at GRADE's relative risk reduction, or None when the question does not allow one
+    (not a binary RR/OR outcome, fewer than two trials with counts)."""
+    rrr = load_rules().imprecision.ois_relative_reduction
+    try:
+        return question_tsa(kb, question_id, rrr=rrr)
+    except (InputError, ValueError):
+        return None
+
+
+def appraise_living(kb: KnowledgeBase, question_id: str) -> Appraisal:
+    """:func:`appraise_question` with the TSA fed to imprecision when one can be computed."""
+    t = question_tsa_for_grading(kb, question_id)
+    return appraise_question(kb, question_id, tsa=None if t is None else tsa_summary(t))
