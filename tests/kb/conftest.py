@@ -84,3 +84,9 @@ def catalogue_db(catalogue_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     db = tmp_path_factory.mktemp("kbdb") / "kb.duckdb"
     build_kb(catalogue_dir, db, SHARED)
     return db
+
+
+@pytest.fixture(scope="session")
+def bcg_source_rows() -> list[dict[str, str]]:
+    """Rows 1-3 of dat.bcg.csv, as the fixture question cites them."""
+    return bcg_rows()

@@ -74,7 +74,9 @@ def _where(loc: Located[Any]) -> dict[str, Any]:
     return {
         "file": loc.file,
         "line": loc.line,
-        "record_json": json.dumps(rec.model_dump(mode="json")),
+        "record_json": json.dumps(
+            rec.model_dump(mode="json", exclude=set(type(rec).model_computed_fields))
+        ),
     }
 
 
