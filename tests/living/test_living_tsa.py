@@ -183,5 +183,10 @@ def test_tsa_summary_for_grading(kb_file: Path) -> None:
     assert r.rrr == load_rules().imprecision.ois_relative_reduction  # same question as GRADE's OIS
     s = tsa_summary(r)
     assert s.required_information_size == r.required_information_size
-    assert s.boundary_crossed is None  # conclusion "not yet"
+    # at RRR 25% the RIS is smaller and the BCG Z curve crosses the boundary: benefit
+    assert r.conclusion == "benefit_established" and s.boundary_crossed == "benefit"
+    seq = r.sequential
+    assert seq is not None and seq.crossing_look is not None
+    k = list(seq.look).index(seq.crossing_look)
+    assert -seq.z[k] >= seq.upper[k]  # a ratio below 1 of tuberculosis: negative Z is benefit
     assert "Trial sequential analysis" in s.explanation
