@@ -148,6 +148,7 @@ def build_all() -> Out:
     from seed_evidence_cochrane import read_cochrane
     from seed_evidence_covid import read_cap, read_react, read_tsb
     from seed_evidence_interferons import read_interferons
+    from seed_evidence_interferons2 import read_interferons_more
     from seed_evidence_readers import read_axfors, read_bauer, read_bcg, read_crins, read_huber
 
     out = Out()
@@ -162,6 +163,7 @@ def build_all() -> Out:
         read_cap,
         read_cochrane,
         read_interferons,
+        read_interferons_more,
     ):
         reader(out)
     out.sources = sources() + out.sources

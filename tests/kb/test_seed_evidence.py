@@ -242,6 +242,16 @@ def test_hand_extracted_interferon_numbers() -> None:
     (row,) = cgd["data"]
     # "Of the 63 patients assigned to interferon, 14 had serious infections, as compared with 30 of the 65"
     assert (row["ai"], row["n1i"], row["ci"], row["n2i"]) == (14, 63, 30, 65)
+    # "(274/511 [54%]) than in the lower-dose peginterferon (244/514 [47%]) or interferon (235/505 [47%])"
+    for dose, (a, n1) in {"high": (274, 511), "low": (244, 514)}.items():
+        q = load(
+            data_dir()
+            / "questions"
+            / f"peginterferon-alfa-2b-{dose}-dose-ribavirin-hepatitis-c-svr.yaml"
+        )
+        (row,) = q["data"]
+        assert (row["ai"], row["n1i"], row["ci"], row["n2i"]) == (a, n1, 235, 505)
+        assert q["verified"] is False
     for dose, (reduction, lo, hi) in {"22": (27, 14, 39), "44": (33, 21, 44)}.items():
         q = load(
             data_dir()
@@ -331,6 +341,10 @@ EXPECTED_QUESTIONS = {
     "interferon-beta-1a-sc-44ug-relapsing-ms-relapse-rate",
     "interferon-beta-covid19-hospitalised-mortality",
     "interferon-alfa-2b-rectal-children-acute-respiratory-infection",
+    "peginterferon-alfa-2b-high-dose-ribavirin-hepatitis-c-svr",
+    "peginterferon-alfa-2b-low-dose-ribavirin-hepatitis-c-svr",
+    "interferon-beta-1b-sc-8miu-relapsing-ms-exacerbation-rate",
+    "interferon-beta-1b-sc-1-6miu-relapsing-ms-exacerbation-rate",
 }
 
 

@@ -1,0 +1,167 @@
+"""More interferon questions from publication abstracts (hand extraction: verified: false).
+
+- peginterferon alfa-2b + ribavirin vs interferon alfa-2b + ribavirin in chronic hepatitis C: sustained
+  virological response, one question per peginterferon dose (the form and the dose are the question);
+- interferon beta-1b 8 MIU / 1.6 MIU in relapsing-remitting MS: the abstract gives annual exacerbation
+  rates without intervals or arm sizes, so the questions carry no outcome data (figures in notes).
+"""
+
+from __future__ import annotations
+
+from seed_evidence_common import Out, Spec, arm, data_row, design, question, src, trial_record
+from seed_evidence_pico import NO_MID, iv, oc
+
+HEPC_URL = "https://tokyo-2-qrcode.vukou.com/11583749"
+HEPC_TID = "pegifn-alfa-2b-ribavirin-hcv-trial-11583749"
+HEPC_CITE = (
+    "Randomised trial of peginterferon alfa-2b plus ribavirin vs interferon alfa-2b plus ribavirin in "
+    "chronic hepatitis C (1530 patients); abstract read at the source URL (the page address carries the "
+    "id 11583749; authors and journal are not shown on that page)."
+)
+IFNB_URL = "https://www.scienceopen.com/document?id=ded65dd5-bbd9-4378-bc57-06d701de20b8"
+IFNB_CITE = (
+    "The IFNB Multiple Sclerosis Study Group. Interferon beta-1b is effective in relapsing-remitting "
+    "multiple sclerosis. I. Clinical results of a multicenter, randomized, double-blind, placebo-controlled "
+    "trial. Neurology 1993;43(4):655-661."
+)
+HAND = "hand-extracted from the abstract text at the source URL; verified: false until checked"
+#: SVR (undetectable HCV RNA 24 weeks after treatment): events / patients who received >= 1 dose
+HEPC_SVR = {"high": (274, 511), "low": (244, 514), "control": (235, 505)}
+HEPC_DOSE = {
+    "high": "1.5 µg/kg per week plus ribavirin 800 mg/day",
+    "low": "1.5 µg/kg per week for 4 weeks then 0.5 µg/kg per week, plus ribavirin 1000-1200 mg/day, 48 weeks",
+}
+
+
+def _sources() -> list[dict]:
+    out = []
+    for sid, cite, url in (
+        ("hcv-pegifn-alfa-2b-trial-11583749", HEPC_CITE, HEPC_URL),
+        ("ifnb-ms-study-group-1993", IFNB_CITE, IFNB_URL),
+    ):
+        out.append(
+            {
+                "id": sid,
+                "kind": "publication",
+                "citation": cite,
+                "source": src(url=url),
+                "extracted_by": "script:tools/seed_evidence.py",
+                "checked_by": None,
+                "date_reviewed": "2026-11-24",
+                "next_review": "2027-11-24",
+                "verified": False,
+            }
+        )
+    return out
+
+
+def _hepc_trial(out: Out) -> None:
+    where = src(url=HEPC_URL, ref="hcv-pegifn-alfa-2b-trial-11583749", locator="abstract, Methods")
+    arms = [
+        arm(
+            f"peginterferon alfa-2b ({k} dose)",
+            "peginterferon-alfa-2b",
+            dose=HEPC_DOSE[k],
+            n=HEPC_SVR[k][1],
+        )
+        for k in ("high", "low")
+    ]
+    arms.append(
+        arm(
+            "interferon alfa-2b plus ribavirin",
+            "interferon-alfa-2b",
+            dose="3 MU three times per week plus ribavirin 1000-1200 mg/day",
+            route="subcutaneous",
+            n=HEPC_SVR["control"][1],
+            control=True,
+        )
+    )
+    out.trial(
+        "publications-interferons",
+        trial_record(
+            HEPC_TID,
+            "PEG-IFN alfa-2b + ribavirin trial (id 11583749)",
+            where,
+            False,
+            design=design(randomised=True, control="active"),
+            n_randomised=1530,
+            arms=arms,
+            notes="'In this randomised trial'; arm n = patients who received at least one dose (the "
+            "analysis set); blinding not stated in the abstract; " + HAND,
+        ),
+    )
+
+
+def _hepc(out: Out) -> None:
+    _hepc_trial(out)
+    where = src(url=HEPC_URL, ref="hcv-pegifn-alfa-2b-trial-11583749", locator="abstract, Findings")
+    for key in ("high", "low"):
+        spec = Spec(
+            id=f"peginterferon-alfa-2b-{key}-dose-ribavirin-hepatitis-c-svr",
+            title=f"Peginterferon alfa-2b ({key} dose) plus ribavirin vs interferon alfa-2b plus ribavirin "
+            "in chronic hepatitis C: sustained virological response",
+            population="patients with chronic hepatitis C (1530 randomised; analysis: at least one dose)",
+            indication="chronic hepatitis C",
+            intervention=iv(
+                "peginterferon-alfa-2b",
+                "unknown",
+                dose=HEPC_DOSE[key],
+                description="weekly pegylated form",
+            ),
+            comparator="interferon alfa-2b 3 MU subcutaneously three times per week plus ribavirin 1000-1200 mg/day",
+            outcome=oc(
+                "sustained virological response (undetectable HCV RNA at 24-week follow-up)",
+                "binary",
+                "RR",
+                "critical",
+                "24 weeks after treatment",
+                True,
+                higher_is_better=True,
+            ),
+            source=where,
+            notes=(
+                HAND,
+                "SVR is a surrogate outcome (virological)",
+                "both peginterferon doses share one control arm: do not pool the two dose questions",
+                "route of the peginterferon is not stated in the abstract (unknown)",
+                NO_MID,
+            ),
+        )
+        (a, n1), (c, n2) = HEPC_SVR[key], HEPC_SVR["control"]
+        data = [data_row(HEPC_TID, where, None, ai=a, n1i=n1, ci=c, n2i=n2)]
+        out.questions.append(question(spec, data))
+
+
+def _ifnb(out: Out) -> None:
+    for dose, rate in (("8", "0.84"), ("1.6", "1.17")):
+        spec = Spec(
+            id=f"interferon-beta-1b-sc-{dose.replace('.', '-')}miu-relapsing-ms-exacerbation-rate",
+            title=f"Interferon beta-1b {dose} MIU subcutaneously every other day in relapsing-remitting MS: "
+            "exacerbation rate",
+            population="ambulatory patients with relapsing-remitting MS, EDSS 0-5.5, at least two "
+            "exacerbations in the previous 2 years (IFNB MS Study Group 1993)",
+            indication="relapsing-remitting multiple sclerosis",
+            intervention=iv(
+                "interferon-beta-1b", "subcutaneous", dose=f"{dose} MIU every other day"
+            ),
+            comparator="placebo",
+            outcome=oc(
+                "annual exacerbation rate", "continuous", "IRR", "critical", "2 years", False
+            ),
+            source=src(url=IFNB_URL, ref="ifnb-ms-study-group-1993", locator="abstract"),
+            model=None,
+            method=None,
+            notes=(
+                "no outcome data: the abstract gives annual exacerbation rates (placebo 1.27; "
+                f"{dose} MIU {rate}) without confidence intervals or exact arm sizes ('one-third' each "
+                "of 372), so no row can be formed; " + HAND,
+                NO_MID,
+            ),
+        )
+        out.questions.append(question(spec, []))
+
+
+def read_interferons_more(out: Out) -> None:
+    _hepc(out)
+    _ifnb(out)
+    out.sources.extend(_sources())
