@@ -6,6 +6,7 @@ exits with ``CHECK_FAILED``; build is atomic; search needs a built database (``N
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -41,9 +42,9 @@ def _report(problems: list[Problem], fmt: str, extra: dict[str, object]) -> None
         print_json({**extra, "ok": not problems, "problems": [p.as_dict() for p in problems]})
         return
     for p in problems:
-        err_console.print(f"error: {p}", markup=False, highlight=False)
+        print(f"error: {p}", file=sys.stderr)
     if problems:
-        err_console.print(f"{len(problems)} problem(s) found", markup=False)
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
 
 
 @kb_app.command("check")
@@ -119,7 +120,7 @@ def search_cmd(
     try:
         kb = KnowledgeBase(db)
     except NoDatabaseError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(ExitCode.NO_DATABASE) from exc
     try:
         hits = kb.search(text, limit=limit)
