@@ -1,9 +1,116 @@
-"""Command module (filled in by its issue).  Exposes ``register(app)``."""
+"""``immunograde appraise SUBSTANCE``: GRADE certainty, Summary of Findings and a verdict per form.
+
+Thin shell over :func:`immunograde.appraise.appraise_substance`.  An unknown name exits with
+``NOT_FOUND`` and suggestions; a substance with no trials is not an error (its verdict is "no controlled
+evidence", shown with the claims made for it).
+"""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from immunograde.appraise.output import entries, to_markdown
+from immunograde.appraise.substance import SubstanceAppraisal, appraise_substance
+from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.output import console, err_console, print_json
+from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+
+FORMATS = ("table", "json", "markdown")
+
+
+def _effect(a: dict[str, object]) -> str:
+    if a["estimate_exp"] is not None:
+        return f"{a['measure']} {a['estimate_exp']:.2f} ({a['ci_low_exp']:.2f} to {a['ci_high_exp']:.2f})"
+    if a.get("estimate") is not None:
+        return f"{a['measure']} {a['estimate']:.2f} ({a['ci_low']:.2f} to {a['ci_high']:.2f})"
+    return "—"
+
+
+def _per_1000(a: dict[str, object]) -> str:
+    c, i = a["risk_comparator_per_1000"], a["risk_intervention_per_1000"]
+    return "—" if c is None or i is None else f"{c:.0f} → {i:.0f}"
+
+
+def _questions_table(sa: SubstanceAppraisal) -> Table:
+    t = Table(title=f"{sa.name}: questions", show_lines=True)
+    for col in (
+        "Question",
+        "Form",
+        "k (n)",
+        "Effect (95% CI)",
+        "per 1000",
+        "Certainty",
+        "Statement",
+    ):
+        t.add_column(col, overflow="fold")
+    for a in entries(sa):
+        if a["question_id"] is None:
+            continue
+        cert = a["certainty"]
+        cert_text = (
+            "—" if cert is None else f"{a['certainty_symbol']} {str(cert).replace('_', ' ')}"
+        )
+        t.add_row(str(a["question_id"]), str(a["form"]), f"{a['k']} ({a['participants']})",
+                  _effect(a), _per_1000(a), cert_text, str(a["statement"]))  # fmt: skip
+    return t
+
+
+def _verdict_table(sa: SubstanceAppraisal) -> Table:
+    t = Table(title=f"{sa.name}: verdicts (form x indication)", show_lines=True)
+    for col in ("Form", "Indication", "Verdict", "Natural Medicines (crosswalk)", "Why"):
+        t.add_column(col, overflow="fold")
+    for v in sa.verdicts:
+        why = v.why + (
+            "" if not v.claims else f"  Claims: {len(v.claims)} (see --format markdown)."
+        )
+        t.add_row(v.form, v.indication or "—", v.verdict_label, v.natural_medicines, why)
+    return t
+
+
+def _show(sa: SubstanceAppraisal, fmt: str) -> None:
+    if fmt == "json":
+        print_json(entries(sa))
+    elif fmt == "markdown":
+        console.print(to_markdown(sa), markup=False, highlight=False, soft_wrap=True)
+    else:
+        if sa.questions:
+            console.print(_questions_table(sa))
+        console.print(_verdict_table(sa))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``appraise`` to ``app``."""
+
+    @app.command("appraise")
+    def appraise(
+        substance: Annotated[str, typer.Argument(help="Substance, brand or synonym (any script).")],
+        indication: Annotated[
+            str | None,
+            typer.Option("--indication", help="Only questions whose indication matches."),
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
+        db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+    ) -> None:
+        """GRADE certainty, Summary of Findings and a verdict per form x indication.
+
+        Example: immunograde appraise tocilizumab --indication COVID-19 --format json
+        """
+        if fmt not in FORMATS:
+            err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
+            raise typer.Exit(ExitCode.USAGE)
+        try:
+            kb = KnowledgeBase(db)
+        except NoDatabaseError as exc:
+            err_console.print(f"error: {exc}", markup=False)
+            raise typer.Exit(ExitCode.NO_DATABASE) from exc
+        try:
+            with err_console.status("appraising") if fmt == "table" else nullcontext():
+                result = appraise_substance(kb, substance, indication)
+        finally:
+            kb.close()
+        _show(result, fmt)
