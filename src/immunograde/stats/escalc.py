@@ -15,62 +15,29 @@ Hedges LV (1981). Distribution theory for Glass's estimator of effect size. J Ed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.special import gammaln
 from scipy.stats import norm
 
 from immunograde.stats.escalc_checks import (
+    EffectSizes,
     FloatArray,
     check_nonneg,
     check_positive,
     check_sizes,
+    check_vtype,
     columns,
-    finite_or_nan,
+    corrections,
+    finish,
+    wmean,
 )
+from immunograde.stats.escalc_single import correlation, generic, proportion, rate_ratio
 
 __all__ = ["MEASURES", "EffectSizes", "cmicalc", "escalc", "from_ci"]
 
 BINARY = ("OR", "RR", "RD", "PETO", "AS")
 MEASURES = (*BINARY, "MD", "SMD", "ROM", "COR", "ZCOR", "PR", "PLO", "IRR", "GEN")
 TO_OPTIONS = ("all", "only0", "if0all", "none")
-
-
-@dataclass(frozen=True, eq=False)
-class EffectSizes:
-    """Observed outcomes ``yi`` with sampling variances ``vi`` (metafor's escalc output).
-
-    Attributes
-    ----------
-    yi, vi : ndarray
-        Outcomes and sampling variances; ``nan`` where metafor gives ``NA``.
-    measure : str
-        The metafor measure name (``"GEN"`` for supplied ``yi``/``vi``).
-    corrected : ndarray of bool
-        Rows that received the continuity correction ``add``.
-    dropped : ndarray of bool
-        Rows dropped as double-zero studies (``drop00=True``).
-    ni : ndarray or None
-        Total sample size per row (metafor's ``attr(yi, "ni")``), when known.
-    """
-
-    yi: FloatArray
-    vi: FloatArray
-    measure: str
-    corrected: np.ndarray
-    dropped: np.ndarray
-    ni: FloatArray | None = None
-
-    @property
-    def sei(self) -> FloatArray:
-        """Standard errors ``sqrt(vi)``."""
-        return np.sqrt(self.vi)
-
-    @property
-    def k(self) -> int:
-        """Number of rows."""
-        return int(self.yi.shape[0])
 
 
 def cmicalc(mi: FloatArray) -> FloatArray:
@@ -85,27 +52,12 @@ def cmicalc(mi: FloatArray) -> FloatArray:
     return np.where(mi <= 1, np.nan, out)
 
 
-def _corrections(
-    zero: np.ndarray, dropped: np.ndarray, add: float, to: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (increment per row, corrected flag) for metafor's ``to`` rule."""
-    if to == "all":
-        flag = ~dropped
-    elif to == "only0":
-        flag = zero & ~dropped
-    elif to == "if0all":
-        flag = ~dropped if bool(np.any(zero & ~dropped)) else np.zeros_like(zero)
-    else:
-        flag = np.zeros_like(zero)
-    return np.where(flag, add, 0.0), flag & (add != 0)
-
-
 def _binary(
     measure: str, cols: dict[str, FloatArray], add: float, to: str, drop00: bool, vtype: str
 ) -> EffectSizes:
     a, b, c, d = cols["ai"], cols["bi"], cols["ci"], cols["di"]
     dropped = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0)) if drop00 else np.zeros(a.shape, bool)
-    inc, corrected = _corrections((a == 0) | (b == 0) | (c == 0) | (d == 0), dropped, add, to)
+    inc, corrected = corrections((a == 0) | (b == 0) | (c == 0) | (d == 0), dropped, add, to)
     a, b, c, d = a + inc, b + inc, c + inc, d + inc
     n1, n2 = a + b, c + d
     p1, p2 = a / n1, c / n2
@@ -130,45 +82,19 @@ def _binary(
             vi = 1 / (4 * n1) + 1 / (4 * n2)
     yi, vi = np.where(dropped, np.nan, yi), np.where(dropped, np.nan, vi)
     ni_u = cols["ai"] + cols["bi"] + cols["ci"] + cols["di"]
-    return _finish(measure, yi, vi, corrected, dropped, ni_u)
-
-
-def _wmean(x: FloatArray, w: FloatArray, keep: np.ndarray) -> float:
-    """metafor ``.wmean(x, w, na.rm=TRUE)`` over the rows in ``keep``."""
-    ok = keep & ~np.isnan(x) & ~np.isnan(w)
-    return float(np.sum(x[ok] * w[ok]) / np.sum(w[ok]))
+    return finish(measure, yi, vi, corrected, dropped, ni_u)
 
 
 def _rd_variance(
     p1: FloatArray, p2: FloatArray, n1: FloatArray, n2: FloatArray, keep: np.ndarray, vtype: str
 ) -> FloatArray:
-    _check_vtype("RD", vtype, ("LS", "UB", "AV"))
+    check_vtype("RD", vtype, ("LS", "UB", "AV"))
     if vtype == "UB":
         return p1 * (1 - p1) / (n1 - 1) + p2 * (1 - p2) / (n2 - 1)
     if vtype == "AV":
-        m1, m2 = _wmean(p1, n1, keep), _wmean(p2, n2, keep)
+        m1, m2 = wmean(p1, n1, keep), wmean(p2, n2, keep)
         return m1 * (1 - m1) / n1 + m2 * (1 - m2) / n2
     return p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-
-
-def _check_vtype(measure: str, vtype: str, allowed: tuple[str, ...]) -> None:
-    if vtype not in allowed:
-        raise ValueError(
-            f"vtype={vtype!r} is not available for measure {measure}; use one of {allowed}"
-        )
-
-
-def _finish(
-    measure: str,
-    yi: FloatArray,
-    vi: FloatArray,
-    corrected: np.ndarray,
-    dropped: np.ndarray,
-    ni: FloatArray | None,
-) -> EffectSizes:
-    """Recode +-Inf/NaN and negative variances to ``nan`` as metafor recodes them to NA."""
-    yi, vi = finite_or_nan(yi, vi)
-    return EffectSizes(yi, vi, measure, np.asarray(corrected, bool), np.asarray(dropped, bool), ni)
 
 
 def _two_group(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectSizes:
@@ -178,11 +104,11 @@ def _two_group(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectS
     with np.errstate(divide="ignore", invalid="ignore"):  # mi = 0: NA rows, as metafor
         sdpi = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / mi)
     if measure == "MD":
-        _check_vtype(measure, vtype, ("LS", "UB", "HO"))
+        check_vtype(measure, vtype, ("LS", "UB", "HO"))
         yi = m1 - m2
         vi = sdpi**2 * (1 / n1 + 1 / n2) if vtype == "HO" else sd1**2 / n1 + sd2**2 / n2
     elif measure == "SMD":
-        _check_vtype(measure, vtype, ("LS", "UB", "LS2", "AV"))
+        check_vtype(measure, vtype, ("LS", "UB", "LS2", "AV"))
         cmi = cmicalc(mi)
         di = (m1 - m2) / sdpi
         yi = cmi * di
@@ -191,96 +117,18 @@ def _two_group(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectS
         elif vtype == "LS2":
             vi = cmi**2 * (1 / n1 + 1 / n2 + di**2 / (2 * ni))
         elif vtype == "AV":
-            vi = 1 / n1 + 1 / n2 + _wmean(yi, ni, np.ones(ni.shape, bool)) ** 2 / (2 * ni)
+            vi = 1 / n1 + 1 / n2 + wmean(yi, ni, np.ones(ni.shape, bool)) ** 2 / (2 * ni)
         else:
             vi = 1 / n1 + 1 / n2 + yi**2 / (2 * ni)
     else:  # ROM
-        _check_vtype(measure, vtype, ("LS", "HO"))
+        check_vtype(measure, vtype, ("LS", "HO"))
         for name, m in (("m1i", m1), ("m2i", m2)):
             check_positive(name, m, "measure ROM needs positive means (log of a ratio)")
         yi = np.log(m1 / m2)
         s1, s2 = (sdpi, sdpi) if vtype == "HO" else (sd1, sd2)
         vi = s1**2 / (n1 * m1**2) + s2**2 / (n2 * m2**2)
     none = np.zeros(ni.shape, bool)
-    return _finish(measure, yi, vi, none, none, ni)
-
-
-def _correlation(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectSizes:
-    ri, ni = cols["ri"], cols["ni"]
-    bad = np.flatnonzero(np.abs(ri) > 1)
-    if bad.size:
-        raise ValueError(f"row {bad[0]}: column 'ri' = {ri[bad[0]]} is not a correlation (|r| > 1)")
-    check_positive("ni", ni, "sample sizes must be > 0")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "COR":
-            _check_vtype(measure, vtype, ("LS", "AV"))
-            yi = ri.copy()
-            mean = _wmean(yi, ni, np.ones(ni.shape, bool)) if vtype == "AV" else None
-            vi = (1 - (yi if mean is None else mean) ** 2) ** 2 / (ni - 1)
-        else:
-            yi = 1 / 2 * np.log((1 + ri) / (1 - ri))
-            vi = 1 / (ni - 3)
-    vi = np.where(ni <= 3, np.nan, vi)  # metafor: vi (only) NA for ni <= 3, before Inf checks
-    none = np.zeros(ni.shape, bool)
-    yi, vi = finite_or_nan(yi, np.where(np.isnan(vi), 0.0, vi))
-    return EffectSizes(yi, np.where(ni <= 3, np.nan, vi), measure, none, none, ni)
-
-
-def _proportion(
-    measure: str, cols: dict[str, FloatArray], add: float, to: str, vtype: str
-) -> EffectSizes:
-    xi, ni = cols["xi"], cols["ni"]
-    check_positive("ni", ni, "group sizes must be > 0")
-    check_sizes("xi", xi, "ni", ni)
-    mi = ni - xi
-    none = np.zeros(ni.shape, bool)
-    inc, corrected = _corrections((xi == 0) | (mi == 0), none, add, to)
-    xi, mi = xi + inc, mi + inc
-    n = xi + mi
-    pri = xi / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "PR":
-            _check_vtype(measure, vtype, ("LS", "UB", "AV"))
-            yi = pri
-            p = _wmean(pri, n, ~none) if vtype == "AV" else pri
-            vi = p * (1 - p) / ((n - 1) if vtype == "UB" else n)
-        else:
-            _check_vtype(measure, vtype, ("LS", "AV"))
-            yi = np.log(pri / (1 - pri))
-            if vtype == "AV":
-                p = _wmean(pri, n, ~none)
-                vi = 1 / (p * n) + 1 / ((1 - p) * n)
-            else:
-                vi = 1 / xi + 1 / mi
-    return _finish(measure, yi, vi, corrected, none, cols["ni"])
-
-
-def _rate_ratio(cols: dict[str, FloatArray], add: float, to: str, drop00: bool) -> EffectSizes:
-    x1, x2, t1, t2 = cols["x1i"], cols["x2i"], cols["t1i"], cols["t2i"]
-    check_nonneg("x1i", x1)
-    check_nonneg("x2i", x2)
-    check_positive("t1i", t1, "person-times must be > 0")
-    check_positive("t2i", t2, "person-times must be > 0")
-    dropped = (x1 == 0) & (x2 == 0) if drop00 else np.zeros(x1.shape, bool)
-    inc, corrected = _corrections((x1 == 0) | (x2 == 0), dropped, add, to)
-    x1, x2 = x1 + inc, x2 + inc
-    with np.errstate(divide="ignore", invalid="ignore"):
-        yi = np.log(x1 / t1) - np.log(x2 / t2)
-        vi = 1 / x1 + 1 / x2
-    yi, vi = np.where(dropped, np.nan, yi), np.where(dropped, np.nan, vi)
-    return _finish("IRR", yi, vi, corrected, dropped, t1 + t2)
-
-
-def _generic(cols: dict[str, FloatArray]) -> EffectSizes:
-    yi = cols["yi"]
-    if "vi" in cols:
-        vi = cols["vi"]
-        check_nonneg("vi", vi)
-    else:
-        check_nonneg("sei", cols["sei"])
-        vi = cols["sei"] ** 2
-    none = np.zeros(yi.shape, bool)
-    return EffectSizes(yi.copy(), vi.copy(), "GEN", none, none, cols.get("ni"))
+    return finish(measure, yi, vi, none, none, ni)
 
 
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -352,12 +200,12 @@ def escalc(
             check_positive(name, cols[name], "group sizes must be > 0")
         return _two_group(measure, cols, vtype)
     if measure in ("COR", "ZCOR"):
-        return _correlation(measure, cols, vtype)
+        return correlation(measure, cols, vtype)
     if measure in ("PR", "PLO"):
-        return _proportion(measure, cols, add_value, to, vtype)
+        return proportion(measure, cols, add_value, to, vtype)
     if measure == "IRR":
-        return _rate_ratio(cols, add_value, to, drop00)
-    return _generic(cols)
+        return rate_ratio(cols, add_value, to, drop00)
+    return generic(cols)
 
 
 def _complete_table(cols: dict[str, FloatArray]) -> dict[str, FloatArray]:
@@ -414,4 +262,4 @@ def from_ci(
             f"got {cols['ci_low'][i]}, {cols['estimate'][i]}, {cols['ci_high'][i]}"
         )
     sei = (hi - lo) / (2 * norm.ppf(1 - (1 - level) / 2))
-    return _generic({"yi": est, "sei": sei})
+    return generic({"yi": est, "sei": sei})

@@ -1,8 +1,10 @@
-"""Input checks shared by :mod:`escalc`, :mod:`mh` and :mod:`peto` (actionable ``ValueError``s)."""
+"""Shared pieces of :mod:`escalc`: the result type, input checks (actionable ``ValueError``s),
+continuity corrections and metafor's NA recoding; also used by :mod:`mh`, :mod:`peto`, :mod:`bias`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -10,14 +12,19 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
+    "EffectSizes",
     "FloatArray",
     "check_nonneg",
     "check_positive",
     "check_sizes",
+    "check_vtype",
     "columns",
+    "corrections",
+    "finish",
     "finite_or_nan",
     "level_alpha",
     "level_percent",
+    "wmean",
 ]
 
 
@@ -115,3 +122,80 @@ def level_alpha(level: float) -> float:
     """metafor's ``.level``: ``(100 - level)/100`` for a percent, ``1 - level`` for a fraction."""
     level_percent(level)  # validates
     return (100 - level) / 100 if level > 1 else 1 - level
+
+
+@dataclass(frozen=True, eq=False)
+class EffectSizes:
+    """Observed outcomes ``yi`` with sampling variances ``vi`` (metafor's escalc output).
+
+    Attributes
+    ----------
+    yi, vi : ndarray
+        Outcomes and sampling variances; ``nan`` where metafor gives ``NA``.
+    measure : str
+        The metafor measure name (``"GEN"`` for supplied ``yi``/``vi``).
+    corrected : ndarray of bool
+        Rows that received the continuity correction ``add``.
+    dropped : ndarray of bool
+        Rows dropped as double-zero studies (``drop00=True``).
+    ni : ndarray or None
+        Total sample size per row (metafor's ``attr(yi, "ni")``), when known.
+    """
+
+    yi: FloatArray
+    vi: FloatArray
+    measure: str
+    corrected: np.ndarray
+    dropped: np.ndarray
+    ni: FloatArray | None = None
+
+    @property
+    def sei(self) -> FloatArray:
+        """Standard errors ``sqrt(vi)``."""
+        return np.sqrt(self.vi)
+
+    @property
+    def k(self) -> int:
+        """Number of rows."""
+        return int(self.yi.shape[0])
+
+
+def corrections(
+    zero: np.ndarray, dropped: np.ndarray, add: float, to: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (increment per row, corrected flag) for metafor's ``to`` rule."""
+    if to == "all":
+        flag = ~dropped
+    elif to == "only0":
+        flag = zero & ~dropped
+    elif to == "if0all":
+        flag = ~dropped if bool(np.any(zero & ~dropped)) else np.zeros_like(zero)
+    else:
+        flag = np.zeros_like(zero)
+    return np.where(flag, add, 0.0), flag & (add != 0)
+
+
+def wmean(x: FloatArray, w: FloatArray, keep: np.ndarray) -> float:
+    """metafor ``.wmean(x, w, na.rm=TRUE)`` over the rows in ``keep``."""
+    ok = keep & ~np.isnan(x) & ~np.isnan(w)
+    return float(np.sum(x[ok] * w[ok]) / np.sum(w[ok]))
+
+
+def check_vtype(measure: str, vtype: str, allowed: tuple[str, ...]) -> None:
+    if vtype not in allowed:
+        raise ValueError(
+            f"vtype={vtype!r} is not available for measure {measure}; use one of {allowed}"
+        )
+
+
+def finish(
+    measure: str,
+    yi: FloatArray,
+    vi: FloatArray,
+    corrected: np.ndarray,
+    dropped: np.ndarray,
+    ni: FloatArray | None,
+) -> EffectSizes:
+    """Recode +-Inf/NaN and negative variances to ``nan`` as metafor recodes them to NA."""
+    yi, vi = finite_or_nan(yi, vi)
+    return EffectSizes(yi, vi, measure, np.asarray(corrected, bool), np.asarray(dropped, bool), ni)
