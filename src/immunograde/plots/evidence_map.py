@@ -10,16 +10,16 @@ import altair as alt
 
 from immunograde.plots.spec import configure
 
-#: verdicts in order from best to worst evidence of benefit, with their colours (colour-blind safe).
+#: verdict keys (grading/rules.yaml) from best to worst evidence of benefit, with their colours.
 VERDICT_COLOURS: dict[str, str] = {
-    "proven benefit": "#1a9850",
-    "probable benefit": "#66bd63",
-    "possible benefit": "#a6d96a",
+    "proven_benefit": "#1a9850",
+    "probable_benefit": "#66bd63",
+    "possible_benefit": "#a6d96a",
     "uncertain": "#fee08b",
-    "probably no meaningful benefit": "#fdae61",
-    "no benefit": "#f46d43",
-    "net harm": "#a50026",
-    "no controlled evidence": "#bdbdbd",
+    "probably_no_meaningful_benefit": "#fdae61",
+    "no_benefit": "#f46d43",
+    "net_harm": "#a50026",
+    "no_controlled_evidence": "#bdbdbd",
 }
 
 
@@ -55,7 +55,9 @@ def evidence_map_chart(cells: Sequence[MapCell], title: str = "") -> alt.Chart:
             color=alt.Color(
                 "verdict:N",
                 scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
-                legend=alt.Legend(title="Verdict", orient="right"),
+                legend=alt.Legend(
+                    title="Verdict", orient="right", labelExpr="replace(datum.label, /_/g, ' ')"
+                ),
             ),
             size=alt.Size(
                 "participants:Q",

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from immunograde import __version__
 from immunograde.errors import InputError, NotFoundError
 from immunograde.settings import db_path
-from immunograde.web.deps import DatabaseMissing, KnowledgeBase
+from immunograde.web.deps import AppKB, DatabaseMissing
 from immunograde.web.templating import templates
 from immunograde.web.twins import wants_json
 
@@ -55,7 +55,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(database: Path | None = None) -> FastAPI:
     """Build the app over the knowledge-base file ``database`` (default: ``settings.db_path()``)."""
-    from immunograde.web.routes import api, pages, workbench
+    from immunograde.web.routes import api, pages, plots, workbench
 
     app = FastAPI(
         title="ImmunoGrade",
@@ -66,10 +66,13 @@ def create_app(database: Path | None = None) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    app.state.kb = KnowledgeBase(database or db_path())
+    app.state.kb = AppKB(database or db_path())
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(
+        pages.router
+    )  # before plots: "/map.json" is a page twin, "/map.svg" an image
     app.include_router(workbench.router)
-    app.include_router(pages.router)
+    app.include_router(plots.router)
     return app

@@ -1,0 +1,93 @@
+"""Page data about the catalogue (names, classes, counts): knowledge-base queries shaped for templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from immunograde.kb.queries import KnowledgeBase
+
+
+def _count(kb: KnowledgeBase, sql: str) -> int:
+    row = kb.con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def booster_ids(kb: KnowledgeBase) -> set[str]:
+    """Substances that someone's list of unproven products names (they carry claims)."""
+    rows = kb.con.execute(
+        "SELECT DISTINCT substance_id FROM claim_subjects WHERE substance_id IS NOT NULL "
+        "UNION SELECT DISTINCT ps.substance_id FROM claim_subjects cs "
+        "JOIN product_substances ps ON ps.product_id = cs.product_id"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def home_data(kb: KnowledgeBase) -> dict[str, Any]:
+    from immunograde.web.history import recent_changes
+
+    counts = {
+        "substances": _count(kb, "SELECT count(*) FROM substances"),
+        "products": _count(kb, "SELECT count(*) FROM products"),
+        "questions": _count(kb, "SELECT count(*) FROM questions"),
+        "trials": _count(kb, "SELECT count(*) FROM trials"),
+        "boosters": len(booster_ids(kb)),
+    }
+    return {"counts": counts, "build": kb.build_info(), "changes": recent_changes(kb, 10)}
+
+
+def _display_names(kb: KnowledgeBase) -> dict[tuple[str, str], str]:
+    names: dict[tuple[str, str], str] = {}
+    for e in kb.name_entries():
+        if e.name_kind == "name" or (e.entity_kind == "product" and e.name_kind == "brand"):
+            names.setdefault((e.entity_kind, e.entity_id), e.name)
+    return names
+
+
+def search_results(kb: KnowledgeBase, query: str, limit: int) -> list[dict[str, Any]]:
+    """Search hits with a link and a display name; products link to their substance."""
+    names = _display_names(kb)
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for hit in kb.search(query, limit=limit):
+        key = (hit.entity_kind, hit.entity_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if hit.entity_kind == "class":
+            href = f"/classes/{hit.entity_id}"
+        elif hit.entity_kind == "product":
+            href = f"/substances/{hit.substance_id}#products"
+        else:
+            href = f"/substances/{hit.entity_id}"
+        out.append(
+            {
+                "kind": hit.entity_kind,
+                "id": hit.entity_id,
+                "name": names.get(key, hit.matched_name),
+                "matched": hit.matched_name,
+                "match": hit.match,
+                "score": round(hit.score, 4),
+                "href": href,
+            }
+        )
+    return out
+
+
+def classes_data(kb: KnowledgeBase) -> dict[str, Any]:
+    members = dict(
+        kb.con.execute(
+            "SELECT class_id, count(DISTINCT substance_id) FROM substance_classes GROUP BY class_id"
+        ).fetchall()
+    )
+    classes = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "atc_code": c.atc_code,
+            "parent": c.parent,
+            "members": members.get(c.id, 0),
+        }
+        for c in kb.list_classes()
+    ]
+    classes.sort(key=lambda c: (c["atc_code"] is None, c["atc_code"] or "", c["name"]))
+    return {"classes": classes}

@@ -1,0 +1,132 @@
+"""Chart specifications for knowledge-base pages: a question's forest and cumulative plots, the
+evidence map and a substance's top safety signals.  Rendering is :mod:`immunograde.plots.render`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+import numpy as np
+
+from immunograde.appraise.analysis import analyse
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.plots.evidence_map import MapCell, evidence_map_spec
+from immunograde.plots.forest import forest_spec
+from immunograde.plots.from_stats import forest_from_fit, is_ratio, sequence_forest
+from immunograde.plots.spec import configure
+from immunograde.stats.cumulative import cumulative
+
+
+def _detail(values: dict[str, float | None]) -> str:
+    v = values
+    if v.get("ai") is not None and v.get("ci") is not None:
+        n1 = v.get("n1i") if v.get("n1i") is not None else (v["ai"] or 0) + (v.get("bi") or 0)
+        n2 = v.get("n2i") if v.get("n2i") is not None else (v["ci"] or 0) + (v.get("di") or 0)
+        return f"{v['ai']:g}/{n1:g} vs {v['ci']:g}/{n2:g}"
+    if v.get("m1i") is not None:
+        return f"{v['m1i']:g} ({v.get('sd1i') or 0:g}), n={v.get('n1i') or 0:g} vs {v['m2i']:g} ({v.get('sd2i') or 0:g}), n={v.get('n2i') or 0:g}"
+    return ""
+
+
+def _favours(higher_is_better: bool) -> tuple[str, str]:
+    return (
+        ("favours control", "favours intervention")
+        if higher_is_better
+        else ("favours intervention", "favours control")
+    )
+
+
+def question_forest(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
+    q = kb.get_question(question_id)
+    rows = kb.outcome_data(question_id)
+    a = analyse(q, rows)
+    if a.fit is None:
+        raise ValueError(f"question {question_id} has no analysable outcome data")
+    rob = {
+        t.trial.id: (t.rob.overall if t.rob else "not_assessed")
+        for t in kb.trials_for_question(question_id)
+    }
+    by_trial = {(r.trial_id, r.subgroup): r for r in rows}
+    labels = [e.label + (f" [{e.subgroup}]" if e.subgroup else "") for e in a.effects]
+    details = [
+        _detail(by_trial[(e.trial_id, e.subgroup)].values)
+        if (e.trial_id, e.subgroup) in by_trial
+        else ""
+        for e in a.effects
+    ]
+    data = forest_from_fit(
+        labels, a.fit, a.measure, details=details, rob=[rob.get(e.trial_id) for e in a.effects],
+        title=q.title, favours=_favours(q.outcome.higher_is_better),
+    )  # fmt: skip
+    return forest_spec(data)
+
+
+def question_cumulative(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
+    q = kb.get_question(question_id)
+    rows = kb.outcome_data(question_id)
+    a = analyse(q, rows)
+    if a.fit is None:
+        raise ValueError(f"question {question_id} has no analysable outcome data")
+    years = {r.trial_id: r.year for r in rows}
+    y = np.array([e.yi for e in a.effects])
+    v = np.array([e.vi for e in a.effects])
+    keys = [years.get(e.trial_id) or 9999 for e in a.effects]
+    method = a.fit.method
+    cum = cumulative(y, v, keys, method=method)
+    f = cum.fits
+    labels = [
+        f"+ {a.effects[i].label}" + (f" ({keys[i]})" if keys[i] != 9999 else "") for i in cum.order
+    ]
+    data = sequence_forest(
+        labels, f.estimate, f.ci_low, f.ci_high, a.measure, kind="cumulative",
+        title=f"Cumulative meta-analysis by year: {q.title}",
+    )  # fmt: skip
+    return forest_spec(data)
+
+
+def evidence_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    return evidence_map_spec(
+        [
+            MapCell(
+                c["substance"],
+                c["indication"] or "—",
+                c["verdict"],
+                int(c["participants"] or 0),
+                c.get("certainty") or "",
+                f"/substances/{c['substance_id']}",
+            )
+            for c in cells
+        ]
+    )
+
+
+def signals_chart(name: str, signals: list[Any]) -> dict[str, Any]:
+    """Top signals: EBGM with its EB05-EB95 interval per event (log axis)."""
+    values = [
+        {"event": s["event"], "ebgm": s["ebgm"], "eb05": s["eb05"], "eb95": s["eb95"], "n": s["n"]}
+        for s in signals
+        if all(
+            isinstance(s.get(k), (int, float)) and math.isfinite(s[k]) and s[k] > 0
+            for k in ("ebgm", "eb05", "eb95")
+        )
+    ]
+    base = alt.Chart(alt.Data(values=values)).encode(y=alt.Y("event:N", sort="-x", title=None))
+    x = alt.X("ebgm:Q", scale=alt.Scale(type="log"), title="EBGM (EB05–EB95), log scale")
+    chart = alt.layer(
+        base.mark_rule().encode(x=alt.X("eb05:Q", scale=alt.Scale(type="log")), x2="eb95:Q"),
+        base.mark_point(filled=True, size=60).encode(
+            x=x, tooltip=["event:N", "n:Q", "ebgm:Q", "eb05:Q", "eb95:Q"]
+        ),
+        alt.Chart(alt.Data(values=[{"x": 2.0}]))
+        .mark_rule(strokeDash=[4, 3], color="#a50026")
+        .encode(x="x:Q"),
+    ).properties(
+        width=420,
+        height=max(120, 22 * len(values)),
+        title=f"Top disproportionality signals: {name}",
+    )
+    return configure(chart).to_dict()
+
+
+__all__ = ["evidence_map", "is_ratio", "question_cumulative", "question_forest", "signals_chart"]

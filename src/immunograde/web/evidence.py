@@ -1,0 +1,353 @@
+"""Page data about the evidence: substance, question, class and map pages, from the appraisal layer.
+
+The web does no statistics and no grading of its own: it calls :mod:`immunograde.appraise` and shapes the
+result for the templates (and for the JSON twins, which return exactly this data).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from immunograde.appraise.question import Appraisal, grade_question
+from immunograde.appraise.substance import SubstanceAppraisal, appraise_substance
+from immunograde.grading import sof
+from immunograde.grading.config import load_rules, rules_as_text
+from immunograde.jsonable import to_jsonable
+from immunograde.kb.models import Question
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.web import history, safety_view
+
+SPONTANEOUS_CAVEAT = (
+    "Spontaneous reports show what was reported after use, not what the drug caused: they have no "
+    "denominator, are shaped by publicity, reporting habits and how often a drug is used, and cannot "
+    "give a rate or prove causation.  A disproportionality signal is a reason to look closer, never a "
+    "verdict; trials give the risks that can be compared."
+)
+
+
+def certainty_label(level: str | None) -> str:
+    if not level:
+        return "not graded"
+    return load_rules().certainty_levels["levels"][level]["label"]
+
+
+def _question_view(a: Appraisal) -> dict[str, Any]:
+    return {
+        "question_id": a.question_id,
+        "title": a.question,
+        "outcome": a.outcome,
+        "importance": a.importance,
+        "k": a.k,
+        "participants": a.participants,
+        "certainty": a.certainty,
+        "certainty_symbols": a.certainty_symbol or "",
+        "certainty_label": certainty_label(a.certainty),
+        "statement": a.statement,
+        "downgrades": a.downgrades,
+        "sof_html": sof.to_html([a.sof]) if a.sof is not None else Markup(""),
+        "appraisal": a,
+    }
+
+
+def _profile_rows(profile: list[Any]) -> list[dict[str, str]]:
+    rows = []
+    for p in profile:
+        detail = ", ".join(p.trials[:12]) + (
+            f" and {len(p.trials) - 12} more" if len(p.trials) > 12 else ""
+        )
+        rows.append(
+            {
+                "label": p.question,
+                "answer": p.answer,
+                "detail": "; ".join(x for x in (detail, p.note) if x),
+            }
+        )
+    return rows
+
+
+def evidence_cards(sa: SubstanceAppraisal) -> list[dict[str, Any]]:
+    by_id = {a.question_id: a for a in sa.questions}
+    cards = []
+    for v in sa.verdicts:
+        questions = [_question_view(by_id[q]) for q in v.question_ids if q in by_id]
+        cards.append(
+            {
+                "anchor": f"{v.route}-{(v.indication or 'any').lower().replace(' ', '-')}"[:80],
+                "indication": v.indication or "any indication",
+                "form": v.form,
+                "verdict": v.verdict,
+                "verdict_label": v.verdict_label,
+                "explanation": v.why,
+                "natural_medicines": v.natural_medicines,
+                "natural_medicines_note": v.natural_medicines_note,
+                "deciding_question_id": v.deciding_question_id,
+                "products": v.products,
+                "profile": _profile_rows(v.profile),
+                "questions": questions,
+                "claims": v.claims,
+            }
+        )
+    return cards
+
+
+def _claims_view(sa: SubstanceAppraisal, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claims with what the evidence says beside them (the best verdict for the substance)."""
+    says = "no controlled trial in the knowledge base"
+    graded = [c for c in cards if c["questions"] and c["verdict"] != "no_controlled_evidence"]
+    if graded:
+        says = "; ".join(f"{c['indication']} ({c['form']}): {c['verdict_label']}" for c in graded)
+    return [{**c, "evidence_says": says, "date": c.get("date")} for c in sa.claims]
+
+
+def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
+    s = kb.get_substance(substance_id)
+    sa = appraise_substance(kb, s.id)
+    cards = evidence_cards(sa)
+    return {
+        "substance": s,
+        "classes": [{"id": c, "name": kb.get_class(c).name} for c in s.classes],
+        "products": kb.products_for(s.id),
+        "regulatory": sa.regulatory,
+        "evidence": cards,
+        "claims": _claims_view(sa, cards),
+        "safety": safety_view.for_substance(s.id, SPONTANEOUS_CAVEAT),
+        "history": history.for_substance(kb, s.id),
+    }
+
+
+def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
+    rows = []
+    for tq in kb.trials_for_question(question_id):
+        t = tq.trial
+        d = t.design
+        design = ", ".join(
+            x
+            for x in (
+                {True: "randomised", False: "not randomised"}.get(
+                    d.randomised, "randomisation unknown"
+                )
+                if d.randomised is not None
+                else "randomisation unknown",
+                f"{d.blinding} blind"
+                if d.blinding in ("double", "single")
+                else f"blinding {d.blinding}",
+                f"control: {d.control.replace('_', ' ')}",
+            )
+        )
+        src = t.source
+        where = (
+            src.file
+            or (f"PMID {src.pmid}" if src.pmid else None)
+            or src.doi
+            or src.nct
+            or src.url
+            or src.ref
+        )
+        if src.row:
+            where = f"{where} row {src.row}"
+        rows.append(
+            {
+                "id": t.id,
+                "label": t.label,
+                "year": t.year,
+                "design": design,
+                "n_randomised": t.n_randomised,
+                "countries": list(t.countries),
+                "funding": t.funding,
+                "rob": tq.rob.overall.replace("_", " ") if tq.rob else None,
+                "source": where,
+                "verified": t.verified,
+            }
+        )
+    return rows
+
+
+def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
+    q = kb.get_question(question_id)
+    graded = grade_question(kb, q.id)
+    a = graded.appraisal
+    sid = next(iter(q.intervention.substance_ids()), None)
+    return {
+        "question": q,
+        "substance": kb.get_substance(sid) if sid else None,
+        "form": a.form,
+        "appraisal": a,
+        "certainty_symbols": a.certainty_symbol or "",
+        "certainty_label": certainty_label(a.certainty),
+        "sof_html": sof.to_html([a.sof]) if a.sof is not None else Markup(""),
+        "k": a.k,
+        "trials": _trial_rows(kb, q.id),
+        "tsa": history.tsa_summary(kb, q.id),
+    }
+
+
+def question_summary(q: Question) -> dict[str, Any]:
+    iv = q.intervention
+    return {
+        "id": q.id,
+        "title": q.title,
+        "indication": q.indication,
+        "substance": iv.substance,
+        "product": iv.product,
+        "route": iv.route,
+        "dose_form": iv.dose_form,
+        "comparator": q.comparator,
+        "outcome": q.outcome.name,
+        "measure": q.outcome.measure,
+        "importance": q.outcome.importance,
+        "k": len({d.trial for d in q.data}),
+        "verified": q.verified,
+    }
+
+
+def appraisal_json(kb: KnowledgeBase, substance_id: str) -> Any:
+    return to_jsonable(appraise_substance(kb, substance_id))
+
+
+def all_products(kb: KnowledgeBase) -> list[Any]:
+    rows = kb.con.execute("SELECT record_json FROM products ORDER BY id").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def all_trials(kb: KnowledgeBase) -> list[Any]:
+    rows = kb.con.execute("SELECT record_json FROM trials ORDER BY id").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def methods_data() -> dict[str, Any]:
+    rules = load_rules()
+    sections = rules_as_text(rules)
+    return {
+        "rules_file": "src/immunograde/grading/rules.yaml",
+        "pooling": POOLING_TEXT,
+        "grading": [to_jsonable(s) for s in sections],
+        "review": to_jsonable(rules.review),
+    }
+
+
+POOLING_TEXT = (
+    "Effect sizes follow R's metafor escalc (same names and defaults: continuity correction 1/2 added "
+    "only to studies with a zero cell; double-zero studies kept).",
+    "Each question is pooled with the model its record names (random effects by REML unless stated; "
+    "fixed effect where the source review used it); Knapp-Hartung on request in the workbench.",
+    "Estimates, confidence and prediction intervals, tau², I², H² and Q match metafor 3.8-1 to about "
+    "1e-10 (metafor-compatible convergence; see validation/metafor).",
+    "Ratio measures are pooled on the log scale and shown back-transformed; absolute effects per 1000 "
+    "use the comparator risk from the trials' control arms.",
+)
+
+
+# ------------------------------------------------------------------ evidence map
+
+
+def _cells_for(kb: KnowledgeBase, sid: str, name: str, boosters: set[str]) -> list[dict[str, Any]]:
+    sa = appraise_substance(kb, sid)
+    by_id = {a.question_id: a for a in sa.questions}
+    cells = []
+    for v in sa.verdicts:
+        qs = [by_id[q] for q in v.question_ids if q in by_id]
+        deciding = by_id.get(v.deciding_question_id or "")
+        cells.append(
+            {
+                "substance_id": sid,
+                "substance": name,
+                "indication": v.indication,
+                "form": v.form,
+                "route": v.route,
+                "verdict": v.verdict,
+                "verdict_label": v.verdict_label,
+                "certainty": deciding.certainty if deciding else None,
+                "k": max((a.k for a in qs), default=0),
+                "participants": max((a.participants for a in qs), default=0),
+                "booster": sid in boosters,
+                "eu_authorised": any(
+                    r["status"] == "authorised" and r["country"] == "EU" for r in sa.regulatory
+                ),
+            }
+        )
+    return cells
+
+
+def map_cells(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """One cell per substance x form x indication, for substances with evidence or with claims."""
+    from immunograde.web.catalogue import booster_ids
+
+    boosters = booster_ids(kb)
+    with_questions = {
+        r[0] for r in kb.con.execute("SELECT DISTINCT substance FROM questions").fetchall()
+    }
+    cells: list[dict[str, Any]] = []
+    for s in kb.list_substances():
+        if s.id in with_questions or s.id in boosters:
+            cells += _cells_for(kb, s.id, s.name, boosters)
+    cells.sort(key=lambda c: (c["substance"].casefold(), c["indication"] or "", c["form"]))
+    return cells
+
+
+def map_filters(kb: KnowledgeBase, cells: list[dict[str, Any]]) -> dict[str, Any]:
+    ids = {c["substance_id"] for c in cells}
+    class_ids = sorted(
+        {
+            r[0]
+            for r in kb.con.execute(
+                "SELECT class_id, substance_id FROM substance_classes"
+            ).fetchall()
+            if r[1] in ids
+        }
+    )
+    names = {c.id: c.name for c in kb.list_classes()}
+    return {
+        "classes": [{"id": c, "name": names.get(c, c)} for c in class_ids],
+        "routes": sorted({c["route"] for c in cells}),
+        "regions": ["EU"],
+    }
+
+
+def filter_cells(kb: KnowledgeBase, cells: list[dict[str, Any]], *, class_id: str, route: str, region: str,
+                 view: str) -> list[dict[str, Any]]:  # fmt: skip
+    chosen = cells
+    if class_id:
+        members = {s.id for s in kb.class_members(class_id)}
+        chosen = [c for c in chosen if c["substance_id"] in members]
+    if route:
+        chosen = [c for c in chosen if c["route"] == route]
+    if region == "EU":
+        chosen = [c for c in chosen if c["eu_authorised"]]
+    if view == "boosters":
+        chosen = [c for c in chosen if c["booster"]]
+    return chosen
+
+
+# ------------------------------------------------------------------ classes
+
+
+def class_page(kb: KnowledgeBase, class_id: str) -> dict[str, Any]:
+    cls = kb.get_class(class_id)
+    parent = kb.get_class(cls.parent) if cls.parent else None
+    subclasses = [c for c in kb.list_classes() if c.parent == cls.id]
+    members = []
+    order = list(load_rules().verdicts.order)
+    for s in kb.class_members(class_id):
+        sa = appraise_substance(kb, s.id)
+        graded = [v for v in sa.verdicts if v.question_ids]
+        best = min(
+            graded, key=lambda v: order.index(v.verdict) if v.verdict in order else 99, default=None
+        )
+        eu = [r["status"] for r in sa.regulatory if r["country"] == "EU"]
+        members.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "atc_codes": list(s.atc_codes),
+                "verdict": best.verdict if best else "no_controlled_evidence",
+                "verdict_label": best.verdict_label if best else "no controlled evidence",
+                "indications": sorted({v.indication or "—" for v in graded}),
+                "k": max((a.k for a in sa.questions), default=0),
+                "participants": max((a.participants for a in sa.questions), default=0),
+                "eu_status": ", ".join(sorted(set(eu))) or "unknown",
+            }
+        )
+    return {"cls": cls, "parent": parent, "subclasses": subclasses, "members": members}

@@ -1,0 +1,91 @@
+"""Living-evidence data for pages: a substance's evidence history, recent changes, TSA summaries.
+
+The history lives beside the knowledge base (``history.duckdb``, kept across rebuilds by
+:mod:`immunograde.living.history`); a knowledge base with no recorded history shows none, not an error.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from immunograde.errors import InputError
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.living import history as living_history
+from immunograde.living.tsa import question_tsa
+
+
+def history_file(kb: KnowledgeBase) -> Path | None:
+    env = os.environ.get("IMMUNOGRADE_HISTORY")
+    path = Path(env) if env else kb.path.parent / "history.duckdb"
+    return path if path.exists() else None
+
+
+def _summary(c: dict[str, Any]) -> str:
+    text = f"{c.get('field')}: {c.get('old') or '—'} → {c.get('new') or '—'}"
+    return text
+
+
+def _cause(c: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (
+        ("trials_added", "added"),
+        ("trials_removed", "removed"),
+        ("trials_corrected", "corrected"),
+    ):
+        if c.get(key):
+            parts.append(f"{label}: {', '.join(c[key])}")
+    return "; ".join(parts) or "re-analysis of the same trials (rules or data corrections)"
+
+
+def recent_changes(kb: KnowledgeBase, limit: int = 100) -> list[dict[str, Any]]:
+    hist = history_file(kb)
+    if hist is None:
+        return []
+    rows = living_history.recent_changes(limit, hist=hist)
+    return [
+        {
+            **r,
+            "date": str(r.get("recorded_at", ""))[:10],
+            "summary": _summary(r),
+            "cause": _cause(r),
+        }
+        for r in rows
+    ]
+
+
+def for_substance(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
+    """Per question of the substance and per recorded build: certainty and verdict over time."""
+    hist = history_file(kb)
+    if hist is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for q in kb.questions_for(substance_id):
+        for h in living_history.question_history(q.id, hist=hist):
+            out.append(
+                {
+                    "date": str(h["recorded_at"])[:10],
+                    "question_id": q.id,
+                    "certainty": h["certainty"],
+                    "verdict": h["verdict"],
+                    "data_version": h["data_version"],
+                    "change": "",
+                }
+            )
+    return out
+
+
+def tsa_summary(kb: KnowledgeBase, question_id: str) -> dict[str, Any] | None:
+    """The trial sequential analysis of a binary question, or None where TSA does not apply."""
+    try:
+        t = question_tsa(kb, question_id)
+    except (InputError, ValueError):
+        return None
+    summary = (
+        f"Conclusion: {t.conclusion.replace('_', ' ')}. Information fraction "
+        f"{t.information_fraction:.2f} of a required information size of {t.required_information_size:,} "
+        f"participants (diversity D² = {t.diversity:.2f}). {t.what_would_it_take}"
+    )
+    return {"summary": summary, "required_information_size": t.required_information_size,
+            "information_fraction": t.information_fraction, "conclusion": t.conclusion}  # fmt: skip

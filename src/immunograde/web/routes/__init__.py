@@ -1,0 +1,1 @@
+"""Route modules: pages (HTML + JSON twins), the REST API and the workbench."""

@@ -1,0 +1,88 @@
+"""Server-rendered pages.  Each returns its data; :func:`twin` renders it as HTML or JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from immunograde.web import catalogue, evidence, history
+from immunograde.web.deps import KB, Store
+from immunograde.web.templating import templates
+from immunograde.web.twins import twin, wants_json
+
+router = APIRouter()
+
+
+@twin(router, "/", "home.html", name="home")
+def home(request: Request, kb: KB, store: Store) -> dict[str, Any]:
+    return store.cached(("home",), lambda: catalogue.home_data(kb))
+
+
+@twin(router, "/search", "search.html")
+def search(request: Request, kb: KB, q: str = "", limit: int = 30) -> dict[str, Any]:
+    return {"query": q, "results": catalogue.search_results(kb, q, limit) if q.strip() else []}
+
+
+@router.get("/search/suggest", response_class=HTMLResponse, include_in_schema=False)
+def suggest(request: Request, kb: KB, q: str = "") -> Any:
+    """Typeahead fragment for htmx (JSON with ``?format=json``)."""
+    data = {
+        "query": q,
+        "results": catalogue.search_results(kb, q, 8) if len(q.strip()) >= 2 else [],
+    }
+    if wants_json(request):
+        return data
+    return templates.TemplateResponse(request, "suggest.html", {"page": data})
+
+
+@twin(router, "/substances/{substance_id}", "substance.html")
+def substance(request: Request, substance_id: str, kb: KB, store: Store) -> dict[str, Any]:
+    return store.cached(
+        ("substance", substance_id), lambda: evidence.substance_page(kb, substance_id)
+    )
+
+
+@twin(router, "/questions/{question_id}", "question.html")
+def question(request: Request, question_id: str, kb: KB, store: Store) -> dict[str, Any]:
+    return store.cached(("question", question_id), lambda: evidence.question_page(kb, question_id))
+
+
+@twin(router, "/classes", "classes.html", name="classes")
+def classes(request: Request, kb: KB, store: Store) -> dict[str, Any]:
+    return store.cached(("classes",), lambda: catalogue.classes_data(kb))
+
+
+@twin(router, "/classes/{class_id}", "class.html")
+def class_page(request: Request, class_id: str, kb: KB, store: Store) -> dict[str, Any]:
+    return store.cached(("class", class_id), lambda: evidence.class_page(kb, class_id))
+
+
+@twin(router, "/map", "map.html", name="evidence_map")
+def evidence_map(
+    request: Request,
+    kb: KB,
+    store: Store,
+    class_id: str = "",
+    route: str = "",
+    region: str = "",
+    view: str = "all",
+) -> dict[str, Any]:
+    cells = store.cached(("map-cells",), lambda: evidence.map_cells(kb))
+    filters = store.cached(("map-filters",), lambda: evidence.map_filters(kb, cells))
+    selected = {"class_id": class_id, "route": route, "region": region}
+    chosen = evidence.filter_cells(
+        kb, cells, class_id=class_id, route=route, region=region, view=view
+    )
+    return {"view": view, "selected": selected, "filters": filters, "cells": chosen}
+
+
+@twin(router, "/methods", "methods.html", name="methods")
+def methods(request: Request) -> dict[str, Any]:
+    return evidence.methods_data()
+
+
+@twin(router, "/changes", "changes.html", name="changes")
+def changes(request: Request, kb: KB, limit: int = 200) -> dict[str, Any]:
+    return {"changes": history.recent_changes(kb, limit)}

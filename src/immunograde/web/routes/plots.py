@@ -1,0 +1,80 @@
+"""Chart images (SVG, PNG, PDF rendered server-side; the Vega-Lite spec as ``.vl.json``) and the Atom feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from immunograde.errors import InputError, NotFoundError
+from immunograde.living.feed import atom_feed
+from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
+from immunograde.web import charts, evidence, history, safety_view
+from immunograde.web.deps import KB, Store
+
+router = APIRouter(include_in_schema=False)
+CHARTS = {"forest": charts.question_forest, "cumulative": charts.question_cumulative}
+
+
+def _image(store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str) -> Response:
+    if fmt == "vl.json":
+        import json
+
+        body = json.dumps(store.cached(("spec", *key), spec_fn)).encode()
+        return Response(body, media_type="application/json")
+    if fmt not in FORMATS:
+        raise InputError.one(
+            f"unknown image format {fmt!r}; choose svg, png, pdf or vl.json", field="format"
+        )
+    data = store.cached(
+        ("img", fmt, *key), lambda: render(store.cached(("spec", *key), spec_fn), fmt)
+    )
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/plots/questions/{question_id}/{chart}.{fmt}")
+def question_chart(question_id: str, chart: str, fmt: str, kb: KB, store: Store) -> Response:
+    if chart not in CHARTS:
+        raise NotFoundError(f"no chart {chart!r}.", sorted(CHARTS))
+    kb.get_question(question_id)
+
+    def spec() -> dict[str, Any]:
+        try:
+            return CHARTS[chart](kb, question_id)
+        except ValueError as exc:
+            raise NotFoundError(str(exc)) from None
+
+    return _image(store, ("q", question_id, chart), spec, fmt)
+
+
+@router.get("/map.{fmt}")
+def map_image(request: Request, fmt: str, kb: KB, store: Store, class_id: str = "", route: str = "",
+              region: str = "", view: str = "all") -> Response:  # fmt: skip
+    cells = store.cached(("map-cells",), lambda: evidence.map_cells(kb))
+    chosen = evidence.filter_cells(
+        kb, cells, class_id=class_id, route=route, region=region, view=view
+    )
+    spec = charts.evidence_map(chosen)
+    spec["width"] = 640
+    return _image(store, ("map", class_id, route, region, view), lambda: spec, fmt)
+
+
+@router.get("/plots/substances/{substance_id}/signals.{fmt}")
+def signals_image(substance_id: str, fmt: str, kb: KB, store: Store) -> Response:
+    s = kb.get_substance(substance_id)
+
+    def spec() -> dict[str, Any]:
+        view = safety_view.for_substance(s.id, "")
+        return charts.signals_chart(
+            s.name, [dict(x) if isinstance(x, dict) else x.__dict__ for x in view["signals"]]
+        )
+
+    return _image(store, ("signals", s.id), spec, fmt)
+
+
+@router.get("/changes.atom")
+def changes_feed(request: Request, kb: KB) -> Response:
+    site = str(request.base_url).rstrip("/")
+    xml = atom_feed(history.recent_changes(kb, 100), site_url=site)
+    return Response(xml, media_type="application/atom+xml")

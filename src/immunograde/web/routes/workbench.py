@@ -1,0 +1,82 @@
+"""The meta-analysis workbench: paste or upload a CSV in metafor's columns, get results and plots."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from immunograde.errors import InputError
+from immunograde.jsonable import to_jsonable
+from immunograde.web import workbench as wb
+from immunograde.web.templating import templates
+from immunograde.web.twins import twin, wants_json
+
+router = APIRouter()
+
+
+@twin(router, "/workbench", "workbench.html", name="workbench")
+def workbench_page(request: Request) -> dict[str, Any]:
+    return wb.empty_page()
+
+
+async def _read_upload(upload: UploadFile | None) -> str | None:
+    if upload is None or not upload.filename:
+        return None
+    data = await upload.read(wb.LIMITS["max_bytes"] + 1)
+    if len(data) > wb.LIMITS["max_bytes"]:
+        raise InputError.one(
+            f"the file is larger than {wb.LIMITS['max_bytes'] // 1024} KiB; split it or use the CLI "
+            "(`immunograde meta FILE.csv`)",
+            file=upload.filename,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError.one("the file is not UTF-8 text", file=upload.filename) from None
+
+
+@router.post("/workbench", name="workbench_run")
+async def workbench_run(
+    request: Request,
+    csv_text: Annotated[str, Form()] = "",
+    measure: Annotated[str, Form()] = "OR",
+    method: Annotated[str, Form()] = "REML",
+    test: Annotated[str, Form()] = "z",
+    csv_file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    name = "pasted text"
+    try:
+        uploaded = await _read_upload(csv_file)
+        if uploaded is not None:
+            csv_text, name = uploaded, csv_file.filename or "upload.csv"  # type: ignore[union-attr]
+        page = await wb.run_page(csv_text, name, measure, method, test)
+    except InputError as exc:
+        page = wb.error_page(csv_text, measure, method, test, str(exc))
+        status = 400
+    else:
+        status = 200
+    if wants_json(request):
+        return JSONResponse(to_jsonable(wb.json_view(page)), status_code=status)
+    return templates.TemplateResponse(request, "workbench.html", {"page": page}, status_code=status)
+
+
+@router.post(
+    "/api/v1/workbench", tags=["api"], summary="Run a meta-analysis on CSV text (metafor columns)"
+)
+async def workbench_api(payload: wb.WorkbenchRequest) -> Any:
+    page = await wb.run_page(
+        payload.csv_text, "request body", payload.measure, payload.method, payload.test
+    )
+    return to_jsonable(wb.json_view(page))
+
+
+@router.get("/workbench/plot/{name}.{fmt}")
+def workbench_plot(name: str, fmt: str, token: str) -> Response:
+    return wb.plot_download(token, name, fmt)
+
+
+@router.get("/workbench/result.{fmt}")
+def workbench_result(fmt: str, token: str) -> Response:
+    return wb.result_download(token, fmt)
