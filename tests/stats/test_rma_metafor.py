@@ -24,7 +24,7 @@ import pytest
 from immunograde.stats.rma import rma_uni
 
 sys.path.insert(0, str(Path(__file__).parent))  # importlib import mode: reach the shared helper
-from rma_reference import CLOSED_FORM, arr, compare, reference  # noqa: E402
+from rma_reference import CLOSED_FORM, arr, compare, reference
 
 DECLARED_DATASETS = [
     "bcg_OR", "bcg_RR", "bcg_RD", "bcg_k2_OR", "bcg_k3_OR", "albuquerque2022_OR",

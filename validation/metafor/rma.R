@@ -129,7 +129,7 @@ l1o_cases <- list(list("bcg_OR", c("FE", "DL", "REML", "PM"), TESTS, "year"),
                   list("hartmannboyce2018_OR", "REML", "z", NULL),
                   list("albuquerque2022_OR", c("REML", "PM"), "knha", NULL))
 seqs <- list()
-pick <- function(x) lapply(x[c("estimate", "se", "pval", "ci.lb", "ci.ub", "Q", "Qp", "tau2", "I2", "H2")], num)
+pick <- function(x) lapply(unclass(x)[c("estimate", "se", "pval", "ci.lb", "ci.ub", "Q", "Qp", "tau2", "I2", "H2")], num)
 for (cs in l1o_cases) {
   es <- DATASETS[[cs[[1]]]][[2]]
   for (m in cs[[2]]) for (t in cs[[3]]) {

@@ -182,23 +182,23 @@ def fit_segments(
     sw = seg.sum(w)
     est = seg.sum(w * y) / sw
     var = 1.0 / sw
-    df = np.where(test == "knha", k - 1.0, np.nan)
-    if test == "knha":
+    # metafor switches to test="z" when k = 1 ("Setting argument test='z' since k=1")
+    knha = np.full(seg.n, test == "knha") & (seg.counts > 1)
+    df = np.where(knha, k - 1.0, np.nan)
+    if knha.any():
         rss = seg.sum(w * (y - seg.expand(est)) ** 2)
         with np.errstate(invalid="ignore", divide="ignore"):
             s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / (k - 1.0))
-        var = s2w * var
+        var = np.where(knha, s2w * var, var)
     se = np.sqrt(var)
     with np.errstate(invalid="ignore", divide="ignore"):
         stat = est / se
     alpha = 1.0 - level / 100.0
-    if test == "knha":
-        dfp = np.where(df > 0, df, np.nan)
-        pval = 2.0 * sps.t.sf(np.abs(stat), dfp)
-        crit = sps.t.isf(alpha / 2.0, dfp)
-    else:
-        pval = 2.0 * sps.norm.sf(np.abs(stat))
-        crit = np.full(seg.n, sps.norm.isf(alpha / 2.0))
+    z_p = 2.0 * sps.norm.sf(np.abs(stat))
+    z_crit = sps.norm.isf(alpha / 2.0)
+    dfp = np.where(knha, df, 1.0)
+    pval = np.where(knha, 2.0 * sps.t.sf(np.abs(stat), dfp), z_p)
+    crit = np.where(knha, sps.t.isf(alpha / 2.0, dfp), z_crit)
     het = _heterogeneity(seg, y, v, fit.tau2, method)
     pi_half = crit * np.sqrt(var + fit.tau2)
     return BatchResult(

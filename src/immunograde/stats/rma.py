@@ -144,8 +144,8 @@ def from_batch_row(res: BatchResult, g: int, y: FloatArray, v: FloatArray) -> Rm
     qm_df = (1.0, float(res.df[g]))
     from scipy import stats as sps
 
-    if res.test == "knha":
-        qm_p = float(sps.f.sf(stat * stat, 1.0, res.df[g])) if res.df[g] > 0 else float("nan")
+    if res.df[g] > 0:  # knha (metafor uses z when k = 1)
+        qm_p = float(sps.f.sf(stat * stat, 1.0, res.df[g]))
     else:
         qm_p = float(sps.chi2.sf(stat * stat, 1.0))
     return RmaResult(

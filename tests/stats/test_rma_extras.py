@@ -1,0 +1,124 @@
+"""Meta-regression, tau2 confidence intervals, leave-one-out, cumulative and subgroup analysis
+against metafor 3.8-1 (validation/metafor/rma.R).
+
+Tolerances: as in test_rma_metafor.py (1e-12 closed form, 1e-10 iterative / uniroot-based), except
+the design with ``year`` as a moderator (``ill_conditioned``): there metafor's own QE carries a
+rounding error of 6e-11 (checked against 50-digit arithmetic: ours is within 2e-15), so 1e-8.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from immunograde.stats.cumulative import cumulative
+from immunograde.stats.heterogeneity import confint_tau2
+from immunograde.stats.influence import leave_one_out
+from immunograde.stats.rma import rma_uni
+from immunograde.stats.subgroup import subgroups
+
+sys.path.insert(0, str(Path(__file__).parent))  # importlib import mode: reach the shared helper
+from rma_reference import CLOSED_FORM, arr, compare, log_p_diff, reference, rel_diff
+
+REF = reference()
+
+
+def _data(ds: str) -> tuple[np.ndarray, np.ndarray]:
+    return arr(REF["data"][ds]["yi"]), arr(REF["data"][ds]["vi"])
+
+
+def _metareg_cases() -> list[tuple[str, dict[str, Any]]]:
+    return [(cid, f) for cid, case in REF["metareg"].items() for f in case["fits"]]
+
+
+@pytest.mark.parametrize(
+    ("cid", "fit"),
+    _metareg_cases(),
+    ids=lambda v: v if isinstance(v, str) else f"{v['method']}-{v['test']}",
+)
+def test_metaregression_matches_metafor(cid: str, fit: dict[str, Any]) -> None:
+    case = REF["metareg"][cid]
+    y, v = _data(case["dataset"])
+    mods = np.column_stack([arr(col) for col in case["mods"]])
+    for mode, key in (("metafor", "metafor"), ("exact", "tight")):
+        if key not in fit:
+            continue
+        res = rma_uni(y, v, mods=mods, method=fit["method"], test=fit["test"], mode=mode)
+        if case["ill_conditioned"]:
+            tol = 1e-8
+        elif mode == "exact":
+            tol = 1e-9
+        else:
+            tol = 1e-12 if fit["method"] in CLOSED_FORM else 1e-10
+        diffs = compare(res, fit[key], mods=True)
+        assert max(diffs.values()) <= tol, (mode, diffs)
+
+
+def test_metaregression_cases_are_complete() -> None:
+    assert sorted(REF["metareg"]) == ["bcg_OR_ablat", "bcg_OR_ablat_year", "bcg_OR_alloc"]
+    assert len(REF["metareg"]["bcg_OR_ablat"]["fits"]) == 20
+    assert len(REF["metareg"]["bcg_OR_alloc"]["fits"]) == 20
+
+
+@pytest.mark.parametrize(
+    "case", REF["confint"], ids=lambda c: f"{c['dataset']}-{c['method']}-{c['type']}"
+)
+def test_tau2_confidence_interval_matches_metafor(case: dict[str, Any]) -> None:
+    y, v = _data(case["dataset"])
+    res = rma_uni(y, v, method=case["method"])
+    ci = confint_tau2(res, type=case["type"])
+    # bounds come from R's uniroot replayed iterate by iterate: rounding only
+    assert rel_diff([ci.tau2, ci.tau2_ci_low, ci.tau2_ci_high], case["tau2"], floor=1e-12) <= 1e-10
+    assert rel_diff([ci.i2, ci.i2_ci_low, ci.i2_ci_high], case["I2"], floor=1e-12) <= 1e-10
+    assert rel_diff([ci.h2, ci.h2_ci_low, ci.h2_ci_high], case["H2"]) <= 1e-10
+
+
+def test_confint_grid_is_complete() -> None:
+    per = {(c["dataset"], c["method"], c["type"]) for c in REF["confint"]}
+    for ds in REF["grid"]["datasets"]:
+        for m in ("DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM"):
+            assert (ds, m, "QP") in per
+        for m in ("ML", "REML", "DL"):
+            assert (ds, m, "PL") in per
+
+
+SEQ_FIELDS = {"estimate": "estimate", "se": "se", "pval": "p_value", "ci.lb": "ci_low",
+              "ci.ub": "ci_high", "Q": "q", "Qp": "q_p", "tau2": "tau2", "I2": "i2", "H2": "h2"}  # fmt: skip
+
+
+def _check_sequence(fits: Any, ref: dict[str, Any], method: str) -> None:
+    tol = 1e-12 if method in CLOSED_FORM else 1e-10
+    for key, attr in SEQ_FIELDS.items():
+        if not ref.get(key):
+            continue  # metafor drops tau2 for FE models
+        fn = log_p_diff if key in ("pval", "Qp") else rel_diff
+        assert fn(getattr(fits, attr), ref[key]) <= tol, key
+
+
+@pytest.mark.parametrize(
+    "case", REF["sequential"], ids=lambda c: f"{c['dataset']}-{c['method']}-{c['test']}"
+)
+def test_leave_one_out_and_cumulative_match_metafor(case: dict[str, Any]) -> None:
+    y, v = _data(case["dataset"])
+    opts = {"method": case["method"], "test": case["test"]}
+    _check_sequence(leave_one_out(y, v, **opts).fits, case["leave1out"], case["method"])
+    cum = cumulative(y, v, arr(case["order"]), **opts)
+    _check_sequence(cum.fits, case["cumul"], case["method"])
+
+
+@pytest.mark.parametrize("case", REF["subgroups"], ids=lambda c: f"{c['dataset']}-{c['method']}")
+def test_subgroups_match_metafor(case: dict[str, Any]) -> None:
+    y, v = _data(case["dataset"])
+    res = subgroups(y, v, case["groups"], method=case["method"])
+    assert list(res.fits.groups) == case["levels"]
+    tol = 1e-12 if case["method"] in CLOSED_FORM else 1e-10
+    assert rel_diff(res.fits.estimate, case["estimate"]) <= tol
+    assert rel_diff(res.fits.se, case["se"]) <= tol
+    assert rel_diff(res.fits.tau2, case["tau2"], floor=1e-12) <= tol
+    assert list(res.fits.k) == case["k"]
+    assert rel_diff(res.q_between, case["QM"]) <= tol
+    assert log_p_diff(res.q_between_p, case["QMp"]) <= tol
