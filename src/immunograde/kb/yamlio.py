@@ -28,8 +28,11 @@ class LineDict(dict[Any, Any]):
         self.key_lines = {}
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that builds :class:`LineDict` and reports duplicate keys."""
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parser when present
+
+
+class _LineLoader(_BaseLoader):
+    """Safe loader (libyaml parser if available) that builds :class:`LineDict` and reports duplicate keys."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
