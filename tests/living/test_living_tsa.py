@@ -190,3 +190,42 @@ def test_tsa_summary_for_grading(kb_file: Path) -> None:
     k = list(seq.look).index(seq.crossing_look)
     assert -seq.z[k] >= seq.upper[k]  # a ratio below 1 of tuberculosis: negative Z is benefit
     assert "Trial sequential analysis" in s.explanation
+
+
+def test_cumulative_by_year_ends_with_the_inverse_variance_pool(kb_file: Path) -> None:
+    from immunograde.living.charts import cumulative_by_year, cumulative_spec
+
+    with open_kb(kb_file) as kb:
+        rows = cumulative_by_year(kb, QID)
+    assert [r.year for r in rows] == sorted(r.year for r in rows)
+    # hand-derived fixed-effect pool from the source counts: log RR, v = 1/a - 1/n1 + 1/c - 1/n2
+    src = _bcg_rows()
+    a = np.array([float(r["tpos"]) for r in src])
+    n1 = a + np.array([float(r["tneg"]) for r in src])
+    c = np.array([float(r["cpos"]) for r in src])
+    n2 = c + np.array([float(r["cneg"]) for r in src])
+    y, v = np.log((a / n1) / (c / n2)), 1 / a - 1 / n1 + 1 / c - 1 / n2
+    fe = np.sum(y / v) / np.sum(1 / v)
+    assert rows[-1].fixed_estimate == pytest.approx(np.exp(fe), rel=1e-10)
+    assert rows[-1].k == 13 and rows[0].k == 1
+    assert rows[0].random_estimate == pytest.approx(rows[0].fixed_estimate)  # one trial: tau2 = 0
+    spec = cumulative_spec(rows)
+    assert len(spec["layer"]) == 3
+
+
+def test_cli_tsa_writes_the_plot_and_rejects_bad_options(
+    kb_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("IMMUNOGRADE_DB", str(kb_file))
+    out = tmp_path / "tsa.svg"
+    with pytest.raises(SystemExit) as exc:
+        main(["tsa", QID, "--plot", str(out), "--format", "json"])
+    assert exc.value.code == 0 and out.read_text().startswith("<svg")
+    assert '"conclusion": "not_yet"' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["tsa", QID, "--spending", "nope"])
+    assert exc.value.code == 3
+    assert "unknown spending function" in capsys.readouterr().err

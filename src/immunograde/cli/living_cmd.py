@@ -13,11 +13,13 @@ import typer
 
 from immunograde import settings
 from immunograde.cli.output import console, print_json
-from immunograde.errors import NotFoundError
+from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import open_kb
+from immunograde.living.charts import tsa_spec
 from immunograde.living.history import Change, diff_builds
 from immunograde.living.tsa import QuestionTSA, question_tsa
 from immunograde.living.watch import watch_once
+from immunograde.plots.render import FORMATS, render
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
 DbOpt = Annotated[
@@ -43,16 +45,31 @@ def _tsa(
     alpha: Annotated[float, typer.Option("--alpha", help="Type I error (two-sided).")] = 0.05,
     beta: Annotated[float, typer.Option("--beta", help="Type II error (1 - power).")] = 0.2,
     model: Annotated[str, typer.Option("--model", help="random or fixed.")] = "random",
+    spending: Annotated[
+        str, typer.Option("--spending", help="obrien_fleming, pocock, rho or hsdc.")
+    ] = "obrien_fleming",
+    rho: Annotated[
+        float | None, typer.Option("--rho", help="Parameter of the rho / hsdc spending function.")
+    ] = None,
+    futility: Annotated[
+        str, typer.Option("--futility", help="none or non-binding (beta-spending, same family).")
+    ] = "none",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the TSA chart (.svg, .png or .pdf).")
+    ] = None,
     db: DbOpt = None,
     fmt: FormatOpt = "text",
 ) -> None:
     """Trial sequential analysis of a question: required information size (diversity-adjusted),
     O'Brien-Fleming boundaries, conclusion and what it would take.
 
-    Example: immunograde tsa bcg-vaccine-tuberculosis --rrr 0.2 --format json
+    Example: immunograde tsa bcg-vaccine-tuberculosis --rrr 0.2 --plot tsa.svg --format json
     """
     with open_kb(db) as kb:
-        r = question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model)
+        r = question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model,
+                         spending=spending, param=rho, futility=futility)  # fmt: skip
+    if plot is not None:
+        _write_plot(plot, tsa_spec(r))
     if fmt == "json":
         print_json(tsa_json(r))
         return
@@ -67,6 +84,15 @@ def _tsa(
         markup=False,
         highlight=False,
     )
+
+
+def _write_plot(path: Path, spec: dict[str, Any]) -> None:
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError.one(f"plot format must be one of {', '.join(FORMATS)}", file=str(path))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(render(spec, fmt))
+    tmp.replace(path)
 
 
 def _print_changes(changes: list[Change], fmt: str, extra: dict[str, Any]) -> None:

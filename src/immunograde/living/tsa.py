@@ -22,6 +22,7 @@ from immunograde.kb.queries import KnowledgeBase
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.sequential import (
+    Futility,
     TSAResult,
     diversity,
     required_information_size,
@@ -120,6 +121,14 @@ def _arrays(rows: list[Any]) -> dict[str, np.ndarray]:
     return {"ai": c[:, 0], "n1i": c[:, 1], "ci": c[:, 2], "n2i": c[:, 3]}
 
 
+def binary_arrays(
+    kb: KnowledgeBase, question_id: str
+) -> tuple[list[Any], str, str, dict[str, np.ndarray]]:
+    """Rows in publication-year order, measure, tau2 estimator and the count arrays of a question."""
+    rows, measure, method = _binary_rows(kb, question_id)
+    return rows, measure, method, _arrays(rows)
+
+
 def question_tsa(
     kb: KnowledgeBase,
     question_id: str,
@@ -128,11 +137,37 @@ def question_tsa(
     alpha: float = 0.05,
     beta: float = 0.2,
     model: str = "random",
+    spending: str = "obrien_fleming",
+    param: float | None = None,
+    futility: str = "none",
+    registry: duckdb.DuckDBPyConnection | None = None,
+) -> QuestionTSA:
+    """TSA of ``question_id`` (publication-year order); bad options raise :class:`InputError`.
+
+    Benefit means a ratio below 1 unless the outcome is desirable (``higher_is_better``).
+    """
+    try:
+        return _question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model,
+                             spending=spending, param=param, futility=futility, registry=registry)  # fmt: skip
+    except ValueError as exc:  # the numerics reject an option (rrr, alpha, spending, ...)
+        raise InputError.one(str(exc), field="tsa options") from exc
+
+
+def _question_tsa(
+    kb: KnowledgeBase,
+    question_id: str,
+    *,
+    rrr: float = 0.2,
+    alpha: float = 0.05,
+    beta: float = 0.2,
+    model: str = "random",
+    spending: str = "obrien_fleming",
+    param: float | None = None,
+    futility: str = "none",
     registry: duckdb.DuckDBPyConnection | None = None,
 ) -> QuestionTSA:
     """TSA of ``question_id``: benefit means a ratio below 1 unless the outcome is desirable."""
-    rows, measure, method = _binary_rows(kb, question_id)
-    a = _arrays(rows)
+    rows, measure, method, a = binary_arrays(kb, question_id)
     es = escalc(measure, ai=a["ai"], n1i=a["n1i"], ci=a["ci"], n2i=a["n2i"])
     yi, vi = np.asarray(es.yi, float), np.asarray(es.vi, float)
     fits = [rma_uni(yi[: i + 1], vi[: i + 1], method="FE" if model == "fixed" or i == 0 else method)
@@ -146,9 +181,18 @@ def question_tsa(
     n_cum = np.cumsum(a["n1i"] + a["n2i"])
     q = kb.get_question(question_id)
     res = tsa(n_cum, z, ris.ris_d2 or ris.ris, estimate=last.estimate, se=last.se, alpha=alpha,
-              beta=beta, benefit_sign=1 if q.outcome.higher_is_better else -1)  # fmt: skip
+              beta=beta, benefit_sign=1 if q.outcome.higher_is_better else -1, spending=spending,
+              param=param, futility=_futility(futility))  # fmt: skip
     return _assemble(question_id, measure, model, rrr, alpha, beta, p_c, ris, d2, last, n_cum, res,
                      rows, z, _ongoing(kb, question_id, registry))  # fmt: skip
+
+
+def _futility(value: str) -> Futility:
+    if value not in ("none", "non-binding"):
+        raise InputError.one(
+            f"futility must be 'none' or 'non-binding', not {value!r}", field="futility"
+        )
+    return "none" if value == "none" else "non-binding"
 
 
 def _assemble(qid: str, measure: str, model: str, rrr: float, alpha: float, beta: float, p_c: float,
