@@ -24,7 +24,14 @@ from immunograde.ingest import schema
 from immunograde.ingest.aact_map import study_parts
 from immunograde.ingest.common import check_nct
 from immunograde.ingest.ctgov import existing_path
-from immunograde.ingest.writer import ImportSummary, NullProgress, Progress, Upserter, transaction
+from immunograde.ingest.writer import (
+    ImportSummary,
+    NullProgress,
+    Progress,
+    Upserter,
+    paused_gc,
+    transaction,
+)
 
 #: AACT table -> the columns read (names from AACT's data dictionary / ``db/structure.sql``)
 TABLES: dict[str, tuple[str, ...]] = {
@@ -171,7 +178,7 @@ def import_aact(
             total = stage.execute("SELECT count(*) FROM studies").fetchone()
             progress.set_total(total[0] if total else None, "studies")
             schema.ensure_schema(conn)
-            with transaction(conn):
+            with transaction(conn), paused_gc():
                 _merge_into(stage, files, conn, summary, batch_size, progress)
         finally:
             stage.close()

@@ -30,6 +30,7 @@ from immunograde.ingest.writer import (
     NullProgress,
     Progress,
     Upserter,
+    paused_gc,
     transaction,
 )
 
@@ -106,7 +107,7 @@ def import_ctgov(
     summary = ImportSummary("ctgov", str(path))
     started = time.perf_counter()
     schema.ensure_schema(conn)
-    with transaction(conn):
+    with transaction(conn), paused_gc():
         up = Upserter(conn, schema.STUDIES, schema.STUDY_CHILDREN, summary, batch_size=batch_size)
         for label, doc in iter_documents(Path(path), progress or NullProgress()):
             summary.records_read += 1

@@ -144,25 +144,21 @@ def _outcome(om: dict[str, Any], no: int, parts: StudyParts, source: str) -> Non
          clean_text(om.get("unitOfMeasure")), om.get("paramType"), om.get("dispersionType"))
     )  # fmt: skip
     titles = {g.get("id"): clean_text(g.get("title")) for g in _list(om.get("groups"))}
+    counts = parts.counts
     for denom in _list(om.get("denoms")):
+        units = clean_text(denom.get("units"))
         for c in _list(denom.get("counts")):
-            field = f"resultsSection.outcomeMeasuresModule.outcomeMeasures[{no - 1}].denoms.counts"
-            count = to_int(c.get("value"), where=nct, field=field, file=source)
+            value = c.get("value")
+            if not (isinstance(value, str) and value.isdigit()):  # the common case, parsed below
+                field = (
+                    f"resultsSection.outcomeMeasuresModule.outcomeMeasures[{no - 1}].denoms.counts"
+                )
+                value = to_int(value, where=nct, field=field, file=source)
             gid = c.get("groupId")
-            parts.counts.append(
-                (nct, no, gid, titles.get(gid), clean_text(denom.get("units")), count)
+            counts.append(
+                (nct, no, gid, titles.get(gid), units, None if value is None else int(value))
             )
-    m_no = 0
-    for cls in _list(om.get("classes")):
-        for cat in _list(cls.get("categories")):
-            for m in _list(cat.get("measurements")):
-                m_no += 1
-                value = clean_text(m.get("value"))
-                parts.measurements.append(
-                    (nct, no, m_no, m.get("groupId"), clean_text(cls.get("title")),
-                     clean_text(cat.get("title")), value, to_float(value), to_float(m.get("spread")),
-                     to_float(m.get("lowerLimit")), to_float(m.get("upperLimit")))
-                )  # fmt: skip
+    _measurements(om, no, parts)
     for a_no, an in enumerate(_list(om.get("analyses")), 1):
         p_value, modifier = split_p_value(an.get("pValue"))
         parts.analyses.append(
@@ -173,3 +169,22 @@ def _outcome(om: dict[str, Any], no: int, parts: StudyParts, source: str) -> Non
              an.get("nonInferiorityType"), clean_text(an.get("dispersionType")),
              to_float(an.get("dispersionValue")))
         )  # fmt: skip
+
+
+def _measurements(om: dict[str, Any], no: int, parts: StudyParts) -> None:
+    """``classes[].categories[].measurements[]`` flattened, numbered in that order (as AACT does)."""
+    nct, out, m_no = parts.nct_id, parts.measurements, 0
+    for cls in _list(om.get("classes")):
+        cls_title = clean_text(cls.get("title"))
+        for cat in _list(cls.get("categories")):
+            cat_title = clean_text(cat.get("title"))
+            for m in _list(cat.get("measurements")):
+                m_no += 1
+                value = clean_text(m.get("value"))
+                spread, low, high = m.get("spread"), m.get("lowerLimit"), m.get("upperLimit")
+                out.append(
+                    (nct, no, m_no, m.get("groupId"), cls_title, cat_title, value, to_float(value),
+                     None if spread is None else to_float(spread),
+                     None if low is None else to_float(low),
+                     None if high is None else to_float(high))
+                )  # fmt: skip

@@ -30,6 +30,7 @@ from immunograde.ingest.writer import (
     Progress,
     Record,
     Upserter,
+    paused_gc,
     transaction,
 )
 
@@ -175,7 +176,7 @@ def import_pubmed(
     files = _files(Path(path))
     progress.set_total(len(files), "files")
     schema.ensure_schema(conn)
-    with transaction(conn):
+    with transaction(conn), paused_gc():
         up = Upserter(conn, schema.PUBMED, (), summary, batch_size=batch_size)
         for f in files:
             _import_file(f, up, summary)
