@@ -101,6 +101,8 @@ def test_ranking_exact_before_prefix_before_fuzzy() -> None:
     ]
     assert [h.match for h in search("kagocel", mixed)] == ["exact", "prefix", "fuzzy"]
     assert search("zzzz", ENTRIES) == []
+    zoster = [NameEntry("zoster, live attenuated", "name", "substance", "zoster")]
+    assert search("zzzzzz", zoster) == []  # its fold "s" is too short to count as a prefix
     assert search("  ", ENTRIES) == []
 
 

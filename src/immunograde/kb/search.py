@@ -167,7 +167,8 @@ def _match(
         return EXACT, 1.0
     if qs & ns:  # equal up to transliteration and spelling
         return EXACT, 0.97
-    if len(qn) >= 3 and (nn.startswith(qn) or any(n.startswith(q) for q in qs for n in ns)):
+    prefix = len(qn) >= 3 and nn.startswith(qn)
+    if prefix or any(len(q) >= 3 and n.startswith(q) for q in qs for n in ns):
         return PREFIX, 1.0
     pairs = [(qn, nn), *((q, n) for q in qs for n in ns)]
     best = max(similarity(a, b, threshold) for a, b in pairs)
