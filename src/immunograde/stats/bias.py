@@ -12,6 +12,7 @@ bias. Biometrics 50:1088-1101.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -197,13 +198,21 @@ def kendall_exact_cdf(q: int, n: int) -> float:
         return 0.0
     if q > n * (n - 1) // 2:
         return 1.0
+    return float(_kendall_cumulative(n)[q] / float(math.factorial(n)))
+
+
+@functools.lru_cache(maxsize=32)
+def _kendall_cumulative(n: int) -> FloatArray:
+    """Sequential cumulative sums of R's ``ckendall(k, n)`` counts, ``k = 0..n(n-1)/2``."""
     counts = np.ones(1)
     for m in range(2, n + 1):
         new = np.zeros(counts.size + m - 1)
         for i in range(m):  # same order of additions as R's ckendall
             new[i : i + counts.size] += counts
         counts = new
-    return float(np.cumsum(counts[: q + 1])[-1] / float(math.factorial(n)))
+    out = np.cumsum(counts)
+    out.flags.writeable = False
+    return out
 
 
 def _kendall_tau_b(x: FloatArray, y: FloatArray) -> tuple[float, bool]:

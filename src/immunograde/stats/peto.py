@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2, norm
+from scipy.special import chdtrc, ndtr, ndtri  # the cephes routines behind scipy.stats
 
 from immunograde.stats.escalc_checks import level_alpha
 from immunograde.stats.mh import prepare_tables, rmax0
@@ -83,7 +83,7 @@ def rma_peto(
         )
     beta = float(np.sum(t.ai - ei)) / sum_v
     se = float(np.sqrt(1 / sum_v))
-    z = float(norm.isf(level_alpha(level) / 2))
+    z = float(-ndtri(level_alpha(level) / 2))
     stat = beta / se
     k_pos = int(np.sum(vi > 0))
     pos = vi > 0
@@ -94,11 +94,11 @@ def rma_peto(
     k_yi = int(t.yi.shape[0])
     if k_pos > 1:
         i2 = rmax0(100 * (q - (k_yi - 1)) / q) if q != 0 else 0.0  # R: max(0, -Inf) = 0
-        q_p, h2 = float(chi2.sf(q, k_yi - 1)), q / (k_yi - 1)
+        q_p, h2 = float(chdtrc(k_yi - 1, q)), q / (k_yi - 1)
     else:
         q_p, i2, h2 = 1.0, 0.0, 1.0
     lo, hi = beta - z * se, beta + z * se
     return PetoResult(
-        t.k, k_yi, k_pos, beta, se, stat, float(2 * norm.sf(abs(stat))), lo, hi,
+        t.k, k_yi, k_pos, beta, se, stat, float(2 * ndtr(-abs(stat))), lo, hi,
         float(np.exp(beta)), float(np.exp(lo)), float(np.exp(hi)), 0.0, q, q_p, i2, h2,
     )  # fmt: skip
