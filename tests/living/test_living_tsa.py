@@ -20,6 +20,7 @@ from scipy.stats import norm
 from immunograde import settings
 from immunograde.cli.living_cmd import tsa_json
 from immunograde.cli.main import main
+from immunograde.errors import InputError
 from immunograde.kb.build import build_kb
 from immunograde.kb.queries import open_kb
 from immunograde.living.feed import atom_feed
@@ -229,3 +230,16 @@ def test_cli_tsa_writes_the_plot_and_rejects_bad_options(
         main(["tsa", QID, "--spending", "nope"])
     assert exc.value.code == 3
     assert "unknown spending function" in capsys.readouterr().err
+
+
+def test_ris_adjustments(kb_file: Path) -> None:
+    with open_kb(kb_file) as kb:
+        d2 = question_tsa(kb, QID)
+        i2 = question_tsa(kb, QID, adjust="i2")
+        none = question_tsa(kb, QID, adjust="none")
+        fixed = question_tsa(kb, QID, model="fixed")
+    assert none.required_information_size == d2.ris_fixed
+    assert i2.required_information_size == int(np.ceil(d2.ris_fixed / (1 - d2.i2)))
+    assert fixed.diversity == 0.0 and fixed.required_information_size == fixed.ris_fixed
+    with open_kb(kb_file) as kb, pytest.raises(InputError, match="adjust must be one of"):
+        question_tsa(kb, QID, adjust="tau2")

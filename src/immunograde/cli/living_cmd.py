@@ -54,6 +54,9 @@ def _tsa(
     futility: Annotated[
         str, typer.Option("--futility", help="none or non-binding (beta-spending, same family).")
     ] = "none",
+    adjust: Annotated[
+        str, typer.Option("--adjust", help="RIS heterogeneity adjustment: d2 (TSA), i2 or none.")
+    ] = "d2",
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the TSA chart (.svg, .png or .pdf).")
     ] = None,
@@ -67,7 +70,7 @@ def _tsa(
     """
     with open_kb(db) as kb:
         r = question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model,
-                         spending=spending, param=rho, futility=futility)  # fmt: skip
+                         spending=spending, param=rho, futility=futility, adjust=adjust)  # fmt: skip
     if plot is not None:
         _write_plot(plot, tsa_spec(r))
     if fmt == "json":
@@ -76,7 +79,8 @@ def _tsa(
     b = "none yet" if r.boundary_final is None else f"{r.boundary_final:.2f}"
     console.print(
         f"{r.question_id}: {r.conclusion.replace('_', ' ')}\n"
-        f"  required information size {r.required_information_size:,} (D2 {r.diversity:.0%}, "
+        f"  required information size {r.required_information_size:,} ({r.ris_adjustment}-adjusted; "
+        f"D2 {r.diversity:.0%}, I2 {r.i2:.0%}, "
         f"fixed-effect {r.ris_fixed:,}); information fraction {r.information_fraction:.2f}\n"
         f"  cumulative Z {r.z_final:.2f}; monitoring boundary {b}\n"
         f"  {r.measure} {r.estimate:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; "

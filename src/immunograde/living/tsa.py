@@ -22,7 +22,6 @@ from immunograde.kb.queries import KnowledgeBase
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.sequential import (
-    Futility,
     TSAResult,
     diversity,
     required_information_size,
@@ -59,6 +58,7 @@ class QuestionTSA:
     ris_fixed: int
     diversity: float
     i2: float
+    ris_adjustment: str
     information_fraction: float
     z_final: float
     boundary_final: float | None
@@ -129,6 +129,20 @@ def binary_arrays(
     return rows, measure, method, _arrays(rows)
 
 
+@dataclass(frozen=True)
+class TsaOptions:
+    """What to detect and how: RRR, error rates, model, spending, futility, RIS adjustment."""
+
+    rrr: float = 0.2
+    alpha: float = 0.05
+    beta: float = 0.2
+    model: str = "random"
+    spending: str = "obrien_fleming"
+    param: float | None = None
+    futility: str = "none"
+    adjust: str = "d2"  #: heterogeneity adjustment of the RIS: d2 (TSA default), i2 or none
+
+
 def question_tsa(
     kb: KnowledgeBase,
     question_id: str,
@@ -140,65 +154,54 @@ def question_tsa(
     spending: str = "obrien_fleming",
     param: float | None = None,
     futility: str = "none",
+    adjust: str = "d2",
     registry: duckdb.DuckDBPyConnection | None = None,
 ) -> QuestionTSA:
     """TSA of ``question_id`` (publication-year order); bad options raise :class:`InputError`.
 
     Benefit means a ratio below 1 unless the outcome is desirable (``higher_is_better``).
     """
+    o = TsaOptions(rrr, alpha, beta, model, spending, param, futility, adjust)
+    for name, value, allowed in (("model", model, ("random", "fixed")), ("futility", futility,
+                                 ("none", "non-binding")), ("adjust", adjust, ("d2", "i2", "none"))):  # fmt: skip
+        if value not in allowed:
+            raise InputError.one(
+                f"{name} must be one of {', '.join(allowed)}, not {value!r}", field=name
+            )
     try:
-        return _question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model,
-                             spending=spending, param=param, futility=futility, registry=registry)  # fmt: skip
+        return _question_tsa(kb, question_id, o, registry)
     except ValueError as exc:  # the numerics reject an option (rrr, alpha, spending, ...)
         raise InputError.one(str(exc), field="tsa options") from exc
 
 
 def _question_tsa(
-    kb: KnowledgeBase,
-    question_id: str,
-    *,
-    rrr: float = 0.2,
-    alpha: float = 0.05,
-    beta: float = 0.2,
-    model: str = "random",
-    spending: str = "obrien_fleming",
-    param: float | None = None,
-    futility: str = "none",
-    registry: duckdb.DuckDBPyConnection | None = None,
+    kb: KnowledgeBase, question_id: str, o: TsaOptions, registry: duckdb.DuckDBPyConnection | None
 ) -> QuestionTSA:
-    """TSA of ``question_id``: benefit means a ratio below 1 unless the outcome is desirable."""
     rows, measure, method, a = binary_arrays(kb, question_id)
     es = escalc(measure, ai=a["ai"], n1i=a["n1i"], ci=a["ci"], n2i=a["n2i"])
     yi, vi = np.asarray(es.yi, float), np.asarray(es.vi, float)
-    fits = [rma_uni(yi[: i + 1], vi[: i + 1], method="FE" if model == "fixed" or i == 0 else method)
+    fixed = o.model == "fixed"
+    fits = [rma_uni(yi[: i + 1], vi[: i + 1], method="FE" if fixed or i == 0 else method)
             for i in range(yi.size)]  # fmt: skip
     z = np.array([f.estimate / f.se for f in fits])
     last = fits[-1]
-    tau2 = 0.0 if model == "fixed" else float(last.tau2)
-    d2 = diversity(vi, tau2)
+    d2 = diversity(vi, 0.0 if fixed else float(last.tau2))
+    i2 = 0.0 if fixed or last.i2 != last.i2 else float(last.i2) / 100
     p_c = float(a["ci"].sum() / a["n2i"].sum())
-    ris = required_information_size(p_c, rrr, alpha=alpha, beta=beta, d2=d2)
+    ris = required_information_size(p_c, o.rrr, alpha=o.alpha, beta=o.beta, d2=d2, i2=i2)
+    target = {"d2": ris.ris_d2, "i2": ris.ris_i2}.get(o.adjust) or ris.ris
     n_cum = np.cumsum(a["n1i"] + a["n2i"])
     q = kb.get_question(question_id)
-    res = tsa(n_cum, z, ris.ris_d2 or ris.ris, estimate=last.estimate, se=last.se, alpha=alpha,
-              beta=beta, benefit_sign=1 if q.outcome.higher_is_better else -1, spending=spending,
-              param=param, futility=_futility(futility))  # fmt: skip
-    return _assemble(question_id, measure, model, rrr, alpha, beta, p_c, ris, d2, last, n_cum, res,
-                     rows, z, _ongoing(kb, question_id, registry))  # fmt: skip
+    res = tsa(n_cum, z, target, estimate=last.estimate, se=last.se, alpha=o.alpha, beta=o.beta,
+              benefit_sign=1 if q.outcome.higher_is_better else -1, spending=o.spending,
+              param=o.param, futility="none" if o.futility == "none" else "non-binding")  # fmt: skip
+    return _assemble(question_id, measure, o, p_c, ris, target, d2, i2, last, n_cum, res, rows, z,
+                     _ongoing(kb, question_id, registry))  # fmt: skip
 
 
-def _futility(value: str) -> Futility:
-    if value not in ("none", "non-binding"):
-        raise InputError.one(
-            f"futility must be 'none' or 'non-binding', not {value!r}", field="futility"
-        )
-    return "none" if value == "none" else "non-binding"
-
-
-def _assemble(qid: str, measure: str, model: str, rrr: float, alpha: float, beta: float, p_c: float,
-              ris: Any, d2: float, last: Any, n_cum: np.ndarray, res: TSAResult, rows: list[Any],
+def _assemble(qid: str, measure: str, o: TsaOptions, p_c: float, ris: Any, target: int, d2: float,
+              i2: float, last: Any, n_cum: np.ndarray, res: TSAResult, rows: list[Any],
               z: np.ndarray, ongoing: list[OngoingTrial]) -> QuestionTSA:  # fmt: skip
-    target = ris.ris_d2 or ris.ris
     n = int(n_cum[-1])
     planned = sum(t.enrollment or 0 for t in ongoing)
     frac_with = (n + planned) / target
@@ -206,9 +209,9 @@ def _assemble(qid: str, measure: str, model: str, rrr: float, alpha: float, beta
     ex = np.exp
     b = res.boundary_final
     return QuestionTSA(
-        question_id=qid, measure=measure, model=model, rrr=rrr, alpha=alpha, beta=beta, p_c=p_c,
+        question_id=qid, measure=measure, model=o.model, rrr=o.rrr, alpha=o.alpha, beta=o.beta, p_c=p_c,
         k=len(rows), participants=n, required_information_size=target, ris_fixed=ris.ris,
-        diversity=d2, i2=float(last.i2) / 100 if last.i2 == last.i2 else 0.0,
+        diversity=d2, i2=i2, ris_adjustment=o.adjust,
         information_fraction=res.information_fraction, z_final=res.z_final,
         boundary_final=None if not np.isfinite(b) else b, conclusion=res.conclusion,
         participants_needed=max(0, target - n), ongoing_trials=ongoing,
