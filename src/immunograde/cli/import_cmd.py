@@ -54,7 +54,7 @@ class _Bar:
         self.task = bar.add_task("importing", total=None)
 
     def set_total(self, total: int | None, unit: str) -> None:
-        self.bar.update(self.task, total=total, description=f"importing {unit}")
+        self.bar.reset(self.task, total=total, description=f"importing {unit}")
 
     def advance(self, n: int = 1) -> None:
         self.bar.advance(self.task, n)

@@ -173,8 +173,10 @@ def import_aact(
                 summary.warn(f"{table}.txt not found: its rows are left empty")
         stage = duckdb.connect(str(Path(tmp) / "stage.duckdb"))
         try:
+            progress.set_total(len(files), "AACT files (staging)")
             for table, f in files.items():
                 _stage(stage, table, f)
+                progress.advance()
             total = stage.execute("SELECT count(*) FROM studies").fetchone()
             progress.set_total(total[0] if total else None, "studies")
             schema.ensure_schema(conn)

@@ -174,19 +174,18 @@ def import_pubmed(
     summary = ImportSummary("pubmed", str(path))
     started = time.perf_counter()
     files = _files(Path(path))
-    progress.set_total(len(files), "files")
+    progress.set_total(None, "articles")
     schema.ensure_schema(conn)
     with transaction(conn), paused_gc():
         up = Upserter(conn, schema.PUBMED, (), summary, batch_size=batch_size)
         for f in files:
-            _import_file(f, up, summary)
-            progress.advance()
+            _import_file(f, up, summary, progress)
         up.flush()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _import_file(f: Path, up: Upserter, summary: ImportSummary) -> None:
+def _import_file(f: Path, up: Upserter, summary: ImportSummary, progress: Progress) -> None:
     label = str(f)
     for kind, el in iter_events(f, label):
         if kind == "delete":
@@ -202,3 +201,4 @@ def _import_file(f: Path, up: Upserter, summary: ImportSummary) -> None:
         summary.records_read += 1
         row = article_row(el, label)
         up.add(Record((row[0],), row, {}, f"{label}#PMID{row[0]}"))
+        progress.advance()
