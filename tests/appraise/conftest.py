@@ -30,11 +30,20 @@ REVIEW = {
 
 
 def _stub_catalogue(data: Path, problems: list[str]) -> None:
-    subs = sorted({m.group(1) for p in problems if (m := re.search(r"unknown substance '([^']+)'", p))})
-    classes = sorted({m.group(1) for p in problems if (m := re.search(r"unknown class '([^']+)'", p))})
-    cls = [{"id": c, "name": c.replace("-", " "), "kind": "no_atc", **REVIEW} for c in [*classes, "stub-class"]]
+    subs = sorted(
+        {m.group(1) for p in problems if (m := re.search(r"unknown substance '([^']+)'", p))}
+    )
+    classes = sorted(
+        {m.group(1) for p in problems if (m := re.search(r"unknown class '([^']+)'", p))}
+    )
+    cls = [
+        {"id": c, "name": c.replace("-", " "), "kind": "no_atc", **REVIEW}
+        for c in [*classes, "stub-class"]
+    ]
     (data / "classes").mkdir(exist_ok=True)
-    (data / "classes" / "zz-test-stubs.yaml").write_text(yaml.safe_dump({"classes": cls}, sort_keys=False))
+    (data / "classes" / "zz-test-stubs.yaml").write_text(
+        yaml.safe_dump({"classes": cls}, sort_keys=False)
+    )
     (data / "substances").mkdir(exist_ok=True)
     for s in subs:
         rec = {"id": s, "name": s.replace("-", " "), "classes": ["stub-class"], **REVIEW}
@@ -49,7 +58,9 @@ def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not result.ok:
         messages = [p.message for p in result.problems]
         if not all(m.startswith(("unknown substance", "unknown class")) for m in messages):
-            pytest.fail("data/ has problems other than a missing catalogue: " + "; ".join(messages[:5]))
+            pytest.fail(
+                "data/ has problems other than a missing catalogue: " + "; ".join(messages[:5])
+            )
         data = tmp_path_factory.mktemp("data") / "data"
         shutil.copytree(src, data)
         _stub_catalogue(data, messages)

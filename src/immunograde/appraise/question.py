@@ -29,7 +29,7 @@ from immunograde.grading.profile import (
 from immunograde.grading.sof import SofRow
 from immunograde.grading.statements import EffectSize, effect_size, statement
 from immunograde.grading.verdict import OutcomeGrade, Verdict, decide
-from immunograde.kb.models import Question, RegulatoryStatus
+from immunograde.kb.models import DrugClass, Product, Question, RegulatoryStatus, Substance
 from immunograde.kb.queries import OutcomeRow, TrialForQuestion
 
 
@@ -40,6 +40,9 @@ class EvidenceSource(Protocol):
     def outcome_data(self, question_id: str) -> list[OutcomeRow]: ...
     def trials_for_question(self, question_id: str) -> list[TrialForQuestion]: ...
     def regulatory_for(self, substance_id: str) -> list[RegulatoryStatus]: ...
+    def get_substance(self, substance_id: str) -> Substance: ...
+    def get_class(self, class_id: str) -> DrugClass: ...
+    def get_product(self, product_id: str) -> Product: ...
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,17 @@ class Appraisal:
     published: list[dict[str, Any]]
 
 
-def substance_label(q: Question) -> str:
+def substance_label(q: Question, kb: EvidenceSource | None = None) -> str:
+    """The intervention's name: substance names, else the product's brand, else the class name."""
     iv = q.intervention
-    return iv.substance or ", ".join(iv.substances) or iv.product or iv.drug_class or "?"
+    ids = iv.substance_ids()
+    if kb is None:
+        return ", ".join(ids) or iv.product or iv.drug_class or "?"
+    if ids:
+        return " + ".join(kb.get_substance(i).name for i in ids)
+    if iv.product:
+        return kb.get_product(iv.product).brand
+    return kb.get_class(iv.drug_class).name if iv.drug_class else "?"
 
 
 def form_label(route: str, dose_form: str | None) -> str:
@@ -166,11 +177,12 @@ def grade_question(
     analysis = analyse(q, kb.outcome_data(question_id))
     facts = trial_facts(q, analysis, kb.trials_for_question(question_id))
     regs = [r for s in q.intervention.substance_ids() for r in kb.regulatory_for(s)]
-    return _assemble(q, analysis, facts, _regulatory(regs), tsa, rules)
+    return _assemble(q, substance_label(q, kb), analysis, facts, _regulatory(regs), tsa, rules)
 
 
 def _assemble(
     q: Question,
+    name: str,
     analysis: QuestionAnalysis,
     facts: list[TrialFacts],
     regs: list[RegulatoryFact],
@@ -179,25 +191,26 @@ def _assemble(
 ) -> Graded:
     pooled = pooled_effect(analysis)
     spec = outcome_spec(q)
-    subject = f"{substance_label(q)} ({form_label(q.intervention.route, q.intervention.dose_form)})"
+    subject = f"{name} ({form_label(q.intervention.route, q.intervention.dose_form)})"
     if pooled is None:
         verdict = decide([], subject=subject, rules=rules)
-        return Graded(_empty(q, analysis, verdict, regs, rules), (), None, None)
+        return Graded(_empty(q, name, analysis, verdict, regs, rules), (), None, None)
     cert = grade(pooled, facts, spec, question_context(q), rules, tsa)
     size = effect_size(pooled, spec, rules)
-    text = statement(substance_label(q), spec.name, cert.level, size, rules)
+    text = statement(name, spec.name, cert.level, size, rules)
     og = OutcomeGrade(q.id, spec.name, spec.importance, cert.level, size, pooled.participants, text)
     verdict = decide([og], subject=subject, rules=rules)
     p0 = pooled.control_risk
     ois = ois_binary(p0, rules.imprecision.ois_relative_reduction) if p0 and 0 < p0 < 1 else None
     benefit = {t.id for t in facts if shows_benefit(t, spec.higher_is_better)}
     profile = list(evidence_profile(facts, benefit, ois, regs, rules))
-    appraisal = _build(q, analysis, pooled, cert, size, text, verdict, profile, facts, rules)
+    appraisal = _build(q, name, analysis, pooled, cert, size, text, verdict, profile, facts, rules)
     return Graded(appraisal, tuple(facts), og, ois, spec.higher_is_better)
 
 
 def _build(
     q: Question,
+    name: str,
     analysis: QuestionAnalysis,
     pooled: PooledEffect,
     cert: Certainty,
@@ -212,7 +225,7 @@ def _build(
     absolute = _absolute(pooled)
     downs, alls = _judgement_dicts(cert)
     return Appraisal(
-        **_header(q),
+        **_header(q, name),
         k=pooled.k,
         participants=pooled.participants,
         measure=pooled.measure,
@@ -250,12 +263,12 @@ def _build(
     )
 
 
-def _header(q: Question) -> dict[str, Any]:
+def _header(q: Question, name: str) -> dict[str, Any]:
     iv = q.intervention
     return {
         "question_id": q.id,
         "question": q.title,
-        "substance": substance_label(q),
+        "substance": name,
         "form": form_label(iv.route, iv.dose_form),
         "route": iv.route,
         "dose_form": iv.dose_form,
@@ -269,6 +282,7 @@ def _header(q: Question) -> dict[str, Any]:
 
 def _empty(
     q: Question,
+    name: str,
     analysis: QuestionAnalysis,
     verdict: Verdict,
     regs: list[RegulatoryFact],
@@ -281,7 +295,7 @@ def _empty(
          "certainty_symbol", "effect_size", "sof")
     )  # fmt: skip
     return Appraisal(
-        **_header(q), **none, k=0, participants=0, measure=q.outcome.measure, downgrades=[], judgements=[],
+        **_header(q, name), **none, k=0, participants=0, measure=q.outcome.measure, downgrades=[], judgements=[],
         statement=verdict.why, verdict=verdict.key, verdict_label=verdict.label,
         profile=list(evidence_profile([], set(), None, regs, rules)), trials=[],
         dropped_rows=list(analysis.dropped), published=[p.model_dump(mode="json") for p in q.published],
