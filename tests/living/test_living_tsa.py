@@ -243,3 +243,37 @@ def test_ris_adjustments(kb_file: Path) -> None:
     assert fixed.diversity == 0.0 and fixed.required_information_size == fixed.ris_fixed
     with open_kb(kb_file) as kb, pytest.raises(InputError, match="adjust must be one of"):
         question_tsa(kb, QID, adjust="tau2")
+
+
+def test_watch_imports_new_registry_files_once(
+    kb_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = tmp_path / "kb.duckdb"
+    shutil.copy(kb_file, db)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # a real ClinicalTrials.gov v2 record from ../shared (completed, no results posted)
+    shutil.copy(
+        settings.shared_data_dir() / "registries/ctgov_v2_NCT03630471_no_results.json", inbox
+    )
+    (inbox / "notes.txt").write_text("not a registry file")
+    monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(tmp_path / "history.duckdb"))
+    data = _data(tmp_path / "d")
+    with pytest.raises(SystemExit) as exc:
+        main(["watch", str(inbox), "--db", str(db), "--data", str(data), "--format", "json"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert '"imported": [\n    "ctgov_v2_NCT03630471_no_results.json"\n  ]' in out
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute(
+        "SELECT count(*) FROM reg_studies WHERE nct_id = 'NCT03630471'"
+    ).fetchone() == (1,)
+    con.close()
+    with pytest.raises(SystemExit):
+        main(["watch", str(inbox), "--db", str(db), "--data", str(data), "--format", "json"])
+    assert (
+        '"skipped": [\n    "ctgov_v2_NCT03630471_no_results.json"\n  ]' in capsys.readouterr().out
+    )

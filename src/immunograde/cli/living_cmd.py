@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from immunograde import settings
-from immunograde.cli.output import console, print_json
+from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import open_kb
 from immunograde.living.charts import tsa_spec
@@ -112,6 +112,9 @@ def _print_changes(changes: list[Change], fmt: str, extra: dict[str, Any]) -> No
 def _watch(
     folder: Annotated[Path, typer.Argument(help="Folder where registry/PubMed files are dropped.")],
     db: DbOpt = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Reviewed data folder (default: data/).")
+    ] = None,
     fmt: FormatOpt = "text",
 ) -> None:
     """Import new ClinicalTrials.gov JSON / PubMed XML files from FOLDER, rebuild, print changes.
@@ -120,8 +123,8 @@ def _watch(
     """
     if not folder.is_dir():
         raise NotFoundError(f"no folder {folder}")
-    with console.status("watching", spinner="dots") as status:
-        res = watch_once(folder, db_path=db or settings.db_path(), say=status.update)
+    with err_console.status("watching", spinner="dots") as status:
+        res = watch_once(folder, db_path=db or settings.db_path(), data_dir=data, say=status.update)
     extra = {"imported": res.imported, "skipped": res.skipped}
     if fmt != "json":
         console.print(
