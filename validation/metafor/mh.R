@@ -34,6 +34,11 @@ sets <- list(
   hartmannboyce2018 = tab(hb$x.nrt, hb$n.nrt, hb$x.ctrl, hb$n.ctrl),
   yusuf1985 = tab(yus$ai, yus$n1i, yus$ci, yus$n2i)
 )
+# Edge cases typed here (not trial data): no events in the treated arm of any table (MH OR/RR
+# undefined -> NA), and a single table (k = 1: Q = 0, Breslow-Day p NA).
+sets$edge_no_trt_events <- list(ai = c(0, 0, 0), bi = c(10, 12, 15), ci = c(2, 3, 1),
+                                di = c(8, 9, 14))
+sets$edge_single_table <- lapply(sets$bcg, function(x) x[1])
 sets <- lapply(sets, function(s) {  # complete tables only (yusuf1985 has incomplete rows)
   ok <- complete.cases(as.data.frame(s)); lapply(s, function(x) x[ok])
 })
