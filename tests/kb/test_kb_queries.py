@@ -116,3 +116,10 @@ def test_missing_database(tmp_path: Path) -> None:
         open_kb(tmp_path / "x.duckdb"),
     ):
         pass
+
+
+def test_listings(kb: KnowledgeBase) -> None:
+    assert len(kb.list_products()) == len({p.id for p in kb.list_products()}) > 200
+    assert [t.id for t in kb.list_trials()] == ["bcg-1", "bcg-2", "bcg-3"]
+    kinds = {c.claimant_kind for c in kb.list_claims()}
+    assert kinds == {"satirical_wiki", "professional_body", "activist"}

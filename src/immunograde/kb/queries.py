@@ -135,6 +135,15 @@ class KnowledgeBase:
     def get_product(self, product_id: str) -> Product:
         return self._one(Product, "products", product_id, "product")
 
+    def list_products(self) -> list[Product]:
+        return self._models(Product, "SELECT record_json FROM products ORDER BY id")
+
+    def list_claims(self) -> list[Claim]:
+        return self._models(Claim, "SELECT record_json FROM claims ORDER BY id")
+
+    def list_trials(self) -> list[Trial]:
+        return self._models(Trial, "SELECT record_json FROM trials ORDER BY id")
+
     def products_for(self, substance_id: str) -> list[Product]:
         return self._models(
             Product,

@@ -1,0 +1,264 @@
+"""Evidence models: trials (design, arms, risk of bias) and questions with their outcome data.
+
+Re-exported by :mod:`immunograde.kb.models` (import from there).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, computed_field, model_validator
+
+from immunograde.kb.model_base import (
+    COUNTRY_PATTERN,
+    ID_PATTERN,
+    REGISTRY_PATTERNS,
+    Allocation,
+    Blinding,
+    Control,
+    Funding,
+    Importance,
+    Measure,
+    OutcomeType,
+    Reviewed,
+    RobLevel,
+    Route,
+    SourceRef,
+    _Model,
+)
+
+
+class Arm(_Model):
+    """One trial arm: what was given, how, and how many were randomised to it."""
+
+    label: str = Field(min_length=1)
+    substance: str | None = Field(None, pattern=ID_PATTERN)
+    product: str | None = Field(None, pattern=ID_PATTERN)
+    dose: str | None = None
+    route: Route = "unknown"
+    n: int | None = Field(None, ge=0)
+    control: bool = False
+
+
+class RobJudgement(_Model):
+    """Cochrane RoB 2 judgements for one trial and one outcome (question)."""
+
+    question: str | None = Field(None, pattern=ID_PATTERN, description="None = all outcomes")
+    d1_randomisation: RobLevel = "not_assessed"
+    d2_deviations: RobLevel = "not_assessed"
+    d3_missing: RobLevel = "not_assessed"
+    d4_measurement: RobLevel = "not_assessed"
+    d5_selection: RobLevel = "not_assessed"
+    overall: RobLevel = "not_assessed"
+    source: SourceRef | None = None
+
+
+class Design(_Model):
+    """Design attributes used by GRADE's risk-of-bias and indirectness judgements."""
+
+    randomised: bool | None = None
+    allocation_concealment: Allocation = "unknown"
+    blinding: Blinding = "unknown"
+    control: Control = "unknown"
+
+
+class Trial(Reviewed):
+    """A trial: identifiers, design, size, countries, funding, arms and risk of bias."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1, description="e.g. 'RECOVERY 2021' (author/acronym, year)")
+    registry_ids: tuple[str, ...] = ()
+    pmid: str | None = Field(None, pattern=r"^[0-9]{1,9}$")
+    doi: str | None = Field(None, pattern=r"^10\.[0-9]{4,9}/\S+$")
+    year: int | None = Field(None, ge=1900, le=2100)
+    design: Design = Design()
+    n_randomised: int | None = Field(None, ge=0)
+    countries: tuple[str, ...] = ()
+    multicentre: bool | None = None
+    funding: Funding = "unknown"
+    arms: tuple[Arm, ...] = ()
+    rob: tuple[RobJudgement, ...] = ()
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _ids(self) -> Trial:
+        for rid in self.registry_ids:
+            if registry_of(rid) is None:
+                raise ValueError(f"registry_ids: {rid!r} matches no known registry format")
+        for c in self.countries:
+            if not re.match(COUNTRY_PATTERN, c):
+                raise ValueError(f"countries: {c!r} is not an ISO 3166-1 alpha-2 code")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def international(self) -> bool | None:
+        """True when the trial recruited in more than one country; None when countries are unknown."""
+        return len(set(self.countries)) > 1 if self.countries else None
+
+
+class Intervention(_Model):
+    """What a question is about: a substance or product *in a given form* (route, dose form, dose)."""
+
+    substance: str | None = Field(None, pattern=ID_PATTERN)
+    substances: tuple[str, ...] = Field((), description="several substances pooled in one question")
+    product: str | None = Field(None, pattern=ID_PATTERN)
+    drug_class: str | None = Field(
+        None, pattern=ID_PATTERN, description="class id, for class questions"
+    )
+    route: Route
+    dose_form: str | None = None
+    dose: str | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Intervention:
+        if not (self.substance or self.product or self.substances or self.drug_class):
+            raise ValueError(
+                "substance: an intervention needs a substance, substances, a product or a drug_class"
+            )
+        return self
+
+    def substance_ids(self) -> tuple[str, ...]:
+        """The substance and the pooled substances, each once."""
+        return tuple(
+            dict.fromkeys(([self.substance] if self.substance else []) + list(self.substances))
+        )
+
+
+class Outcome(_Model):
+    """The outcome of a question: kind, time point, importance and minimal important difference."""
+
+    name: str = Field(min_length=1)
+    type: OutcomeType
+    measure: Measure
+    time_point: str | None = None
+    importance: Importance
+    higher_is_better: bool = False
+    surrogate: bool = False
+    mid: float | None = Field(
+        None, description="minimal important difference, on the measure's scale"
+    )
+    mid_source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _mid_sourced(self) -> Outcome:
+        if self.mid is not None and self.mid_source is None:
+            raise ValueError("mid_source: a minimal important difference needs mid_source")
+        return self
+
+
+_BINARY = ("ai", "ci")
+_CONT = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+
+
+class OutcomeData(_Model):
+    """One trial's outcome data for a question, in one of metafor's input forms.
+
+    Forms: binary ``ai, n1i, ci, n2i`` (or ``ai, bi, ci, di``); continuous
+    ``m1i, sd1i, n1i, m2i, sd2i, n2i``; generic ``yi`` with ``vi`` or ``sei``; reported estimate
+    ``estimate, ci_low, ci_high`` (ratio measures on the natural scale).  Group 1 is the intervention.
+    """
+
+    trial: str = Field(pattern=ID_PATTERN)
+    arm1: str | None = None
+    arm2: str | None = None
+    ai: int | None = Field(None, ge=0)
+    bi: int | None = Field(None, ge=0)
+    ci: int | None = Field(None, ge=0)
+    di: int | None = Field(None, ge=0)
+    n1i: float | None = Field(None, ge=0)
+    n2i: float | None = Field(None, ge=0)
+    m1i: float | None = None
+    sd1i: float | None = Field(None, ge=0)
+    m2i: float | None = None
+    sd2i: float | None = Field(None, ge=0)
+    yi: float | None = None
+    vi: float | None = Field(None, ge=0)
+    sei: float | None = Field(None, ge=0)
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    subgroup: str | None = None
+    note: str | None = None
+    source: SourceRef | None = None
+
+    def form(self) -> str:
+        """Which input form the row uses: ``binary``, ``continuous``, ``generic`` or ``estimate``."""
+        if all(getattr(self, f) is not None for f in _BINARY):
+            return "binary"
+        if all(getattr(self, f) is not None for f in _CONT):
+            return "continuous"
+        if self.yi is not None and (self.vi is not None or self.sei is not None):
+            return "generic"
+        if None not in (self.estimate, self.ci_low, self.ci_high):
+            return "estimate"
+        return "incomplete"
+
+    @model_validator(mode="after")
+    def _complete(self) -> OutcomeData:
+        form = self.form()
+        if form == "incomplete":
+            raise ValueError(
+                "outcome data need one complete form: ai,n1i,ci,n2i | ai,bi,ci,di | "
+                "m1i,sd1i,n1i,m2i,sd2i,n2i | yi,vi | yi,sei | estimate,ci_low,ci_high"
+            )
+        if form == "binary":
+            if (self.n1i is None or self.n2i is None) and (self.bi is None or self.di is None):
+                raise ValueError("n1i: binary data need n1i and n2i, or bi and di")
+            if self.n1i is not None and self.ai is not None and self.ai > self.n1i:
+                raise ValueError("ai: is larger than n1i")
+            if self.n2i is not None and self.ci is not None and self.ci > self.n2i:
+                raise ValueError("ci: is larger than n2i")
+        if form == "estimate" and not (self.ci_low <= self.estimate <= self.ci_high):  # type: ignore[operator]
+            raise ValueError("estimate: is not inside [ci_low, ci_high]")
+        return self
+
+
+class PublishedResult(_Model):
+    """A pooled result as published (for comparison with ours), with its source."""
+
+    measure: str
+    model: str | None = None
+    method: str | None = None
+    subgroup: str | None = None
+    k: int | None = Field(None, ge=0)
+    n: int | None = Field(None, ge=0)
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    certainty: str | None = None
+    note: str | None = None
+    source: SourceRef
+    verified: bool = False
+
+
+class Question(Reviewed):
+    """An evidence question (PICO + one outcome) with its per-trial outcome data."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    population: str = Field(min_length=1)
+    indication: str | None = None
+    intervention: Intervention
+    comparator: str = Field(min_length=1)
+    outcome: Outcome
+    model: str | None = Field(None, description="preferred model, e.g. 'random' or 'fixed'")
+    method: str | None = Field(
+        None, description="preferred tau2 estimator (metafor name, e.g. REML)"
+    )
+    subgroup_by: str | None = None
+    published: tuple[PublishedResult, ...] = ()
+    data: tuple[OutcomeData, ...] = ()
+    notes: str | None = None
+
+
+def registry_of(registry_id: str) -> str | None:
+    """The registry a trial id belongs to (``NCT``, ``ISRCTN``, ``ChiCTR``, …), or None."""
+    for name, pattern in REGISTRY_PATTERNS.items():
+        if re.match(pattern, registry_id):
+            return name
+    return None
+
+
+#: Record kinds by folder/file (used by the loader and the checker).
