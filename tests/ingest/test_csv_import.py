@@ -41,10 +41,15 @@ def test_bcg_rows_are_stored_with_their_form(tmp_path: Path) -> None:
     s = import_csv(f, c, dataset="bcg_tb")
     assert (s.records_read, s.inserted) == (13, 13)  # dat.bcg has 13 trials
     first = c.execute(
-        "SELECT study, year, form, ai, bi, ci, di, n1i FROM reg_csv_outcomes WHERE row_no = 1"
+        "SELECT slab, study, year, form, ai, bi, ci, di, n1i FROM reg_csv_outcomes WHERE row_no = 1"
     ).fetchone()
     # dat.bcg.csv data row 1: Aronson, 1948, tpos 4, tneg 119, cpos 11, cneg 128
-    assert first == ("Aronson", 1948, "binary", 4.0, 119.0, 11.0, 128.0, None)
+    assert first == ("Aronson, 1948", "Aronson", 1948, "binary", 4.0, 119.0, 11.0, 128.0, None)
+    # two trials share an author label in dat.bcg (data rows 3 and 10: Rosenthal et al, 1960 and 1961)
+    rosenthal = c.execute(
+        "SELECT slab FROM reg_csv_outcomes WHERE study = 'Rosenthal et al' ORDER BY 1"
+    )
+    assert rosenthal.fetchall() == [("Rosenthal et al, 1960",), ("Rosenthal et al, 1961",)]
     assert src[0]["author"] == "Aronson"
 
 

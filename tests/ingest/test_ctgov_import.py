@@ -215,3 +215,18 @@ def test_missing_path_suggests_neighbours(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError) as err:
         import_ctgov(tmp_path / "ctg-studies.zip", _mem())
     assert err.value.suggestions == ["ctg-studies.json.zip"]
+
+
+def test_same_study_twice_in_one_import_keeps_the_later_record(tmp_path: Path) -> None:
+    older = json.loads(NORES.read_text(encoding="utf-8"))
+    newer = json.loads(NORES.read_text(encoding="utf-8"))
+    newer["protocolSection"]["statusModule"]["overallStatus"] = "WITHDRAWN"
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"studies": [older, newer]}), encoding="utf-8")
+    c = _mem()
+    s = import_ctgov(page, c)
+    assert (s.records_read, s.inserted, s.skipped) == (2, 1, 1)
+    assert s.skipped_examples == [
+        {"record": f"{page}#0", "reason": "duplicate key in this import; the later record was kept"}
+    ]
+    assert c.execute("SELECT overall_status FROM reg_studies").fetchall() == [("WITHDRAWN",)]
