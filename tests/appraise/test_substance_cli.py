@@ -1,0 +1,122 @@
+"""Substance appraisal and the ``immunograde appraise`` contract: verdict per form x indication,
+"no controlled evidence" with claims (not an error), unknown names -> NOT_FOUND with suggestions."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from immunograde.appraise.substance import appraise_substance
+from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.main import main
+from immunograde.errors import NotFoundError
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.settings import shared_data_dir
+
+CONTRACT = {
+    "question_id", "question", "substance", "form", "indication", "comparator", "outcome", "k",
+    "participants", "measure", "estimate_exp", "ci_low_exp", "ci_high_exp", "risk_comparator_per_1000",
+    "risk_intervention_per_1000", "certainty", "downgrades", "statement", "verdict", "profile",
+}  # fmt: skip
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def _rsp_row(name: str) -> dict[str, str]:
+    rows = csv.DictReader((shared_data_dir() / "unproven_lists/fuflomycin_rsp_fk_flat.csv").open())
+    return next(r for r in rows if name in " ".join(r.values()))
+
+
+def test_no_trials_gives_no_controlled_evidence_with_claims(kb: KnowledgeBase) -> None:
+    sa = appraise_substance(kb, "Кагоцел")
+    assert sa.substance_id == "kagocel" and sa.questions == []
+    (v,) = sa.verdicts
+    assert v.verdict == "no_controlled_evidence"
+    assert v.natural_medicines == "Insufficient Reliable Evidence to Rate"
+    # the claim is the unproven-list entry, shown beside the verdict
+    assert _rsp_row("Кагоцел")  # the shared list names it
+    assert any(c["claim_kind"] == "unproven" and "Кагоцел" in c["subject_name"] for c in v.claims)
+
+
+def test_forms_are_kept_apart(kb: KnowledgeBase) -> None:
+    sa = appraise_substance(kb, "interferon alfa-2b")
+    by_route = {v.route: v for v in sa.verdicts}
+    assert "rectal" in by_route and by_route["rectal"].verdict == "no_controlled_evidence"
+    # every product sits under its own route, never under another form's evidence
+    for p in kb.products_for("interferon-alfa-2b"):
+        (holder,) = [v for v in sa.verdicts if f"{p.brand} ({p.dose_form})" in v.products]
+        assert holder.route == p.route
+    assert len({v.route for v in sa.verdicts}) == len(sa.verdicts)
+
+
+def test_unknown_name_and_indication(kb: KnowledgeBase) -> None:
+    with pytest.raises(NotFoundError):
+        appraise_substance(kb, "zzqxv-not-a-drug")
+    with pytest.raises(NotFoundError) as exc:
+        appraise_substance(kb, "tocilizumab", indication="rheumatoid arthritis")
+    assert exc.value.suggestions
+
+
+def test_cli_json_contract(kb_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["appraise", "tocilizumab", "--format", "json", "--db", str(kb_path)], capsys
+    )
+    assert code == ExitCode.OK
+    entries = json.loads(out)
+    assert entries and all(set(e) >= CONTRACT for e in entries)
+    ids = [e["question_id"] for e in entries]
+    assert "tocilizumab-covid19-mortality-on-corticosteroids" in ids
+    e = entries[ids.index("tocilizumab-covid19-mortality-on-corticosteroids")]
+    assert e["certainty"] in {"high", "moderate", "low", "very_low"}
+    assert all(
+        set(d) >= {"domain", "levels", "reason"} and d["levels"] > 0 for d in e["downgrades"]
+    )
+    assert e["form_verdict"]["natural_medicines"]
+
+
+def test_cli_same_inputs_same_output(kb_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["appraise", "BCG vaccine", "--format", "json", "--db", str(kb_path)]
+    assert run(argv, capsys)[1] == run(argv, capsys)[1]
+
+
+def test_cli_no_trials_is_not_an_error(kb_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["appraise", "kagocel", "--format", "json", "--db", str(kb_path)], capsys)
+    assert code == ExitCode.OK
+    (entry,) = json.loads(out)
+    assert entry["verdict"] == "no_controlled_evidence" and entry["claims"]
+
+
+def test_cli_unknown_name_exits_not_found(
+    kb_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["appraise", "tocilizumob", "--db", str(kb_path)], capsys)
+    assert code in (
+        ExitCode.OK,
+        ExitCode.NOT_FOUND,
+    )  # a one-letter typo may still be an exact phonetic hit
+    code, _, err = run(["appraise", "zzqxv-not-a-drug", "--db", str(kb_path)], capsys)
+    assert code == ExitCode.NOT_FOUND and "no substance named" in err
+
+
+def test_cli_markdown_and_table(kb_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["appraise", "tocilizumab", "--format", "markdown", "--db", str(kb_path)], capsys
+    )
+    assert code == ExitCode.OK
+    assert (
+        "| Outcome | Risk with comparator |" in out
+        and "**Verdict:" in out
+        and "Natural Medicines" in out
+    )
+    code, out, _ = run(["appraise", "tocilizumab", "--db", str(kb_path)], capsys)
+    assert code == ExitCode.OK and "verdicts" in out
+    code, _, _ = run(["appraise", "tocilizumab", "--format", "xml", "--db", str(kb_path)], capsys)
+    assert code == ExitCode.USAGE
