@@ -75,7 +75,8 @@ def test_reg_tables_and_build_history_survive_a_rebuild(tmp_path: Path) -> None:
     data, db = _data(tmp_path / "data"), tmp_path / "kb.duckdb"
     first = build_kb(data, db)
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE reg_studies (nct_id VARCHAR, title VARCHAR)")
+    con.execute("CREATE TABLE reg_studies (nct_id VARCHAR PRIMARY KEY, title VARCHAR)")
+    con.execute("CREATE INDEX reg_studies_title ON reg_studies (title)")
     con.execute("INSERT INTO reg_studies VALUES ('NCT04381936', 'RECOVERY')")
     con.execute("CREATE TABLE scratch (x INTEGER)")  # not reg_: not kept
     con.close()
@@ -83,12 +84,18 @@ def test_reg_tables_and_build_history_survive_a_rebuild(tmp_path: Path) -> None:
     second = build_kb(data, db)
     assert second.preserved_tables == ["reg_studies"]
     assert second.data_version != first.data_version
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db))
     assert con.execute("SELECT * FROM reg_studies").fetchall() == [("NCT04381936", "RECOVERY")]
     tables = {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
     assert "scratch" not in tables
+    with pytest.raises(duckdb.ConstraintException):  # the primary key came along
+        con.execute("INSERT INTO reg_studies VALUES ('NCT04381936', 'again')")
+    indexes = con.execute(
+        "SELECT index_name FROM duckdb_indexes() WHERE table_name = 'reg_studies'"
+    )
+    assert [r[0] for r in indexes.fetchall()] == ["reg_studies_title"]
     rows = con.execute("SELECT data_version FROM builds ORDER BY built_at").fetchall()
     versions = [r[0] for r in rows]
     assert versions == [first.data_version, second.data_version]

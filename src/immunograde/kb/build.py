@@ -81,11 +81,32 @@ def _preserve(con: duckdb.DuckDBPyConnection, old: Path, progress: Progress) -> 
     kept = sorted(n for n in names if n.startswith("reg_"))
     for name in kept:
         progress(f"keep {name}")
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM old_db.main."{name}"')
+        _copy_table(con, name)
     if "builds" in names:
         con.execute("INSERT INTO builds SELECT * FROM old_db.main.builds")
     con.execute("DETACH old_db")
     return kept
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Recreate ``name`` with its original DDL (keys, constraints) and indexes, then copy its rows."""
+    row = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE database_name = 'old_db' AND schema_name = 'main' "
+        "AND table_name = ?",
+        [name],
+    ).fetchone()
+    if row and row[0]:
+        con.execute(row[0])
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM old_db.main."{name}"')
+    else:
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM old_db.main."{name}"')
+    indexes = con.execute(
+        "SELECT sql FROM duckdb_indexes() WHERE database_name = 'old_db' AND table_name = ? "
+        "AND sql IS NOT NULL",
+        [name],
+    ).fetchall()
+    for (sql,) in indexes:
+        con.execute(sql)
 
 
 def _create_builds(con: duckdb.DuckDBPyConnection) -> None:
