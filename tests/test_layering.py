@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": BASE | {"kb"},
     "plots": BASE | {"stats"},
     "safety": BASE | {"stats", "kb"},
-    "appraise": BASE | {"stats", "grading", "kb", "safety", "plots"},
+    "appraise": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots"},
     "living": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "appraise"},
     "web": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "appraise", "living"},
     "cli": BASE
