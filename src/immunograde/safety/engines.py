@@ -60,7 +60,7 @@ class DuckDBEngine:
     def register_parquet(self, view: str, paths: Sequence[Path]) -> None:
         files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet([{files}])"
+            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM read_parquet([{files}], union_by_name = true)"
         )
 
     def view(self, name: str, select: str) -> None:
@@ -105,7 +105,9 @@ class SparkEngine:
         self.spark.createDataFrame(table).createOrReplaceTempView(view)
 
     def register_parquet(self, view: str, paths: Sequence[Path]) -> None:
-        self.spark.read.parquet(*[str(p) for p in paths]).createOrReplaceTempView(view)
+        self.spark.read.option("mergeSchema", "true").parquet(
+            *[str(p) for p in paths]
+        ).createOrReplaceTempView(view)
 
     def view(self, name: str, select: str) -> None:
         self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}")

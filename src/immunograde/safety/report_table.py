@@ -57,7 +57,8 @@ def register_report_table(engine: Engine, table: pa.Table) -> None:
     if strata:
         parts = ", ".join(f"COALESCE({c}, 'NA')" for c in strata)
         expr = f"CONCAT_WS('|', {parts})" if len(strata) > 1 else f"COALESCE({strata[0]}, 'NA')"
-        engine.view("sg_stratum", f"SELECT DISTINCT id, {expr} AS stratum FROM sg_input")
+        # A report whose rows disagree on a stratum takes the smallest value (documented).
+        engine.view("sg_stratum", f"SELECT id, MIN({expr}) AS stratum FROM sg_input GROUP BY id")
     else:
         engine.view("sg_stratum", "SELECT DISTINCT id, 'all' AS stratum FROM sg_input")
 

@@ -14,6 +14,7 @@ from each start (openEBGM's vignette starts by default) and keeps the smallest m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 
-from immunograde.stats.gps import FloatArray, GPSPrior, SquashedData, neg_log_lik
+from immunograde.stats.gps import FloatArray, GPSPrior, SquashedData
 
 Likelihood = Literal["truncated", "all_cells"]
 
@@ -49,9 +50,16 @@ class GPSFit:
     minima: tuple[float, ...]
 
 
+#: Box for the free parameters: alpha, beta in [1e-4, 1e5], p in [1e-6, 1 - 1e-6].  Without it the
+#: truncated likelihood can run off to alpha2 = beta2 -> infinity (a spike at lambda = 1) on data
+#: with no over-dispersion; estimates on the box edge are reported as not converged.
+_BOUNDS = [(np.log(1e-4), np.log(1e5))] * 4 + [(special.logit(1e-6), special.logit(1 - 1e-6))]
+
+
 def _to_free(theta: ArrayLike) -> FloatArray:
     t = np.asarray(theta, dtype=float)
-    return np.concatenate([np.log(t[:4]), [special.logit(t[4])]])
+    free = np.concatenate([np.log(t[:4]), [special.logit(t[4])]])
+    return np.clip(free, [b[0] for b in _BOUNDS], [b[1] for b in _BOUNDS])
 
 
 def _from_free(x: FloatArray) -> GPSPrior:
@@ -109,6 +117,28 @@ def _value_and_gradient(
     return float(-np.sum(wt * log_l)), -grad
 
 
+def _one_start(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]], start: FloatArray
+) -> tuple[tuple[float, float, float, float, float], float, bool]:
+    """(estimate, minimum or nan, converged) from one start; the box edge is not convergence."""
+    res = optimize.minimize(
+        objective,
+        _to_free(start),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=_BOUNDS,
+        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-7},
+    )
+    failed = not res.fun < 1e299
+    gradient = getattr(res, "jac", None)
+    flat = gradient is not None and float(np.max(np.abs(gradient))) < 1e-2
+    on_edge = any(
+        min(abs(v - lo), abs(v - hi)) < 1e-6 for v, (lo, hi) in zip(res.x, _BOUNDS, strict=True)
+    )
+    converged = (bool(res.success) or flat) and not on_edge and not failed
+    return _from_free(res.x).as_tuple(), float("nan") if failed else float(res.fun), converged
+
+
 def fit_prior(
     data: SquashedData,
     *,
@@ -136,21 +166,10 @@ def fit_prior(
             return 1e300, np.zeros(5)
         return value, grad
 
-    estimates, minima, ok = [], [], []
-    for row in start_rows:
-        res = optimize.minimize(
-            objective,
-            _to_free(row),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-7},
-        )
-        gradient = getattr(res, "jac", None)
-        small = gradient is not None and float(np.max(np.abs(gradient))) < 1e-2
-        prior = _from_free(res.x)
-        estimates.append(prior.as_tuple())
-        minima.append(float(res.fun) if res.fun < 1e299 else float("nan"))
-        ok.append((bool(res.success) or small) and res.fun < 1e299)
+    runs = [_one_start(objective, row) for row in start_rows]
+    estimates = [r[0] for r in runs]
+    minima = [r[1] for r in runs]
+    ok = [r[2] for r in runs]
     finite = [i for i, m in enumerate(minima) if np.isfinite(m)]
     if not finite:
         raise ValueError("GPS fit failed from every start; try other starts or squashing")

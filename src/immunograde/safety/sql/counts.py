@@ -4,7 +4,8 @@ Input views (the engine registers them):
 
 - ``sg_drug(id, drug)`` and ``sg_event(id, event)``: one row per report and drug / event (duplicates
   are allowed; they are removed here);
-- ``sg_stratum(id, stratum)``: the stratum of each report (one row per report; absent = ``'all'``).
+- ``sg_stratum(id, stratum)``: exactly one row per report: its stratum (``'all'`` if unstratified);
+  reports missing here are not counted.
 
 The analysis set is the reports with at least one drug and at least one event, as in openEBGM
 (whose input rows are report x drug x event).  Every count is a count of distinct reports.
@@ -21,9 +22,8 @@ COUNT_VIEWS: tuple[tuple[str, str], ...] = (
     ("sg_e", "SELECT DISTINCT id, event FROM sg_event WHERE event IS NOT NULL AND id IS NOT NULL"),
     (
         "sg_r",
-        "SELECT ids.id, COALESCE(MAX(s.stratum), 'all') AS stratum "
-        "FROM (SELECT DISTINCT d.id FROM sg_d d JOIN (SELECT DISTINCT id FROM sg_e) e "
-        "ON d.id = e.id) ids LEFT JOIN sg_stratum s ON ids.id = s.id GROUP BY ids.id",
+        "SELECT s.id, s.stratum FROM sg_stratum s "
+        "WHERE s.id IN (SELECT id FROM sg_d) AND s.id IN (SELECT id FROM sg_e)",
     ),
     ("sg_ds", "SELECT d.id, d.drug, r.stratum FROM sg_d d JOIN sg_r r ON d.id = r.id"),
     ("sg_es", "SELECT e.id, e.event, r.stratum FROM sg_e e JOIN sg_r r ON e.id = r.id"),

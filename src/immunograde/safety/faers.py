@@ -1,0 +1,230 @@
+"""FDA FAERS / legacy AERS quarterly ASCII files -> Parquet, one unified layout for both.
+
+Reads ``.zip`` releases, folders or single ``.txt`` files.  The seven tables (DEMO, DRUG, REAC,
+OUTC, RPSR, THER, INDI) are ``$``-delimited with a header line.  Known quirks are repaired and
+counted, never silently: a trailing ``$`` on every line (legacy files), records broken over two
+lines by a stray line break (joined while the field count is short), header artefact columns named
+``v3``/``v7``/... that are always empty (dropped), undecodable bytes (read as Latin-1).  Legacy
+names are renamed to the current ones (``isr`` -> ``primaryid``, ``case`` -> ``caseid``,
+``gndr_cod`` -> ``sex``, ``i_f_cod`` -> ``i_f_code``, ``drug_seq`` -> ``indi_drug_seq`` /
+``dsg_drug_seq``).  FDA's deleted-case lists (``DELETE*.txt``, one caseid a line) become
+``deleted_<quarter>.parquet``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from immunograde.errors import InputError
+
+TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
+_FILE = re.compile(r"(DEMO|DRUG|REAC|OUTC|RPSR|THER|INDI)(\d\d)Q([1-4])\.TXT$", re.I)
+_DELETED = re.compile(r"DELETE.*\.TXT$", re.I)
+_ARTEFACT = re.compile(r"^v\d+$")
+_LEGACY = {"isr": "primaryid", "case": "caseid", "gndr_cod": "sex", "i_f_cod": "i_f_code"}
+_LEGACY_SEQ = {"indi": "indi_drug_seq", "ther": "dsg_drug_seq"}
+INT_COLUMNS = {"primaryid", "caseid", "caseversion", "fda_dt"}
+#: Columns every table has in the Parquet output (extra source columns are kept too).
+CORE: dict[str, tuple[str, ...]] = {
+    "demo": ("primaryid", "caseid", "caseversion", "i_f_code", "event_dt", "fda_dt", "rept_cod",
+             "age", "age_cod", "age_years", "sex", "occr_country", "quarter", "layout"),
+    "drug": ("primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "route", "quarter"),
+    "reac": ("primaryid", "caseid", "pt", "drug_rec_act", "quarter"),
+    "outc": ("primaryid", "caseid", "outc_cod", "quarter"),
+    "rpsr": ("primaryid", "caseid", "rpsr_cod", "quarter"),
+    "ther": ("primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt", "dur", "dur_cod", "quarter"),
+    "indi": ("primaryid", "caseid", "indi_drug_seq", "indi_pt", "quarter"),
+}  # fmt: skip
+_AGE_UNIT_YEARS = {"YR": 1.0, "DEC": 10.0, "MON": 1 / 12, "WK": 7 / 365.25, "DY": 1 / 365.25,
+                   "HR": 1 / 8766.0, "MIN": 1 / 525960.0, "SEC": 1 / 31557600.0}  # fmt: skip
+
+
+@dataclass
+class TableReport:
+    """What was read from one file and which quirks were repaired."""
+
+    source: str
+    table: str
+    quarter: str
+    layout: str
+    rows: int = 0
+    trailing_delimiters: int = 0
+    joined_lines: int = 0
+    overlong_rows: int = 0
+    dropped_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    tables: list[TableReport] = field(default_factory=list)
+    deleted_cases: int = 0
+    files_written: list[str] = field(default_factory=list)
+
+
+def _members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """(name, reader) for every file in a zip, a folder (recursively) or a single file."""
+    if path.is_dir():
+        for p in sorted(path.rglob("*")):
+            if p.is_file():
+                yield str(p), p.read_bytes
+    elif path.suffix.lower() == ".zip":
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            raise InputError.one(f"not a zip file: {exc}", file=str(path)) from exc
+        for info in archive.infolist():
+            yield f"{path}!{info.filename}", partial(archive.read, info)
+    elif path.is_file():
+        yield str(path), path.read_bytes
+    else:
+        raise InputError.one("no such file or folder", file=str(path))
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def parse_table(text: str, report: TableReport) -> dict[str, list[str]]:
+    """Split ``$``-delimited text into columns (strings), repairing the known quirks."""
+    lines = text.splitlines()
+    if not lines:
+        raise InputError.one("empty file (no header line)", file=report.source, line=1)
+    header = [h.strip().lower() for h in lines[0].split("$")]
+    while header and header[-1] == "":
+        header.pop()
+    ncol = len(header)
+    columns: list[list[str]] = [[] for _ in header]
+    pending: list[str] | None = None
+    for raw in lines[1:]:
+        fields = raw.split("$")
+        if pending is not None:  # a stray line break inside the previous record
+            fields = [*pending[:-1], pending[-1] + " " + fields[0], *fields[1:]]
+            report.joined_lines += 1
+            pending = None
+        if len(fields) < ncol:
+            pending = fields
+            continue
+        if len(fields) > ncol and all(f == "" for f in fields[ncol:]):
+            report.trailing_delimiters += 1
+            fields = fields[:ncol]
+        elif len(fields) > ncol:
+            report.overlong_rows += 1
+            fields = [*fields[: ncol - 1], "$".join(fields[ncol - 1 :])]
+        for col, value in zip(columns, fields, strict=True):
+            col.append(value.strip())
+        report.rows += 1
+    if pending is not None and any(pending):
+        raise InputError.one(
+            f"last record has {len(pending)} of {ncol} fields", file=report.source, line=len(lines)
+        )
+    return dict(zip(header, columns, strict=True))
+
+
+def _normalize(table: str, cols: dict[str, list[str]], report: TableReport) -> pa.Table:
+    n = report.rows
+    for name in [c for c in cols if _ARTEFACT.match(c) or c == ""]:
+        if all(v == "" for v in cols[name]):
+            report.dropped_columns.append(name)
+            del cols[name]
+    if report.layout == "legacy":
+        cols = {(_LEGACY_SEQ[table] if c == "drug_seq" and table in _LEGACY_SEQ else _LEGACY.get(c, c)): v
+                for c, v in cols.items()}  # fmt: skip
+    cols["quarter"] = [report.quarter] * n
+    if table == "demo":
+        cols["layout"] = [report.layout] * n
+        ages = _age_years(cols.get("age"), cols.get("age_cod"), n)
+    else:
+        ages = []
+    arrays: dict[str, pa.Array] = {}
+    for name in dict.fromkeys([*CORE[table], *cols]):
+        values = cols.get(name)
+        if name == "age_years":
+            arrays[name] = pa.array(ages, pa.float64())
+        elif name in INT_COLUMNS:
+            arrays[name] = _ints(values, n)
+        else:
+            arrays[name] = pa.array(
+                [v or None for v in values] if values else [None] * n, pa.string()
+            )
+    return pa.table(arrays)
+
+
+def _ints(values: list[str] | None, n: int) -> pa.Array:
+    if values is None:
+        return pa.nulls(n, pa.int64())
+    return pa.array([int(v) if v.isdigit() else None for v in values], pa.int64())
+
+
+def _age_years(age: list[str] | None, unit: list[str] | None, n: int) -> list[float | None]:
+    if age is None or unit is None:
+        return [None] * n
+    out: list[float | None] = []
+    for a, u in zip(age, unit, strict=True):
+        try:
+            out.append(float(a) * _AGE_UNIT_YEARS[u.upper()])
+        except (ValueError, KeyError):
+            out.append(None)
+    return out
+
+
+def _write(table: pa.Table, target: Path) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(target)
+
+
+def _deleted(text: str) -> pa.Table:
+    ids = [int(t) for t in re.findall(r"\d+", text)]
+    return pa.table({"caseid": pa.array(np.unique(np.array(ids, np.int64)), pa.int64())})
+
+
+def ingest(
+    paths: list[Path], out_dir: Path, *, progress: Callable[[str], None] | None = None
+) -> IngestReport:
+    """Read every FAERS/AERS table file under ``paths``; write ``<table>_<yyqn>.parquet``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = IngestReport()
+    found = False
+    for path in paths:
+        for name, read in _members(path):
+            base = Path(name.split("!")[-1]).name
+            if _DELETED.search(base):
+                table = _deleted(_decode(read()))
+                report.deleted_cases += table.num_rows
+                target = out_dir / f"deleted_{re.sub(r'[^A-Za-z0-9]+', '_', base.lower())}.parquet"
+                _write(table, target)
+                report.files_written.append(str(target))
+                continue
+            match = _FILE.search(base)
+            if not match:
+                continue
+            found = True
+            kind, quarter = match.group(1).lower(), f"{match.group(2)}q{match.group(3)}"
+            text = _decode(read())
+            first = text.split("\n", 1)[0].lower()
+            layout = "legacy" if first.startswith("isr$") else "current"
+            tr = TableReport(name, kind, quarter, layout)
+            table = _normalize(kind, parse_table(text, tr), tr)
+            target = out_dir / f"{kind}_{layout}_{quarter}.parquet"
+            _write(table, target)
+            report.tables.append(tr)
+            report.files_written.append(str(target))
+            if progress:
+                progress(name)
+    if not found:
+        raise InputError.one(
+            "no FAERS table files (DEMOyyQn.txt ...) found", file=", ".join(map(str, paths))
+        )
+    return report
