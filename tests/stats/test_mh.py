@@ -45,10 +45,11 @@ def run(case: dict) -> object:
 
 
 def test_grid_is_complete() -> None:
-    # 13 datasets x (3 MH measures x 7 options + Peto x 6 options) = 351, none dropped.
+    # 13 datasets x (3 MH measures x 7 options + Peto x 6 options) + 3 person-time datasets x
+    # IRR x 7 options = 372, none dropped.
     assert REF["metafor_version"] == "3.8.1"
     assert list(CASES) == REF["grid"]
-    assert len(CASES) == 13 * (3 * 7 + 6) == 351
+    assert len(CASES) == 13 * (3 * 7 + 6) + 3 * 7 == 372
     assert all("error" not in c["expected"] for c in CASES.values())
     sets = {cid.split("/")[0] for cid in CASES}
     assert {"bcg_k2", "bcg_k3", "axfors2021", "hartmannboyce2018", "yusuf1985"} <= sets
@@ -77,7 +78,7 @@ def test_peto_without_any_event_is_an_error() -> None:
 
 
 def test_bad_measure() -> None:
-    with pytest.raises(ValueError, match="OR, RR or RD"):
+    with pytest.raises(ValueError, match="OR, RR, RD or IRR"):
         rma_mh([1], [2], [3], [4], measure="SMD")
 
 

@@ -63,6 +63,17 @@ for (ds in names(sets)) {
   }
 }
 
+# rma.mh measure IRR on person-time data (metadat: hart1999, nielweise2008; typed edge case with
+# a zero count and a study without events in either group)
+irr_sets <- list(hart1999 = as.list(dat.hart1999[, c("x1i", "t1i", "x2i", "t2i")]),
+                 nielweise2008 = as.list(dat.nielweise2008[, c("x1i", "t1i", "x2i", "t2i")]),
+                 edge_irr_zeros = list(x1i = c(0, 3, 0), t1i = c(100, 200, 150), x2i = c(2, 5, 0),
+                                       t2i = c(110, 190, 160)))
+for (ds in names(irr_sets)) for (o in names(options)) {
+  grid[[paste(ds, "MH", "IRR", o, sep = "/")]] <- list(fun = "rma.mh", measure = "IRR",
+                                                      inputs = irr_sets[[ds]], options = options[[o]])
+}
+
 fields <- c("beta", "se", "zval", "pval", "ci.lb", "ci.ub", "QE", "QEp", "I2", "H2", "tau2",
             "k", "k.yi", "MH", "MHp", "CO", "COp", "BD", "BDp", "TA", "TAp", "k.pos")
 run_case <- function(cs) {

@@ -23,7 +23,7 @@ from scipy.special import chdtrc, ndtr, ndtri  # the cephes routines behind scip
 from immunograde.stats.escalc import EffectSizes, escalc
 from immunograde.stats.escalc_checks import FloatArray, level_alpha
 
-__all__ = ["MHResult", "Tables", "heterogeneity", "prepare_tables", "rma_mh"]
+__all__ = ["MHResult", "Tables", "heterogeneity", "pair", "prepare_tables", "rma_mh"]
 
 NAN = float("nan")
 
@@ -50,7 +50,7 @@ class Tables:
         return int(self.ai.shape[0])
 
 
-def _pair(value: object, second: object) -> tuple:
+def pair(value: object, second: object) -> tuple:
     """metafor's ``add``/``to``/``drop00``: one value applies to the yi/vi stage only."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
@@ -78,7 +78,7 @@ def prepare_tables(
     ``yi``/``vi`` that are NA are removed for the heterogeneity statistics, and the pooling
     stage adds ``add[1]`` to the cells chosen by ``to[1]`` (default ``0``/``"none"``).
     """
-    add2, to2, drop2 = _pair(add, 0.0), _pair(to, "none"), _pair(drop00, False)
+    add2, to2, drop2 = pair(add, 0.0), pair(to, "none"), pair(drop00, False)
     es = escalc(
         measure, ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i,
         add=add2[0], to=to2[0], drop00=bool(drop2[0]),
@@ -236,13 +236,17 @@ def _breslow_day(t: Tables, psi: float) -> tuple[float, float, float, float, int
 
 
 def rma_mh(
-    ai: object,
+    ai: object = None,
     bi: object = None,
     ci: object = None,
     di: object = None,
     *,
     n1i: object = None,
     n2i: object = None,
+    x1i: object = None,
+    t1i: object = None,
+    x2i: object = None,
+    t2i: object = None,
     measure: str = "OR",
     add: float | tuple[float, float] = 0.5,
     to: str | tuple[str, str] = "only0",
@@ -250,7 +254,7 @@ def rma_mh(
     correct: bool = True,
     level: float = 95.0,
 ) -> MHResult:
-    """Mantel-Haenszel pooled OR, RR or RD, as metafor's ``rma.mh``.
+    """Mantel-Haenszel pooled OR, RR, RD (2x2 tables) or IRR (``x1i, t1i, x2i, t2i``), as ``rma.mh``.
 
     OR: ``psi = sum(a d / N) / sum(b c / N)`` with the Robins-Breslow-Greenland variance of
     ``log psi``.  RR: ``sum(a n2 / N) / sum(c n1 / N)`` with the Greenland-Robins variance.
@@ -258,10 +262,20 @@ def rma_mh(
     ``Q``/``I2``/``H2`` come from the escalc'd ``yi``/``vi`` (``add``, ``to``, ``drop00`` first
     values) around the MH estimate; the pooling uses the raw tables (second values: ``0``,
     ``"none"``, ``False``).  Defaults are metafor's; ``level`` as metafor (95 or 0.95).
+    IRR: see :func:`immunograde.stats.mh_rates.rma_mh_irr`.
     """
     measure = measure.upper()
+    if measure == "IRR":
+        from immunograde.stats.mh_rates import rma_mh_irr
+
+        opts = {"add": add, "to": to, "drop00": drop00, "correct": correct, "level": level}
+        return rma_mh_irr(x1i, t1i, x2i, t2i, **opts)  # type: ignore[arg-type]
     if measure not in ("OR", "RR", "RD"):
-        raise ValueError(f"rma_mh supports measure OR, RR or RD; got {measure!r}")
+        raise ValueError(f"rma_mh supports measure OR, RR, RD or IRR; got {measure!r}")
+    if ai is None:
+        raise ValueError(
+            f"measure {measure} needs the 2x2 counts ai, bi, ci, di (or ai, n1i, ci, n2i)"
+        )
     t = prepare_tables(
         measure, ai, bi, ci, di, n1i=n1i, n2i=n2i, add=add, to=to, drop00=drop00
     )  # fmt: skip
