@@ -156,7 +156,7 @@ def _tau2_ragged(
     )
     idx = np.nonzero(many)[0]
     if idx.size:
-        flat = np.isin(seg.gid, idx)
+        flat = seg.members(idx)
         sub = estimate_tau2(Segments.from_counts(seg.counts[idx]), y[flat], v[flat], method, mode)
         out.tau2[idx], out.se_tau2[idx] = sub.tau2, sub.se_tau2
         out.iterations[idx], out.converged[idx] = sub.iterations, sub.converged

@@ -48,6 +48,14 @@ class Segments:
         """Per-segment sums of the flat array ``x``."""
         return np.add.reduceat(x, self.starts)
 
+    def members(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Mask of the flat elements that belong to segments ``idx``."""
+        if idx.size == self.n:
+            return np.ones(self.gid.size, dtype=bool)
+        chosen = np.zeros(self.n, dtype=bool)
+        chosen[idx] = True
+        return chosen[self.gid]
+
     def expand(self, g: FloatArray) -> FloatArray:
         """Broadcast one value per segment to its studies."""
         return g[self.gid]

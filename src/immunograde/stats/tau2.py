@@ -171,26 +171,33 @@ def score_step(
 def fisher_scoring(
     method: str, seg: Segments, v: FloatArray, ymc: FloatArray
 ) -> tuple[FloatArray, NDArray[np.int64], NDArray[np.bool_]]:
-    """metafor's loop: start at max(0, HE); repeat while the change exceeds 1e-5 (max 100 steps)."""
+    """metafor's loop: start at max(0, HE); repeat while the change exceeds 1e-5 (max 100 steps).
+
+    Lanes that have stopped are compacted away, so late iterations touch only the slow lanes.
+    """
     t = np.maximum(0.0, he_start(seg, v, ymc))
     iters = np.zeros(seg.n, dtype=np.int64)
-    active = np.ones(seg.n, dtype=bool)
-    while active.any():
-        idx = np.nonzero(active)[0]
-        sub = _subsegments(seg, idx)
-        flat = np.isin(seg.gid, idx)
-        adj = score_step(method, sub, v[flat], ymc[flat], t[idx])
+    idx = np.arange(seg.n)
+    sub, v_a, y_a, t_a = seg, v, ymc, t.copy()
+    it = 0
+    while idx.size:
+        it += 1
+        adj = score_step(method, sub, v_a, y_a, t_a)
         adj = np.where(np.isnan(adj), 0.0, adj)
-        neg = t[idx] + adj < 0.0
-        while neg.any():
-            adj = np.where(neg, adj / 2.0, adj)
-            neg = t[idx] + adj < 0.0
-        old = t[idx]
-        t[idx] = old + adj
-        iters[idx] += 1
-        change = np.abs(old - t[idx])
-        stop = (change <= THRESHOLD) | (iters[idx] > MAXITER)
-        active[idx[stop]] = False
+        neg = np.nonzero(t_a + adj < 0.0)[0]
+        while neg.size:  # metafor halves the step while it would make tau2 negative
+            adj[neg] /= 2.0
+            neg = neg[t_a[neg] + adj[neg] < 0.0]
+        old = t_a
+        t_a = old + adj
+        stop = (np.abs(old - t_a) <= THRESHOLD) | (it > MAXITER)
+        if stop.any():
+            t[idx[stop]] = t_a[stop]
+            iters[idx[stop]] = it
+            keep = ~stop
+            flat = keep[sub.gid]
+            idx, t_a, v_a, y_a = idx[keep], t_a[keep], v_a[flat], y_a[flat]
+            sub = Segments.from_counts(sub.counts[keep]) if idx.size else sub
     return t, iters, iters <= MAXITER
 
 
@@ -267,7 +274,7 @@ def _score_lane(
 ) -> FloatArray:
     """Numerator of the Fisher step for lanes ``lanes`` at ``x`` (sign = direction of ascent)."""
     sub = _subsegments(seg, lanes)
-    flat = np.isin(seg.gid, lanes)
+    flat = seg.members(lanes)
     w = 1.0 / (v[flat] + sub.expand(x))
     ps = psums(sub, w, ymc[flat])
     if method == "ML":
@@ -331,7 +338,7 @@ def tau2_pm(
     need = np.nonzero(q0 >= 0.0)[0]
     if need.size:
         sub = _subsegments(seg, need)
-        flat = np.isin(seg.gid, need)
+        flat = seg.members(need)
         vs, ys = v[flat], ymc[flat]
 
         def f(x: FloatArray, lanes: NDArray[np.intp]) -> FloatArray:
@@ -351,6 +358,6 @@ def _q_at(
 ) -> FloatArray:
     """Generalised Q ``sum w (y - mu_w)^2`` with ``w = 1/(v + t)`` for segments ``lanes``."""
     sub = _subsegments(seg, lanes)
-    flat = np.isin(seg.gid, lanes)
+    flat = seg.members(lanes)
     w = 1.0 / (v[flat] + sub.expand(t))
     return psums(sub, w, ymc[flat]).ypy
