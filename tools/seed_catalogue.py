@@ -67,8 +67,7 @@ class Catalogue:
         file, row, _ = self.s.atc_row(codes[0])
         synonyms = [self.s.atc_row(c)[2]["atc_name"] for c in codes]
         self.substances[sid] = {
-            "id": sid, "name": name, "inn": name if len(codes) == 1 and sid not in
-            spec.ATC_MERGED else None,
+            "id": sid, "name": name,  # the WHO ATC name: an INN where one exists (inn left unset)
             "synonyms": sorted({n for n in synonyms if n != name}),
             "atc_codes": list(codes), "classes": list(dict.fromkeys(self.atc_class(c[:5]) for c in codes)),
             "source": src(file, row, ref="who-atc-ddd-2026"), **review(True),
