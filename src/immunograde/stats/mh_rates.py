@@ -42,18 +42,7 @@ def rma_mh_irr(
     es = escalc(
         "IRR", x1i=x1i, t1i=t1i, x2i=x2i, t2i=t2i, add=add2[0], to=to2[0], drop00=bool(drop2[0])
     )
-    x1, x2 = np.asarray(x1i, dtype=float), np.asarray(x2i, dtype=float)
-    t1, t2 = np.asarray(t1i, dtype=float), np.asarray(t2i, dtype=float)
-    keep = ~((x1 == 0) & (x2 == 0)) if drop2[1] else np.ones(x1.shape, bool)
-    if not keep.any():
-        raise ValueError("no studies left after dropping those without events (k = 0)")
-    x1, x2, t1, t2 = x1[keep], x2[keep], t1[keep], t2[keep]
-    zero = (x1 == 0) | (x2 == 0)
-    every = np.ones(x1.shape, bool)
-    if to2[1] not in ("all", "only0", "if0all", "none"):
-        raise ValueError(f"unknown to={to2[1]!r}; choose one of all, only0, if0all, none")
-    flag = {"all": every, "only0": zero, "if0all": every & zero.any(), "none": ~every}[to2[1]]
-    x1, x2 = x1 + np.where(flag, float(add2[1]), 0.0), x2 + np.where(flag, float(add2[1]), 0.0)
+    x1, t1, x2, t2 = _rate_tables(x1i, t1i, x2i, t2i, add2[1], to2[1], bool(drop2[1]))
     big_t = t1 + t2
     r, s = float(np.sum(x1 * (t2 / big_t))), float(np.sum(x2 * (t1 / big_t)))
     if float(np.sum(x1)) == 0 or float(np.sum(x2)) == 0:
@@ -80,3 +69,23 @@ def rma_mh_irr(
         float(np.exp(beta)), float(np.exp(lo)), float(np.exp(hi)), 0.0, q, q_p, i2, h2,
         cmh=mh, cmh_p=mh_p,
     )  # fmt: skip
+
+
+def _rate_tables(
+    x1i: object, t1i: object, x2i: object, t2i: object, add: float, to: str, drop00: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Counts and person-times for pooling: drop studies without events (``drop00``), then add
+    ``add`` to the counts chosen by ``to`` (metafor's second-stage ``add``/``to``/``drop00``)."""
+    x1, x2 = np.asarray(x1i, dtype=float), np.asarray(x2i, dtype=float)
+    t1, t2 = np.asarray(t1i, dtype=float), np.asarray(t2i, dtype=float)
+    keep = ~((x1 == 0) & (x2 == 0)) if drop00 else np.ones(x1.shape, bool)
+    if not keep.any():
+        raise ValueError("no studies left after dropping those without events (k = 0)")
+    x1, x2, t1, t2 = x1[keep], x2[keep], t1[keep], t2[keep]
+    if to not in ("all", "only0", "if0all", "none"):
+        raise ValueError(f"unknown to={to!r}; choose one of all, only0, if0all, none")
+    zero = (x1 == 0) | (x2 == 0)
+    every = np.ones(x1.shape, bool)
+    flag = {"all": every, "only0": zero, "if0all": every & zero.any(), "none": ~every}[to]
+    inc = np.where(flag, float(add), 0.0)
+    return x1 + inc, t1, x2 + inc, t2

@@ -78,6 +78,23 @@ def _k0(estimator: str, y_c: FloatArray, k: int) -> tuple[float, float]:
     return k0, 2 * math.sqrt(var_sr) / math.sqrt((k - 1 / 2) ** 2 - k0 * (2 * k - k0 - 1))
 
 
+def _iterate(
+    y: FloatArray, v: FloatArray, estimator: str, maxiter: int, method: str, test: str, lvl: float
+) -> tuple[int, float, float, int]:
+    """Trim, re-estimate, count until ``k0`` is stable: (k0, se_k0, beta, iterations)."""
+    k = y.size
+    k0, k0_prev, iterations, beta, se_k0 = 0, -1, 0, 0.0, 0.0
+    while k0 != k0_prev:
+        k0_prev = k0
+        iterations += 1
+        if iterations > maxiter:
+            raise ValueError(f"trim-and-fill did not converge in maxiter = {maxiter} iterations")
+        beta = rma_uni(y[: k - k0], v[: k - k0], method=method, test=test, level=lvl).estimate
+        raw, se_k0 = _k0(estimator, y - beta, k)
+        k0, se_k0 = max(0, round(raw)), max(0.0, se_k0)
+    return k0, se_k0, beta, iterations
+
+
 def trimfill(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -115,15 +132,7 @@ def trimfill(
     order = np.argsort(flip * y0, kind="stable")  # R's sort(): radix, stable
     y, v = (flip * y0)[order], v0[order]
     k = y.size
-    k0, k0_prev, iterations, beta, se_k0 = 0, -1, 0, 0.0, 0.0
-    while k0 != k0_prev:
-        k0_prev = k0
-        iterations += 1
-        if iterations > maxiter:
-            raise ValueError(f"trim-and-fill did not converge in maxiter = {maxiter} iterations")
-        beta = rma_uni(y[: k - k0], v[: k - k0], method=method, test=test, level=lvl).estimate
-        raw, se_k0 = _k0(estimator, y - beta, k)
-        k0, se_k0 = max(0, round(raw)), max(0.0, se_k0)
+    k0, se_k0, beta, iterations = _iterate(y, v, estimator, maxiter, method, test, lvl)
     p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else float("nan")  # 1 - sum_{m=-1}^{k0-1} .5^(m+2)
     if k0 == 0:
         fill = np.zeros(k, bool)
