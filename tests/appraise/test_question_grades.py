@@ -87,3 +87,16 @@ def test_bcg_non_randomised_and_heterogeneous(kb: KnowledgeBase) -> None:
         == f"The evidence is very uncertain about the effect of {a.substance} on {a.outcome}."
     )
     assert a.verdict == "uncertain"
+
+
+def test_registered_trials_without_results_feed_publication_bias(kb: KnowledgeBase) -> None:
+    # Wiring check with a real registry record: NCT03630471 is COMPLETED with 250 participants
+    # (actual) and no posted results (../shared/data/registries/ctgov_v2_NCT03630471_no_results.json).
+    # Passed as missing for the CAP question, 250 / 1718 = 14.6% >= 10% -> publication bias -1.
+    a = appraise_question(
+        kb, "corticosteroids-severe-cap-mortality", missing_results=[("NCT03630471", 250)]
+    )
+    pb = next(j for j in a.judgements if j["domain"] == "publication_bias")
+    assert pb["levels"] == -1 and "NCT03630471" in pb["reason"]
+    assert pb["inputs"]["missing_participants_ratio"] == round(250 / 1718, 4)
+    assert a.certainty == "low"  # moderate (imprecision) minus one more level

@@ -23,8 +23,11 @@ def outcome_spec(q: Question) -> OutcomeSpec:
     return OutcomeSpec(name, o.type, o.importance, o.higher_is_better, o.mid, o.surrogate)
 
 
-def question_context(q: Question) -> QuestionContext:
-    return QuestionContext(route=q.intervention.route, dose_form=q.intervention.dose_form)
+def question_context(
+    q: Question, missing_results: tuple[tuple[str, int], ...] = ()
+) -> QuestionContext:
+    iv = q.intervention
+    return QuestionContext(route=iv.route, dose_form=iv.dose_form, missing_results=missing_results)
 
 
 def pooled_effect(a: QuestionAnalysis) -> PooledEffect | None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ from immunograde.appraise.sof_rows import sof_row
 from immunograde.grading.absolute import AbsoluteEffect, absolute_effect
 from immunograde.grading.certainty import Certainty, grade
 from immunograde.grading.config import Rules, load_rules
-from immunograde.grading.inputs import PooledEffect, TrialFacts, TsaSummary
+from immunograde.grading.inputs import PooledEffect, QuestionContext, TrialFacts, TsaSummary
 from immunograde.grading.ois import ois_binary
 from immunograde.grading.profile import (
     ProfileAnswer,
@@ -158,10 +159,18 @@ def appraise_question(
     question_id: str,
     *,
     tsa: TsaSummary | None = None,
+    missing_results: Sequence[tuple[str, int]] = (),
     rules: Rules | None = None,
 ) -> Appraisal:
-    """Appraise one question by id (``NotFoundError`` with suggestions for an unknown id)."""
-    return grade_question(kb, question_id, tsa=tsa, rules=rules).appraisal
+    """Appraise one question by id (``NotFoundError`` with suggestions for an unknown id).
+
+    ``tsa``: a trial sequential analysis for the imprecision domain; ``missing_results``: registered
+    trials (registry id, planned participants) that should have reported this outcome but have no
+    results, for the publication-bias domain (trials already in the question are ignored).
+    """
+    return grade_question(
+        kb, question_id, tsa=tsa, missing_results=missing_results, rules=rules
+    ).appraisal
 
 
 def grade_question(
@@ -169,6 +178,7 @@ def grade_question(
     question_id: str,
     *,
     tsa: TsaSummary | None = None,
+    missing_results: Sequence[tuple[str, int]] = (),
     rules: Rules | None = None,
 ) -> Graded:
     """Appraise one question and keep the inputs the substance summary needs."""
@@ -177,7 +187,9 @@ def grade_question(
     analysis = analyse(q, kb.outcome_data(question_id))
     facts = trial_facts(q, analysis, kb.trials_for_question(question_id))
     regs = [r for s in q.intervention.substance_ids() for r in kb.regulatory_for(s)]
-    return _assemble(q, substance_label(q, kb), analysis, facts, _regulatory(regs), tsa, rules)
+    known = {rid for t in facts for rid in t.registry_ids}
+    ctx = question_context(q, tuple(m for m in missing_results if m[0] not in known))
+    return _assemble(q, substance_label(q, kb), analysis, facts, _regulatory(regs), ctx, tsa, rules)
 
 
 def _assemble(
@@ -186,6 +198,7 @@ def _assemble(
     analysis: QuestionAnalysis,
     facts: list[TrialFacts],
     regs: list[RegulatoryFact],
+    ctx: QuestionContext,
     tsa: TsaSummary | None,
     rules: Rules,
 ) -> Graded:
@@ -195,7 +208,7 @@ def _assemble(
     if pooled is None:
         verdict = decide([], subject=subject, rules=rules)
         return Graded(_empty(q, name, analysis, verdict, regs, rules), (), None, None)
-    cert = grade(pooled, facts, spec, question_context(q), rules, tsa)
+    cert = grade(pooled, facts, spec, ctx, rules, tsa)
     size = effect_size(pooled, spec, rules)
     text = statement(name, spec.name, cert.level, size, rules)
     og = OutcomeGrade(q.id, spec.name, spec.importance, cert.level, size, pooled.participants, text)

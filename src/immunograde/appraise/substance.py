@@ -12,7 +12,7 @@ shown next to the claims made for them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,9 +180,14 @@ def appraise_substance(
     indication: str | None = None,
     *,
     tsa: dict[str, TsaSummary] | None = None,
+    missing_results: Callable[[Question], Sequence[tuple[str, int]]] | None = None,
     rules: Rules | None = None,
 ) -> SubstanceAppraisal:
-    """Appraise every question about a substance and give a verdict per form x indication."""
+    """Appraise every question about a substance and give a verdict per form x indication.
+
+    ``tsa`` maps question ids to trial sequential analyses; ``missing_results(question)`` lists the
+    registered trials without results for a question (the CLI reads them from the registry tables).
+    """
     rules = rules or load_rules()
     sub, matched = resolve_substance(kb, name)
     questions = kb.questions_for(sub.id)
@@ -194,7 +199,16 @@ def appraise_substance(
                 f"no question about {sub.name} matches indication {indication!r}.", known
             )
         questions = chosen
-    graded = [grade_question(kb, q.id, tsa=(tsa or {}).get(q.id), rules=rules) for q in questions]
+    graded = [
+        grade_question(
+            kb,
+            q.id,
+            tsa=(tsa or {}).get(q.id),
+            missing_results=missing_results(q) if missing_results else (),
+            rules=rules,
+        )
+        for q in questions
+    ]
     regs_raw = kb.regulatory_for(sub.id)
     regs = [RegulatoryFact(r.agency, r.country, r.status, r.product_name) for r in regs_raw]
     claims = kb.claims_for(sub.id)

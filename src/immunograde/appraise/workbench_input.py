@@ -141,7 +141,7 @@ def read_metafor_csv(text: str, label: str, *, max_rows: int | None = None) -> M
             file=label,
         )
     arrays = {c: np.asarray(x, dtype=float) for c, x in numbers.items()}
-    return MetaforTable(label, forms.pop(), study, year, arrays, extra, lines)
+    return MetaforTable(label, str(forms.pop()), study, year, arrays, extra, lines)
 
 
 def effect_sizes(table: MetaforTable, measure: str) -> EffectSizes:

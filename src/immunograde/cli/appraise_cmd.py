@@ -7,6 +7,8 @@ evidence", shown with the claims made for it).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -18,9 +20,28 @@ from immunograde.appraise.output import entries, to_markdown
 from immunograde.appraise.substance import SubstanceAppraisal, appraise_substance
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.output import console, err_console, print_json
+from immunograde.ingest.queries import studies_matching
+from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 
 FORMATS = ("table", "json", "markdown")
+#: registry statuses of trials that should have reported results by now
+FINISHED = ("COMPLETED", "TERMINATED")
+
+
+def missing_results_from_registry(kb: KnowledgeBase) -> Callable[[Question], list[tuple[str, int]]]:
+    """Registered, finished trials of the question's substances and indication with no results
+    posted (imported ClinicalTrials.gov records; nothing when none were imported)."""
+
+    def lookup(q: Question) -> list[tuple[str, int]]:
+        names = [n for s in q.intervention.substance_ids() for n in kb.get_substance(s).all_names()]
+        cond = re.sub(r"\(.*?\)", "", q.indication or "").strip()
+        if not names:
+            return []
+        found = studies_matching(kb.con, names, [cond] if cond else [], FINISHED)
+        return [(t.nct_id, t.enrollment or 0) for t in found if t.has_results is False]
+
+    return lookup
 
 
 def _effect(a: dict[str, object]) -> str:
@@ -110,7 +131,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(ExitCode.NO_DATABASE) from exc
         try:
             with err_console.status("appraising") if fmt == "table" else nullcontext():
-                result = appraise_substance(kb, substance, indication)
+                result = appraise_substance(
+                    kb, substance, indication, missing_results=missing_results_from_registry(kb)
+                )
         finally:
             kb.close()
         _show(result, fmt)
