@@ -166,3 +166,9 @@ def test_the_committed_data_folder_is_consistent() -> None:
     result = check_kb(repo / "data", repo.parent / "shared" / "data")
     assert [str(p) for p in result.problems] == []
     assert result.counts()["substances"] > 200
+
+
+def test_stray_data_files_are_reported(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"substance/kagocel.yaml": "id: kagocel\n", "trials/x.yml": "[]\n",
+                             "notes.txt": "free text is fine"})  # fmt: skip
+    assert _problems(root) == {("substance/kagocel.yaml", None, None), ("trials/x.yml", None, None)}

@@ -157,6 +157,20 @@ def _source_refs(kb: LoadedKB, shared_data: Path | None) -> Iterable[Problem]:
                         )
 
 
+_DATA_SUFFIXES = {".yaml", ".yml", ".csv", ".json"}
+
+
+def _stray_files(data_dir: Path, kb: LoadedKB) -> Iterable[Problem]:
+    """Data-looking files the loader does not read (a typo in a folder or suffix loses data silently)."""
+    read = set(kb.files)
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_file() and path.suffix in _DATA_SUFFIXES and path not in read:
+            label = path.relative_to(data_dir).as_posix()
+            yield Problem(
+                "not in a known location or with a known suffix, so it is not read", label
+            )
+
+
 def check_kb(data_dir: Path, shared_data: Path | None = None) -> CheckResult:
     """Validate everything under ``data_dir``; ``shared_data`` (if given and present) must hold cited files."""
     kb = load_kb(data_dir)
@@ -166,5 +180,6 @@ def check_kb(data_dir: Path, shared_data: Path | None = None) -> CheckResult:
     for checker in (_unique_ids, _catalogue_refs, _trial_refs, _question_refs):
         problems.extend(checker(kb))
     problems.extend(_source_refs(kb, shared_data))
+    problems.extend(_stray_files(data_dir, kb))
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or ""))
     return CheckResult(kb, problems)
