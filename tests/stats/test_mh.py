@@ -98,3 +98,15 @@ def test_study_order_does_not_matter(rows: list[tuple[int, ...]], rnd: object) -
         assert b.estimate == pytest.approx(a.estimate, rel=1e-12, abs=1e-15)
         assert b.se == pytest.approx(a.se, rel=1e-12)
         assert b.q == pytest.approx(a.q, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(tables)
+def test_peto_swapping_groups_negates_estimate(rows: list[tuple[int, ...]]) -> None:
+    # O - E for the control arm is -(O - E) for the treated arm and V is symmetric, so exchanging
+    # the groups negates Peto's log odds ratio and keeps se and Q.
+    a, b, c, d = (np.array(x, float) for x in zip(*rows, strict=True))
+    fwd, rev = rma_peto(a, b, c, d), rma_peto(c, d, a, b)
+    assert rev.estimate == pytest.approx(-fwd.estimate, rel=1e-12, abs=1e-15)
+    assert rev.se == pytest.approx(fwd.se, rel=1e-12)
+    assert rev.q == pytest.approx(fwd.q, rel=1e-9, abs=1e-12)
