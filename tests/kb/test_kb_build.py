@@ -112,3 +112,23 @@ def test_data_version_is_a_hash_of_paths_and_bytes(tmp_path: Path) -> None:
     assert (
         data_version(data, files[::-1]) == expected.hexdigest()
     )  # order of discovery is irrelevant
+
+
+def test_rows_only_in_the_old_write_ahead_log_are_kept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    data, db = _data(tmp_path / "data"), tmp_path / "kb.duckdb"
+    build_kb(data, db)
+    crash = (  # an importer that dies before DuckDB checkpoints: its rows live only in kb.duckdb.wal
+        "import duckdb, os, sys; c = duckdb.connect(sys.argv[1]); "
+        "c.execute('CREATE TABLE reg_x (n INTEGER)'); c.execute('INSERT INTO reg_x VALUES (1), (2)'); "
+        "os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", crash, str(db)], check=True)
+    assert (tmp_path / "kb.duckdb.wal").exists()
+    assert build_kb(data, db).preserved_tables == ["reg_x"]
+    assert not (tmp_path / "kb.duckdb.wal").exists()  # never replayed onto the new file
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT n FROM reg_x ORDER BY n").fetchall() == [(1,), (2,)]
+    con.close()

@@ -166,6 +166,11 @@ def build_kb(
         finally:
             con.close()
         os.replace(tmp, db_path)
+        stale_wal = db_path.with_name(db_path.name + ".wal")
+        if (
+            stale_wal.exists()
+        ):  # the old file's log: its rows were read through ATTACH; never replay it
+            stale_wal.unlink()
     except BaseException:
         _remove(tmp)
         raise
