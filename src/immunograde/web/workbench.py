@@ -1,20 +1,241 @@
-"""Workbench glue (filled in when the CSV reader lands)."""
+"""The workbench behind its page: parse, pool, diagnose and draw a user's CSV, within stated limits.
+
+Parsing and effect sizes are :mod:`immunograde.appraise.workbench_input` (shared with ``immunograde
+meta``); models are :mod:`immunograde.stats` (``rma_uni``, ``rma_mh``, ``rma_peto``, leave-one-out,
+cumulative, trim-and-fill, Egger).  Results are kept briefly under a random token for the downloads.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import csv
+import io
+import json
+import secrets
+import threading
+from collections import OrderedDict
 from typing import Any
 
-from pydantic import BaseModel
+import numpy as np
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
-LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 10}
+from immunograde.appraise.workbench_input import (
+    RATIO,
+    MetaforTable,
+    effect_sizes,
+    read_metafor_csv,
+    result_dict,
+)
+from immunograde.errors import InputError, NotFoundError
+from immunograde.jsonable import to_jsonable
+from immunograde.plots.forest import forest_spec
+from immunograde.plots.from_stats import forest_from_fit, funnel_from_fit, sequence_forest
+from immunograde.plots.funnel import funnel_spec
+from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
+from immunograde.stats.cumulative import cumulative
+from immunograde.stats.influence import leave_one_out
+from immunograde.stats.rma import RmaResult, rma_uni
+from immunograde.stats.trimfill import trimfill
+
+LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 20}
+METHODS = ("REML", "DL", "FE", "ML", "PM", "EB", "HE", "HS", "HSk", "SJ")
+TESTS = ("z", "knha")
+MEASURES = ("OR", "RR", "RD", "PETO", "AS", "MD", "SMD", "ROM", "HR", "GEN")
+PLOTS = (("forest", "Forest plot"), ("funnel", "Funnel plot with trim-and-fill"),
+         ("leave_one_out", "Leave-one-out"), ("cumulative", "Cumulative (in row order, or by year)"))  # fmt: skip
+_STORE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_LOCK = threading.Lock()
+KEEP = 64
 
 
 class WorkbenchRequest(BaseModel):
-    csv_text: str
-    measure: str = "OR"
-    method: str = "REML"
-    test: str = "z"
+    """A workbench run: CSV text in metafor's columns and the model to fit."""
+
+    csv_text: str = Field(
+        max_length=LIMITS["max_bytes"], description="CSV with metafor's column names"
+    )
+    measure: str = Field("OR", description="OR, RR, RD, PETO, AS, MD, SMD, ROM, HR or GEN")
+    method: str = Field("REML", description="FE or a tau2 estimator: " + ", ".join(METHODS))
+    test: str = Field("z", description="z or knha (Knapp-Hartung)")
+
+
+def _options() -> dict[str, Any]:
+    return {"measures": MEASURES, "methods": METHODS, "tests": TESTS}
 
 
 def empty_page() -> dict[str, Any]:
-    return {"limits": LIMITS, "options": {"measures": [], "methods": [], "tests": []}, "form": {}}
+    form = {"measure": "OR", "method": "REML", "test": "z"}
+    return {
+        "limits": LIMITS,
+        "options": _options(),
+        "form": form,
+        "csv_text": "",
+        "result": None,
+        "error": None,
+    }
+
+
+def error_page(csv_text: str, measure: str, method: str, test: str, message: str) -> dict[str, Any]:
+    page = empty_page()
+    page.update(
+        csv_text=csv_text, error=message, form={"measure": measure, "method": method, "test": test}
+    )
+    return page
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+    match = {a.lower(): a for a in allowed}.get(value.strip().lower())
+    if match is None:
+        raise InputError.one(
+            f"unknown {field} {value!r}; choose one of {', '.join(allowed)}", field=field
+        )
+    return match
+
+
+def _labels(table: MetaforTable) -> list[str]:
+    return [s + (f" ({y})" if y else "") for s, y in zip(table.study, table.year, strict=True)]
+
+
+def analyse(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
+    """Everything the page shows: result, per-study rows, diagnostics and chart specs."""
+    measure = _check_choice(measure, MEASURES, "measure")
+    method = _check_choice(method, METHODS, "method")
+    test = _check_choice(test, TESTS, "test")
+    table = read_metafor_csv(text, name, max_rows=LIMITS["max_rows"])
+    es = effect_sizes(table, measure)
+    keep = np.isfinite(es.yi) & np.isfinite(es.vi)
+    labels = [lab for lab, ok in zip(_labels(table), keep, strict=True) if ok]
+    if keep.sum() == 0:
+        raise InputError.one(
+            "no study has an estimable effect (all double-zero or missing)", file=name
+        )
+    y, v = es.yi[keep], es.vi[keep]
+    try:
+        fit = rma_uni(y, v, method=method if y.size > 1 else "FE", test=test)
+    except ValueError as exc:
+        raise InputError.one(str(exc), file=name) from None
+    result = result_dict(fit, measure)
+    result["dropped"] = [lab for lab, ok in zip(_labels(table), keep, strict=True) if not ok]
+    return {"table": table, "labels": labels, "fit": fit, "result": result, "measure": measure,
+            "specs": _specs(table, labels, fit, measure, method, test)}  # fmt: skip
+
+
+def _specs(
+    table: MetaforTable, labels: list[str], fit: RmaResult, measure: str, method: str, test: str
+) -> dict[str, Any]:
+    specs: dict[str, Any] = {
+        "forest": forest_spec(forest_from_fit(labels, fit, measure, title="Forest plot"))
+    }
+    y, v = fit.yi, fit.vi
+    if fit.k >= 3:
+        tf = trimfill(y, v, method=fit.method, test=test)
+        filled = tf.fill.astype(bool)
+        specs["funnel"] = funnel_spec(funnel_from_fit(
+            fit, measure, labels=labels, filled_yi=tf.yi[filled].tolist(), filled_vi=tf.vi[filled].tolist(),
+            filled_estimate=tf.fit.estimate if tf.k0 else None,
+        ))  # fmt: skip
+    if fit.k >= 2:
+        loo = leave_one_out(y, v, method=fit.method, test=test).fits
+        specs["leave_one_out"] = forest_spec(sequence_forest(
+            [f"omitting {lab}" for lab in labels], loo.estimate, loo.ci_low, loo.ci_high, measure,
+            kind="omitted", overall=fit, title="Leave-one-out"))  # fmt: skip
+        years = table.year if len(table.year) == fit.k else []
+        order = years if years and all(yr is not None for yr in years) else None
+        cum = cumulative(y, v, order, method=fit.method, test=test)
+        specs["cumulative"] = forest_spec(sequence_forest(
+            [f"+ {labels[i]}" for i in cum.order], cum.fits.estimate, cum.fits.ci_low, cum.fits.ci_high,
+            measure, kind="cumulative", title="Cumulative meta-analysis"))  # fmt: skip
+    return specs
+
+
+def _store(entry: dict[str, Any]) -> str:
+    token = secrets.token_urlsafe(12)
+    with _LOCK:
+        _STORE[token] = entry
+        while len(_STORE) > KEEP:
+            _STORE.popitem(last=False)
+    return token
+
+
+def _get(token: str) -> dict[str, Any]:
+    with _LOCK:
+        entry = _STORE.get(token)
+    if entry is None:
+        raise NotFoundError("this workbench result has expired; run the analysis again.")
+    return entry
+
+
+async def run_page(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
+    if len(text.encode()) > LIMITS["max_bytes"]:
+        raise InputError.one(
+            f"the input is larger than {LIMITS['max_bytes'] // 1024} KiB", file=name
+        )
+    try:
+        out = await asyncio.wait_for(asyncio.to_thread(analyse, text, name, measure, method, test),
+                                     timeout=LIMITS["max_seconds"])  # fmt: skip
+    except TimeoutError:
+        raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s; use the command line",
+                             file=name) from None  # fmt: skip
+    svgs = {k: render(spec, "svg") for k, spec in out["specs"].items()}
+    token = _store({**out, "svgs": svgs})
+    page = empty_page()
+    r = out["result"]
+    ratio = out["measure"] in RATIO
+    for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+        val = r.get(k)
+        r[f"{k}_display"] = (
+            None if val is None or not np.isfinite(val) else (float(np.exp(val)) if ratio else val)
+        )
+    page.update(
+        csv_text=text, form={"measure": out["measure"], "method": r["method"], "test": r["test"]}, result=r,
+        token=token, svgs={k: base64.b64encode(s).decode() for k, s in svgs.items()},
+        plots=[(n, t) for n, t in PLOTS if n in svgs],
+        scale_note=("Ratio measures are pooled on the log scale; the table shows them back-transformed."
+                    if ratio else "Estimates are on the measure's own scale."),
+    )  # fmt: skip
+    return page
+
+
+def json_view(page: dict[str, Any]) -> dict[str, Any]:
+    if page.get("error"):
+        return {"error": {"status": 400, "message": page["error"]}}
+    entry = _get(page["token"])
+    return {"result": entry["result"], "studies": _study_rows(entry), "token": page["token"],
+            "plots": {n: f"/workbench/plot/{n}.svg?token={page['token']}" for n, _ in page["plots"]}}  # fmt: skip
+
+
+def _study_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    fit: RmaResult = entry["fit"]
+    return [{"study": lab, "yi": float(y), "vi": float(v), "weight": float(w)}
+            for lab, y, v, w in zip(entry["labels"], fit.yi, fit.vi, fit.weights, strict=True)]  # fmt: skip
+
+
+def plot_download(token: str, name: str, fmt: str) -> Response:
+    entry = _get(token)
+    if name not in entry["specs"]:
+        raise NotFoundError(f"no plot {name!r} in this result.", sorted(entry["specs"]))
+    if fmt not in FORMATS:
+        raise InputError.one(f"unknown format {fmt!r}; choose svg, png or pdf", field="format")
+    data = entry["svgs"][name] if fmt == "svg" else render(entry["specs"][name], fmt)
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def result_download(token: str, fmt: str) -> Response:
+    entry = _get(token)
+    if fmt == "json":
+        body = json.dumps(
+            to_jsonable({"result": entry["result"], "studies": _study_rows(entry)}), indent=2
+        )
+        return Response(body, media_type="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="workbench.json"'})  # fmt: skip
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=["study", "yi", "vi", "weight"])
+        w.writeheader()
+        w.writerows(_study_rows(entry))
+        return Response(buf.getvalue(), media_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="workbench.csv"'})  # fmt: skip
+    raise InputError.one(f"unknown format {fmt!r}; choose json or csv", field="format")

@@ -37,6 +37,7 @@ async def _read_upload(upload: UploadFile | None) -> str | None:
         raise InputError.one("the file is not UTF-8 text", file=upload.filename) from None
 
 
+@router.post("/workbench.json", name="workbench_run_json")
 @router.post("/workbench", name="workbench_run")
 async def workbench_run(
     request: Request,
