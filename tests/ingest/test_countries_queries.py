@@ -73,3 +73,11 @@ def test_pubmed_for_nct_and_drug_class(conn: duckdb.DuckDBPyConnection) -> None:
     assert queries.studies_with_ancestor(conn, "Tumor Necrosis Factor Inhibitors") == [
         "NCT02552212"
     ]
+
+
+def test_like_wildcards_in_terms_match_themselves(conn: duckdb.DuckDBPyConnection) -> None:
+    assert queries.studies_matching(conn, ["%"]) == []
+    assert queries.studies_matching(conn, ["Certolizumab_Pegol"]) == []
+    assert [t.nct_id for t in queries.studies_matching(conn, ["Certolizumab Pegol"])] == [
+        "NCT02552212"
+    ]

@@ -77,6 +77,17 @@ def study_parts(nct: str, study: dict[str, Any], rows: dict[str, Rows], source: 
     return parts
 
 
+def _dates_countries(parts: StudyParts, study: dict[str, Any], rows: dict[str, Rows]) -> None:
+    for col in ("start", "primary_completion", "completion"):
+        raw = study.get(f"{col}_month_year") or study.get(f"{col}_date")
+        parts.study[f"{col}_date"] = partial_date(raw)
+    parts.country_names = [
+        c["name"]
+        for c in rows.get("countries", [])
+        if c.get("name") and not _true(c.get("removed"))
+    ]
+
+
 def _arms(parts: StudyParts, rows: dict[str, Rows]) -> None:
     groups = rows.get("design_groups", [])
     ivs = rows.get("interventions", [])

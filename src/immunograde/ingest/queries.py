@@ -60,23 +60,17 @@ def _has(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def _like_any(column: str, terms: Sequence[str]) -> tuple[str, list[str]]:
-    sql = " OR ".join(f"{column} ILIKE ?" for _ in terms)
-    return f"({sql})", [f"%{t}%" for t in terms]
+    """``column`` contains one of ``terms`` (case-insensitive; ``%`` and ``_`` match themselves)."""
+    sql = " OR ".join(f"{column} ILIKE ? ESCAPE '\\'" for _ in terms)
+    escaped = [t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for t in terms]
+    return f"({sql})", [f"%{t}%" for t in escaped]
 
 
-def studies_matching(
-    conn: duckdb.DuckDBPyConnection,
-    intervention_names: Sequence[str] = (),
-    condition_terms: Sequence[str] = (),
-    statuses: Sequence[str] | None = None,
-) -> list[RegisteredTrial]:
-    """Registered trials whose intervention (name, other name or MeSH term) matches one of
-    ``intervention_names`` and whose condition (name or MeSH term) matches one of
-    ``condition_terms`` (case-insensitive substrings; an empty list matches everything), with an
-    ``overall_status`` in ``statuses`` (None: any).  Ordered by NCT id.
-    """
-    if not _has(conn, "reg_studies"):
-        return []
+def _filters(
+    intervention_names: Sequence[str],
+    condition_terms: Sequence[str],
+    statuses: Sequence[str] | None,
+) -> tuple[list[str], list[object]]:
     where: list[str] = ["TRUE"]
     params: list[object] = []
     if intervention_names:
@@ -100,6 +94,23 @@ def studies_matching(
     if statuses is not None:
         where.append("list_contains(?, s.overall_status)")
         params.append(list(statuses))
+    return where, params
+
+
+def studies_matching(
+    conn: duckdb.DuckDBPyConnection,
+    intervention_names: Sequence[str] = (),
+    condition_terms: Sequence[str] = (),
+    statuses: Sequence[str] | None = None,
+) -> list[RegisteredTrial]:
+    """Registered trials whose intervention (name, other name or MeSH term) matches one of
+    ``intervention_names`` and whose condition (name or MeSH term) matches one of
+    ``condition_terms`` (case-insensitive substrings; an empty list matches everything), with an
+    ``overall_status`` in ``statuses`` (None: any).  Ordered by NCT id.
+    """
+    if not _has(conn, "reg_studies"):
+        return []
+    where, params = _filters(intervention_names, condition_terms, statuses)
     rows = conn.execute(
         "SELECT nct_id, brief_title, overall_status, phase, enrollment, enrollment_type, start_date, "
         "completion_date, has_results, countries, conditions FROM reg_studies s "
