@@ -120,3 +120,19 @@ def test_cli_markdown_and_table(kb_path: Path, capsys: pytest.CaptureFixture[str
     assert code == ExitCode.OK and "verdicts" in out
     code, _, _ = run(["appraise", "tocilizumab", "--format", "xml", "--db", str(kb_path)], capsys)
     assert code == ExitCode.USAGE
+
+
+def test_cli_sof_html_and_csv(kb_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["appraise", "BCG vaccine", "--format", "html", "--db", str(kb_path)], capsys
+    )
+    assert code == ExitCode.OK
+    assert (
+        out.startswith('<table class="sof">')
+        and 'data-question-id="bcg-vaccine-tuberculosis"' in out
+    )
+    assert "⊕◯◯◯ Very low" in out and '<ol class="sof-footnotes"' in out
+    code, out, _ = run(["appraise", "BCG vaccine", "--format", "csv", "--db", str(kb_path)], capsys)
+    rows = list(csv.reader(out.splitlines()))
+    assert rows[0][0] == "question_id" and rows[1][0] == "bcg-vaccine-tuberculosis"
+    assert "Inconsistency (rated down 2 levels)" in rows[1][-1]

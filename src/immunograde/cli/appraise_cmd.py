@@ -8,6 +8,7 @@ evidence", shown with the claims made for it).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -20,11 +21,13 @@ from immunograde.appraise.output import entries, to_markdown
 from immunograde.appraise.substance import SubstanceAppraisal, appraise_substance
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.output import console, err_console, print_json
+from immunograde.grading.sof import to_csv as sof_csv
+from immunograde.grading.sof import to_html as sof_html
 from immunograde.ingest.queries import studies_matching
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "html", "csv")
 #: registry statuses of trials that should have reported results by now
 FINISHED = ("COMPLETED", "TERMINATED")
 
@@ -94,8 +97,13 @@ def _verdict_table(sa: SubstanceAppraisal) -> Table:
 
 
 def _show(sa: SubstanceAppraisal, fmt: str) -> None:
+    rows = [a.sof for a in sa.questions if a.sof is not None]
     if fmt == "json":
         print_json(entries(sa))
+    elif fmt == "html":
+        sys.stdout.write(str(sof_html(rows, f"{sa.name}: summary of findings")) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(sof_csv(rows))
     elif fmt == "markdown":
         console.print(to_markdown(sa), markup=False, highlight=False, soft_wrap=True)
     else:
@@ -114,7 +122,12 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--indication", help="Only questions whose indication matches."),
         ] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
+        fmt: Annotated[
+            str,
+            typer.Option(
+                "--format", help="table, json, markdown, or the SoF table as html or csv."
+            ),
+        ] = "table",
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.
