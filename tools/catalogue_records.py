@@ -19,7 +19,9 @@ RSP_CLAIMANT = (
     "Encyclopedia Pathologica (encyclopatia.ru), satirical wiki list «Расстрельный список "
     "препаратов», as compiled by the fuflomycin project"
 )
-FK_CLAIMANT = "Formulary Committee of the Russian Academy of Medical Sciences (ФК РАМН), negative list"
+FK_CLAIMANT = (
+    "Formulary Committee of the Russian Academy of Medical Sciences (ФК РАМН), negative list"
+)
 HOMEO_CLAIMANT = "fuflomycin project, list of homeopathic and 'release-active' products"
 
 SOURCES: list[dict[str, Any]] = [
@@ -69,7 +71,11 @@ def add_list_products(cat: Catalogue) -> None:
 
 
 def _ema_match(cat: Catalogue, rec: dict[str, str]) -> str | None:
-    inn, active, atc = rec[INN_COL].strip().lower(), rec["Active substance"].strip().lower(), rec["ATC code"]
+    inn, active, atc = (
+        rec[INN_COL].strip().lower(),
+        rec["Active substance"].strip().lower(),
+        rec["ATC code"],
+    )
     for sid, sub in cat.substances.items():
         if not sub.get("atc_codes"):
             continue
@@ -82,15 +88,25 @@ def _ema_match(cat: Catalogue, rec: dict[str, str]) -> str | None:
     return None
 
 
+#: a route word in the EMA INN/common name ("influenza vaccine (live attenuated, nasal)")
+_INN_ROUTES = (("nasal", "intranasal"), ("oral", "oral"))
+
+
 def _ema_product(sid: str, rec: dict[str, str], row: int, status: str) -> dict[str, Any]:
     pid = "ema-" + slug(rec["Medicine name"].split(" (previously")[0])
-    atc = rec["ATC code"] if re.fullmatch(r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}", rec["ATC code"]) else None
+    atc = (
+        rec["ATC code"] if re.fullmatch(r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}", rec["ATC code"]) else None
+    )
+    route = next(
+        (r for word, r in _INN_ROUTES if re.search(rf"\b{word}\b", rec[INN_COL])), "unknown"
+    )
     return {
         "id": pid, "brand": rec["Medicine name"], "substances": [sid], "dose_form": EMA_NO_FORM,
-        "route": "unknown", "markets": ["EU"] if status == "authorised" else [],
+        "route": route, "markets": ["EU"] if status == "authorised" else [],
         **({"atc_code": atc} if atc else {}),
         "notes": f"EMA product number {rec['Product number']}; marketing authorisation holder "
-        f"{rec['Marketing authorisation holder/company name']}; INN {rec[INN_COL]}.",
+        f"{rec['Marketing authorisation holder/company name']}; INN {rec[INN_COL]}."
+        + (" Route from the INN/common name." if route != "unknown" else ""),
         "source": src(spec.EMA_FULL, row, ref="ema-epar-2022-11-17", url=rec["URL"] or None),
         **review(True),
     }  # fmt: skip
@@ -132,7 +148,7 @@ def _unknown(sid: str, agency: str, country: str, note: str) -> dict[str, Any]:
 def add_unknown_status(cat: Catalogue) -> None:
     listed = {s for recs in cat.claims.values() for c in recs for s in c["substances"]}
     listed |= {s for p in cat.products["lists"] for s in p["substances"]}
-    for sid, sub in sorted(cat.substances.items()):
+    for sid in sorted(cat.substances):
         if sid not in cat.ema_matched:
             cat.regulatory.append(_unknown(sid, "EMA", "EU", "not in the EMA list of centrally "
                 "authorised medicines (2022-11-17); national authorisations are not covered"))  # fmt: skip
@@ -143,8 +159,18 @@ def add_unknown_status(cat: Catalogue) -> None:
                 "(ГРЛС) data are not available offline"))  # fmt: skip
 
 
-def _claim(cid: str, subject: str, claimant: str, kind: str, statement: str, label: str,
-           subs: list[str], prods: list[str], source: dict[str, Any], claim_kind: str) -> dict[str, Any]:
+def _claim(
+    cid: str,
+    subject: str,
+    claimant: str,
+    kind: str,
+    statement: str,
+    label: str,
+    subs: list[str],
+    prods: list[str],
+    source: dict[str, Any],
+    claim_kind: str,
+) -> dict[str, Any]:
     return {
         "id": cid, "substances": subs, "products": prods, "subject_name": subject,
         "claimant": claimant, "claimant_kind": kind, "statement": statement, "language": "ru",
@@ -174,7 +200,9 @@ def add_claims(cat: Catalogue) -> None:
 def _homeopathy(cat: Catalogue) -> None:
     for rec in cat.s.homeo:
         text = strip_html(rec.get("contents") or "")
-        if not (re.search(spec.HOMEO_PATTERN, rec["title"] + " " + text) or rec["id"] in spec.HOMEO_ALSO):
+        if not (
+            re.search(spec.HOMEO_PATTERN, rec["title"] + " " + text) or rec["id"] in spec.HOMEO_ALSO
+        ):
             continue
         sid = cat.homeopathy_substance(rec["id"], rec)
         pid = f"{sid}-product"

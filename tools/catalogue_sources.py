@@ -86,7 +86,11 @@ class Sources:
 
     def atc_level5(self, prefixes: tuple[str, ...]) -> list[str]:
         rows = read_csv(self.shared / spec.ATC_EXTRACT)
-        codes = [r["atc_code"] for r in rows if r["atc_level"] == "5" and r["atc_code"].startswith(prefixes)]
+        codes = [
+            r["atc_code"]
+            for r in rows
+            if r["atc_level"] == "5" and r["atc_code"].startswith(prefixes)
+        ]
         return list(dict.fromkeys(codes))
 
     def flat_row(self, key: str, list_name: str | None = None) -> tuple[int, dict[str, str]]:

@@ -7,6 +7,8 @@ memory: every name, code, date and status that ends up in ``data/`` is read from
 
 from __future__ import annotations
 
+from typing import Any
+
 ATC_EXTRACT = "atc/atc_immunomodulator_extract.csv"
 ATC_FULL = "atc/who_atc_ddd_2026-04-25.csv"
 EMA_FULL = "regulatory/ema_epar_human_2022-11-17_no_indication_text.csv"
@@ -86,7 +88,7 @@ NO_ATC_CLASSES: dict[str, tuple[str, str, str]] = {
 # whose name equals the entry's INN or one of its names (checked by the test); ``names`` restricts the
 # names taken when one entry lumps several products; ``name`` is the display name (one of the entry's
 # names, or its INN).  Classes for entries without an ATC code are an editorial grouping.
-LIST_SUBSTANCES: list[dict[str, object]] = [
+LIST_SUBSTANCES: list[dict[str, Any]] = [
     {"key": "arbidol", "atc": "J05AX13"},
     {"key": "amiksin", "atc": "J05AX19", "extra_classes": ("interferon-inducers",)},
     {"key": "amizon", "atc": "J05AX17"},
@@ -251,7 +253,7 @@ LIST_SUBSTANCES: list[dict[str, object]] = [
 
 #: Products named by the lists, with the dose form in the source's words (``quote`` must appear in the
 #: entry's text; the test checks it).  Route ``unknown`` where the text does not say.
-LIST_PRODUCTS: list[dict[str, object]] = [
+LIST_PRODUCTS: list[dict[str, Any]] = [
     {
         "id": "viferon-suppositories",
         "key": "viferon",

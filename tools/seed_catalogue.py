@@ -16,8 +16,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import catalogue_spec as spec  # noqa: E402
-from catalogue_sources import (  # noqa: E402
+import catalogue_spec as spec
+from catalogue_sources import (
     SCRIPT,
     Sources,
     review,
@@ -95,7 +95,9 @@ class Catalogue:
             extra = [n for n in names if n.casefold() not in {sub["name"].casefold()}]
             sub["synonyms"] = sorted(set(sub["synonyms"]) | set(extra))
             sub["classes"] = list(dict.fromkeys([*sub["classes"], *entry.get("extra_classes", ())]))
-            note = f"Names from {spec.FLAT} row {row} ('{rec['title_ru']}'), matched by INN/ATC name."
+            note = (
+                f"Names from {spec.FLAT} row {row} ('{rec['title_ru']}'), matched by INN/ATC name."
+            )
             sub["notes"] = "\n".join(filter(None, [sub.get("notes"), note]))
             return
         sid = str(entry["id"])

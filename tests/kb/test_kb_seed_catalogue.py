@@ -205,3 +205,27 @@ def test_list_products_take_their_form_from_the_source_text(kb: LoadedKB) -> Non
     viferon, intron = products["viferon-suppositories"], products["ema-introna"]
     assert viferon.substances == intron.substances == ("interferon-alfa-2b",)
     assert (viferon.route, intron.route) == ("rectal", "unknown")
+
+
+def test_ema_products_take_route_only_from_the_inn_text(kb: LoadedKB, rows: dict[str, Any]) -> None:
+    ema = rows["regulatory/ema_epar_human_2022-11-17_no_indication_text.csv"]
+    routes = {}
+    for loc in kb.of("products"):
+        p = loc.record
+        if p.source.ref != "ema-epar-2022-11-17":
+            continue
+        row = ema[p.source.row - 1]
+        assert p.brand == row["Medicine name"]
+        assert p.dose_form == "not stated in the EMA EPAR table"
+        inn = row["International non-proprietary name (INN) / common name"]
+        expected = (
+            "intranasal"
+            if re.search(r"\bnasal\b", inn)
+            else "oral"
+            if re.search(r"\boral\b", inn)
+            else "unknown"
+        )
+        assert p.route == expected, p.id
+        routes[p.id] = p.route
+    assert routes["ema-fluenz-tetra"] == "intranasal" and routes["ema-dukoral"] == "oral"
+    assert routes["ema-introna"] == "unknown"
