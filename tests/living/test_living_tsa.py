@@ -131,7 +131,13 @@ def test_history_records_changes_with_their_cause(kb_file: Path, tmp_path: Path)
     assert len(est) == 1 and est[0].question_id == QID
     assert est[0].trials_corrected == ["bcg-aronson-1948"] and not est[0].trials_added
     assert [c.field for c in diff_builds(kb_file, new_db)] == [c.field for c in changes]
-    assert len(question_history(QID, hist)) == 2
+    hist_rows = question_history(QID, hist)
+    assert len(hist_rows) == 2
+    # the TSA recorded with each build (GRADE's RRR 25%): the "correction" (more events in the
+    # vaccine arm of one trial) weakens the evidence below the monitoring boundary
+    assert [h["tsa_conclusion"] for h in hist_rows] == ["benefit_established", "not_yet"]
+    tsa_change = [c for c in changes if c.field == "tsa_conclusion"]
+    assert len(tsa_change) == 1 and tsa_change[0].trials_corrected == ["bcg-aronson-1948"]
     recent = recent_changes(hist=hist)
     assert recent[0]["trials_corrected"] == ["bcg-aronson-1948"]
     xml = atom_feed(recent)

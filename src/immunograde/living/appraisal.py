@@ -43,5 +43,10 @@ def question_tsa_for_grading(kb: KnowledgeBase, question_id: str) -> QuestionTSA
 
 def appraise_living(kb: KnowledgeBase, question_id: str) -> Appraisal:
     """:func:`appraise_question` with the TSA fed to imprecision when one can be computed."""
+    return appraise_with_tsa(kb, question_id)[0]
+
+
+def appraise_with_tsa(kb: KnowledgeBase, question_id: str) -> tuple[Appraisal, QuestionTSA | None]:
+    """The appraisal and the TSA that informed it (None when the question allows no TSA)."""
     t = question_tsa_for_grading(kb, question_id)
-    return appraise_question(kb, question_id, tsa=None if t is None else tsa_summary(t))
+    return appraise_question(kb, question_id, tsa=None if t is None else tsa_summary(t)), t

@@ -6,7 +6,8 @@ history survives every rebuild and never makes a build half-written.
 
 - ``hist_builds(data_version, built_at, recorded_at)``
 - ``hist_questions(data_version, question_id, k, estimate, ci_low, ci_high, certainty, verdict,
-  trials_json)`` — ``trials_json`` maps trial id -> content hash of its outcome row(s)
+  tsa_conclusion, information_fraction, trials_json)`` — ``trials_json`` maps trial id -> content
+  hash of its outcome row(s); the TSA is the one fed to imprecision (GRADE's RRR)
 - ``hist_changes(data_version, previous_version, question_id, field, old, new, trials_added,
   trials_removed, trials_corrected, recorded_at)``
 """
@@ -25,20 +26,21 @@ import duckdb
 import numpy as np
 
 from immunograde import settings
+from immunograde.appraise import appraise_question
 from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living.appraisal import appraise_living
+from immunograde.living.appraisal import question_tsa_for_grading, tsa_summary
 from immunograde.living.tsa import counts
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 
-TRACKED = ("estimate", "certainty", "verdict")
+TRACKED = ("estimate", "certainty", "verdict", "tsa_conclusion")
 _DDL = (
     "CREATE TABLE IF NOT EXISTS hist_builds (data_version VARCHAR PRIMARY KEY, built_at VARCHAR, "
     "recorded_at VARCHAR)",
     "CREATE TABLE IF NOT EXISTS hist_questions (data_version VARCHAR, question_id VARCHAR, k INTEGER, "
     "estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, certainty VARCHAR, verdict VARCHAR, "
-    "trials_json VARCHAR)",
+    "tsa_conclusion VARCHAR, information_fraction DOUBLE, trials_json VARCHAR)",
     "CREATE TABLE IF NOT EXISTS hist_changes (data_version VARCHAR, previous_version VARCHAR, "
     "question_id VARCHAR, field VARCHAR, old VARCHAR, new VARCHAR, trials_added VARCHAR[], "
     "trials_removed VARCHAR[], trials_corrected VARCHAR[], recorded_at VARCHAR)",
@@ -59,6 +61,8 @@ class QuestionState:
     ci_high: float | None
     certainty: str | None
     verdict: str | None
+    tsa_conclusion: str | None  #: benefit_established, ..., not_yet (at GRADE's RRR), or None
+    information_fraction: float | None
     trials: dict[str, str]  #: trial id -> content hash of its outcome data
 
 
@@ -96,24 +100,27 @@ def _pooled(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
     rows = kb.outcome_data(qid)
     c = np.array([x for r in rows if (x := counts(r.values)) is not None], dtype=float)
     if q.outcome.type != "binary" or q.outcome.measure not in ("RR", "OR") or c.shape[0] == 0:
-        return len(rows), None, None, None, None, None
+        return len(rows), None, None, None, None, None, None, None
     es = escalc(q.outcome.measure, ai=c[:, 0], n1i=c[:, 1], ci=c[:, 2], n2i=c[:, 3])
     method = "FE" if q.model == "fixed" or c.shape[0] == 1 else (q.method or "REML")
     fit = rma_uni(es.yi, es.vi, method=method)
     est, lo, hi = (float(np.exp(v)) for v in (fit.estimate, fit.ci_low, fit.ci_high))
-    return c.shape[0], est, lo, hi, None, None
+    return c.shape[0], est, lo, hi, None, None, None, None
 
 
 def _appraised(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
-    """``k, estimate, ci_low, ci_high, certainty, verdict`` from the appraisal (with its TSA)."""
+    """``k, estimate, ci_low, ci_high, certainty, verdict, tsa_conclusion, information_fraction``
+    from the appraisal and the TSA that informed it (own pooled estimate if the appraisal fails)."""
+    t = question_tsa_for_grading(kb, qid)
+    tc, frac = (None, None) if t is None else (t.conclusion, t.information_fraction)
     try:
-        a = appraise_living(kb, qid)
+        a = appraise_question(kb, qid, tsa=None if t is None else tsa_summary(t))
     except (InputError, NotFoundError, ValueError):  # the appraisal cannot handle this question
-        return _pooled(kb, qid)
+        return (*_pooled(kb, qid)[:6], tc, frac)
     est = a.estimate_exp if a.estimate_exp is not None else a.estimate
     lo = a.ci_low_exp if a.ci_low_exp is not None else a.ci_low
     hi = a.ci_high_exp if a.ci_high_exp is not None else a.ci_high
-    return a.k, est, lo, hi, a.certainty, a.verdict
+    return a.k, est, lo, hi, a.certainty, a.verdict, tc, frac
 
 
 def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
@@ -126,12 +133,12 @@ def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
             trials: dict[str, list[str]] = {}
             for r in kb.outcome_data(q.id):
                 trials.setdefault(r.trial_id, []).append(_hash(r.values | {"subgroup": r.subgroup}))
-            k, est, lo, hi, cert, verdict = _appraised(kb, q.id)
+            k, est, lo, hi, cert, verdict, tc, frac = _appraised(kb, q.id)
             hashes = {
                 t: hashlib.sha256("".join(sorted(h)).encode()).hexdigest()[:16]
                 for t, h in trials.items()
             }
-            out[q.id] = QuestionState(q.id, k, est, lo, hi, cert, verdict, hashes)
+            out[q.id] = QuestionState(q.id, k, est, lo, hi, cert, verdict, tc, frac, hashes)
         version = info.get("data_version")
         return (None if version is None else str(version)), out
     finally:
@@ -183,10 +190,11 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 
 def _load(con: duckdb.DuckDBPyConnection, version: str) -> dict[str, QuestionState]:
     rows = con.execute(
-        "SELECT question_id, k, estimate, ci_low, ci_high, certainty, verdict, trials_json "
+        "SELECT question_id, k, estimate, ci_low, ci_high, certainty, verdict, tsa_conclusion, "
+        "information_fraction, trials_json "
         "FROM hist_questions WHERE data_version = ?", [version]).fetchall()  # fmt: skip
     return {
-        r[0]: QuestionState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+        r[0]: QuestionState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]))
         for r in rows
     }
 
@@ -212,9 +220,10 @@ def record_build(db_path: Path | None = None, hist: Path | None = None) -> list[
         )
         con.execute("BEGIN TRANSACTION")
         con.execute("INSERT INTO hist_builds VALUES (?, ?, ?)", [version, now, now])
-        con.executemany("INSERT INTO hist_questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.executemany("INSERT INTO hist_questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [version, s.question_id, s.k, s.estimate, s.ci_low, s.ci_high, s.certainty, s.verdict,
-             json.dumps(s.trials, sort_keys=True)] for s in states.values()])  # fmt: skip
+             s.tsa_conclusion, s.information_fraction, json.dumps(s.trials, sort_keys=True)]
+            for s in states.values()])  # fmt: skip
         if changes:
             con.executemany("INSERT INTO hist_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 [version, c.previous_version, c.question_id, c.field, c.old, c.new, c.trials_added,
@@ -231,7 +240,8 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
     try:
         rows = con.execute(
             "SELECT b.data_version, b.recorded_at, q.k, q.estimate, q.ci_low, q.ci_high, q.certainty, "
-            "q.verdict FROM hist_questions q JOIN hist_builds b USING (data_version) "
+            "q.verdict, q.tsa_conclusion, q.information_fraction FROM hist_questions q "
+            "JOIN hist_builds b USING (data_version) "
             "WHERE q.question_id = ? ORDER BY b.recorded_at, b.rowid", [question_id]).fetchall()  # fmt: skip
         keys = (
             "data_version",
@@ -242,6 +252,8 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
             "ci_high",
             "certainty",
             "verdict",
+            "tsa_conclusion",
+            "information_fraction",
         )
         return [dict(zip(keys, r, strict=True)) for r in rows]
     finally:
