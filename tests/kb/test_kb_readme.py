@@ -27,7 +27,7 @@ def _enumeration(label: str) -> set[str]:
     [
         ("intervention `route`:", models.Route),
         ("claim `claimant_kind`:", models.ClaimantKind),
-        ("`claim_kind`:", models.Verdict),
+        ("`claim_kind`:", models.ClaimKind),
         ("regulatory `status:", models.RegStatus),
         ("`funding:", models.Funding),
         ("`control:", models.Control),

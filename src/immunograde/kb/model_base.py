@@ -65,7 +65,9 @@ ClaimantKind = Literal[
     "activist",
     "other",
 ]
-Verdict = Literal["unproven", "not_recommended", "homeopathic", "effective", "other"]
+ClaimKind = Literal[  # what the claimant says; a claim is never our verdict
+    "unproven", "not_recommended", "homeopathic", "effective", "other"
+]
 Allocation = Literal["adequate", "inadequate", "unclear", "unknown"]
 Blinding = Literal["double", "single", "open", "unknown"]
 Control = Literal["placebo", "active", "usual_care", "none", "unknown"]

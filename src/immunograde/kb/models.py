@@ -35,6 +35,7 @@ from immunograde.kb.model_base import (
     Allocation,
     Blinding,
     ClaimantKind,
+    ClaimKind,
     ClassKind,
     Control,
     Funding,
@@ -46,7 +47,6 @@ from immunograde.kb.model_base import (
     RobLevel,
     Route,
     SourceRef,
-    Verdict,
 )
 from immunograde.kb.model_evidence import (
     Arm,
@@ -71,6 +71,7 @@ __all__ = [
     "Arm",
     "Blinding",
     "Claim",
+    "ClaimKind",
     "ClaimantKind",
     "ClassKind",
     "Control",
@@ -96,7 +97,6 @@ __all__ = [
     "SourceRef",
     "Substance",
     "Trial",
-    "Verdict",
     "registry_of",
 ]  # fmt: skip
 
@@ -201,7 +201,7 @@ class Claim(Reviewed):
     claimant_kind: ClaimantKind
     statement: str = Field(min_length=1, description="the claim, in the claimant's words")
     language: str = Field("en", pattern=r"^[a-z]{2}$")
-    claim_kind: Verdict
+    claim_kind: ClaimKind
     date: dt.date | None = None
     label: str | None = None
 
