@@ -47,18 +47,37 @@ def pool_table(
     """
     meas = (measure or DEFAULT_MEASURE[table.form]).upper()
     if method not in ALL_METHODS:
-        raise InputError.one(f"unknown method {method}; choose one of {', '.join(ALL_METHODS)}", file=table.label, field="method")
+        raise InputError.one(
+            f"unknown method {method}; choose one of {', '.join(ALL_METHODS)}",
+            file=table.label,
+            field="method",
+        )
     if method in ("MH", "PETO") and table.form != "binary":
-        raise InputError.one(f"method {method} needs 2x2 counts (ai, bi/n1i, ci, di/n2i)", file=table.label, field="method")
+        raise InputError.one(
+            f"method {method} needs 2x2 counts (ai, bi/n1i, ci, di/n2i)",
+            file=table.label,
+            field="method",
+        )
     if by is not None and by not in table.extra:
         cols = ", ".join(table.extra) or "none"
-        raise InputError.one(f"no column {by!r} to group by (text columns: {cols})", file=table.label, line=1, field=by)
+        raise InputError.one(
+            f"no column {by!r} to group by (text columns: {cols})",
+            file=table.label,
+            line=1,
+            field=by,
+        )
     es = effect_sizes(table, "PETO" if method == "PETO" else meas)
     groups = [None] if by is None else list(dict.fromkeys(table.extra[by]))
     out = []
     for g in groups:
-        rows = np.ones(table.k, dtype=bool) if g is None else np.array([x == g for x in table.extra[by or ""]])
-        res = _fit(table, rows, np.asarray(es.yi), np.asarray(es.vi), meas, method, test, level, mode)
+        rows = (
+            np.ones(table.k, dtype=bool)
+            if g is None
+            else np.array([x == g for x in table.extra[by or ""]])
+        )
+        res = _fit(
+            table, rows, np.asarray(es.yi), np.asarray(es.vi), meas, method, test, level, mode
+        )
         if g is not None:
             res = {"group": g, **res}
         out.append(res)
@@ -95,16 +114,39 @@ def _fit(
         raise InputError.one(str(exc), file=table.label) from None
 
 
-def _fit_tables(table: MetaforTable, rows: NDArray[np.bool_], measure: str, method: str, level: float) -> dict[str, Any]:
+def _fit_tables(
+    table: MetaforTable, rows: NDArray[np.bool_], measure: str, method: str, level: float
+) -> dict[str, Any]:
     from immunograde.stats.mh import rma_mh
     from immunograde.stats.peto import rma_peto
 
-    cols = {c: a[rows] for c, a in table.numbers.items() if c in ("ai", "bi", "ci", "di", "n1i", "n2i") and not np.isnan(a).all()}
+    cols = {
+        c: a[rows]
+        for c, a in table.numbers.items()
+        if c in ("ai", "bi", "ci", "di", "n1i", "n2i") and not np.isnan(a).all()
+    }
     ai, ci = cols.pop("ai"), cols.pop("ci")
     if method == "MH":
-        fit: Any = rma_mh(ai, cols.get("bi"), ci, cols.get("di"), n1i=cols.get("n1i"), n2i=cols.get("n2i"), measure=measure, level=level)
+        fit: Any = rma_mh(
+            ai,
+            cols.get("bi"),
+            ci,
+            cols.get("di"),
+            n1i=cols.get("n1i"),
+            n2i=cols.get("n2i"),
+            measure=measure,
+            level=level,
+        )
     else:
-        fit = rma_peto(ai, cols.get("bi"), ci, cols.get("di"), n1i=cols.get("n1i"), n2i=cols.get("n2i"), level=level)
+        fit = rma_peto(
+            ai,
+            cols.get("bi"),
+            ci,
+            cols.get("di"),
+            n1i=cols.get("n1i"),
+            n2i=cols.get("n2i"),
+            level=level,
+        )
         measure = "OR"
     out = result_dict(fit, measure)
     out.update(method=method, test="z", mode="metafor", tau2_ci_low=None, tau2_ci_high=None)

@@ -1,9 +1,150 @@
-"""Command module (filled in by its issue).  Exposes ``register(app)``."""
+"""``immunograde meta``: meta-analysis of a CSV in metafor's columns (matches metafor 3.8-1).
+
+Example::
+
+    immunograde meta bcg.csv --measure RR --method REML --test knha --format json
+
+Numbers are on the analysis scale (log scale for ratio measures, with ``*_exp`` back-transformed);
+the JSON keys are ``k, measure, method, test, estimate, se, statistic, p_value, ci_low, ci_high,
+pi_low, pi_high, tau2, tau2_ci_low, tau2_ci_high, i2, h2, q, q_p``.
+"""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from immunograde.appraise.meta_pool import ALL_METHODS, pool_table
+from immunograde.appraise.workbench_input import read_metafor_csv
+from immunograde.cli.output import print_json
+from immunograde.errors import InputError, NotFoundError
+
+HELP = """Pool the studies in FILE.csv (metafor's column names) as metafor's rma() does.
+
+Columns: ai,bi,ci,di or ai,n1i,ci,n2i (2x2 counts); m1i,sd1i,n1i,m2i,sd2i,n2i (means); yi,vi or
+yi,sei (effect sizes); estimate,ci_low,ci_high (reported ratios or differences); optional study,
+year and text columns for --by.  Methods: FE, MH, PETO and the random-effects estimators
+DL, HE, HS, HSk, SJ, ML, REML, EB, PM.
+
+--mode metafor (default) stops iterating where metafor stops, to reproduce its output;
+--mode exact converges to machine precision.
+
+Example:  immunograde meta trials.csv --measure OR --method REML --test knha --by drug --format json
+"""
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``meta`` command to ``app``."""
+    app.command("meta", help=HELP)(meta)
+
+
+def meta(
+    file: Path = typer.Argument(..., help="CSV file with metafor's column names."),
+    measure: str = typer.Option(
+        None,
+        "--measure",
+        help="OR, RR, RD, PETO, AS, MD, SMD, ROM, HR, GEN (default: OR / MD / GEN / HR by input form).",
+    ),
+    method: str = typer.Option("REML", "--method", help=f"One of {', '.join(ALL_METHODS)}."),
+    test: str = typer.Option("z", "--test", help="z or knha (Knapp-Hartung)."),
+    by: str = typer.Option(None, "--by", help="Text column: one analysis per value."),
+    mode: str = typer.Option("metafor", "--mode", help="metafor (reproduce metafor) or exact."),
+    level: float = typer.Option(95.0, "--level", help="Confidence level in percent."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """Run the meta-analysis and print it."""
+    if test not in ("z", "knha"):
+        raise InputError.one(f"unknown test {test!r}; choose z or knha", field="--test")
+    if mode not in ("metafor", "exact"):
+        raise InputError.one(f"unknown mode {mode!r}; choose metafor or exact", field="--mode")
+    if fmt not in ("table", "json"):
+        raise InputError.one(f"unknown format {fmt!r}; choose table or json", field="--format")
+    if not file.is_file():
+        raise NotFoundError(f"file not found: {file}")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError.one("not a UTF-8 text file", file=str(file)) from None
+    table = read_metafor_csv(text, str(file))
+    results = pool_table(
+        table, measure=measure, method=method, test=test, level=level, mode=mode, by=by
+    )
+    if fmt == "json":
+        print_json(results if by else results[0])
+        return
+    for res in results:
+        typer.echo(format_table(res, level))
+
+
+def _f(x: Any, nd: int = 4) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "NA"
+    return f"{x:.{nd}f}"
+
+
+def _p(p: Any) -> str:
+    if p is None or not math.isfinite(p):
+        return "NA"
+    return "<.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def format_table(res: dict[str, Any], level: float = 95.0) -> str:
+    """A printout laid out like metafor's ``print.rma.uni``."""
+    lines = []
+    if "group" in res:
+        lines.append(f"== {res['group']}")
+    fixed = res["method"] in ("FE", "MH", "PETO")
+    name = {"MH": "Mantel-Haenszel", "PETO": "Peto"}.get(res["method"], "Fixed-Effect")
+    head = (
+        f"{name} Model (k = {res['k']})"
+        if fixed
+        else f"Random-Effects Model (k = {res['k']}; tau^2 estimator: {res['method']})"
+    )
+    lines += [head, ""]
+    if not fixed:
+        tau2 = res["tau2"]
+        lines += [
+            f"tau^2 (estimated amount of total heterogeneity): {_f(tau2)} (SE = {_f(res.get('se_tau2'))})",
+            f"tau (square root of estimated tau^2 value):      {_f(math.sqrt(tau2))}",
+        ]
+    lines += [
+        f"I^2 (total heterogeneity / total variability):   {_f(res['i2'], 2)}%",
+        f"H^2 (total variability / sampling variability):  {_f(res['h2'], 2)}",
+        "",
+        "Test for Heterogeneity:",
+        f"Q(df = {int(res['k']) - 1}) = {_f(res['q'])}, p-val {_p(res['q_p']) if _p(res['q_p']).startswith('<') else '= ' + _p(res['q_p'])}",
+        "",
+        f"Model Results ({res['measure']}, {res.get('mode', 'metafor')} mode):",
+        "",
+    ]
+    stat = "tval" if res["test"] == "knha" else "zval"
+    lines.append(f"{'estimate':>9} {'se':>8} {stat:>8} {'pval':>8} {'ci.lb':>8} {'ci.ub':>8}")
+    lines.append(
+        " ".join(
+            f"{v:>8}"
+            for v in (
+                _f(res["estimate"]),
+                _f(res["se"]),
+                _f(res["statistic"]),
+                _p(res["p_value"]),
+                _f(res["ci_low"]),
+                _f(res["ci_high"]),
+            )
+        )
+    )
+    if res.get("pi_low") is not None and not fixed:
+        lines.append(
+            f"\n{level:g}% prediction interval: {_f(res['pi_low'])} to {_f(res['pi_high'])}"
+        )
+    if res.get("tau2_ci_low") is not None:
+        lines.append(
+            f"{level:g}% CI for tau^2 (Q-profile): {_f(res['tau2_ci_low'])} to {_f(res['tau2_ci_high'])}"
+        )
+    if "estimate_exp" in res:
+        lines.append(
+            f"\nexp(estimate) = {_f(res['estimate_exp'])} [{_f(res['ci_low_exp'])}, {_f(res['ci_high_exp'])}]"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,177 @@
+"""``immunograde meta``: results equal metafor's (validation/metafor/ref_rma.json), bad input exits 3
+with one line naming file, line and column."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from immunograde.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+REF = json.loads((ROOT / "validation" / "metafor" / "ref_rma.json").read_text())
+BCG = ROOT.parent / "shared" / "data" / "trials" / "metadat" / "dat.bcg.csv"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+@pytest.fixture
+def bcg_csv(tmp_path: Path) -> Path:
+    """dat.bcg in metafor's 2x2 columns (rows as in ../shared/data/trials/metadat/dat.bcg.csv)."""
+    rows = list(csv.DictReader(BCG.open()))
+    path = tmp_path / "bcg.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["study", "year", "alloc", "ai", "bi", "ci", "di"])
+        for r in rows:
+            w.writerow(
+                [r["author"], r["year"], r["alloc"], r["tpos"], r["tneg"], r["cpos"], r["cneg"]]
+            )
+    return path
+
+
+def _ref(ds: str, method: str, test: str) -> dict:
+    fit = next(f for f in REF["models"][ds] if f["method"] == method and f["test"] == test)
+    return {k: v[0] for k, v in fit["metafor"].items() if isinstance(v, list) and v}
+
+
+@pytest.mark.parametrize(
+    ("method", "test"), [("REML", "knha"), ("DL", "z"), ("PM", "z"), ("FE", "z")]
+)
+def test_json_matches_metafor(
+    bcg_csv: Path, method: str, test: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        [
+            "meta",
+            str(bcg_csv),
+            "--measure",
+            "RR",
+            "--method",
+            method,
+            "--test",
+            test,
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    res = json.loads(out)
+    ref = _ref("bcg_RR", method, test)
+    pairs = {"estimate": "b", "se": "se", "statistic": "zval", "ci_low": "ci.lb", "ci_high": "ci.ub",
+             "pi_low": "pi.lb", "pi_high": "pi.ub", "tau2": "tau2", "i2": "I2", "h2": "H2", "q": "QE"}  # fmt: skip
+    if (
+        method == "FE"
+    ):  # metafor's predict() gives no prediction interval for FE; ours equals the CI
+        pairs = {k: v for k, v in pairs.items() if not k.startswith("pi")}
+        assert (res["pi_low"], res["pi_high"]) == (res["ci_low"], res["ci_high"])
+    for ours, theirs in pairs.items():
+        assert res[ours] == pytest.approx(ref[theirs], rel=1e-10, abs=1e-14), ours
+    assert res["k"] == 13 and res["measure"] == "RR" and res["method"] == method
+    assert res["estimate_exp"] == pytest.approx(np.exp(ref["b"]), rel=1e-10)
+    for key in ("p_value", "q_p", "tau2_ci_low", "tau2_ci_high", "pi_low_exp", "pi_high_exp"):
+        assert key in res
+
+
+def test_tau2_ci_matches_metafor_confint(bcg_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(["meta", str(bcg_csv), "--measure", "RR", "--format", "json"], capsys)
+    res = json.loads(out)
+    ci = next(
+        c
+        for c in REF["confint"]
+        if c["dataset"] == "bcg_RR" and c["method"] == "REML" and c["type"] == "QP"
+    )
+    assert [res["tau2"], res["tau2_ci_low"], res["tau2_ci_high"]] == pytest.approx(
+        ci["tau2"], rel=1e-10
+    )
+
+
+def test_by_gives_one_result_per_group_matching_metafor_subgroups(
+    bcg_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        [
+            "meta",
+            str(bcg_csv),
+            "--measure",
+            "OR",
+            "--method",
+            "DL",
+            "--by",
+            "alloc",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    res = json.loads(out)
+    sub = next(s for s in REF["subgroups"] if s["dataset"] == "bcg_OR" and s["method"] == "DL")
+    by_group = {r["group"]: r for r in res}
+    assert sorted(by_group) == sub["levels"]
+    for i, g in enumerate(sub["levels"]):
+        assert by_group[g]["estimate"] == pytest.approx(sub["estimate"][i], rel=1e-12)
+        assert by_group[g]["k"] == sub["k"][i]
+
+
+def test_table_format_reads_like_metafor(bcg_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["meta", str(bcg_csv), "--measure", "RR"], capsys)
+    assert code == 0
+    # metafor: print(rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg))
+    assert "Random-Effects Model (k = 13; tau^2 estimator: REML)" in out
+    assert "0.3132 (SE = 0.1664)" in out and "92.22%" in out and "12.86" in out
+    assert "Q(df = 12) = 152.2330" in out
+    assert "-0.7145" in out and "-1.0669" in out and "-0.3622" in out
+
+
+def test_mantel_haenszel_and_peto_methods_run(
+    bcg_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for method in ("MH", "PETO"):
+        code, out, _ = run(["meta", str(bcg_csv), "--method", method, "--format", "json"], capsys)
+        assert code == 0
+        assert json.loads(out)["method"] == method
+
+
+BAD = {
+    "missing columns": ("study,ai,ci\nA,1,2\n", ":2: no complete set of outcome columns"),
+    "events > n": ("study,ai,n1i,ci,n2i\nA,5,10,3,10\nB,12,10,3,10\n", ":3: ai"),
+    "negative variance": ("study,yi,vi\nA,0.1,0.2\nB,0.3,-0.1\n", ":3: vi"),
+    "not a number": ("study,yi,vi\nA,0.1,abc\nB,0.3,0.1\n", ":2: vi"),
+    "k = 0": ("study,yi,vi\n", "k = 0"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_input_exits_3_with_file_line_and_column(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, where = BAD[case]
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    code, out, err = run(["meta", str(path), "--format", "json"], capsys)
+    assert code == 3, err
+    assert out == ""
+    first = err.strip().splitlines()[0]  # the reader lists every problem; the first is the cause
+    assert first.startswith(f"error: {path}")
+    assert where in first.replace(str(path), "")
+    assert "Traceback" not in err
+
+
+def test_unknown_by_column_and_missing_file(
+    bcg_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["meta", str(bcg_csv), "--by", "drug"], capsys)
+    assert code == 3 and "drug" in err and "alloc" in err
+    code, _, err = run(["meta", str(tmp_path / "nope.csv")], capsys)
+    assert code == 4 and "nope.csv" in err
