@@ -140,6 +140,16 @@ def test_information_fraction_is_participants_over_ris() -> None:
     assert r.information_fraction == pytest.approx(7219 / 15688)  # AIS / HARIS (RTSA's AIS 7219)
 
 
+def test_one_sided_obf_matches_a_published_table() -> None:
+    # PharmCat/SeqBounds.jl, README.md, "Result" table of bounds([0.25, 0.5, 0.75, 1.0], 0.05):
+    # one-sided, O'Brien-Fleming spending, alpha 0.05; spent 8.85754e-5, 0.0055746, 0.0236251, 0.05
+    # and Z 3.74955, 2.53993, 2.01604, 1.72014.  That table uses a coarse grid (step h = 0.05),
+    # so its Z agree with ours to 5e-5; the cumulative spending is a closed form (6 digits printed).
+    b = alpha_boundaries([0.25, 0.5, 0.75, 1.0], alpha=0.05, side=1)
+    np.testing.assert_allclose(b.upper, [3.74955, 2.53993, 2.01604, 1.72014], atol=5e-5)
+    np.testing.assert_allclose(b.alpha_cum, [8.85754e-5, 0.0055746, 0.0236251, 0.05], rtol=1e-5)
+
+
 def test_single_final_look_is_the_conventional_test() -> None:
     # hand-derived: one look at t = 1 spends all of alpha/2 -> boundary z_{0.975}
     for kind, param in (("obrien_fleming", None), ("pocock", None), ("rho", 2.0)):
