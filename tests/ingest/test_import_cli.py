@@ -60,3 +60,19 @@ def test_missing_file_exit_code_4(tmp_path: Path, capsys: pytest.CaptureFixture[
         ["import", "aact", str(tmp_path / "nope"), "--db", str(tmp_path / "k.duckdb")], capsys
     )
     assert code == 4 and "no such file or folder" in err
+
+
+def test_import_csv_for_a_question(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "outcomes.csv"
+    # dat.bcg (metadat) data row 1, Aronson 1948: tpos 4, tneg 119, cpos 11, cneg 128
+    data.write_text("study,year,ai,bi,ci,di\nAronson,1948,4,119,11,128\n", encoding="utf-8")
+    db = tmp_path / "kb.duckdb"
+    code, out, _ = _run(
+        ["import", "csv", str(data), "--question", "bcg_tb", "--db", str(db), "--format", "json"],
+        capsys,
+    )
+    assert (code, json.loads(out)["inserted"]) == (0, 1)
+    with duckdb.connect(str(db)) as c:
+        assert c.execute("SELECT dataset, slab, form FROM reg_csv_outcomes").fetchall() == [
+            ("bcg_tb", "Aronson, 1948", "binary")
+        ]

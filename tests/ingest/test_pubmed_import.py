@@ -138,3 +138,19 @@ def test_malformed_xml_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         import_pubmed(f, _mem())
     assert (err.value.problems[0].file, err.value.problems[0].line) == (str(f), 3)
+
+
+def test_failure_midway_through_a_file_rolls_back(tmp_path: Path) -> None:
+    good = tmp_path / "good.xml.gz"
+    _baseline(good, 5)
+    with gzip.open(good, "rt", encoding="utf-8") as fh:
+        text = fh.read()
+    broken = tmp_path / "broken.xml"
+    broken.write_text(
+        text.replace("</PubmedArticleSet>", "<PubmedArticle><Oops></PubmedArticleSet>"),
+        encoding="utf-8",
+    )
+    c = _mem()
+    with pytest.raises(InputError, match="not well-formed"):
+        import_pubmed(broken, c, batch_size=1)  # five articles are written before the error
+    assert c.execute("SELECT count(*) FROM reg_pubmed").fetchone() == (0,)
