@@ -53,7 +53,7 @@ NO_ATC_CLASSES: dict[str, tuple[str, str, str]] = {
     ),
     "release-active-antibodies": (
         "Ultra-diluted 'release-active' antibody products",
-        "Ultra-dilutions of antibodies (Anaferon, Ergoferon, Rengalin); the source list files them "
+        "Ultra-dilutions of antibodies (Anaferon, Ergoferon, Tenoten); the source list files them "
         "under homeopathy.",
         "unproven_lists/README.md",
     ),
@@ -409,7 +409,10 @@ LIST_PRODUCTS: list[dict[str, Any]] = [
 #: homeopathy-list entries taken: those whose title or text mentions influenza, ARVI, colds or immunity
 HOMEO_PATTERN = r"(?i)грипп|орви|простуд|иммун"
 HOMEO_ALSO = ("rengalin", "engystol")
-RELEASE_ACTIVE = ("anaferon", "ergoferon", "rengalin")
+#: release-active antibody products: the source names the producer Materia Medica and the text speaks of
+#: antibodies ("антител…"); the rest of the homeopathy list is classed as homeopathic only
+RELEASE_ACTIVE_PRODUCER = r"(?i)материа медика"
+RELEASE_ACTIVE_TEXT = r"(?i)антител"
 
 #: FK negative-list entries that name a seeded substance: flat CSV id -> substance id
 FK_SUBSTANCES = {"prednizolon": "prednisolone"}

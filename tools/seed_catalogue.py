@@ -8,6 +8,7 @@ and row (or JSON key).  Run: ``.venv/bin/python tools/seed_catalogue.py [--share
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,10 @@ class Catalogue:
     def homeopathy_substance(self, key: str, rec: dict[str, Any]) -> str:
         sid = slug(key)
         classes = ["homeopathic-products"]
-        if key in spec.RELEASE_ACTIVE:
+        producer, text = rec.get("producer") or "", rec.get("contents") or ""
+        if re.search(spec.RELEASE_ACTIVE_PRODUCER, producer) and re.search(
+            spec.RELEASE_ACTIVE_TEXT, text
+        ):
             classes.insert(0, "release-active-antibodies")
         names = list(dict.fromkeys([rec["title"], *(rec.get("other") or [])]))
         latin = [n for n in names if n.isascii()]

@@ -229,3 +229,22 @@ def test_ema_products_take_route_only_from_the_inn_text(kb: LoadedKB, rows: dict
         routes[p.id] = p.route
     assert routes["ema-fluenz-tetra"] == "intranasal" and routes["ema-dukoral"] == "oral"
     assert routes["ema-introna"] == "unknown"
+
+
+def test_release_active_class_follows_the_source_producer_and_text(kb: LoadedKB) -> None:
+    homeo = {
+        e["id"]: e
+        for e in json.loads((SHARED / "unproven_lists/fuflomycin_homeopathy.json").read_text())
+    }
+    release_active = set()
+    for loc in kb.of("substances"):
+        s = loc.record
+        if s.source.file != "unproven_lists/fuflomycin_homeopathy.json":
+            continue
+        e = homeo[s.source.key]
+        by_source = "Материа Медика" in (e["producer"] or "") and "антител" in e["contents"].lower()
+        assert ("release-active-antibodies" in s.classes) == by_source, s.id
+        assert "homeopathic-products" in s.classes
+        if by_source:
+            release_active.add(s.id)
+    assert release_active == {"anaferon", "ergoferon", "tenoten"}
