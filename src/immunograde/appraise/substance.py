@@ -12,6 +12,7 @@ shown next to the claims made for them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from immunograde.grading.profile import (
     shows_benefit,
 )
 from immunograde.grading.verdict import decide
-from immunograde.kb.models import Claim, Product, Question, RegulatoryStatus, Substance
+from immunograde.kb.models import ID_PATTERN, Claim, Product, Question, RegulatoryStatus, Substance
 from immunograde.kb.queries import KnowledgeBase
 
 
@@ -67,15 +68,13 @@ class SubstanceAppraisal:
 
 def resolve_substance(kb: KnowledgeBase, name: str) -> tuple[Substance, str]:
     """The substance a name means (id, name, synonym or brand, any script); ``NotFoundError`` otherwise."""
+    if re.fullmatch(ID_PATTERN, name) and name in {s.id for s in kb.list_substances()}:
+        return kb.get_substance(name), name
     hits = kb.substances_by_name(name, limit=8)
     exact = [h for h in hits if h.match == "exact"]
     if exact:
         sid = exact[0].substance_id or exact[0].entity_id
         return kb.get_substance(sid), exact[0].matched_name
-    try:
-        return kb.get_substance(name), name
-    except NotFoundError:
-        pass
     raise NotFoundError(f"no substance named {name!r}.", [h.matched_name for h in hits][:5])
 
 
