@@ -149,7 +149,10 @@ def pubmed_cmd(
 def csv_cmd(
     path: PathArg,
     dataset: Annotated[
-        str | None, typer.Option(help="dataset name (default: the file's stem)")
+        str | None,
+        typer.Option(
+            "--dataset", "--question", help="dataset (question id); default: the file's stem"
+        ),
     ] = None,
     db: DbOpt = None,
     fmt: FormatOpt = Format.text,
