@@ -61,6 +61,7 @@ def add_list_products(cat: Catalogue) -> None:
         row, _ = cat.s.flat_row(str(p["key"]), "rsp")
         cat.products["lists"].append({
             "id": p["id"], "brand": p["brand"], "substances": list(p["substances"]),
+            "synonyms": [n for n in cat.s.rsp[p["key"]]["other"] if n.isascii()],
             "dose_form": p["dose_form"], "route": p["route"],
             **({"strength": p["strength"]} if p.get("strength") else {}),
             "notes": f"Dose form and route from the source text: «{p['quote']}».",

@@ -248,3 +248,14 @@ def test_release_active_class_follows_the_source_producer_and_text(kb: LoadedKB)
         if by_source:
             release_active.add(s.id)
     assert release_active == {"anaferon", "ergoferon", "tenoten"}
+
+
+def test_list_product_synonyms_are_the_entrys_latin_names(kb: LoadedKB) -> None:
+    rsp = {
+        e["id"]: e for e in json.loads((SHARED / "unproven_lists/fuflomycin_rsp.json").read_text())
+    }
+    products = _by_id(kb, "products")
+    for p in products.values():
+        if p.source.file == "unproven_lists/fuflomycin_rsp.json":
+            assert set(p.synonyms) <= set(rsp[p.source.key]["other"]), p.id
+    assert products["viferon-suppositories"].synonyms == ("Viferon",)

@@ -132,9 +132,12 @@ def search_cmd(
     if not hits:
         console.print(f"no match for {text!r}", markup=False)
         return
-    table = Table("kind", "id", "matched name", "match", "score")
+    table = Table("kind", "id", "substance", "matched name", "match", "score")
     for h in hits:
-        table.add_row(h.entity_kind, h.entity_id, h.matched_name, h.match, f"{h.score:.2f}")
+        sub = h.substance_id if h.substance_id != h.entity_id else ""
+        table.add_row(
+            h.entity_kind, h.entity_id, sub or "", h.matched_name, h.match, f"{h.score:.2f}"
+        )
     console.print(table)
 
 
