@@ -218,3 +218,9 @@ def test_sof_renderers_share_footnote_letters_and_escape() -> None:
         and parsed[2][-1] == "a. Risk of bias: 30% high. b. Imprecision."
     )
     assert json.loads(to_json(rows))[1]["footnotes"] == ["Risk of bias: 30% high.", "Imprecision."]
+
+
+def test_replication_unknown_when_funding_not_recorded() -> None:
+    t = [TrialFacts(f"t{i}", f"T{i}", randomised=True, ci_low=-0.5, ci_high=-0.1) for i in range(2)]
+    ans = {a.key: a for a in evidence_profile(t, {"t0", "t1"}, None, [])}
+    assert ans["replicated"].answer == "unknown" and ans["replicated"].trials == ("T0", "T1")

@@ -54,9 +54,15 @@ def _replicated(trials: Sequence[TrialFacts], benefit: set[str]) -> ProfileAnswe
     q = "Is the benefit replicated by independent groups?"
     pos = [t for t in trials if t.id in benefit]
     indep = [t for t in pos if t.funding in INDEPENDENT]
-    ok = len(pos) >= 2 and bool(indep)
+    unknown = [t for t in pos if t.funding == "unknown"]
     note = f"{len(pos)} trial(s) with a significant benefit, {len(indep)} independently funded"
-    return ProfileAnswer("replicated", q, "yes" if ok else "no", tuple(t.label for t in pos), note)
+    if len(pos) >= 2 and indep:
+        answer = "yes"
+    elif len(pos) >= 2 and unknown:
+        answer, note = "unknown", note + f", funding not recorded for {len(unknown)}"
+    else:
+        answer = "no"
+    return ProfileAnswer("replicated", q, answer, tuple(t.label for t in pos), note)
 
 
 def evidence_profile(

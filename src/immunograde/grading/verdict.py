@@ -92,8 +92,8 @@ def _paragraph(subject: str, g: OutcomeGrade, key: str, n: int, rules: Rules) ->
         else f"{size[g.effect.size]} {what}"
     )
     return (
-        f"The verdict for {subject} rests on {g.outcome} ({g.importance}; {g.participants} participants), "
-        f"the best-supported of {n} deciding outcome(s).  The evidence shows {effect}, with {level} "
+        f"The verdict for {subject} rests on {g.outcome} ({g.participants} participants), the "
+        f"best-supported of its {n} {g.importance} outcome(s).  The evidence shows {effect}, with {level} "
         f"certainty: {g.statement}  Under ImmunoGrade's rules that makes the verdict "
         f'"{rules.verdicts.labels[key]}".'
     )
