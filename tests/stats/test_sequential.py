@@ -17,7 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from immunograde.stats.sequential import diversity, gs_design, required_information_size, tsa
+from immunograde.stats.sequential import (
+    diversity,
+    gs_design,
+    required_information_size,
+    required_information_size_md,
+    tsa,
+)
 from immunograde.stats.spending import alpha_boundaries, crossing_probabilities, spend
 
 REF = json.loads(
@@ -40,7 +46,7 @@ def _tol(b: np.ndarray) -> np.ndarray:
 
 def test_reference_grid_is_complete() -> None:
     assert REF["rtsa_version"] == "0.2.2"
-    assert len(REF["ris"]) == 4
+    assert {c["outcome"] for c in REF["ris"]} == {"RR", "OR", "MD"} and len(REF["ris"]) == 8
     assert len(REF["alpha_boundaries"]) == 4 * 4 * 2  # timings x spending x sides
     assert len(REF["designs"]) == 4
     assert [a["name"] for a in REF["analyses"]] == [
@@ -49,10 +55,15 @@ def test_reference_grid_is_complete() -> None:
 
 @pytest.mark.parametrize("case", REF["ris"], ids=lambda c: c["name"])
 def test_required_information_size_matches_rtsa(case: dict) -> None:
-    res = required_information_size(
-        case["pC"], 1 - case["mc"], alpha=case["alpha"], beta=case["beta"], side=case["side"],
-        d2=case["D2"], i2=case["I2"],
-    )  # fmt: skip
+    common = dict(
+        alpha=case["alpha"], beta=case["beta"], side=case["side"], d2=case["D2"], i2=case["I2"]
+    )
+    if case["outcome"] == "MD":
+        res = required_information_size_md(case["mc"], case["sd_mc"], **common)  # type: ignore[arg-type]
+    else:
+        res = required_information_size(
+            case["pC"], 1 - case["mc"], measure=case["outcome"], **common
+        )  # type: ignore[arg-type]
     assert res.ris == case["NF"]  # integers: exact
     assert res.ris_d2 == case["NR_D2"]
     assert res.ris_i2 == case["NR_I2"]

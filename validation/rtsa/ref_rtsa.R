@@ -13,19 +13,27 @@ if (is.null(here)) {
   here <- if (length(f)) dirname(normalizePath(f)) else getwd()
 }
 
-# 1. Required information size: the examples of RTSA's vignette "required-sample-size.Rmd"
-#    plus the vitamin A TSA inputs (PLoS One 2013, doi:10.1371/journal.pone.0074558, Figure 4).
+# 1. Required information size: the examples of RTSA's vignette "required-sample-size.Rmd",
+#    the vitamin A TSA inputs (PLoS One 2013, doi:10.1371/journal.pone.0074558, Figure 4), and
+#    odds-ratio and mean-difference cases.
 ris_cases <- list(
-  list(name = "vignette_fixed", pC = 0.1, mc = 0.9, alpha = 0.05, beta = 0.1, side = 2, D2 = NULL, I2 = NULL),
-  list(name = "vignette_d2_i2", pC = 0.2, mc = 0.9, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.3, I2 = 0.2),
-  list(name = "vitamin_a_d2_076", pC = 0.1, mc = 0.85, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.76, I2 = NULL),
-  list(name = "one_sided", pC = 0.3, mc = 0.75, alpha = 0.025, beta = 0.1, side = 1, D2 = 0.5, I2 = 0.4)
+  list(name = "vignette_fixed", outcome = "RR", pC = 0.1, mc = 0.9, alpha = 0.05, beta = 0.1, side = 2, D2 = NULL, I2 = NULL),
+  list(name = "vignette_d2_i2", outcome = "RR", pC = 0.2, mc = 0.9, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.3, I2 = 0.2),
+  list(name = "vitamin_a_d2_076", outcome = "RR", pC = 0.1, mc = 0.85, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.76, I2 = NULL),
+  list(name = "one_sided", outcome = "RR", pC = 0.3, mc = 0.75, alpha = 0.025, beta = 0.1, side = 1, D2 = 0.5, I2 = 0.4),
+  list(name = "or_fixed", outcome = "OR", pC = 0.2, mc = 0.8, alpha = 0.05, beta = 0.2, side = 2, D2 = NULL, I2 = NULL),
+  list(name = "or_d2", outcome = "OR", pC = 0.05, mc = 0.7, alpha = 0.05, beta = 0.1, side = 2, D2 = 0.45, I2 = 0.3),
+  list(name = "md_fixed", outcome = "MD", sd_mc = 1, mc = 0.5, alpha = 0.05, beta = 0.1, side = 2, D2 = NULL, I2 = NULL),
+  list(name = "md_d2", outcome = "MD", sd_mc = 2.5, mc = 1.2, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.6, I2 = 0.5)
 )
 ris_out <- lapply(ris_cases, function(cs) {
   fixed <- is.null(cs$D2) && is.null(cs$I2)
-  r <- suppressWarnings(ris(outcome = "RR", mc = cs$mc, pC = cs$pC, alpha = cs$alpha, beta = cs$beta,
-                            side = cs$side, fixed = fixed, D2 = cs$D2, I2 = cs$I2))
-  list(name = cs$name, pC = cs$pC, mc = cs$mc, alpha = cs$alpha, beta = cs$beta, side = cs$side,
+  r <- suppressWarnings(ris(outcome = cs$outcome, mc = cs$mc, pC = cs$pC, sd_mc = cs$sd_mc,
+                            alpha = cs$alpha, beta = cs$beta, side = cs$side, fixed = fixed,
+                            D2 = cs$D2, I2 = cs$I2))
+  list(name = cs$name, outcome = cs$outcome, pC = if (is.null(cs$pC)) NA else cs$pC,
+       sd_mc = if (is.null(cs$sd_mc)) NA else cs$sd_mc, mc = cs$mc, alpha = cs$alpha,
+       beta = cs$beta, side = cs$side,
        D2 = if (is.null(cs$D2)) NA else cs$D2, I2 = if (is.null(cs$I2)) NA else cs$I2,
        NF = r$NF, NR_D2 = if (is.null(r$NR_D2)) NA else r$NR_D2,
        NR_I2 = if (is.null(r$NR_I2)) NA else r$NR_I2)

@@ -38,15 +38,51 @@ class InformationSize:
     ris: int  #: fixed-effect RIS, ``ceil(4 (z_{1-a/side} + z_{1-b})^2 nu / theta^2)``
     ris_d2: int | None  #: ``ceil(ris / (1 - D2))`` (diversity-adjusted, TSA's default)
     ris_i2: int | None  #: ``ceil(ris / (1 - I2))``
-    p_c: float
-    p_i: float
-    nu: float  #: ``p (1 - p)`` with ``p = (p_c + p_i) / 2``
-    theta: float  #: ``p_c - p_i``
+    p_c: float | None
+    p_i: float | None
+    nu: float  #: ``p (1 - p)`` with ``p = (p_c + p_i) / 2`` (binary) or ``sd^2`` (mean difference)
+    theta: float  #: ``p_c - p_i`` (binary) or ``|mid|``
 
 
 def required_information_size(
     p_c: float,
     rrr: float,
+    *,
+    measure: str = "RR",
+    alpha: float = 0.05,
+    beta: float = 0.2,
+    side: int = 2,
+    d2: float | None = None,
+    i2: float | None = None,
+) -> InformationSize:
+    """Required information size for a ratio ``1 - rrr`` at control event proportion ``p_c``.
+
+    ``RIS = 4 (z_{1-alpha/side} + z_{1-beta})^2 nu / theta^2`` with ``p_i = p_c (1 - rrr)`` (RR) or
+    ``logit(p_i) = logit(p_c) + log(1 - rrr)`` (OR), ``nu = p (1 - p)``, ``p = (p_c + p_i) / 2``,
+    ``theta = p_c - p_i``, rounded up; the adjusted versions are ``ceil(RIS / (1 - D2))`` and
+    ``ceil(RIS / (1 - I2))`` of the rounded RIS.
+
+    References: Wetterslev, Thorlund, Brok & Gluud (2009) BMC Med Res Methodol 9:86; RTSA ``ris()``
+    and its vignette "Calculating required sample size and required number of trials".
+    """
+    for name, v in (("p_c", p_c), ("rrr", rrr)):
+        if not 0 < v < 1:
+            raise ValueError(f"{name} must be strictly between 0 and 1, got {v}")
+    if measure == "RR":
+        p_i = p_c * (1 - rrr)
+    elif measure == "OR":
+        odds = p_c / (1 - p_c) * (1 - rrr)
+        p_i = odds / (1 + odds)
+    else:
+        raise ValueError(f"measure must be 'RR' or 'OR' for a binary RIS, got {measure!r}")
+    p = (p_c + p_i) / 2
+    ris, ris_d2, ris_i2 = _ris(p * (1 - p), p_c - p_i, alpha, beta, side, d2, i2)
+    return InformationSize(ris, ris_d2, ris_i2, p_c, p_i, p * (1 - p), p_c - p_i)
+
+
+def required_information_size_md(
+    mid: float,
+    sd: float,
     *,
     alpha: float = 0.05,
     beta: float = 0.2,
@@ -54,16 +90,24 @@ def required_information_size(
     d2: float | None = None,
     i2: float | None = None,
 ) -> InformationSize:
-    """Required information size for a risk ratio ``1 - rrr`` at control event proportion ``p_c``.
+    """Required information size to detect a mean difference ``mid`` with standard deviation ``sd``:
+    ``RIS = 4 (z_{1-alpha/side} + z_{1-beta})^2 sd^2 / mid^2`` (RTSA ``ris(outcome = "MD")``)."""
+    if mid == 0 or not np.isfinite(mid) or not sd > 0:
+        raise ValueError(f"mid must be non-zero and sd positive, got mid={mid}, sd={sd}")
+    ris, ris_d2, ris_i2 = _ris(sd**2, abs(mid), alpha, beta, side, d2, i2)
+    return InformationSize(ris, ris_d2, ris_i2, None, None, sd**2, abs(mid))
 
-    ``RIS = 4 (z_{1-alpha/side} + z_{1-beta})^2 nu / theta^2`` with ``p_i = p_c (1 - rrr)``,
-    ``nu = p (1 - p)``, ``p = (p_c + p_i) / 2``, ``theta = p_c - p_i``, rounded up; the adjusted
-    versions are ``ceil(RIS / (1 - D2))`` and ``ceil(RIS / (1 - I2))`` of the rounded RIS.
 
-    References: Wetterslev, Thorlund, Brok & Gluud (2009) BMC Med Res Methodol 9:86; RTSA ``ris()``
-    and its vignette "Calculating required sample size and required number of trials".
-    """
-    for name, v in (("p_c", p_c), ("rrr", rrr), ("alpha", alpha), ("beta", beta)):
+def _ris(
+    nu: float,
+    theta: float,
+    alpha: float,
+    beta: float,
+    side: int,
+    d2: float | None,
+    i2: float | None,
+) -> tuple[int, int | None, int | None]:
+    for name, v in (("alpha", alpha), ("beta", beta)):
         if not 0 < v < 1:
             raise ValueError(f"{name} must be strictly between 0 and 1, got {v}")
     for name, h in (("d2", d2), ("i2", i2)):
@@ -71,15 +115,11 @@ def required_information_size(
             raise ValueError(f"{name} must be in [0, 1), got {h}")
     if side not in (1, 2):
         raise ValueError("side must be 1 or 2")
-    p_i = p_c * (1 - rrr)
-    p = (p_c + p_i) / 2
-    nu = p * (1 - p)
-    theta = p_c - p_i
     z = norm.isf(alpha / side) + norm.isf(beta)
     ris = int(np.ceil(4 * z**2 * nu / theta**2 - 1e-9))
     ris_d2 = None if d2 is None else int(np.ceil(ris / (1 - d2) - 1e-9))
     ris_i2 = None if i2 is None else int(np.ceil(ris / (1 - i2) - 1e-9))
-    return InformationSize(ris, ris_d2, ris_i2, p_c, p_i, nu, theta)
+    return ris, ris_d2, ris_i2
 
 
 def diversity(vi: ArrayLike, tau2: float) -> float:
