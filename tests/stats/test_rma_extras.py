@@ -122,3 +122,18 @@ def test_subgroups_match_metafor(case: dict[str, Any]) -> None:
     assert list(res.fits.k) == case["k"]
     assert rel_diff(res.q_between, case["QM"]) <= tol
     assert log_p_diff(res.q_between_p, case["QMp"]) <= tol
+
+
+def test_slow_fisher_scoring_is_flagged_where_metafor_stops() -> None:
+    """metafor: 'Fisher scoring algorithm did not converge' after 100 steps (it needs 103); we
+    return converged=False after the same 101 steps, and exact mode reaches the converged root."""
+    case = REF["nonconvergence"]
+    assert "did not converge" in case["default"]["error"]
+    y, v = arr(case["yi"]), arr(case["vi"])
+    res = rma_uni(y, v, method="REML")
+    assert not res.converged and res.iterations == 101
+    # metafor with maxiter = 1000 stops 3 steps later, by the same 1e-5 rule
+    assert res.tau2 == pytest.approx(case["maxiter1000"]["tau2"][0], abs=1e-4)
+    exact = rma_uni(y, v, method="REML", mode="exact")
+    assert exact.converged
+    assert max(compare(exact, case["tight"]).values()) <= 1e-9

@@ -159,10 +159,23 @@ for (cs in sub_cases) {
   }
 }
 
+# ---- 6. slow Fisher scoring: metafor stops ("did not converge") after 100 iterations ----------
+# Synthetic analysis no. 169 of benchmarks/bench_batch_reml.py (seed 20261124), printed at %.17g.
+nc_yi <- c(-0.5451636807300726, -0.072343416773170466, -1.3327851967140596, -0.076964356745770457,
+           -0.87786433262588148, -0.59743609215634985, -0.95945278529863387, -0.6452756632685126,
+           -0.55706294769754527, -0.58228707312063011)
+nc_vi <- c(0.39271907248814536, 0.033950606201059684, 0.2234246607816896, 0.29386867872802536,
+           0.23702112769419856, 0.18234541976172772, 0.1759114617464862, 0.095372181307310247,
+           0.21899385124530527, 0.28399147720036744)
+nonconvergence <- list(yi = num(nc_yi), vi = num(nc_vi),
+                       default = fit(nc_yi, nc_vi, "REML", "z"),
+                       maxiter1000 = fit(nc_yi, nc_vi, "REML", "z", control = list(maxiter = 1000)),
+                       tight = fit(nc_yi, nc_vi, "REML", "z", control = tight_control(0.0648)))
+
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             grid = list(datasets = names(DATASETS), methods = METHODS, tests = TESTS,
                         iterative = ITERATIVE),
             data = data, models = models, confint = cis, metareg = metareg, sequential = seqs,
-            subgroups = subgroups)
+            subgroups = subgroups, nonconvergence = nonconvergence)
 writeLines(toJSON(out, auto_unbox = TRUE, json_verbatim = TRUE, null = "null"), "ref_rma.json")
 cat("wrote ref_rma.json:", length(DATASETS), "datasets,", length(cis), "tau2 CIs\n")

@@ -143,6 +143,11 @@ def format_table(res: dict[str, Any], level: float = 95.0) -> str:
         lines.append(
             f"{level:g}% CI for tau^2 (Q-profile): {_f(res['tau2_ci_low'])} to {_f(res['tau2_ci_high'])}"
         )
+    if res.get("converged") is False:
+        lines.append(
+            "\nWARNING: Fisher scoring did not converge in 100 iterations (metafor stops with an"
+            " error here); use --mode exact for the converged estimate."
+        )
     if "estimate_exp" in res:
         lines.append(
             f"\nexp(estimate) = {_f(res['estimate_exp'])} [{_f(res['ci_low_exp'])}, {_f(res['ci_high_exp'])}]"

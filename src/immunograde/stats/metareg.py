@@ -168,6 +168,7 @@ def fit_tau2(
         t, it, conv = _fisher(method, y, v, X)
     if mode == "exact":
         t = _exact_root(lambda x: _step(method, y, v, X, x), t)
+        conv = True
     ll_gain = method in ("ML", "REML") and conv and t > THRESHOLD
     if ll_gain and _loglik(method, y, v, X, 0.0) - _loglik(method, y, v, X, t) > LL_TOL:
         t = 0.0

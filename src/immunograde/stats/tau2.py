@@ -244,8 +244,9 @@ def tau2_iterative(
 ) -> Tau2Fit:
     """ML, REML or EB by Fisher scoring (metafor) or to machine precision (``exact``)."""
     t, iters, conv = fisher_scoring(method, seg, v, ymc)
-    if exact:
+    if exact:  # solved to machine precision whatever Fisher scoring did
         t = _polish(lambda x, lanes: _score_lane(method, seg, v, ymc, x, lanes), t)
+        conv = np.ones_like(conv)
     if method in ("ML", "REML"):
         t = np.where(conv, ll0_check(method, seg, v, ymc, t), t)
     t = np.maximum(0.0, t)
