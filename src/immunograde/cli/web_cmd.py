@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.output import err_console
+from immunograde.cli.output import console, err_console, print_json
+from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.settings import db_path
 
 
@@ -44,6 +46,76 @@ def serve(
         uvicorn.run(create_app(path), host=host, port=port, log_level="info")
 
 
+def _open_kb(database: Path | None) -> KnowledgeBase:
+    try:
+        return KnowledgeBase(database)
+    except NoDatabaseError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.NO_DATABASE) from exc
+
+
+def _run_report(kb: KnowledgeBase, substance: str, fmt: str, out: Path) -> list[Path]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from immunograde.web import report as rep
+
+    if fmt == "pdf":
+        rep.chromium_path()  # a missing chromium fails before the slow steps
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    quiet = not err_console.is_terminal  # no stray blank line on a pipe
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as progress:
+        task = progress.add_task("appraising", total=None)
+        plan = rep.plan_report(kb, substance)
+        progress.update(task, total=len(plan.jobs) + 1, completed=0)
+
+        def on_plot(job: rep.PlotJob) -> None:
+            progress.update(task, description=f"plot {job.stem}")
+            progress.advance(task)
+
+        plan.render_plots(on_plot)
+        progress.update(task, description="printing PDF" if fmt == "pdf" else f"writing {fmt}")
+        files = rep.write_report(plan, fmt, out)
+        progress.advance(task)
+    return files
+
+
+def report(
+    substance: Annotated[str, typer.Argument(help="Substance, brand or synonym (any script).")],
+    fmt: Annotated[str, typer.Option("--format", help="html (standalone), pdf or md.")] = "html",
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into (created).")] = Path("."),
+    database: Annotated[
+        Path | None,
+        typer.Option("--db", help="Knowledge-base file (default: var/immunograde.duckdb)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="List the files written as JSON.")
+    ] = False,
+) -> None:
+    """Write a substance dossier: its page as one document, plots included.
+
+    HTML is one standalone file (style and SVG plots inside); PDF is that page printed by chromium
+    (apt-get install chromium); md is Markdown with the plots as SVG files beside it.
+
+    Example: immunograde report tocilizumab --format pdf --out reports/
+    """
+    from immunograde.web.report import FORMATS
+
+    if fmt not in FORMATS:
+        err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    kb = _open_kb(database)
+    try:
+        files = _run_report(kb, substance, fmt, out)
+    finally:
+        kb.close()
+    if as_json:
+        print_json({"substance": substance, "format": fmt, "files": [str(f) for f in files]})
+    else:
+        for f in files:
+            console.print(str(f), markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and ``report`` to ``app``."""
     app.command("serve")(serve)
+    app.command("report")(report)

@@ -1,0 +1,316 @@
+"""A substance dossier to hand on: the substance page as one document (HTML, PDF or Markdown).
+
+The report reuses the page data of the web app (:func:`immunograde.web.evidence.substance_page`) and its
+charts (:mod:`immunograde.web.charts`, rendered by :func:`immunograde.plots.render.render`), so it says
+exactly what ``/substances/<id>`` says.  HTML is standalone (style sheet inlined, plots as inline SVG);
+PDF is that HTML printed by Debian's chromium (headless); Markdown has the plots as SVG files beside it.
+
+Steps (:func:`plan_report`, then :meth:`ReportPlan.render_plots`, then :func:`write_report`) let a caller
+show progress; :func:`make_report` does all three.  Every file is written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from immunograde import __version__
+from immunograde.appraise.substance import resolve_substance
+from immunograde.errors import NotFoundError
+from immunograde.grading.sof import to_markdown as sof_markdown
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.plots.render import render
+from immunograde.web import charts, evidence
+from immunograde.web.templating import env
+
+FORMATS = ("html", "pdf", "md")
+STYLE = Path(__file__).parent / "static" / "style.css"
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-pdf-header-footer")  # fmt: skip
+PDF_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class PlotJob:
+    """One chart of the report: ``stem`` names its SVG file (Markdown) and its figure (HTML)."""
+
+    stem: str
+    title: str
+    question_id: str | None
+    spec: Callable[[], dict[str, Any]]
+
+
+@dataclass
+class ReportPlan:
+    """What the report holds: the page data and the charts still to render."""
+
+    substance_id: str
+    page: dict[str, Any]
+    jobs: list[PlotJob]
+    svgs: dict[str, str] = field(default_factory=dict)
+
+    def render_plots(self, on_plot: Callable[[PlotJob], None] | None = None) -> None:
+        """Render every chart to SVG (a chart with no analysable data is left out)."""
+        for job in self.jobs:
+            if on_plot:
+                on_plot(job)
+            try:
+                self.svgs[job.stem] = render(job.spec(), "svg").decode("utf-8")
+            except ValueError:
+                continue
+
+    def plots_for(self, question_id: str | None) -> list[tuple[PlotJob, str]]:
+        return [(j, self.svgs[j.stem]) for j in self.jobs
+                if j.question_id == question_id and j.stem in self.svgs]  # fmt: skip
+
+
+def _question_jobs(kb: KnowledgeBase, q: dict[str, Any]) -> list[PlotJob]:
+    qid, title = q["question_id"], q["title"]
+    jobs = [PlotJob(f"{qid}-forest", f"Forest plot: {title}", qid,
+                    partial(charts.question_forest, kb, qid))]  # fmt: skip
+    if q["k"] >= 2:
+        jobs.append(PlotJob(f"{qid}-cumulative", f"Cumulative meta-analysis: {title}", qid,
+                            partial(charts.question_cumulative, kb, qid)))  # fmt: skip
+    return jobs
+
+
+def _plot_jobs(kb: KnowledgeBase, page: dict[str, Any]) -> list[PlotJob]:
+    """Forest and cumulative plots per question with trials, then the safety signals."""
+    jobs = [job for card in page["evidence"] for q in card["questions"] if q["k"]
+            for job in _question_jobs(kb, q)]  # fmt: skip
+    signals = _signals(page)
+    if signals:
+        s = page["substance"]
+        jobs.append(PlotJob(f"{s.id}-signals", f"Top safety signals: {s.name}", None,
+                            partial(charts.signals_chart, s.name, signals)))  # fmt: skip
+    return jobs
+
+
+def _signals(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s if isinstance(s, dict) else vars(s) for s in page["safety"]["signals"]]
+
+
+def plan_report(kb: KnowledgeBase, name: str) -> ReportPlan:
+    """The page data for the substance ``name`` (id, name, brand or synonym in any script).
+
+    Raises :class:`~immunograde.errors.NotFoundError` (with suggestions) for an unknown name.
+    """
+    sub, _ = resolve_substance(kb, name)
+    page = evidence.substance_page(kb, sub.id)
+    return ReportPlan(sub.id, page, _plot_jobs(kb, page))
+
+
+def report_context(plan: ReportPlan) -> dict[str, Any]:
+    return {
+        "page": plan.page,
+        "plots": lambda qid=None: [(j, Markup(svg)) for j, svg in plan.plots_for(qid)],
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "style": Markup(STYLE.read_text(encoding="utf-8")),
+    }
+
+
+def to_html(plan: ReportPlan) -> str:
+    """The standalone HTML document (no external links needed to read it)."""
+    return env.get_template("report.html").render(**report_context(plan))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder, so the rename is atomic
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def chromium_path() -> str:
+    """Debian's chromium (``IMMUNOGRADE_CHROMIUM`` overrides); ``NotFoundError`` when it is missing."""
+    exe = os.environ.get("IMMUNOGRADE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(exe).is_file():
+        raise NotFoundError(
+            f"PDF reports are printed with chromium, which is not installed ({exe} not found): "
+            "apt-get install chromium"
+        )
+    return exe
+
+
+def print_pdf(html: str, target: Path) -> None:
+    """Print ``html`` to ``target`` with headless chromium (A4, backgrounds as in the print CSS)."""
+    exe = chromium_path()
+    with tempfile.TemporaryDirectory(prefix="immunograde-pdf-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        out = Path(tmp) / "report.pdf"
+        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out}",
+               page.as_uri()]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
+        if not out.is_file() or out.stat().st_size == 0:
+            detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            raise RuntimeError(
+                f"chromium did not print the PDF (exit {proc.returncode}): {detail[0]}"
+            )
+        _write_atomic(target, out.read_bytes())
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def _md(text: Any) -> str:
+    """Text for a Markdown table cell or line (pipes escaped, one line)."""
+    return str(text if text is not None else "—").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return lines + ["| " + " | ".join(_md(c) for c in r) + " |" for r in rows] + [""]
+
+
+def _md_figures(plan: ReportPlan, question_id: str | None) -> list[str]:
+    return [f"![{_md(j.title)}]({j.stem}.svg)\n" for j, _ in plan.plots_for(question_id)]
+
+
+def _md_question(plan: ReportPlan, q: dict[str, Any]) -> list[str]:
+    cert = f"{q['certainty_symbols']} {q['certainty_label']}".strip()
+    lines = [f"#### {_md(q['outcome'])} — {cert}", "", q["statement"], ""]
+    sof_row = q["appraisal"].sof
+    if sof_row is not None:
+        lines += [sof_markdown([sof_row]), ""]
+    elif q["downgrades"]:
+        lines += [f"- **{d['domain']}** (−{d['levels']}): {d['reason']}" for d in q["downgrades"]]
+        lines.append("")
+    return lines + _md_figures(plan, q["question_id"])
+
+
+def _md_card(plan: ReportPlan, card: dict[str, Any]) -> list[str]:
+    lines = [f"### {_md(card['indication'])} · {_md(card['form'])}", "",
+             f"**Verdict: {card['verdict_label']}**", "", card["explanation"], ""]  # fmt: skip
+    if card["natural_medicines"]:
+        lines += [f"Natural Medicines scale: {card['natural_medicines']}", ""]
+    for q in card["questions"]:
+        lines += _md_question(plan, q)
+    if card["profile"]:
+        lines += ["Evidence profile:", ""]
+        lines += _table(["Question", "Answer", "Trials behind the answer"],
+                        [[p["label"], p["answer"], p["detail"]] for p in card["profile"]])  # fmt: skip
+    return lines
+
+
+def _md_catalogue(page: dict[str, Any]) -> list[str]:
+    s = page["substance"]
+    lines = [f"# {s.name}", ""]
+    facts = [c["name"] for c in page["classes"]] + [f"ATC {a}" for a in s.atc_codes]
+    if facts:
+        lines += [" · ".join(facts), ""]
+    names = list(s.synonyms) + list(s.brand_names)
+    lines += [x for x in (s.mechanism, s.notes) if x] + ([""] if s.mechanism or s.notes else [])
+    if names:
+        lines += [f"Also known as: {', '.join(names)}", ""]
+    if s.cautions:
+        lines += ["**Cautions.**", ""] + [f"- {c}" for c in s.cautions] + [""]
+    return lines
+
+
+def _md_claims(page: dict[str, Any]) -> list[str]:
+    lines = ["## What is claimed, and what the evidence says", ""]
+    if not page["claims"]:
+        return [*lines, "No claims recorded.", ""]
+    for c in page["claims"]:
+        when = f", {c['date']}" if c.get("date") else ""
+        kind = str(c["claimant_kind"]).replace("_", " ")
+        lines.append(f"- **{_md(c['claimant'])}** ({kind}{when}): “{_md(c['statement'])}”  ")
+        lines.append(f"  Evidence here: {c['evidence_says']}")
+    return [*lines, ""]
+
+
+def _md_products(page: dict[str, Any]) -> list[str]:
+    lines = ["## Products and forms", ""]
+    if not page["products"]:
+        return [*lines, "No products recorded.", ""]
+    rows = [[p.brand, p.dose_form, p.route, p.strength, ", ".join(p.markets) or None]
+            for p in page["products"]]  # fmt: skip
+    return lines + _table(["Brand", "Dose form", "Route", "Strength", "Markets"], rows)
+
+
+def _md_regulatory(page: dict[str, Any]) -> list[str]:
+    lines = ["## Regulatory status", ""]
+    if not page["regulatory"]:
+        return [*lines, "No regulatory decisions recorded: status unknown.", ""]
+    rows = [[r["agency"], r["country"], r["product_name"], str(r["status"]).replace("_", " "),
+             r["date"]] for r in page["regulatory"]]  # fmt: skip
+    return lines + _table(["Agency", "Country", "Product", "Status", "Date"], rows)
+
+
+def _md_safety(plan: ReportPlan) -> list[str]:
+    safety = plan.page["safety"]
+    lines = ["## Is it safe? Spontaneous reports", "", safety["caveat"], ""]
+    signals = _signals(plan.page)
+    if not signals:
+        return [*lines, str(safety["status"]), ""]
+    rows = [[g["event"], g["n"], _num(g["prr"]),
+             f"{_num(g['ror'])} ({_num(g['ror_ci_low'])}–{_num(g['ror_ci_high'])})",
+             _num(g["ic025"]), _num(g["eb05"]), ", ".join(g["rules"])] for g in signals]  # fmt: skip
+    headers = ["Event", "Reports", "PRR", "ROR (95% CI)", "IC025", "EB05", "Rules met"]
+    return lines + _md_figures(plan, None) + _table(headers, rows)
+
+
+def _num(value: Any) -> str:
+    return "—" if value is None else f"{float(value):.2f}"
+
+
+def to_markdown(plan: ReportPlan) -> str:
+    """The report as Markdown; plots are linked as ``<stem>.svg`` files beside it."""
+    page = plan.page
+    lines = [*_md_catalogue(page), "## Does it work, and how sure are we?", ""]
+    if not page["evidence"]:
+        lines += ["**no controlled evidence**", ""]
+    for card in page["evidence"]:
+        lines += _md_card(plan, card)
+    lines += _md_claims(page) + _md_products(page) + _md_regulatory(page) + _md_safety(plan)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines += ["---", "", f"ImmunoGrade {__version__} · report generated {stamp} · "
+              "evidence summaries, not medical advice."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def write_report(plan: ReportPlan, fmt: str, out_dir: Path) -> list[Path]:
+    """Write the report in ``fmt`` into ``out_dir``; returns the files written (report first)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{plan.substance_id}.{fmt}"
+    if fmt == "html":
+        _write_atomic(target, to_html(plan).encode("utf-8"))
+        return [target]
+    if fmt == "pdf":
+        print_pdf(to_html(plan), target)
+        return [target]
+    files = []
+    for job in plan.jobs:
+        if job.stem in plan.svgs:
+            path = out_dir / f"{job.stem}.svg"
+            _write_atomic(path, plan.svgs[job.stem].encode("utf-8"))
+            files.append(path)
+    _write_atomic(target, to_markdown(plan).encode("utf-8"))
+    return [target, *files]
+
+
+def make_report(kb: KnowledgeBase, name: str, fmt: str, out_dir: Path) -> list[Path]:
+    """Plan, render and write the report of ``name`` in one call."""
+    if fmt == "pdf":
+        chromium_path()  # fail before the slow steps
+    plan = plan_report(kb, name)
+    plan.render_plots()
+    return write_report(plan, fmt, out_dir)
