@@ -114,13 +114,23 @@ def _print(summary: ImportSummary, fmt: Format) -> None:
 
 @import_app.command("ctgov")
 def ctgov_cmd(
-    path: PathArg, db: DbOpt = None, fmt: FormatOpt = Format.text, batch_size: BatchOpt = 2000
+    path: PathArg,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.text,
+    batch_size: BatchOpt = 2000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="processes mapping a bulk zip (this one writes)")
+    ] = 1,
 ) -> None:
     """ClinicalTrials.gov API v2 JSON: a study, a page, a folder, or the bulk zip.
 
-    Example: immunograde import ctgov ../shared/data/registries --format json
+    Example: immunograde import ctgov ctg-studies.json.zip --workers 4 --format json
     """
-    _run(db, fmt, lambda c, p: import_ctgov(path, c, batch_size=batch_size, progress=p))
+    _run(
+        db,
+        fmt,
+        lambda c, p: import_ctgov(path, c, batch_size=batch_size, workers=workers, progress=p),
+    )
 
 
 @import_app.command("aact")

@@ -13,10 +13,15 @@ to DuckDB in Arrow batches, and the whole import is one transaction.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
+import multiprocessing
 import time
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,7 @@ from immunograde.ingest.writer import (
     ImportSummary,
     NullProgress,
     Progress,
+    Record,
     Upserter,
     paused_gc,
     transaction,
@@ -96,31 +102,98 @@ def iter_documents(path: Path, progress: Progress) -> Iterator[tuple[str, Any]]:
         progress.advance()
 
 
+#: a mapped document: (record label, the record or None when skipped, skip reason or warnings)
+Item = tuple[str, Record | None, list[str]]
+NOT_A_STUDY = "not a ClinicalTrials.gov study (no protocolSection.identificationModule.nctId)"
+CHUNK = 250  #: zip entries per task on the parallel bulk path
+
+
+def map_document(label: str, doc: Any) -> Item:
+    """Map one document to its record (or a skip reason), with warnings about unknown countries."""
+    if not isinstance(doc, dict) or nct_id_of(doc) is None:
+        return label, None, [NOT_A_STUDY]
+    parts = parse_study(doc, label)
+    record = parts.record()
+    warnings = [
+        f"{label}: {parts.nct_id}: unknown country name {n!r} left out"
+        for n in parts.unknown_countries
+    ]
+    return label, record, warnings
+
+
+def _map_chunk(zip_path: str, names: list[str]) -> list[Item]:
+    """Worker task: read, parse, map and hash some zip entries (the hash travels with the record)."""
+    out = []
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in names:
+            for label, doc in _documents(zf.read(name), f"{zip_path}!{name}"):
+                label, rec, notes = map_document(label, doc)
+                out.append(
+                    (label, rec and dataclasses.replace(rec, digest=rec.content_hash()), notes)
+                )
+    return out
+
+
+def _parallel_items(path: Path, workers: int, progress: Progress) -> Iterator[Item]:
+    """Map a bulk zip in ``workers`` processes, in entry order, with a bounded number of chunks in
+    flight (memory stays bounded); the caller writes the records in this process."""
+    with zipfile.ZipFile(path) as zf:
+        names = [
+            i.filename for i in zf.infolist() if not i.is_dir() and i.filename.endswith(".json")
+        ]
+    progress.set_total(len(names), "studies")
+    chunks = iter([names[i : i + CHUNK] for i in range(0, len(names), CHUNK)])
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        pending: deque[tuple[Future[list[Item]], int]] = deque()
+        for first in itertools.islice(chunks, 2 * workers):
+            pending.append((pool.submit(_map_chunk, str(path), first), len(first)))
+        while pending:
+            future, n = pending.popleft()
+            items = future.result()
+            if (following := next(chunks, None)) is not None:
+                pending.append((pool.submit(_map_chunk, str(path), following), len(following)))
+            yield from items
+            progress.advance(n)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _items(path: Path, workers: int, progress: Progress) -> Iterator[Item]:
+    path = existing_path(path)
+    if workers > 1 and path.is_file() and zipfile.is_zipfile(path):
+        yield from _parallel_items(path, workers, progress)
+        return
+    for label, doc in iter_documents(path, progress):
+        yield map_document(label, doc)
+
+
 def import_ctgov(
     path: Path,
     conn: duckdb.DuckDBPyConnection,
     *,
     batch_size: int = 2000,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import studies into the ``reg_`` tables (idempotent; all or nothing)."""
+    """Import studies into the ``reg_`` tables (idempotent; all or nothing).
+
+    ``workers > 1`` maps a bulk zip in that many processes (this process writes); the rows written
+    are the same as with one worker.
+    """
     summary = ImportSummary("ctgov", str(path))
     started = time.perf_counter()
     schema.ensure_schema(conn)
     with transaction(conn), paused_gc():
         up = Upserter(conn, schema.STUDIES, schema.STUDY_CHILDREN, summary, batch_size=batch_size)
-        for label, doc in iter_documents(Path(path), progress or NullProgress()):
+        for label, record, notes in _items(Path(path), workers, progress or NullProgress()):
             summary.records_read += 1
-            if not isinstance(doc, dict) or nct_id_of(doc) is None:
-                summary.skip(
-                    label,
-                    "not a ClinicalTrials.gov study (no protocolSection.identificationModule.nctId)",
-                )
+            if record is None:
+                summary.skip(label, notes[0])
                 continue
-            parts = parse_study(doc, label)
-            up.add(parts.record())
-            for name in parts.unknown_countries:
-                summary.warn(f"{label}: {parts.nct_id}: unknown country name {name!r} left out")
+            up.add(record)
+            for note in notes:
+                summary.warn(note)
         up.flush()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -82,10 +82,13 @@ class Record:
     main: tuple[Any, ...]
     children: dict[str, list[tuple[Any, ...]]]
     source: str
+    digest: str | None = None  #: the content hash, when a worker process computed it already
 
     def content_hash(self) -> str:
         """BLAKE2b of the rows, serialised with ``marshal`` version 2: no back-references and no
         interning flags, so equal values give equal bytes whichever reader built them."""
+        if self.digest is not None:
+            return self.digest
         payload = marshal.dumps((self.main, sorted(self.children.items())), 2)
         return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
