@@ -283,3 +283,40 @@ def test_watch_imports_new_registry_files_once(
     assert (
         '"skipped": [\n    "ctgov_v2_NCT03630471_no_results.json"\n  ]' in capsys.readouterr().out
     )
+
+
+@pytest.fixture(scope="module")
+def om89_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("om89")
+    d = _data(tmp)  # the BCG fixture plus the OM-89 question (mean difference of UTI recurrences)
+    shutil.copy(REPO / "data/trials/metadat-om89.yaml", d / "trials")
+    shutil.copy(REPO / "data/questions/om-89-recurrent-uti-recurrences.yaml", d / "questions")
+    (d / "substances/om-89.yaml").write_text(
+        "id: om-89\nname: OM-89\nclasses: [j07]\n"
+        'source: {url: "https://atcddd.fhi.no/atc_ddd_index/?code=J07"}\n' + REVIEW
+    )
+    db = tmp / "kb.duckdb"
+    build_kb(d, db, settings.shared_data_dir())
+    return db
+
+
+def test_mean_difference_tsa_from_patient_level_data(om89_kb: Path) -> None:
+    # dat.huber2000.csv holds one row per patient (study, treatment, recurrences): the pooled SD
+    # over the ten arms, sqrt(sum (n - 1) s^2 / sum (n - 1)), is derived here from those rows
+    arms: dict[tuple[str, str], list[float]] = {}
+    with open(settings.shared_data_dir() / "trials/metadat/dat.huber2000.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            arms.setdefault((row["study"], row["treatment"]), []).append(float(row["recurrences"]))
+    num = sum((len(x) - 1) * np.var(x, ddof=1) for x in arms.values())
+    sd = np.sqrt(num / sum(len(x) - 1 for x in arms.values()))
+    n = sum(len(x) for x in arms.values())
+    with open_kb(om89_kb) as kb:
+        with pytest.raises(InputError, match="minimal important difference"):
+            question_tsa(kb, "om-89-recurrent-uti-recurrences")  # mid: null in the question
+        r = question_tsa(kb, "om-89-recurrent-uti-recurrences", mid=0.5)
+    assert r.participants == n == 601
+    assert r.sd == pytest.approx(sd, rel=1e-8)  # the question file rounds means/SDs to 10 digits
+    ris = int(np.ceil(4 * (norm.isf(0.025) + norm.isf(0.2)) ** 2 * sd**2 / 0.5**2))
+    assert r.ris_fixed == ris and r.mid == 0.5 and r.rrr is None
+    assert r.required_information_size == int(np.ceil(ris / (1 - r.diversity)))
+    assert r.estimate < 0  # fewer recurrences with OM-89: a mean difference, not exponentiated

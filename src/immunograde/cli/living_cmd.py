@@ -42,6 +42,12 @@ def tsa_json(r: QuestionTSA) -> dict[str, Any]:
 def _tsa(
     question_id: Annotated[str, typer.Argument(help="Question id (file stem in data/questions).")],
     rrr: Annotated[float, typer.Option("--rrr", help="Relative risk reduction to detect.")] = 0.2,
+    mid: Annotated[
+        float | None,
+        typer.Option(
+            "--mid", help="Mean difference to detect (MD questions; default outcome.mid)."
+        ),
+    ] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="Type I error (two-sided).")] = 0.05,
     beta: Annotated[float, typer.Option("--beta", help="Type II error (1 - power).")] = 0.2,
     model: Annotated[str, typer.Option("--model", help="random or fixed.")] = "random",
@@ -70,7 +76,7 @@ def _tsa(
     """
     with open_kb(db) as kb:
         r = question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model,
-                         spending=spending, param=rho, futility=futility, adjust=adjust)  # fmt: skip
+                         spending=spending, param=rho, futility=futility, adjust=adjust, mid=mid)  # fmt: skip
     if plot is not None:
         _write_plot(plot, tsa_spec(r))
     if fmt == "json":
@@ -83,8 +89,8 @@ def _tsa(
         f"D2 {r.diversity:.0%}, I2 {r.i2:.0%}, "
         f"fixed-effect {r.ris_fixed:,}); information fraction {r.information_fraction:.2f}\n"
         f"  cumulative Z {r.z_final:.2f}; monitoring boundary {b}\n"
-        f"  {r.measure} {r.estimate:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; "
-        f"TSA-adjusted {r.tsa_ci_low:.2f} to {r.tsa_ci_high:.2f})\n  {r.what_would_it_take}",
+        f"  {r.measure} {r.estimate:.3g} (95% CI {r.ci_low:.3g} to {r.ci_high:.3g}; "
+        f"TSA-adjusted {r.tsa_ci_low:.3g} to {r.tsa_ci_high:.3g})\n  {r.what_would_it_take}",
         markup=False,
         highlight=False,
     )

@@ -12,10 +12,10 @@ import altair as alt
 import numpy as np
 
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living.tsa import QuestionTSA, binary_arrays
+from immunograde.living.effects import question_effects
+from immunograde.living.tsa import QuestionTSA
 from immunograde.plots.spec import configure
 from immunograde.stats.cumulative import cumulative
-from immunograde.stats.escalc import escalc
 
 
 @dataclass(frozen=True)
@@ -36,20 +36,20 @@ class CumulativeRow:
 
 def cumulative_by_year(kb: KnowledgeBase, question_id: str) -> list[CumulativeRow]:
     """Cumulative meta-analysis ordered by publication year, random effects (the question's tau2
-    estimator, default REML) and fixed effect, on the ratio scale."""
-    rows, measure, method, a = binary_arrays(kb, question_id)
-    es = escalc(measure, ai=a["ai"], n1i=a["n1i"], ci=a["ci"], n2i=a["n2i"])
-    fits = {m: cumulative(es.yi, es.vi, method=m).fits for m in (method, "FE")}
-    n_cum = np.cumsum(a["n1i"] + a["n2i"])
-    out = []
-    for i, r in enumerate(rows):
-        re, fe = fits[method], fits["FE"]
-        out.append(CumulativeRow(
+    estimator, default REML) and fixed effect; ratio measures on the ratio scale."""
+    e = question_effects(kb, question_id)
+    fits = {m: cumulative(e.yi, e.vi, method=m).fits for m in (e.method, "FE")}
+    show = np.exp if e.ratio else (lambda x: x)
+    n_cum = np.cumsum(e.n)
+    re, fe = fits[e.method], fits["FE"]
+    return [
+        CumulativeRow(
             r.label, r.year, i + 1, int(n_cum[i]),
-            *(float(np.exp(x[i])) for x in (re.estimate, re.ci_low, re.ci_high)),
-            *(float(np.exp(x[i])) for x in (fe.estimate, fe.ci_low, fe.ci_high)),
-        ))  # fmt: skip
-    return out
+            *(float(show(x[i])) for x in (re.estimate, re.ci_low, re.ci_high)),
+            *(float(show(x[i])) for x in (fe.estimate, fe.ci_low, fe.ci_high)),
+        )
+        for i, r in enumerate(e.rows)
+    ]  # fmt: skip
 
 
 def cumulative_spec(

@@ -30,7 +30,7 @@ from immunograde.appraise import appraise_question
 from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.living.appraisal import question_tsa_for_grading, tsa_summary
-from immunograde.living.tsa import counts
+from immunograde.living.effects import counts
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 

@@ -19,12 +19,14 @@ import numpy as np
 
 from immunograde.errors import InputError
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.stats.escalc import escalc
+from immunograde.living.effects import Effects, question_effects
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.sequential import (
+    InformationSize,
     TSAResult,
     diversity,
     required_information_size,
+    required_information_size_md,
     tsa,
 )
 
@@ -48,10 +50,12 @@ class QuestionTSA:
     question_id: str
     measure: str
     model: str
-    rrr: float
+    rrr: float | None  #: relative risk reduction to detect (ratio measures)
+    mid: float | None  #: mean difference to detect (MD)
     alpha: float
     beta: float
-    p_c: float
+    p_c: float | None  #: control event proportion (binary)
+    sd: float | None  #: pooled standard deviation (MD)
     k: int
     participants: int
     required_information_size: int
@@ -77,58 +81,6 @@ class QuestionTSA:
     sequential: TSAResult | None = None
 
 
-def _binary_rows(kb: KnowledgeBase, question_id: str) -> tuple[list[Any], str, str]:
-    q = kb.get_question(question_id)
-    measure = q.outcome.measure
-    if q.outcome.type != "binary" or measure not in RATIO_MEASURES:
-        raise InputError.one(
-            f"TSA needs a binary outcome measured as RR or OR; {question_id} is "
-            f"{q.outcome.type} {measure}",
-            file=f"questions/{question_id}.yaml",
-            field="outcome.measure",
-        )
-    rows = [r for r in kb.outcome_data(question_id) if r.subgroup is None or q.subgroup_by]
-    rows = [r for r in rows if counts(r.values) is not None]
-    if len(rows) < 2:
-        raise InputError.one(
-            f"TSA needs at least two trials with events and totals (ai, n1i, ci, n2i); "
-            f"{question_id} has {len(rows)}",
-            file=f"questions/{question_id}.yaml",
-            field="data",
-        )
-    return rows, measure, q.method or "REML"
-
-
-def counts(v: dict[str, float | None]) -> tuple[float, float, float, float] | None:
-    """``(ai, n1i, ci, n2i)`` from either binary form, or None."""
-    ai, ci = v.get("ai"), v.get("ci")
-    n1 = v.get("n1i") if v.get("n1i") is not None else _sum(ai, v.get("bi"))
-    n2 = v.get("n2i") if v.get("n2i") is not None else _sum(ci, v.get("di"))
-    if ai is None or ci is None or n1 is None or n2 is None:
-        return None
-    return float(ai), float(n1), float(ci), float(n2)
-
-
-def _sum(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a + b
-
-
-def _arrays(rows: list[Any]) -> dict[str, np.ndarray]:
-    """Rows sorted by publication year (stable; no year last) -> count arrays."""
-    order = np.argsort([r.year if r.year is not None else 9999 for r in rows], kind="stable")
-    rows[:] = [rows[i] for i in order]
-    c = np.array([counts(r.values) for r in rows], dtype=float)
-    return {"ai": c[:, 0], "n1i": c[:, 1], "ci": c[:, 2], "n2i": c[:, 3]}
-
-
-def binary_arrays(
-    kb: KnowledgeBase, question_id: str
-) -> tuple[list[Any], str, str, dict[str, np.ndarray]]:
-    """Rows in publication-year order, measure, tau2 estimator and the count arrays of a question."""
-    rows, measure, method = _binary_rows(kb, question_id)
-    return rows, measure, method, _arrays(rows)
-
-
 @dataclass(frozen=True)
 class TsaOptions:
     """What to detect and how: RRR, error rates, model, spending, futility, RIS adjustment."""
@@ -141,6 +93,7 @@ class TsaOptions:
     param: float | None = None
     futility: str = "none"
     adjust: str = "d2"  #: heterogeneity adjustment of the RIS: d2 (TSA default), i2 or none
+    mid: float | None = None  #: mean difference to detect (MD questions; default: outcome.mid)
 
 
 def question_tsa(
@@ -155,13 +108,14 @@ def question_tsa(
     param: float | None = None,
     futility: str = "none",
     adjust: str = "d2",
+    mid: float | None = None,
     registry: duckdb.DuckDBPyConnection | None = None,
 ) -> QuestionTSA:
     """TSA of ``question_id`` (publication-year order); bad options raise :class:`InputError`.
 
     Benefit means a ratio below 1 unless the outcome is desirable (``higher_is_better``).
     """
-    o = TsaOptions(rrr, alpha, beta, model, spending, param, futility, adjust)
+    o = TsaOptions(rrr, alpha, beta, model, spending, param, futility, adjust, mid)
     for name, value, allowed in (("model", model, ("random", "fixed")), ("futility", futility,
                                  ("none", "non-binding")), ("adjust", adjust, ("d2", "i2", "none"))):  # fmt: skip
         if value not in allowed:
@@ -177,40 +131,50 @@ def question_tsa(
 def _question_tsa(
     kb: KnowledgeBase, question_id: str, o: TsaOptions, registry: duckdb.DuckDBPyConnection | None
 ) -> QuestionTSA:
-    rows, measure, method, a = binary_arrays(kb, question_id)
-    es = escalc(measure, ai=a["ai"], n1i=a["n1i"], ci=a["ci"], n2i=a["n2i"])
-    yi, vi = np.asarray(es.yi, float), np.asarray(es.vi, float)
+    e = question_effects(kb, question_id)
     fixed = o.model == "fixed"
-    fits = [rma_uni(yi[: i + 1], vi[: i + 1], method="FE" if fixed or i == 0 else method)
-            for i in range(yi.size)]  # fmt: skip
+    fits = [rma_uni(e.yi[: i + 1], e.vi[: i + 1], method="FE" if fixed or i == 0 else e.method)
+            for i in range(e.yi.size)]  # fmt: skip
     z = np.array([f.estimate / f.se for f in fits])
     last = fits[-1]
-    d2 = diversity(vi, 0.0 if fixed else float(last.tau2))
+    d2 = diversity(e.vi, 0.0 if fixed else float(last.tau2))
     i2 = 0.0 if fixed or last.i2 != last.i2 else float(last.i2) / 100
-    p_c = float(a["ci"].sum() / a["n2i"].sum())
-    ris = required_information_size(p_c, o.rrr, alpha=o.alpha, beta=o.beta, d2=d2, i2=i2)
+    ris = _ris(kb, question_id, e, o, d2, i2)
     target = {"d2": ris.ris_d2, "i2": ris.ris_i2}.get(o.adjust) or ris.ris
-    n_cum = np.cumsum(a["n1i"] + a["n2i"])
+    n_cum = np.cumsum(e.n)
     q = kb.get_question(question_id)
     res = tsa(n_cum, z, target, estimate=last.estimate, se=last.se, alpha=o.alpha, beta=o.beta,
               benefit_sign=1 if q.outcome.higher_is_better else -1, spending=o.spending,
               param=o.param, futility="none" if o.futility == "none" else "non-binding")  # fmt: skip
-    return _assemble(question_id, measure, o, p_c, ris, target, d2, i2, last, n_cum, res, rows, z,
+    return _assemble(question_id, e, o, ris, target, d2, i2, last, n_cum, res, z,
                      _ongoing(kb, question_id, registry))  # fmt: skip
 
 
-def _assemble(qid: str, measure: str, o: TsaOptions, p_c: float, ris: Any, target: int, d2: float,
-              i2: float, last: Any, n_cum: np.ndarray, res: TSAResult, rows: list[Any],
-              z: np.ndarray, ongoing: list[OngoingTrial]) -> QuestionTSA:  # fmt: skip
+def _ris(
+    kb: KnowledgeBase, qid: str, e: Effects, o: TsaOptions, d2: float, i2: float
+) -> InformationSize:
+    kw: dict[str, Any] = {"alpha": o.alpha, "beta": o.beta, "d2": d2, "i2": i2}
+    if e.p_c is not None:
+        return required_information_size(e.p_c, o.rrr, measure=e.measure, **kw)
+    mid = o.mid if o.mid is not None else kb.get_question(qid).outcome.mid
+    if mid is None or e.sd is None:
+        raise InputError.one(f"{qid} has no minimal important difference: give one (--mid)",
+                             file=f"questions/{qid}.yaml", field="outcome.mid")  # fmt: skip
+    return required_information_size_md(mid, e.sd, **kw)
+
+
+def _assemble(qid: str, e: Effects, o: TsaOptions, ris: InformationSize, target: int, d2: float,
+              i2: float, last: Any, n_cum: np.ndarray, res: TSAResult, z: np.ndarray,
+              ongoing: list[OngoingTrial]) -> QuestionTSA:  # fmt: skip
     n = int(n_cum[-1])
     planned = sum(t.enrollment or 0 for t in ongoing)
     frac_with = (n + planned) / target
     text = _what_it_takes(n, target, ongoing, res.information_fraction, frac_with)
-    ex = np.exp
+    ex = np.exp if e.ratio else (lambda x: x)
     b = res.boundary_final
     return QuestionTSA(
-        question_id=qid, measure=measure, model=o.model, rrr=o.rrr, alpha=o.alpha, beta=o.beta, p_c=p_c,
-        k=len(rows), participants=n, required_information_size=target, ris_fixed=ris.ris,
+        question_id=qid, measure=e.measure, model=o.model, rrr=o.rrr if e.ratio else None,
+        mid=None if e.ratio else ris.theta, alpha=o.alpha, beta=o.beta, p_c=e.p_c, sd=e.sd, k=len(e.rows), participants=n, required_information_size=target, ris_fixed=ris.ris,
         diversity=d2, i2=i2, ris_adjustment=o.adjust,
         information_fraction=res.information_fraction, z_final=res.z_final,
         boundary_final=None if not np.isfinite(b) else b, conclusion=res.conclusion,
@@ -221,7 +185,7 @@ def _assemble(qid: str, measure: str, o: TsaOptions, p_c: float, ris: Any, targe
         tsa_ci_high=float(ex(res.ci_high)),
         trials=[{"trial_id": r.trial_id, "label": r.label, "year": r.year,
                  "participants": int(nc), "z": float(zz)}
-                for r, nc, zz in zip(rows, n_cum, z, strict=True)],
+                for r, nc, zz in zip(e.rows, n_cum, z, strict=True)],
         boundary=boundary_points(res, target), sequential=res,
     )  # fmt: skip
 
@@ -304,7 +268,7 @@ def imprecision_input(r: QuestionTSA) -> dict[str, Any]:
     why = (
         f"Trial sequential analysis: {r.participants:,} of {r.required_information_size:,} required "
         f"participants (information fraction {r.information_fraction:.2f}, D2 {r.diversity:.0%}, "
-        f"RRR {r.rrr:.0%}, alpha {r.alpha}, beta {r.beta}); cumulative Z {r.z_final:.2f} "
+        f"{_target(r)}, alpha {r.alpha}, beta {r.beta}); cumulative Z {r.z_final:.2f} "
         + ("has not crossed" if concern else "crossed or reached")
         + " the O'Brien-Fleming monitoring boundary"
         + ("" if r.boundary_final is None else f" ({r.boundary_final:.2f})")
@@ -312,3 +276,7 @@ def imprecision_input(r: QuestionTSA) -> dict[str, Any]:
     )
     return {"source": "tsa", "concern": concern, "conclusion": r.conclusion,
             "information_fraction": r.information_fraction, "explanation": why}  # fmt: skip
+
+
+def _target(r: QuestionTSA) -> str:
+    return f"RRR {r.rrr:.0%}" if r.rrr is not None else f"MD {r.mid:g}"
