@@ -93,6 +93,28 @@ def _row_checks(v: dict[str, float], line: int, label: str, problems: list[Probl
     return form
 
 
+HEADER_FORMS = (
+    ("ai", "n1i", "ci", "n2i"),
+    ("ai", "bi", "ci", "di"),
+    ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
+    ("yi", "vi"),
+    ("yi", "sei"),
+    ("estimate", "ci_low", "ci_high"),
+)
+
+
+def _check_header(header: list[str], label: str) -> None:
+    """One clear line when no input form is complete in the header, naming what is missing."""
+    if any(set(f) <= set(header) for f in HEADER_FORMS):
+        return
+    closest = max(HEADER_FORMS, key=lambda f: (len(set(f) & set(header)), -len(f)))
+    missing = [c for c in closest if c not in header]
+    raise InputError.one(
+        f"missing column(s) {', '.join(missing)} for the form {','.join(closest)}; need one of {FORMS}",
+        file=label, line=1, field=missing[0],
+    )  # fmt: skip
+
+
 def read_metafor_csv(text: str, label: str, *, max_rows: int | None = None) -> MetaforTable:
     """Parse and validate ``text``; raise :class:`InputError` listing every problem."""
     if not text.strip():
@@ -114,8 +136,12 @@ def read_metafor_csv(text: str, label: str, *, max_rows: int | None = None) -> M
     for i, raw in enumerate(reader, 1):
         line = reader.line_num
         row = {(k or "").strip(): (x or "") for k, x in raw.items()}
+        before = len(problems)
         v = {c: _number(row.get(c, ""), c, line, label, problems) for c in numbers}
-        forms.add(_row_checks({c: v.get(c, float("nan")) for c in NUMERIC}, line, label, problems))
+        if len(problems) == before:  # a cell already reported makes the row's form moot
+            forms.add(
+                _row_checks({c: v.get(c, float("nan")) for c in NUMERIC}, line, label, problems)
+            )
         for c in numbers:
             numbers[c].append(v[c])
         for c in extra:
