@@ -11,6 +11,7 @@ import pytest
 
 from immunograde.appraise.analysis import analyse
 from immunograde.appraise.question import appraise_question
+from immunograde.errors import InputError
 from immunograde.kb.queries import KnowledgeBase
 
 REF = json.loads((Path(__file__).parent / "reference" / "ref_appraise.json").read_text())
@@ -65,3 +66,15 @@ def test_absolute_effect_from_metafor_estimate(kb: KnowledgeBase) -> None:
     assert a.risk_intervention_ci_low_per_1000 == pytest.approx(
         1000 * p0 * math.exp(ref["ci_low"]), rel=REL
     )
+
+
+def test_stated_population_risk(kb: KnowledgeBase) -> None:
+    # a stated comparator risk of 10% replaces the control arms: p1 = RR * 0.10
+    ref = CASES["cap"]
+    a = appraise_question(kb, ref["question"], baseline_risk=0.10)
+    assert a.risk_comparator_per_1000 == pytest.approx(100.0)
+    assert a.risk_intervention_per_1000 == pytest.approx(100.0 * math.exp(ref["estimate"]), rel=REL)
+    assert a.risk_comparator_source == "stated population risk"
+    assert appraise_question(kb, ref["question"]).risk_comparator_source == "control arms"
+    with pytest.raises(InputError, match="baseline_risk"):
+        appraise_question(kb, ref["question"], baseline_risk=1.5)

@@ -136,3 +136,22 @@ def test_cli_sof_html_and_csv(kb_path: Path, capsys: pytest.CaptureFixture[str])
     rows = list(csv.reader(out.splitlines()))
     assert rows[0][0] == "question_id" and rows[1][0] == "bcg-vaccine-tuberculosis"
     assert "Inconsistency (rated down 2 levels)" in rows[1][-1]
+
+
+def test_cli_baseline_risk(kb_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "appraise",
+        "BCG vaccine",
+        "--format",
+        "json",
+        "--baseline-risk",
+        "0.05",
+        "--db",
+        str(kb_path),
+    ]
+    code, out, _ = run(argv, capsys)
+    (entry,) = [e for e in json.loads(out) if e["question_id"] == "bcg-vaccine-tuberculosis"]
+    assert code == ExitCode.OK and entry["risk_comparator_per_1000"] == pytest.approx(50.0)
+    assert entry["risk_intervention_per_1000"] == pytest.approx(50.0 * entry["estimate_exp"])
+    code, _, err = run([*argv[:5], "2", *argv[6:]], capsys)
+    assert code == ExitCode.INPUT and "baseline_risk" in err

@@ -47,6 +47,7 @@ def _no_evidence_entry(sa: SubstanceAppraisal, v: FormVerdict) -> dict[str, Any]
         "ci_low_exp": None,
         "ci_high_exp": None,
         "risk_comparator_per_1000": None,
+        "risk_comparator_source": None,
         "risk_intervention_per_1000": None,
         "certainty": None,
         "downgrades": [],

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from immunograde.appraise.analysis import QuestionAnalysis, analyse
 from immunograde.appraise.facts import outcome_spec, pooled_effect, question_context, trial_facts
 from immunograde.appraise.sof_rows import sof_row
+from immunograde.errors import InputError
 from immunograde.grading.absolute import AbsoluteEffect, absolute_effect
 from immunograde.grading.certainty import Certainty, grade
 from immunograde.grading.config import Rules, load_rules
@@ -75,6 +76,7 @@ class Appraisal:
     tau2: float | None
     i2: float | None
     risk_comparator_per_1000: float | None
+    risk_comparator_source: str | None
     risk_intervention_per_1000: float | None
     risk_intervention_ci_low_per_1000: float | None
     risk_intervention_ci_high_per_1000: float | None
@@ -115,8 +117,8 @@ def _exp(x: float | None, ratio: bool) -> float | None:
     return None if x is None else (math.exp(x) if ratio else None)
 
 
-def _absolute(p: PooledEffect) -> AbsoluteEffect | None:
-    p0 = p.control_risk
+def _absolute(p: PooledEffect, baseline_risk: float | None) -> AbsoluteEffect | None:
+    p0 = p.control_risk if baseline_risk is None else baseline_risk
     if p.measure not in ("RR", "OR", "HR") or p0 is None or not 0 < p0 < 1:
         return None
     return absolute_effect(
@@ -144,6 +146,14 @@ def _regulatory(regs: list[RegulatoryStatus]) -> list[RegulatoryFact]:
 
 
 @dataclass(frozen=True)
+class Options:
+    """Inputs from outside the knowledge base (a TSA, a stated population risk)."""
+
+    tsa: TsaSummary | None = None
+    baseline_risk: float | None = None
+
+
+@dataclass(frozen=True)
 class Graded:
     """Intermediate results kept for the substance summary (not part of the JSON contract)."""
 
@@ -160,16 +170,24 @@ def appraise_question(
     *,
     tsa: TsaSummary | None = None,
     missing_results: Sequence[tuple[str, int]] = (),
+    baseline_risk: float | None = None,
     rules: Rules | None = None,
 ) -> Appraisal:
     """Appraise one question by id (``NotFoundError`` with suggestions for an unknown id).
 
     ``tsa``: a trial sequential analysis for the imprecision domain; ``missing_results``: registered
     trials (registry id, planned participants) that should have reported this outcome but have no
-    results, for the publication-bias domain (trials already in the question are ignored).
+    results, for the publication-bias domain (trials already in the question are ignored);
+    ``baseline_risk``: a stated population risk for the per-1000 columns (default: the trials'
+    control arms).
     """
     return grade_question(
-        kb, question_id, tsa=tsa, missing_results=missing_results, rules=rules
+        kb,
+        question_id,
+        tsa=tsa,
+        missing_results=missing_results,
+        baseline_risk=baseline_risk,
+        rules=rules,
     ).appraisal
 
 
@@ -179,9 +197,15 @@ def grade_question(
     *,
     tsa: TsaSummary | None = None,
     missing_results: Sequence[tuple[str, int]] = (),
+    baseline_risk: float | None = None,
     rules: Rules | None = None,
 ) -> Graded:
     """Appraise one question and keep the inputs the substance summary needs."""
+    if baseline_risk is not None and not 0 < baseline_risk < 1:
+        raise InputError.one(
+            f"a stated comparator risk must be a proportion in (0, 1), got {baseline_risk}",
+            field="baseline_risk",
+        )
     rules = rules or load_rules()
     q = kb.get_question(question_id)
     analysis = analyse(q, kb.outcome_data(question_id))
@@ -189,7 +213,10 @@ def grade_question(
     regs = [r for s in q.intervention.substance_ids() for r in kb.regulatory_for(s)]
     known = {rid for t in facts for rid in t.registry_ids}
     ctx = question_context(q, tuple(m for m in missing_results if m[0] not in known))
-    return _assemble(q, substance_label(q, kb), analysis, facts, _regulatory(regs), ctx, tsa, rules)
+    opts = Options(tsa, baseline_risk)
+    return _assemble(
+        q, substance_label(q, kb), analysis, facts, _regulatory(regs), ctx, opts, rules
+    )
 
 
 def _assemble(
@@ -199,7 +226,7 @@ def _assemble(
     facts: list[TrialFacts],
     regs: list[RegulatoryFact],
     ctx: QuestionContext,
-    tsa: TsaSummary | None,
+    opts: Options,
     rules: Rules,
 ) -> Graded:
     pooled = pooled_effect(analysis)
@@ -208,7 +235,7 @@ def _assemble(
     if pooled is None:
         verdict = decide([], subject=subject, rules=rules)
         return Graded(_empty(q, name, analysis, verdict, regs, rules), (), None, None)
-    cert = grade(pooled, facts, spec, ctx, rules, tsa)
+    cert = grade(pooled, facts, spec, ctx, rules, opts.tsa)
     size = effect_size(pooled, spec, rules)
     text = statement(name, spec.name, cert.level, size, rules)
     og = OutcomeGrade(q.id, spec.name, spec.importance, cert.level, size, pooled.participants, text)
@@ -217,7 +244,9 @@ def _assemble(
     ois = ois_binary(p0, rules.imprecision.ois_relative_reduction) if p0 and 0 < p0 < 1 else None
     benefit = {t.id for t in facts if shows_benefit(t, spec.higher_is_better)}
     profile = list(evidence_profile(facts, benefit, ois, regs, rules))
-    appraisal = _build(q, name, analysis, pooled, cert, size, text, verdict, profile, facts, rules)
+    appraisal = _build(
+        q, name, analysis, pooled, cert, size, text, verdict, profile, facts, opts, rules
+    )
     return Graded(appraisal, tuple(facts), og, ois, spec.higher_is_better)
 
 
@@ -232,10 +261,14 @@ def _build(
     verdict: Verdict,
     profile: list[ProfileAnswer],
     facts: list[TrialFacts],
+    opts: Options,
     rules: Rules,
 ) -> Appraisal:
     ratio = pooled.is_ratio
-    absolute = _absolute(pooled)
+    absolute = _absolute(pooled, opts.baseline_risk)
+    source = None
+    if absolute is not None:
+        source = "control arms" if opts.baseline_risk is None else "stated population risk"
     downs, alls = _judgement_dicts(cert)
     return Appraisal(
         **_header(q, name),
@@ -253,6 +286,7 @@ def _build(
         tau2=pooled.tau2,
         i2=pooled.i2,
         risk_comparator_per_1000=absolute.risk_comparator_per_1000 if absolute else None,
+        risk_comparator_source=source,
         risk_intervention_per_1000=absolute.risk_intervention_per_1000 if absolute else None,
         risk_intervention_ci_low_per_1000=absolute.risk_intervention_ci_low_per_1000
         if absolute
@@ -303,7 +337,7 @@ def _empty(
 ) -> Appraisal:
     none: dict[str, Any] = dict.fromkeys(
         ("estimate", "ci_low", "ci_high", "estimate_exp", "ci_low_exp", "ci_high_exp", "pi_low_exp",
-         "pi_high_exp", "tau2", "i2", "risk_comparator_per_1000", "risk_intervention_per_1000",
+         "pi_high_exp", "tau2", "i2", "risk_comparator_per_1000", "risk_comparator_source", "risk_intervention_per_1000",
          "risk_intervention_ci_low_per_1000", "risk_intervention_ci_high_per_1000", "certainty",
          "certainty_symbol", "effect_size", "sof")
     )  # fmt: skip

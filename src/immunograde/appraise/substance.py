@@ -180,12 +180,14 @@ def appraise_substance(
     *,
     tsa: dict[str, TsaSummary] | None = None,
     missing_results: Callable[[Question], Sequence[tuple[str, int]]] | None = None,
+    baseline_risk: float | None = None,
     rules: Rules | None = None,
 ) -> SubstanceAppraisal:
     """Appraise every question about a substance and give a verdict per form x indication.
 
     ``tsa`` maps question ids to trial sequential analyses; ``missing_results(question)`` lists the
-    registered trials without results for a question (the CLI reads them from the registry tables).
+    registered trials without results for a question (the CLI reads them from the registry tables);
+    ``baseline_risk``: a stated comparator risk for the per-1000 columns of every question.
     """
     rules = rules or load_rules()
     sub, matched = resolve_substance(kb, name)
@@ -204,6 +206,7 @@ def appraise_substance(
             q.id,
             tsa=(tsa or {}).get(q.id),
             missing_results=missing_results(q) if missing_results else (),
+            baseline_risk=baseline_risk,
             rules=rules,
         )
         for q in questions

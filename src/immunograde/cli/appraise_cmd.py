@@ -128,6 +128,13 @@ def register(app: typer.Typer) -> None:
                 "--format", help="table, json, markdown, or the SoF table as html or csv."
             ),
         ] = "table",
+        baseline_risk: Annotated[
+            float | None,
+            typer.Option(
+                "--baseline-risk",
+                help="Stated comparator risk (0-1) for the per-1000 columns (default: control arms).",
+            ),
+        ] = None,
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.
@@ -145,7 +152,11 @@ def register(app: typer.Typer) -> None:
         try:
             with err_console.status("appraising") if fmt == "table" else nullcontext():
                 result = appraise_substance(
-                    kb, substance, indication, missing_results=missing_results_from_registry(kb)
+                    kb,
+                    substance,
+                    indication,
+                    missing_results=missing_results_from_registry(kb),
+                    baseline_risk=baseline_risk,
                 )
         finally:
             kb.close()
