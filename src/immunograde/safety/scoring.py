@@ -60,10 +60,7 @@ class ScoreResult:
 def count_reports(engine: Engine) -> Counts:
     """Run the counting SQL on views ``sg_drug``, ``sg_event``, ``sg_stratum`` already registered."""
     for name, select in COUNT_VIEWS:
-        if name in ("sg_ds", "sg_es"):
-            engine.materialize(name, select)
-        else:
-            engine.view(name, select)
+        engine.materialize(name, select)  # each is read more than once
     tables = {name: engine.fetch(select) for name, select in COUNT_TABLES}
     return Counts(
         tables["sg_pairs"], tables["sg_drug_str"], tables["sg_event_str"], tables["sg_str"]

@@ -5,8 +5,8 @@ from Zipf(``s``) popularity over ``n_drugs`` / ``n_events`` names; age, sex and 
 ``n_planted`` drugs each get one planted event with relative risk ``rr`` drawn from 2-10: a report
 with the drug gets the event with extra probability ``(rr - 1) * P(event in a report)``.  A small
 share of cases also has an older version (same ``caseid``, lower ``caseversion``, other
-``primaryid``) so that de-duplication has work.  Background over-dispersion, as in real data: a
-fifth of events come from the "therapeutic area" of the report's first drug (confounding by
+``primaryid``) so that de-duplication has work.  Background over-dispersion, as in real data: 5 %
+of events come from the "therapeutic area" of the report's first drug (confounding by
 indication: such pairs are disproportionate without being planted).  Written in chunks; memory stays flat.
 """
 
@@ -30,7 +30,7 @@ class SynthSpec:
     n_planted: int = 300
     old_version_share: float = 0.02
     n_areas: int = 20
-    area_share: float = 0.2
+    area_share: float = 0.05
     seed: int = 20261124
     chunk: int = 1_000_000
 
@@ -41,8 +41,8 @@ def _zipf_p(k: int, s: float) -> np.ndarray:
 
 
 def _planted(spec: SynthSpec, rng: np.random.Generator) -> pa.Table:
-    drugs = rng.choice(np.arange(5, min(spec.n_drugs, 2000)), spec.n_planted, replace=False)
-    events = rng.integers(20, spec.n_events, spec.n_planted)
+    drugs = rng.choice(np.arange(3, min(spec.n_drugs, 600)), spec.n_planted, replace=False)
+    events = rng.integers(10, min(spec.n_events, 1500), spec.n_planted)
     rr = rng.uniform(2.0, 10.0, spec.n_planted)
     return pa.table({"drug_code": drugs, "event_code": events, "rr": rr})
 

@@ -192,7 +192,7 @@ def posterior_quantile(
     prob: float,
     qn: ArrayLike | None = None,
     *,
-    rtol: float = 1e-10,
+    rtol: float = 1e-9,
     max_iter: int = 200,
 ) -> FloatArray:
     """Quantile ``x`` with ``Qn G1(x) + (1 - Qn) G2(x) = prob`` of the posterior gamma mixture.
@@ -214,7 +214,8 @@ def posterior_quantile(
     for _ in range(max_iter):
         if active.size == 0:
             break
-        sub, xa = mix.take(active), x[active]
+        full = active.size == x.size
+        sub, xa = (mix, x.copy()) if full else (mix.take(active), x[active])
         cdf = sub.cdf(xa)
         above = cdf > prob
         hi[active] = np.where(above, xa, hi[active])

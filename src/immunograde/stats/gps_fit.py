@@ -199,12 +199,13 @@ def auto_squash(
     if data.n.size <= max_points:
         return data
     key_e = np.floor(np.log(data.e) * bins_per_unit_log).astype(np.int64)
-    keys = np.stack([data.n.astype(np.int64), key_e])
-    uniq, inverse = np.unique(keys, axis=1, return_inverse=True)
-    inverse = inverse.ravel()
+    key_e -= key_e.min()
+    key = data.n.astype(np.int64) * (int(key_e.max()) + 1) + key_e  # one int64 key per (N, bin)
+    _, inverse = np.unique(key, return_inverse=True)
     weight = np.asarray(np.bincount(inverse, weights=data.weight), dtype=float)
     mean_e = np.bincount(inverse, weights=data.e * data.weight) / weight
-    return SquashedData(n=uniq[0].astype(float), e=mean_e, weight=weight)
+    n_of_bin = np.bincount(inverse, weights=data.n * data.weight) / weight
+    return SquashedData(n=np.round(n_of_bin), e=mean_e, weight=weight)
 
 
 def zero_cell_points(

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize
 
 from .segments import Segments
 from .zeroin import uniroot
@@ -290,33 +289,45 @@ def _score_lane(
 def _polish(g: Callable[[FloatArray, NDArray[np.intp]], FloatArray], t: FloatArray) -> FloatArray:
     """Solve ``g = 0`` to machine precision near each ``t`` (``g`` decreasing through its root).
 
-    A lane whose ``g(0) <= 0`` and ``t == 0`` stays at the boundary.  Otherwise a bracket is grown
-    geometrically around ``t`` and Brent's method (scipy ``brentq``, ``rtol = 4 eps``) finishes.
+    Lanes with ``t == 0`` and ``g(0) <= 0`` stay at the boundary.  Otherwise a bracket is grown
+    geometrically around ``t`` (all lanes at once) and Brent's method with tolerance 0 -- steps of
+    ``2 eps |b|``, i.e. to the last bits -- finishes (:func:`.zeroin.uniroot`).
     """
+    n = t.size
+    lanes = np.arange(n)
     out = t.copy()
-    for lane in range(t.size):
-        lanes = np.array([lane], dtype=np.intp)
-
-        def fl(x: float, lanes: NDArray[np.intp] = lanes) -> float:
-            return float(g(np.array([x]), lanes)[0])
-
-        t0 = float(t[lane])
-        if t0 == 0.0 and fl(0.0) <= 0.0:
-            continue
-        lo, hi, step = t0, t0, max(t0 * 1e-3, 1e-300)
-        while lo > 0.0 and fl(lo) <= 0.0:
-            lo = max(0.0, lo - step)
-            step *= 4.0
-        if fl(lo) <= 0.0:
-            out[lane] = 0.0
-            continue
-        step = max(t0 * 1e-3, 1e-12)
-        while fl(hi) > 0.0:
-            hi += step
-            step *= 4.0
-        out[lane] = optimize.brentq(
-            fl, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500
-        )
+    g0 = g(np.zeros(n), lanes)
+    todo = ~((t == 0.0) & (g0 <= 0.0))
+    lo, hi = t.copy(), t.copy()
+    step = np.maximum(t * 1e-3, 1e-300)
+    g_lo = g(lo, lanes)
+    down = todo & (lo > 0.0) & (g_lo <= 0.0)
+    while down.any():
+        i = np.nonzero(down)[0]
+        lo[i] = np.maximum(0.0, lo[i] - step[i])
+        step[i] *= 4.0
+        g_lo[i] = g(lo[i], i)
+        down[i] = (lo[i] > 0.0) & (g_lo[i] <= 0.0)
+    boundary = todo & (g_lo <= 0.0)
+    out[boundary] = 0.0
+    todo &= ~boundary
+    step = np.maximum(t * 1e-3, 1e-12)
+    g_hi = g(hi, lanes)
+    up = todo & (g_hi > 0.0)
+    while up.any():
+        i = np.nonzero(up)[0]
+        hi[i] += step[i]
+        step[i] *= 4.0
+        g_hi[i] = g(hi[i], i)
+        up[i] = g_hi[i] > 0.0
+    i = np.nonzero(todo)[0]
+    if i.size:
+        same = lo[i] == hi[i]  # g(t) == 0 exactly: t is the root
+        out[i[same]] = lo[i[same]]
+        j = i[~same]
+        if j.size:
+            res = uniroot(lambda x, k: g(x, j[k]), lo[j], hi[j], g_lo[j], g_hi[j], tol=0.0)
+            out[j] = res.root
     return out
 
 
@@ -326,17 +337,20 @@ def tau2_pm(
     """Paule-Mandel: the tau2 at which the generalised Q equals ``k - 1``.
 
     metafor: 0 if ``Q(0) < k-1``; an error if ``Q(tau2_max) > k-1``; otherwise R's ``uniroot``.
+    That error is raised for a single analysis; in a batch the lane gets tau2 = NaN and
+    ``converged=False`` (exact mode continues the search beyond ``tau2_max`` instead).
     """
     target = seg.k - 1.0
     q0 = _q_at(seg, v, ymc, np.zeros(seg.n), np.arange(seg.n)) - target
     tmax = np.maximum(100.0, 10.0 * seg.mad(y) ** 2)
     qmax = _q_at(seg, v, ymc, tmax, np.arange(seg.n)) - target
-    if np.any((q0 >= 0.0) & (qmax > 0.0)):
+    too_low = (q0 >= 0.0) & (qmax > 0.0)
+    if too_low.any() and seg.n == 1 and not exact:
         raise ValueError("Paule-Mandel: Q(tau2_max) is still above k-1; tau2_max is too low")
-    t = np.zeros(seg.n)
+    t = np.where(too_low, tmax, 0.0)
     iters = np.zeros(seg.n, dtype=np.int64)
-    conv = np.ones(seg.n, dtype=bool)
-    need = np.nonzero(q0 >= 0.0)[0]
+    conv = ~too_low
+    need = np.nonzero((q0 >= 0.0) & ~too_low)[0]
     if need.size:
         sub = _subsegments(seg, need)
         flat = seg.members(need)
@@ -349,7 +363,8 @@ def tau2_pm(
         t[need], iters[need], conv[need] = res.root, res.iterations, res.converged
     if exact:
         t = _polish(lambda x, lanes: _score_lane("PM", seg, v, ymc, x, lanes), t)
-    t = np.maximum(0.0, t)
+        conv = np.ones_like(conv)
+    t = np.where(conv, np.maximum(0.0, t), np.nan)
     se = _se_pm(seg.k, seg.sum(1.0 / (v + seg.expand(t))))
     return Tau2Fit(t, se, iters, conv)
 
