@@ -36,7 +36,11 @@ def main() -> None:
         y, v = arr(ref["data"][ds]["yi"]), arr(ref["data"][ds]["vi"])
         for f in fits:
             m, t = f["method"], f["test"]
-            note((m, "metafor vs metafor"), compare(rma_uni(y, v, method=m, test=t), f["metafor"]), f"{ds}/{t}")
+            note(
+                (m, "metafor vs metafor"),
+                compare(rma_uni(y, v, method=m, test=t), f["metafor"]),
+                f"{ds}/{t}",
+            )
             if m in ITERATIVE:
                 ex = rma_uni(y, v, method=m, test=t, mode="exact")
                 note((m, "exact vs tight metafor"), compare(ex, f["tight"]), f"{ds}/{t}")
@@ -47,13 +51,21 @@ def main() -> None:
         got = np.array([ci.tau2, ci.tau2_ci_low, ci.tau2_ci_high])
         exp = arr(c["tau2"])
         d = float(np.max(np.abs(got - exp) / np.maximum(np.abs(exp), 1e-12)))
-        note((f"confint {c['type']}", "metafor vs metafor"), {"tau2 bounds": d}, f"{c['dataset']}/{c['method']}")
+        note(
+            (f"confint {c['type']}", "metafor vs metafor"),
+            {"tau2 bounds": d},
+            f"{c['dataset']}/{c['method']}",
+        )
     for cid, case in ref["metareg"].items():
         y, v = arr(ref["data"][case["dataset"]]["yi"]), arr(ref["data"][case["dataset"]]["vi"])
         X = np.column_stack([arr(col) for col in case["mods"]])
         for f in case["fits"]:
             res = rma_uni(y, v, mods=X, method=f["method"], test=f["test"])
-            note((f"mods {cid}", "metafor vs metafor"), compare(res, f["metafor"], mods=True), f"{f['method']}/{f['test']}")
+            note(
+                (f"mods {cid}", "metafor vs metafor"),
+                compare(res, f["metafor"], mods=True),
+                f"{f['method']}/{f['test']}",
+            )
     print(f"{'estimator / analysis':28s} {'comparison':26s} {'max diff':>9s}  where")
     for (m, kind), (d, where) in sorted(worst.items()):
         print(f"{m:28s} {kind:26s} {d:9.2e}  {where}")
