@@ -90,24 +90,31 @@ def test_question_tsa_from_the_source_counts(kb_file: Path) -> None:
 
 
 def test_ongoing_trials_and_what_it_would_take(kb_file: Path, tmp_path: Path) -> None:
+    from immunograde.ingest.schema import ensure_schema
+
     db = tmp_path / "kb.duckdb"
     shutil.copy(kb_file, db)
     con = duckdb.connect(str(db))
-    # synthetic registry rows (test fixture, not knowledge-base data): one recruiting, one
-    # completed without results, one completed with results (excluded), one other drug (excluded)
-    con.execute("CREATE TABLE reg_studies (nct_id VARCHAR, title VARCHAR, overall_status VARCHAR, "
-                "enrollment INTEGER, has_results BOOLEAN)")  # fmt: skip
-    con.execute("CREATE TABLE reg_interventions (nct_id VARCHAR, name VARCHAR)")
-    con.execute("INSERT INTO reg_studies VALUES ('NCT90000001', 'a', 'RECRUITING', 100000, false), "
-                "('NCT90000002', 'b', 'COMPLETED', 50000, false), "
-                "('NCT90000003', 'c', 'COMPLETED', 70000, true), "
-                "('NCT90000004', 'd', 'RECRUITING', 9000, false)")  # fmt: skip
-    con.execute("INSERT INTO reg_interventions VALUES ('NCT90000001', 'BCG vaccine'), "
-                "('NCT90000002', 'bcg vaccine'), ('NCT90000003', 'BCG vaccine'), "
-                "('NCT90000004', 'placebo')")  # fmt: skip
+    ensure_schema(con)
+    # synthetic registry rows (test fixture, not knowledge-base data): which count and which not
+    studies = [
+        ("NCT90000001", "BCG revaccination", "RECRUITING", 100000, False, ["Tuberculosis"]),
+        ("NCT90000002", "BCG in infants", "COMPLETED", 50000, False, ["Pulmonary Tuberculosis"]),
+        ("NCT90000003", "BCG trial with results", "COMPLETED", 70000, True, ["Tuberculosis"]),
+        ("NCT90000004", "Placebo only", "RECRUITING", 9000, False, ["Tuberculosis"]),
+        ("NCT90000005", "BCG for bladder cancer", "RECRUITING", 400, False, ["Bladder Cancer"]),
+        ("NCT90000006", "Stopped BCG trial", "TERMINATED", 800, False, ["Tuberculosis"]),
+    ]
+    con.executemany("INSERT INTO reg_studies (nct_id, title, overall_status, enrollment, has_results, "
+                    "conditions) VALUES (?, ?, ?, ?, ?, ?)", studies)  # fmt: skip
+    con.executemany("INSERT INTO reg_interventions (nct_id, intervention_no, name) VALUES (?, 1, ?)", [
+        ("NCT90000001", "BCG vaccine"), ("NCT90000002", "Live BCG Vaccine (Danish strain)"),
+        ("NCT90000003", "BCG vaccine"), ("NCT90000004", "placebo"),
+        ("NCT90000005", "BCG vaccine"), ("NCT90000006", "BCG vaccine")])  # fmt: skip
     con.close()
     with open_kb(db) as kb:
         r = question_tsa(kb, QID)
+    # ongoing or completed without results, naming the substance, for tuberculosis (the indication)
     assert [t.nct_id for t in r.ongoing_trials] == ["NCT90000001", "NCT90000002"]
     f1 = (r.participants + 150000) / r.required_information_size
     assert r.information_fraction_with_ongoing == pytest.approx(f1)

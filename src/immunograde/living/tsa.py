@@ -10,7 +10,6 @@ they would add to the information fraction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 from immunograde.errors import InputError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.living.effects import Effects, question_effects
+from immunograde.living.registered import OngoingTrial, registered_trials
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.sequential import (
     InformationSize,
@@ -29,18 +29,6 @@ from immunograde.stats.sequential import (
     required_information_size_md,
     tsa,
 )
-
-ONGOING = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION")
-RATIO_MEASURES = ("RR", "OR")
-
-
-@dataclass(frozen=True)
-class OngoingTrial:
-    nct_id: str
-    title: str | None
-    overall_status: str | None
-    enrollment: int | None
-    has_results: bool | None
 
 
 @dataclass(frozen=True)
@@ -147,7 +135,7 @@ def _question_tsa(
               benefit_sign=1 if q.outcome.higher_is_better else -1, spending=o.spending,
               param=o.param, futility="none" if o.futility == "none" else "non-binding")  # fmt: skip
     return _assemble(question_id, e, o, ris, target, d2, i2, last, n_cum, res, z,
-                     _ongoing(kb, question_id, registry))  # fmt: skip
+                     registered_trials(kb, question_id, registry))  # fmt: skip
 
 
 def _ris(
@@ -217,45 +205,6 @@ def _what_it_takes(n: int, target: int, ongoing: list[OngoingTrial], f0: float, 
     else:
         text += " No registered trial without results was found for this question."
     return text
-
-
-def _ongoing(
-    kb: KnowledgeBase, question_id: str, con: duckdb.DuckDBPyConnection | None
-) -> list[OngoingTrial]:
-    """Registered trials naming the question's substance that are ongoing or completed without results,
-    excluding trials already in the question."""
-    con = con or kb.con
-    have = {
-        t[0] for t in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
-    if not {"reg_studies", "reg_interventions"} <= have:
-        return []
-    q = kb.get_question(question_id)
-    names = _substance_names(kb, q.intervention.substance_ids())
-    if not names:
-        return []
-    raw = con.execute(
-        "SELECT t.record_json FROM outcome_data o JOIN trials t ON t.id = o.trial_id "
-        "WHERE o.question_id = ?", [question_id]).fetchall()  # fmt: skip
-    known = {rid for (r,) in raw for rid in json.loads(r).get("registry_ids", [])}
-    statuses = ", ".join(f"'{s}'" for s in ONGOING)
-    sql = (
-        "SELECT DISTINCT s.nct_id, s.title, s.overall_status, s.enrollment, s.has_results "
-        "FROM reg_studies s JOIN reg_interventions i ON i.nct_id = s.nct_id "
-        f"WHERE lower(i.name) IN ({', '.join('?' for _ in names)}) AND (s.overall_status IN "
-        f"({statuses}) OR (s.overall_status = 'COMPLETED' AND NOT coalesce(s.has_results, FALSE))) "
-        "ORDER BY s.nct_id"
-    )
-    rows = con.execute(sql, sorted(names)).fetchall()
-    return [OngoingTrial(*r) for r in rows if r[0] not in known]
-
-
-def _substance_names(kb: KnowledgeBase, substance_ids: tuple[str, ...]) -> set[str]:
-    out: set[str] = set()
-    for e in kb.name_entries():
-        if e.substance_id in substance_ids and e.name_kind != "brand":
-            out.add(e.name.lower())
-    return out
 
 
 def imprecision_input(r: QuestionTSA) -> dict[str, Any]:
