@@ -224,3 +224,15 @@ def test_replication_unknown_when_funding_not_recorded() -> None:
     t = [TrialFacts(f"t{i}", f"T{i}", randomised=True, ci_low=-0.5, ci_high=-0.1) for i in range(2)]
     ans = {a.key: a for a in evidence_profile(t, {"t0", "t1"}, None, [])}
     assert ans["replicated"].answer == "unknown" and ans["replicated"].trials == ("T0", "T1")
+
+
+def test_safety_outcomes_count_for_harm_only() -> None:
+    eff = _og("q1", "moderate", 0.7, 3000)
+    sae = OutcomeGrade("q2", "serious adverse events", "critical", "high",
+                       effect_size(rr(0.99, 0.9, 1.1), OutcomeSpec("x"), R), 9000, "S.")  # fmt: skip
+    # the high-certainty trivial SAE outcome does not make it "no benefit"
+    v = decide([eff, sae], subject="X")
+    assert (v.key, v.deciding_question) == ("probable_benefit", "q1")
+    harm = OutcomeGrade("q3", "serious adverse events", "critical", "moderate",
+                        effect_size(rr(1.6, 1.3, 1.9), OutcomeSpec("x"), R), 9000, "S.")  # fmt: skip
+    assert decide([eff, harm], subject="X").key == "net_harm"

@@ -116,6 +116,7 @@ class VerdictRules(Section):
     order: tuple[str, ...]
     labels: dict[str, str]
     matrix: dict[str, dict[str, str]]
+    safety_outcome_terms: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
         values["smd_bounds"] = tuple(float(x) for x in raw["smd_bounds"])
     if cls is VerdictRules:
         values["order"] = tuple(raw["order"])
+        values["safety_outcome_terms"] = tuple(raw["safety_outcome_terms"])
     return cls(**values)
 
 

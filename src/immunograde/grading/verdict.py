@@ -2,7 +2,8 @@
 
 Rule (``rules.yaml: verdicts``): use the critical outcomes (the important ones when none is critical);
 the deciding outcome is the one with the highest certainty (ties: more participants, then question id);
-its certainty and effect class (benefit / trivial / harm) give the verdict from ``verdicts.matrix``.  Any
+its certainty and effect class (benefit / trivial / harm) give the verdict from ``verdicts.matrix``.
+Safety outcomes (``verdicts.safety_outcome_terms``) never decide, unless there is nothing else.  Any
 critical outcome showing harm with moderate or high certainty makes it ``net_harm``.  No outcomes at
 all gives ``no_controlled_evidence``.
 """
@@ -41,9 +42,20 @@ class Verdict:
     natural_medicines_note: str
 
 
+def is_safety_outcome(name: str, rules: Rules) -> bool:
+    """A safety outcome by name (``verdicts.safety_outcome_terms``): counts for harm only."""
+    low = name.casefold()
+    return any(term in low for term in rules.verdicts.safety_outcome_terms)
+
+
 def _candidates(grades: Sequence[OutcomeGrade]) -> list[OutcomeGrade]:
     critical = [g for g in grades if g.importance == "critical"]
     return critical or [g for g in grades if g.importance == "important"] or list(grades)
+
+
+def _deciding(pool: Sequence[OutcomeGrade], rules: Rules) -> OutcomeGrade:
+    efficacy = [g for g in pool if not is_safety_outcome(g.outcome, rules)] or list(pool)
+    return max(efficacy, key=lambda g: (LEVELS.index(g.certainty), g.participants, g.question_id))
 
 
 def _crosswalk(key: str, authorised: bool, rules: Rules) -> tuple[str, str]:
@@ -69,7 +81,7 @@ def decide(
         why = f"There are no controlled trials of {subject} in the knowledge base, so nothing supports or refutes the claims made for it."
         return Verdict(key, labels[key], why, None, *_crosswalk(key, authorised, rules))
     pool = _candidates(grades)
-    best = max(pool, key=lambda g: (LEVELS.index(g.certainty), g.participants, g.question_id))
+    best = _deciding(pool, rules)
     harm = [g for g in pool if g.effect.effect_class == "harm" and LEVELS.index(g.certainty) >= 2]
     decider = harm[0] if harm else best
     key = "net_harm" if harm else rules.verdicts.matrix[best.certainty][best.effect.effect_class]
