@@ -107,10 +107,11 @@ def test_ongoing_trials_and_what_it_would_take(kb_file: Path, tmp_path: Path) ->
     ]
     con.executemany("INSERT INTO reg_studies (nct_id, title, overall_status, enrollment, has_results, "
                     "conditions) VALUES (?, ?, ?, ?, ?, ?)", studies)  # fmt: skip
-    con.executemany("INSERT INTO reg_interventions (nct_id, intervention_no, name) VALUES (?, 1, ?)", [
-        ("NCT90000001", "BCG vaccine"), ("NCT90000002", "Live BCG Vaccine (Danish strain)"),
-        ("NCT90000003", "BCG vaccine"), ("NCT90000004", "placebo"),
-        ("NCT90000005", "BCG vaccine"), ("NCT90000006", "BCG vaccine")])  # fmt: skip
+    con.executemany("INSERT INTO reg_interventions (nct_id, intervention_no, name, other_names) "
+                    "VALUES (?, 1, ?, ?)", [
+        ("NCT90000001", "BCG vaccine", []), ("NCT90000002", "SSI strain 1331", ["BCG Vaccine"]),
+        ("NCT90000003", "BCG vaccine", []), ("NCT90000004", "placebo", ["sugar pill"]),
+        ("NCT90000005", "BCG vaccine", []), ("NCT90000006", "BCG vaccine", [])])  # fmt: skip
     con.close()
     with open_kb(db) as kb:
         r = question_tsa(kb, QID)

@@ -91,7 +91,8 @@ def registered_trials(
     statuses = ", ".join(f"'{s}'" for s in ONGOING)
     rows = con.execute(
         "SELECT s.nct_id, s.title, s.overall_status, s.enrollment, s.has_results, s.conditions, "
-        "list(lower(i.name)) FROM reg_studies s JOIN reg_interventions i ON i.nct_id = s.nct_id "
+        "list_concat(list(lower(i.name)), list_transform(flatten(list(coalesce(i.other_names, []))), "
+        "x -> lower(x))) FROM reg_studies s JOIN reg_interventions i ON i.nct_id = s.nct_id "
         f"WHERE s.overall_status IN ({statuses}) OR (s.overall_status = 'COMPLETED' AND NOT "
         "coalesce(s.has_results, FALSE)) GROUP BY ALL ORDER BY s.nct_id"
     ).fetchall()
