@@ -126,6 +126,14 @@ def add_ema(cat: Catalogue) -> None:
             prod = _ema_product(sid, rec, row, status)
             cat.products["ema"].append(prod)
             product = prod["id"]
+            sub = cat.substances[sid]
+            brands = sub.setdefault("brand_names", [])
+            brand = rec["Medicine name"].split(" (previously")[0]
+            if brand not in brands:
+                brands.append(brand)
+            note = "brand_names: EMA medicine names (products/ema.yaml, source rows there)."
+            if note not in (sub.get("notes") or ""):
+                sub["notes"] = "\n".join(filter(None, [sub.get("notes"), note]))
         date_col = "Date of refusal of marketing authorisation" if status == "refused" else (
             "Marketing authorisation date")  # fmt: skip
         cat.regulatory.append({

@@ -146,6 +146,12 @@ def build(shared: Path) -> Catalogue:
     return cat
 
 
+_SUBSTANCE_KEYS = (
+    "id", "name", "inn", "synonyms", "brand_names", "atc_codes", "classes", "mechanism", "notes",
+    "cautions", "source", "extracted_by", "checked_by", "date_reviewed", "next_review", "verified",
+)  # fmt: skip
+
+
 def _dump(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=100)
@@ -162,7 +168,8 @@ def write(cat: Catalogue, out: Path) -> dict[str, int]:
     for old in sub_dir.glob("*.yaml"):
         old.unlink()
     for sid, rec in sorted(cat.substances.items()):
-        _dump(sub_dir / f"{sid}.yaml", {k: v for k, v in rec.items() if v not in (None, [], "")})
+        ordered = {k: rec[k] for k in _SUBSTANCE_KEYS if rec.get(k) not in (None, [], "")}
+        _dump(sub_dir / f"{sid}.yaml", ordered)
     for name, recs in cat.products.items():
         _dump(out / "products" / f"{name}.yaml", {"records": recs})
     for name, recs in cat.claims.items():

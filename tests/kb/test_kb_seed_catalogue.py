@@ -259,3 +259,15 @@ def test_list_product_synonyms_are_the_entrys_latin_names(kb: LoadedKB) -> None:
         if p.source.file == "unproven_lists/fuflomycin_rsp.json":
             assert set(p.synonyms) <= set(rsp[p.source.key]["other"]), p.id
     assert products["viferon-suppositories"].synonyms == ("Viferon",)
+
+
+def test_brand_names_are_ema_medicine_names_of_the_substance(kb: LoadedKB) -> None:
+    ema_brands: dict[str, set[str]] = {}
+    for loc in kb.of("products"):
+        p = loc.record
+        if p.source.ref == "ema-epar-2022-11-17":
+            ema_brands.setdefault(p.substances[0], set()).add(p.brand.split(" (previously")[0])
+    subs = _by_id(kb, "substances")
+    for sid, s in subs.items():
+        assert set(s.brand_names) == ema_brands.get(sid, set()), sid
+    assert "RoActemra" in subs["tocilizumab"].brand_names
