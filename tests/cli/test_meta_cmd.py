@@ -175,3 +175,29 @@ def test_unknown_by_column_and_missing_file(
     assert code == 3 and "drug" in err and "alloc" in err
     code, _, err = run(["meta", str(tmp_path / "nope.csv")], capsys)
     assert code == 4 and "nope.csv" in err
+
+
+def test_exact_mode_matches_converged_metafor(
+    bcg_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        [
+            "meta",
+            str(bcg_csv),
+            "--measure",
+            "RR",
+            "--method",
+            "PM",
+            "--mode",
+            "exact",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    res = json.loads(out)
+    fit = next(f for f in REF["models"]["bcg_RR"] if f["method"] == "PM" and f["test"] == "z")
+    assert res["mode"] == "exact"
+    assert res["tau2"] == pytest.approx(fit["tight"]["tau2"][0], rel=1e-9)
+    assert res["estimate"] == pytest.approx(fit["tight"]["b"][0], rel=1e-9)

@@ -131,3 +131,9 @@ def test_scaling_y_scales_the_estimate(data: list[tuple[float, float]], c: float
     b = rma_uni(c * y, c * c * v, method="DL")
     assert b.estimate == pytest.approx(c * a.estimate, rel=1e-9, abs=1e-12)
     assert b.tau2 == pytest.approx(c * c * a.tau2, rel=1e-8, abs=1e-12)
+
+
+def test_level_as_proportion_means_percent_like_metafor() -> None:
+    y, v = [0.1, 0.5, -0.2, 0.3], [0.04, 0.09, 0.05, 0.02]
+    a, b = rma_uni(y, v, level=95), rma_uni(y, v, level=0.95)
+    assert (a.ci_low, a.ci_high, a.level) == (b.ci_low, b.ci_high, b.level)

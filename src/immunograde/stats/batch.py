@@ -89,7 +89,14 @@ def check_options(method: str, test: str, mode: str, level: float) -> None:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose 'metafor' or 'exact'")
     if not 0.0 < level < 100.0:
-        raise ValueError(f"level must be a percentage in (0, 100), got {level}")
+        raise ValueError(
+            f"level must be a percentage in (0, 100) (or a proportion < 1), got {level}"
+        )
+
+
+def as_percent(level: float) -> float:
+    """metafor's convention: ``level`` 95 and 0.95 both mean a 95% interval."""
+    return float(level) * 100.0 if 0.0 < level < 1.0 else float(level)
 
 
 def rma_batch(
@@ -175,6 +182,7 @@ def fit_segments(
     mode: str,
 ) -> BatchResult:
     """Fit every segment (studies already laid out contiguously)."""
+    level = as_percent(level)
     check_options(method, test, mode, level)
     fit = estimate_tau2(seg, y, v, method, mode)
     k = seg.k

@@ -64,7 +64,7 @@ def confint_tau2(
         raise ValueError("a confidence interval for tau2 needs k >= 2 studies")
     if type not in ("QP", "PL"):
         raise ValueError(f"unknown type {type!r}; choose 'QP' or 'PL'")
-    lev = res.level if level is None else float(level)
+    lev = res.level if level is None else (100.0 * level if 0.0 < level < 1.0 else float(level))
     tol = R_UNIROOT_TOL if (mode or res.mode) == "metafor" else 4 * np.finfo(float).eps
     X = _design(res)
     tmax = max(100.0, res.tau2 * 10.0, 0.0)

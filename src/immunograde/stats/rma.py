@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .batch import BatchResult, check_inputs, check_options, fit_segments
+from .batch import BatchResult, as_percent, check_inputs, check_options, fit_segments
 from .segments import Segments
 
 FloatArray = NDArray[np.float64]
@@ -115,7 +115,7 @@ def rma_uni(
     mods : array_like, optional
         Moderators (k x m, without the intercept column); the intercept is added.
     level : float
-        Confidence level in percent.
+        Confidence level in percent (a proportion below 1, e.g. 0.95, is accepted as metafor does).
     mode : {"metafor", "exact"}
         Convergence mode for ML/REML/EB/PM (see module docstring).
     weights : None
@@ -124,6 +124,7 @@ def rma_uni(
     if weights is not None:
         raise ValueError("custom weights are not supported; leave weights=None (inverse-variance)")
     y, v = check_inputs(yi, vi)
+    level = as_percent(level)
     check_options(method, test, mode, level)
     if mods is not None:
         from .metareg import rma_mods
