@@ -264,36 +264,12 @@ def _build(
     opts: Options,
     rules: Rules,
 ) -> Appraisal:
-    ratio = pooled.is_ratio
     absolute = _absolute(pooled, opts.baseline_risk)
-    source = None
-    if absolute is not None:
-        source = "control arms" if opts.baseline_risk is None else "stated population risk"
     downs, alls = _judgement_dicts(cert)
     return Appraisal(
         **_header(q, name),
-        k=pooled.k,
-        participants=pooled.participants,
-        measure=pooled.measure,
-        estimate=pooled.estimate,
-        ci_low=pooled.ci_low,
-        ci_high=pooled.ci_high,
-        estimate_exp=_exp(pooled.estimate, ratio),
-        ci_low_exp=_exp(pooled.ci_low, ratio),
-        ci_high_exp=_exp(pooled.ci_high, ratio),
-        pi_low_exp=_exp(pooled.pi_low, ratio),
-        pi_high_exp=_exp(pooled.pi_high, ratio),
-        tau2=pooled.tau2,
-        i2=pooled.i2,
-        risk_comparator_per_1000=absolute.risk_comparator_per_1000 if absolute else None,
-        risk_comparator_source=source,
-        risk_intervention_per_1000=absolute.risk_intervention_per_1000 if absolute else None,
-        risk_intervention_ci_low_per_1000=absolute.risk_intervention_ci_low_per_1000
-        if absolute
-        else None,
-        risk_intervention_ci_high_per_1000=absolute.risk_intervention_ci_high_per_1000
-        if absolute
-        else None,
+        **_effect_fields(pooled),
+        **_absolute_fields(absolute, opts.baseline_risk),
         certainty=cert.level,
         certainty_symbol=rules.certainty_levels["levels"][cert.level]["symbol"],
         downgrades=downs,
@@ -308,6 +284,41 @@ def _build(
         sof=sof_row(q, pooled, absolute, cert, text, rules),
         published=[p.model_dump(mode="json") for p in q.published],
     )
+
+
+def _effect_fields(p: PooledEffect) -> dict[str, Any]:
+    r = p.is_ratio
+    return {
+        "k": p.k,
+        "participants": p.participants,
+        "measure": p.measure,
+        "estimate": p.estimate,
+        "ci_low": p.ci_low,
+        "ci_high": p.ci_high,
+        "estimate_exp": _exp(p.estimate, r),
+        "ci_low_exp": _exp(p.ci_low, r),
+        "ci_high_exp": _exp(p.ci_high, r),
+        "pi_low_exp": _exp(p.pi_low, r),
+        "pi_high_exp": _exp(p.pi_high, r),
+        "tau2": p.tau2,
+        "i2": p.i2,
+    }
+
+
+def _absolute_fields(a: AbsoluteEffect | None, baseline_risk: float | None) -> dict[str, Any]:
+    if a is None:
+        keys = ("risk_comparator_per_1000", "risk_comparator_source", "risk_intervention_per_1000",
+                "risk_intervention_ci_low_per_1000", "risk_intervention_ci_high_per_1000")  # fmt: skip
+        return dict.fromkeys(keys)
+    return {
+        "risk_comparator_per_1000": a.risk_comparator_per_1000,
+        "risk_comparator_source": "control arms"
+        if baseline_risk is None
+        else "stated population risk",
+        "risk_intervention_per_1000": a.risk_intervention_per_1000,
+        "risk_intervention_ci_low_per_1000": a.risk_intervention_ci_low_per_1000,
+        "risk_intervention_ci_high_per_1000": a.risk_intervention_ci_high_per_1000,
+    }
 
 
 def _header(q: Question, name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ also ``I2 >= i2_very_serious`` and the prediction interval reaches past both MID
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from immunograde.grading.config import InconsistencyRules
 from immunograde.grading.inputs import Judgement, PooledEffect, TrialFacts
@@ -33,6 +34,24 @@ def _both_sides(trials: Sequence[TrialFacts]) -> bool:
     return any(y < 0 for y in ys) and any(y > 0 for y in ys)
 
 
+def _signals(
+    pooled: PooledEffect, trials: Sequence[TrialFacts], mid: Thresholds | None
+) -> dict[str, Any]:
+    lo, hi = pooled.pi_low, pooled.pi_high
+    has_pi = lo is not None and hi is not None
+    return {
+        "i2": pooled.i2 or 0.0,
+        "tau2": pooled.tau2,
+        "q_p": pooled.q_p,
+        "pi_low": lo,
+        "pi_high": hi,
+        "pi_includes_null": has_pi and lo < 0 < hi,  # type: ignore[operator]
+        "pi_beyond_both_mids": has_pi and mid is not None and lo < mid.low and hi > mid.high,  # type: ignore[operator]
+        "non_overlapping_ci_pairs": [list(p) for p in non_overlapping_pairs(trials)],
+        "estimates_both_sides_of_null": _both_sides(trials),
+    }
+
+
 def rate_inconsistency(
     pooled: PooledEffect,
     trials: Sequence[TrialFacts],
@@ -44,44 +63,23 @@ def rate_inconsistency(
         return Judgement(
             DOMAIN, 0, "Single trial: inconsistency cannot be assessed.", {"k": pooled.k}
         )
-    i2 = pooled.i2 or 0.0
-    pairs = non_overlapping_pairs(trials)
-    pi = (pooled.pi_low, pooled.pi_high)
-    pi_null = pi[0] is not None and pi[1] is not None and pi[0] < 0 < pi[1]
-    pi_both_mids = (
-        mid is not None
-        and pi[0] is not None
-        and pi[1] is not None
-        and pi[0] < mid.low
-        and pi[1] > mid.high
-    )
-    q_sig = pooled.q_p is not None and pooled.q_p < rules.q_p_threshold
-    inputs = {
-        "i2": i2,
-        "tau2": pooled.tau2,
-        "q_p": pooled.q_p,
-        "pi_low": pi[0],
-        "pi_high": pi[1],
-        "pi_includes_null": pi_null,
-        "pi_beyond_both_mids": pi_both_mids,
-        "non_overlapping_ci_pairs": [list(p) for p in pairs],
-        "estimates_both_sides_of_null": _both_sides(trials),
-    }
-    supported = q_sig or bool(pairs)
-    direction = pi_null or _both_sides(trials)
+    x = _signals(pooled, trials, mid)
+    i2, pairs = x["i2"], x["non_overlapping_ci_pairs"]
+    supported = (pooled.q_p is not None and pooled.q_p < rules.q_p_threshold) or bool(pairs)
     desc = f"I2 = {i2:.0f}%" + (f", Q p = {pooled.q_p:.3g}" if pooled.q_p is not None else "")
     if pairs:
         desc += f", {len(pairs)} pair(s) of trials with non-overlapping CIs"
-    if i2 >= rules.i2_very_serious and supported and pi_both_mids:
-        return Judgement(
-            DOMAIN,
-            -2,
-            f"{desc}; the prediction interval spans appreciable benefit and harm.",
-            inputs,
-        )
-    if i2 >= rules.i2_serious and supported and direction:
-        where = "includes the null" if pi_null else "is not available; estimates lie on both sides"
-        if not pi_null and _both_sides(trials) and pi[0] is not None:
-            where = "excludes the null but trial estimates lie on both sides of it"
-        return Judgement(DOMAIN, -1, f"{desc}; the prediction interval {where}.", inputs)
-    return Judgement(DOMAIN, 0, f"{desc}: no important unexplained inconsistency.", inputs)
+    if i2 >= rules.i2_very_serious and supported and x["pi_beyond_both_mids"]:
+        why = f"{desc}; the prediction interval spans appreciable benefit and harm."
+        return Judgement(DOMAIN, -2, why, x)
+    if (
+        i2 >= rules.i2_serious
+        and supported
+        and (x["pi_includes_null"] or x["estimates_both_sides_of_null"])
+    ):
+        if x["pi_includes_null"]:
+            where = "the prediction interval includes the null"
+        else:
+            where = "trial estimates lie on both sides of the null"
+        return Judgement(DOMAIN, -1, f"{desc}; {where}.", x)
+    return Judgement(DOMAIN, 0, f"{desc}: no important unexplained inconsistency.", x)

@@ -65,6 +65,41 @@ def _replicated(trials: Sequence[TrialFacts], benefit: set[str]) -> ProfileAnswe
     return ProfileAnswer("replicated", q, answer, tuple(t.label for t in pos), note)
 
 
+#: (key, question, trials that say yes, trials whose fact is known) over randomised / all trials
+_DESIGN = (
+    ("placebo_controlled", "Is it placebo-controlled?", True,
+     lambda t: t.control == "placebo", lambda t: t.control != "unknown"),
+    ("blinded", "Is it blinded (double-blind)?", True,
+     lambda t: t.blinding == "double", lambda t: t.blinding != "unknown"),
+    ("multinational", "Is it multinational?", False,
+     lambda t: len(set(t.countries)) > 1, lambda t: bool(t.countries)),
+    ("independent", "Is it independent of the manufacturer?", False,
+     lambda t: t.funding in INDEPENDENT, lambda t: t.funding != "unknown"),
+)  # fmt: skip
+
+
+def _large(trials: Sequence[TrialFacts], ois: int | None) -> ProfileAnswer:
+    sized = [t for t in trials if t.randomised and t.participants is not None]
+    large = [t for t in sized if ois is not None and t.participants >= ois]  # type: ignore[operator]
+    q = "Is there a large randomised trial (at least the optimal information size)?"
+    note = f"OIS {ois}" if ois else "OIS not computed"
+    return _answer("large_rct", q, large, sized if ois is not None else [], note)
+
+
+def _regulator(regulatory: Sequence[RegulatoryFact], rules: Rules) -> ProfileAnswer:
+    stringent = set(rules.profile["stringent_regulators"])
+    auth = [r for r in regulatory if r.agency in stringent and r.status == "authorised"]
+    names = tuple(
+        f"{r.agency} ({r.country}){': ' + r.product_name if r.product_name else ''}" for r in auth
+    )
+    known = [r for r in regulatory if r.agency in stringent and r.status != "unknown"]
+    answer = "yes" if auth else ("no" if known else "unknown")
+    q = "Is it authorised by a stringent regulator?"
+    return ProfileAnswer(
+        "stringent_regulator", q, answer, names, "agencies: " + ", ".join(sorted(stringent))
+    )
+
+
 def evidence_profile(
     trials: Sequence[TrialFacts],
     benefit_ids: set[str],
@@ -75,56 +110,11 @@ def evidence_profile(
     """Answer the profile questions for one substance and form."""
     rules = rules or load_rules()
     rct = [t for t in trials if t.randomised]
-    sized = [t for t in rct if t.participants is not None]
-    large = [t for t in sized if ois is not None and t.participants >= ois]  # type: ignore[operator]
-    out = [
-        _answer(
-            "large_rct",
-            "Is there a large randomised trial (at least the optimal information size)?",
-            large,
-            sized if ois is not None else [],
-            f"OIS {ois}" if ois else "OIS not computed",
-        ),
-        _answer(
-            "placebo_controlled",
-            "Is it placebo-controlled?",
-            [t for t in rct if t.control == "placebo"],
-            [t for t in rct if t.control != "unknown"],
-        ),
-        _answer(
-            "blinded",
-            "Is it blinded (double-blind)?",
-            [t for t in rct if t.blinding == "double"],
-            [t for t in rct if t.blinding != "unknown"],
-        ),
-        _answer(
-            "multinational",
-            "Is it multinational?",
-            [t for t in trials if len(set(t.countries)) > 1],
-            [t for t in trials if t.countries],
-        ),
-        _answer(
-            "independent",
-            "Is it independent of the manufacturer?",
-            [t for t in trials if t.funding in INDEPENDENT],
-            [t for t in trials if t.funding != "unknown"],
-        ),
-        _replicated(trials, benefit_ids),
-    ]
-    stringent = set(rules.profile["stringent_regulators"])
-    auth = [r for r in regulatory if r.agency in stringent and r.status == "authorised"]
-    names = tuple(
-        f"{r.agency} ({r.country}){': ' + r.product_name if r.product_name else ''}" for r in auth
-    )
-    known = [r for r in regulatory if r.agency in stringent and r.status != "unknown"]
-    answer = "yes" if auth else ("no" if known else "unknown")
-    out.append(
-        ProfileAnswer(
-            "stringent_regulator",
-            "Is it authorised by a stringent regulator?",
-            answer,
-            names,
-            "agencies: " + ", ".join(sorted(stringent)),
+    out = [_large(trials, ois)]
+    for key, question, randomised_only, yes, known in _DESIGN:
+        pool = rct if randomised_only else list(trials)
+        out.append(
+            _answer(key, question, [t for t in pool if yes(t)], [t for t in pool if known(t)])
         )
-    )
+    out += [_replicated(trials, benefit_ids), _regulator(regulatory, rules)]
     return tuple(out)
