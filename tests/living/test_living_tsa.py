@@ -204,6 +204,10 @@ def test_tsa_summary_for_grading(kb_file: Path) -> None:
     assert seq is not None and seq.crossing_look is not None
     k = list(seq.look).index(seq.crossing_look)
     assert -seq.z[k] >= seq.upper[k]  # a ratio below 1 of tuberculosis: negative Z is benefit
+    crossed_at = r.trials[seq.crossing_look]["participants"]
+    assert (
+        f"boundary for benefit was crossed at {crossed_at:,} participants" in r.what_would_it_take
+    )
     assert "Trial sequential analysis" in s.explanation
 
 

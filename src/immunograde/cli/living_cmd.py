@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.output import console, err_console, print_json
@@ -82,7 +83,20 @@ def _tsa(
     if fmt == "json":
         print_json(tsa_json(r))
         return
+    _print_tsa(r)
+
+
+def _print_tsa(r: QuestionTSA) -> None:
     b = "none yet" if r.boundary_final is None else f"{r.boundary_final:.2f}"
+    table = Table("trial", "year", "participants", "fraction", "Z", "boundary", box=None)
+    seq = r.sequential
+    bounds = {} if seq is None else {int(k): u for k, u in zip(seq.look, seq.upper, strict=True)}
+    for i, t in enumerate(r.trials):
+        u = bounds.get(i)
+        shown = "" if u is None else ("none" if u == float("inf") else f"±{u:.2f}")
+        table.add_row(t["label"], str(t["year"] or ""), f"{t['participants']:,}",
+                      f"{t['participants'] / r.required_information_size:.3f}", f"{t['z']:.2f}", shown)  # fmt: skip
+    console.print(table)
     console.print(
         f"{r.question_id}: {r.conclusion.replace('_', ' ')}\n"
         f"  required information size {r.required_information_size:,} ({r.ris_adjustment}-adjusted; "

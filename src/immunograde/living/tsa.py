@@ -157,7 +157,7 @@ def _assemble(qid: str, e: Effects, o: TsaOptions, ris: InformationSize, target:
     n = int(n_cum[-1])
     planned = sum(t.enrollment or 0 for t in ongoing)
     frac_with = (n + planned) / target
-    text = _what_it_takes(n, target, ongoing, res.information_fraction, frac_with)
+    text = _what_it_takes(n_cum, target, ongoing, res, frac_with)
     ex = np.exp if e.ratio else (lambda x: x)
     b = res.boundary_final
     return QuestionTSA(
@@ -192,16 +192,28 @@ def boundary_points(res: TSAResult, ris: int) -> list[dict[str, Any]]:
     return out
 
 
-def _what_it_takes(n: int, target: int, ongoing: list[OngoingTrial], f0: float, f1: float) -> str:
+def _what_it_takes(
+    n_cum: np.ndarray, target: int, ongoing: list[OngoingTrial], res: TSAResult, f1: float
+) -> str:
+    n = int(n_cum[-1])
+    at = n if res.crossing_look is None else int(n_cum[res.crossing_look])
+    crossed = {"benefit_established": "benefit", "harm_established": "harm"}.get(res.conclusion)
+    if crossed:
+        return (f"The monitoring boundary for {crossed} was crossed at {at:,} participants "
+                f"(information fraction {at / target:.2f}): no further participants are needed "
+                f"for this conclusion.")  # fmt: skip
     needed = max(0, target - n)
     if needed == 0:
         return f"The required information size ({target:,}) is reached ({n:,} participants)."
+    if res.conclusion == "futility_established":
+        return (f"The futility boundary was crossed at {at:,} participants: an effect as large as "
+                f"assumed is unlikely; no further participants are needed to show it.")  # fmt: skip
     text = f"{needed:,} more participants are needed to reach the required information size ({target:,})."
     if ongoing:
         k = len(ongoing)
         trials = "trial" if k == 1 else "trials"
         text += (f" The {k} registered {trials} without results would bring the information "
-                 f"fraction from {f0:.2f} to {f1:.2f}.")  # fmt: skip
+                 f"fraction from {res.information_fraction:.2f} to {f1:.2f}.")  # fmt: skip
     else:
         text += " No registered trial without results was found for this question."
     return text
