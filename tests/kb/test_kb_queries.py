@@ -123,3 +123,18 @@ def test_listings(kb: KnowledgeBase) -> None:
     assert [t.id for t in kb.list_trials()] == ["bcg-1", "bcg-2", "bcg-3"]
     kinds = {c.claimant_kind for c in kb.list_claims()}
     assert kinds == {"satirical_wiki", "professional_body", "activist"}
+
+
+def test_every_sampled_name_finds_its_entity_exactly(kb: KnowledgeBase) -> None:
+    from immunograde.kb.search import transliterate
+
+    entries = kb.name_entries()
+    sample = entries[:: max(1, len(entries) // 60)]
+    for e in sample:
+        hits = kb.search(e.name, limit=50)
+        exact = {(h.entity_kind, h.entity_id) for h in hits if h.score == 1.0}
+        assert (e.entity_kind, e.entity_id) in exact, e.name
+        if any("а" <= ch <= "я" for ch in e.name.lower()):  # its BGN transliteration finds it too
+            latin = transliterate(e.name.lower(), "bgn")
+            found = {(h.entity_kind, h.entity_id) for h in kb.search(latin, limit=50)}
+            assert (e.entity_kind, e.entity_id) in found, (e.name, latin)
