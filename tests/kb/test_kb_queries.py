@@ -138,3 +138,7 @@ def test_every_sampled_name_finds_its_entity_exactly(kb: KnowledgeBase) -> None:
             latin = transliterate(e.name.lower(), "bgn")
             found = {(h.entity_kind, h.entity_id) for h in kb.search(latin, limit=50)}
             assert (e.entity_kind, e.entity_id) in found, (e.name, latin)
+
+
+def test_evidence_index(kb: KnowledgeBase) -> None:
+    assert kb.evidence_index() == {"bcg-vaccine": ("bcg-tb",)}

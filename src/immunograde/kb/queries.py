@@ -192,6 +192,20 @@ class KnowledgeBase:
             [substance_id, substance_id, substance_id],
         )
 
+    def evidence_index(self) -> dict[str, tuple[str, ...]]:
+        """Substance id -> ids of the questions about it (directly, pooled, via a product or a class)."""
+        rows = self.con.execute(
+            "SELECT substance_id, question_id FROM question_substances UNION "
+            "SELECT ps.substance_id, q.id FROM questions q JOIN product_substances ps "
+            "ON ps.product_id = q.product UNION "
+            "SELECT sc.substance_id, q.id FROM questions q JOIN substance_classes sc "
+            "ON sc.class_id = q.drug_class ORDER BY 1, 2"
+        ).fetchall()
+        out: dict[str, list[str]] = {}
+        for sid, qid in rows:
+            out.setdefault(sid, []).append(qid)
+        return {k: tuple(v) for k, v in out.items()}
+
     def get_trial(self, trial_id: str) -> Trial:
         return self._one(Trial, "trials", trial_id, "trial")
 
