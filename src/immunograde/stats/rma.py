@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import special as sp
 
 from .batch import BatchResult, as_percent, check_inputs, check_options, fit_segments
 from .segments import Segments
@@ -143,12 +144,10 @@ def from_batch_row(res: BatchResult, g: int, y: FloatArray, v: FloatArray) -> Rm
     one = np.array
     stat = float(res.statistic[g])
     qm_df = (1.0, float(res.df[g]))
-    from scipy import stats as sps
-
     if res.df[g] > 0:  # knha (metafor uses z when k = 1)
-        qm_p = float(sps.f.sf(stat * stat, 1.0, res.df[g]))
+        qm_p = float(sp.fdtrc(1.0, res.df[g], stat * stat))
     else:
-        qm_p = float(sps.chi2.sf(stat * stat, 1.0))
+        qm_p = float(sp.chdtrc(1.0, stat * stat))
     return RmaResult(
         k=int(res.k[g]), method=res.method, test=res.test, mode=res.mode, level=res.level,
         estimate=float(res.estimate[g]), se=float(res.se[g]), statistic=stat,
