@@ -64,7 +64,7 @@ def add_list_products(cat: Catalogue) -> None:
             "synonyms": [n for n in cat.s.rsp[p["key"]]["other"] if n.isascii()],
             "dose_form": p["dose_form"], "route": p["route"],
             **({"strength": p["strength"]} if p.get("strength") else {}),
-            "notes": f"Dose form and route from the source text: «{p['quote']}».",
+            "notes": f"Form, route and composition as the source text says: «{p['quote']}».",
             "source": src(spec.RSP_JSON, None, ref="fuflomycin-lists", key=p["key"],
                           locator=f"{spec.FLAT} row {row}"),
             **review(False),

@@ -404,6 +404,15 @@ LIST_PRODUCTS: list[dict[str, Any]] = [
         "route": "unknown",
         "quote": "полиоксидоний",
     },
+    {
+        "id": "longidaza",
+        "key": "longidaza",
+        "brand": "Лонгидаза",
+        "substances": ("azoximer-bromide",),
+        "dose_form": "not stated in the source",
+        "route": "unknown",
+        "quote": "Гиалуронидаза + Азоксимера бромид",
+    },
 ]
 
 #: homeopathy-list entries taken: those whose title or text mentions influenza, ARVI, colds or immunity
