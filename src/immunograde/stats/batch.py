@@ -190,6 +190,29 @@ def fit_segments(
     sw = seg.sum(w)
     est = seg.sum(w * y) / sw
     var = 1.0 / sw
+    df, var, se, stat, pval, crit = _inference(seg, y, w, est, var, test, level)
+    het = _heterogeneity(seg, y, v, fit.tau2, method)
+    pi_half = crit * np.sqrt(var + fit.tau2)
+    return BatchResult(
+        groups=labels, method=method, test=test, mode=mode, level=float(level),
+        k=seg.counts.copy(), estimate=est, se=se, statistic=stat, p_value=pval,
+        ci_low=est - crit * se, ci_high=est + crit * se, pi_low=est - pi_half, pi_high=est + pi_half,
+        tau2=fit.tau2, se_tau2=fit.se_tau2, i2=het[0], h2=het[1], q=het[2], q_df=k - 1.0,
+        q_p=het[3], vt=het[4], df=df, iterations=fit.iterations, converged=fit.converged,
+    )  # fmt: skip
+
+
+def _inference(
+    seg: Segments,
+    y: FloatArray,
+    w: FloatArray,
+    est: FloatArray,
+    var: FloatArray,
+    test: str,
+    level: float,
+) -> tuple[FloatArray, ...]:
+    """Knapp-Hartung scaling, statistic, p-value and critical value per segment."""
+    k = seg.k
     # metafor switches to test="z" when k = 1 ("Setting argument test='z' since k=1")
     knha = np.full(seg.n, test == "knha") & (seg.counts > 1)
     df = np.where(knha, k - 1.0, np.nan)
@@ -208,15 +231,7 @@ def fit_segments(
     dfp = np.where(knha, df, 1.0)
     pval = np.where(knha, 2.0 * sp.stdtr(dfp, -np.abs(stat)), z_p)
     crit = np.where(knha, -sp.stdtrit(dfp, alpha / 2.0), z_crit)
-    het = _heterogeneity(seg, y, v, fit.tau2, method)
-    pi_half = crit * np.sqrt(var + fit.tau2)
-    return BatchResult(
-        groups=labels, method=method, test=test, mode=mode, level=float(level),
-        k=seg.counts.copy(), estimate=est, se=se, statistic=stat, p_value=pval,
-        ci_low=est - crit * se, ci_high=est + crit * se, pi_low=est - pi_half, pi_high=est + pi_half,
-        tau2=fit.tau2, se_tau2=fit.se_tau2, i2=het[0], h2=het[1], q=het[2], q_df=k - 1.0,
-        q_p=het[3], vt=het[4], df=df, iterations=fit.iterations, converged=fit.converged,
-    )  # fmt: skip
+    return df, var, se, stat, pval, crit
 
 
 def _heterogeneity(
