@@ -37,6 +37,12 @@ def test_unknown_ids_raise_with_suggestions(kb: KnowledgeBase) -> None:
     with pytest.raises(NotFoundError) as err:
         kb.get_substance("tocilizumb")
     assert "tocilizumab" in err.value.suggestions
+    with pytest.raises(NotFoundError) as err:
+        kb.get_substance("Кагоцел")  # a name, not an id: the suggestion is the id
+    assert err.value.suggestions[0] == "kagocel"
+    with pytest.raises(NotFoundError) as err:
+        kb.get_question("bcg-tbc")
+    assert err.value.suggestions[0] == "bcg-tb"
 
 
 def test_class_members_include_subclasses(kb: KnowledgeBase) -> None:

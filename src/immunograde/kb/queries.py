@@ -97,7 +97,10 @@ class KnowledgeBase:
     def _one(self, model: type[M], table: str, rid: str, what: str) -> M:
         found = self._models(model, f"SELECT record_json FROM {table} WHERE id = ?", [rid])
         if not found:
-            hits = search(rid, (e for e in self.name_entries() if e.entity_kind == what), limit=5)
+            ids = [r[0] for r in self.con.execute(f"SELECT id FROM {table}").fetchall()]
+            names = [e for e in self.name_entries() if e.entity_kind == what]
+            names += [NameEntry(i, "id", what, i) for i in ids]
+            hits = search(rid, names, limit=5, threshold=0.5)
             raise NotFoundError(f"no {what} {rid!r}.", [h.entity_id for h in hits])
         return found[0]
 
