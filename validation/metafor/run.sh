@@ -8,3 +8,6 @@ for script in "$here"/*.R; do
   echo "== $(basename "$script")"
   SHARED_DATA="${IMMUNOGRADE_SHARED:-$here/../../../shared}/data" Rscript "$script"
 done
+# reference values for the appraisal layer (metafor on the knowledge base's BCG and severe-CAP questions)
+echo "== tests/appraise/reference/appraise_metafor.R"
+( cd "$here/../.." && SHARED_DATA="${IMMUNOGRADE_SHARED:-$here/../../../shared}/data" Rscript tests/appraise/reference/appraise_metafor.R )
