@@ -52,10 +52,12 @@ def to_int(value: Any, *, where: str, field: str, file: str | None = None) -> in
 
 def to_float(value: Any) -> float | None:
     """A number reported as text (``"7.0"``, ``"NA"``, ``"<0.001"`` -> 0.001); None if not a number."""
-    if value is None:
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+    try:
+        return float(value)  # the common case: a plain number
+    except (TypeError, ValueError):
+        pass
     text = str(value).strip().lstrip("<>=≤≥ ").strip()
     try:
         return float(text)
