@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import typer
 
-from immunograde.cli.output import console, dumps, print_json
+from immunograde.cli.output import console, dumps, err_console, print_json
 from immunograde.errors import InputError
 from immunograde.safety.engines import make_engine
 from immunograde.safety.report_table import score_report_table
@@ -135,6 +135,146 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def _convert_inputs(paths: list[Path], parquet_dir: Path, say: Any) -> list[str]:
+    """FAERS zips/folders/.txt and openFDA .json(.gz/.zip) -> Parquet in ``parquet_dir``."""
+    from immunograde.safety import faers, openfda
+
+    json_like = [p for p in paths if p.name.lower().endswith((".json", ".json.gz", ".json.zip"))]
+    others = [p for p in paths if p not in json_like]
+    if json_like:
+        say(f"openFDA JSON: {len(json_like)} file(s)")
+        openfda.convert(json_like, parquet_dir)
+    if others:
+        faers.ingest(others, parquet_dir, progress=lambda name: say(f"read {Path(name).name}"))
+    return [str(p) for p in paths]
+
+
+@safety_app.command("ingest")
+def ingest(
+    paths: list[Path] = typer.Argument(
+        ..., help="FAERS/AERS quarterly zips, folders, .txt files or openFDA JSON."
+    ),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark."),
+    master: str = typer.Option("local[2]", "--master", help="Spark master URL."),
+    roles: str = typer.Option("PS,SS,C,I", "--roles", help="Drug roles that count: PS,SS,C,I."),
+    drug_level: str = typer.Option(
+        "substance", "--drug-level", help="substance (KB names) or name."
+    ),
+    stratify: bool = typer.Option(True, "--stratify/--no-stratify", help="Age group x sex x year."),
+    likelihood: str = typer.Option("truncated", "--likelihood", help="truncated or all-cells."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Ingest spontaneous reports, de-duplicate, map drug names, score every pair, store results.
+
+    Example: immunograde safety ingest ../shared/data/pharmacovigilance/faers_sample/*.zip
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from immunograde.safety.pipeline import PipelineOptions, run_pipeline
+    from immunograde.safety.store import safety_dir, save_results
+
+    lik = "all_cells" if likelihood in ("all-cells", "all_cells") else likelihood
+    if lik not in ("truncated", "all_cells"):
+        raise InputError.one("use truncated or all-cells", field="--likelihood")
+    parquet_dir = safety_dir().with_name("safety-parquet")
+    if parquet_dir.exists():
+        import shutil
+
+        shutil.rmtree(parquet_dir)
+    opts = PipelineOptions(
+        roles=tuple(r.strip().upper() for r in roles.split(",") if r.strip()),
+        drug_level=drug_level, stratify=stratify, likelihood=lik,  # type: ignore[arg-type]
+    )  # fmt: skip
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def say(text: str) -> None:
+            bar.update(task, description=text)
+
+        sources = _convert_inputs(paths, parquet_dir, say)
+        eng = make_engine(engine, master=master)
+        try:
+            result = run_pipeline(eng, parquet_dir, opts, progress=say)
+        finally:
+            eng.close()
+        say("saving")
+        where = save_results(result, sources)
+    _ingest_summary(result, where, fmt)
+
+
+def _ingest_summary(result: Any, where: Path, fmt: str) -> None:
+    table = result.score.table
+    summary = {
+        "stored_in": str(where),
+        "dedup": result.dedup,
+        "n_reports": result.score.n_reports,
+        "n_pairs": table.num_rows,
+        "signals": {c.removeprefix("signal_"): int(sum(table[c].to_pylist()))
+                    for c in table.column_names if c.startswith("signal_")},
+        "prior": dict(zip(PRIOR_NAMES, result.score.prior.as_tuple(), strict=True)),
+        "mapping": None if result.mapping is None else {
+            "source": result.mapping.source, "rows_mapped": result.mapping.rows_mapped,
+            "rows_unmapped": result.mapping.rows_unmapped,
+            "unmapped": [{"drugname": d, "prod_ai": a, "rows": n} for d, a, n in result.mapping.unmapped],
+        },
+    }  # fmt: skip
+    if fmt == "json":
+        print_json(summary)
+        return
+    d = result.dedup
+    console.print(
+        f"{d.reports_before} reports -> {d.reports_after} after de-duplication "
+        f"({d.reports_deleted} on FDA's deleted lists); {result.score.n_reports} with a drug and "
+        f"an event; {table.num_rows} drug-event pairs scored -> {where}",
+        highlight=False,
+    )
+    console.print(f"signals per rule: {summary['signals']}", highlight=False)
+    if result.mapping is not None:
+        m = result.mapping
+        console.print(
+            f"drug rows mapped to substances: {m.rows_mapped}; unmapped: {m.rows_unmapped} "
+            f"({len(m.unmapped)} names; names from {m.source}).  Top unmapped:",
+            highlight=False,
+        )
+        for dn, ai, n in m.unmapped[:15]:
+            console.print(f"  {n:6d}  {dn}  [{ai}]", highlight=False, markup=False)
+
+
+@safety_app.command("signals")
+def signals(
+    substance: str = typer.Argument(..., help="Substance id, e.g. adalimumab."),
+    limit: int = typer.Option(20, "--limit", help="At most this many signals."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """List a substance's safety signals from the last `safety ingest` run.
+
+    Example: immunograde safety signals adalimumab --format json
+    """
+    from immunograde.safety.store import signals_for_substance
+
+    result = signals_for_substance(substance, limit=limit)
+    if fmt == "json":
+        print_json(result)
+        return
+    if result.status != "ok":
+        console.print(
+            f"{substance}: {result.status} (run `immunograde safety ingest`)", highlight=False
+        )
+        return
+    console.print(
+        f"{substance}: {len(result.signals)} signal(s) in {result.n_reports} reports",
+        highlight=False,
+    )
+    for s in result.signals:
+        console.print(
+            f"  {s.event:40s} n={s.n:<5d} E={s.expected:8.3f} EBGM={s.ebgm:7.2f} "
+            f"EB05={s.eb05:7.2f} PRR={s.prr:7.2f}  rules: {', '.join(s.rules)}",
+            highlight=False, markup=False,
+        )  # fmt: skip
+    console.print(result.limits, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -72,6 +72,8 @@ class IngestReport:
 
 def _members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
     """(name, reader) for every file in a zip, a folder (recursively) or a single file."""
+    if not path.exists():
+        raise InputError.one("no such file or folder", file=str(path))
     if path.is_dir():
         for p in sorted(path.rglob("*")):
             if p.is_file():
@@ -83,10 +85,8 @@ def _members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
             raise InputError.one(f"not a zip file: {exc}", file=str(path)) from exc
         for info in archive.infolist():
             yield f"{path}!{info.filename}", partial(archive.read, info)
-    elif path.is_file():
-        yield str(path), path.read_bytes
     else:
-        raise InputError.one("no such file or folder", file=str(path))
+        yield str(path), path.read_bytes
 
 
 def _decode(raw: bytes) -> str:

@@ -1,0 +1,108 @@
+"""`safety ingest` / `safety signals` CLI contract, the results store and openFDA JSON input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from immunograde.safety.engines import DuckDBEngine
+from immunograde.safety.openfda import convert
+from immunograde.safety.pipeline import PipelineOptions, run_pipeline
+from immunograde.safety.store import save_results, signals_for_substance
+from immunograde.settings import shared_data_dir
+from immunograde.stats.gps import GPSPrior
+
+SAMPLE = shared_data_dir() / "pharmacovigilance" / "faers_sample"
+
+OPENFDA = {
+    "meta": {},
+    "results": [
+        {
+            "safetyreportid": "10003300", "safetyreportversion": "2", "receivedate": "20140312",
+            "patient": {
+                "patientonsetage": "56", "patientonsetageunit": "801", "patientsex": "2",
+                "drug": [
+                    {"drugcharacterization": "1", "medicinalproduct": "HUMIRA",
+                     "activesubstance": {"activesubstancename": "ADALIMUMAB"}},
+                    {"drugcharacterization": "2", "medicinalproduct": "ASPIRIN"},
+                ],
+                "reaction": [{"reactionmeddrapt": "Injection site pain"}],
+            },
+        },
+        {
+            "safetyreportid": "10003301", "receivedate": "20150101",
+            "patient": {"drug": [{"drugcharacterization": "1", "medicinalproduct": "HUMIRA",
+                                  "openfda": {"substance_name": ["ADALIMUMAB"]}}],
+                        "reaction": [{"reactionmeddrapt": "Rash"}]},
+        },
+    ],
+}  # fmt: skip
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ, IMMUNOGRADE_HOME=str(home), IMMUNOGRADE_SHARED=str(shared_data_dir().parent)
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "immunograde", "safety", *args],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+
+
+def test_openfda_json_is_a_second_input(tmp_path: Path) -> None:
+    src = tmp_path / "event.json"
+    src.write_text(json.dumps(OPENFDA))
+    counts = convert([src], tmp_path / "pq")
+    assert counts == {"demo": 2, "drug": 3, "reac": 2}
+    demo = pq.read_table(tmp_path / "pq" / "demo_openfda.parquet").to_pylist()
+    assert (demo[0]["sex"], demo[0]["age_years"], demo[0]["fda_dt"]) == ("F", 56.0, 20140312)
+    res = run_pipeline(
+        DuckDBEngine(), tmp_path / "pq",
+        PipelineOptions(drug_level="name", stratify=False, roles=("PS",), prior=GPSPrior(1, 1, 2, 2, 0.5)),
+    )  # fmt: skip
+    # openFDA 'suspect' (1) counts when PS is asked for; the concomitant aspirin does not.
+    pairs = {(r["drug"], r["event"]): r["n"] for r in res.score.table.to_pylist()}
+    assert pairs == {("ADALIMUMAB", "INJECTION SITE PAIN"): 1, ("ADALIMUMAB", "RASH"): 1}
+
+
+def test_signals_store_roundtrip(tmp_path: Path) -> None:
+    assert signals_for_substance("adalimumab", folder=tmp_path / "none").status == (
+        "no safety data ingested"
+    )
+    from immunograde.safety.faers import ingest
+
+    ingest([SAMPLE / "faers_ascii_2017q2.zip"], tmp_path / "pq")
+    res = run_pipeline(
+        DuckDBEngine(),
+        tmp_path / "pq",
+        PipelineOptions(drug_level="name", prior=GPSPrior(1, 1, 2, 2, 0.5)),
+    )
+    where = save_results(res, ["sample"], tmp_path / "store")
+    table = pq.read_table(where / "signals.parquet")
+    assert table.num_rows == res.score.table.num_rows
+    flagged = [r for r in table.to_pylist() if r["drug"] == "RISPERIDONE" and any(
+        r[c] for c in table.column_names if c.startswith("signal_"))]  # fmt: skip
+    got = signals_for_substance("RISPERIDONE", folder=where)
+    assert got.status == "ok" and len(got.signals) == len(flagged)
+    assert "cannot show that the drug caused the event" in got.limits
+
+
+def test_cli_ingest_and_signals(tmp_path: Path) -> None:
+    none = _cli(tmp_path, "signals", "adalimumab", "--format", "json")
+    assert none.returncode == 0, none.stderr
+    assert json.loads(none.stdout)["status"] == "no safety data ingested"
+    zips = [str(SAMPLE / "faers_ascii_2017q2.zip"), str(SAMPLE / "aers_ascii_2004q1.zip")]
+    proc = _cli(tmp_path, "ingest", *zips, "--drug-level", "name", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["dedup"]["reports_before"] == 200  # 100 sampled reports per quarter
+    assert (tmp_path / "var" / "safety" / "signals.parquet").exists()
+    listed = _cli(tmp_path, "signals", "RISPERIDONE", "--format", "json")
+    assert json.loads(listed.stdout)["status"] == "ok"
+    bad = _cli(tmp_path, "ingest", str(tmp_path / "missing.zip"))
+    assert bad.returncode == 3 and "missing.zip" in bad.stderr and "Traceback" not in bad.stderr
