@@ -137,3 +137,23 @@ def test_slow_fisher_scoring_is_flagged_where_metafor_stops() -> None:
     exact = rma_uni(y, v, method="REML", mode="exact")
     assert exact.converged
     assert max(compare(exact, case["tight"]).values()) <= 1e-9
+
+
+@pytest.mark.parametrize("case", REF["uniroot"], ids=lambda c: c["id"])
+def test_zeroin_port_replays_r_uniroot(case: dict[str, Any]) -> None:
+    """Same iterates as R's uniroot (zeroin.c): identical root and iteration count."""
+    from immunograde.stats.zeroin import uniroot
+
+    funcs = {
+        "cubic": lambda x: x**3 - 2 * x - 5,
+        "cos": lambda x: np.cos(x) - x,
+        "exp_flat": lambda x: np.exp(-x) - 1e-3,
+        "step_like": lambda x: np.arctan(50 * (x - 0.3)),
+    }
+    f = funcs[case["id"]]
+    lo, hi = arr(case["lower"]), arr(case["upper"])
+    for tol, root, it in ((None, "root", "iter"), (1e-12, "root_tol12", "iter_tol12")):
+        opts = {} if tol is None else {"tol": tol}
+        res = uniroot(lambda x, _lanes: f(x), lo, hi, f(lo), f(hi), **opts)
+        assert res.root[0] == pytest.approx(case[root][0], rel=1e-15)
+        assert res.iterations[0] == case[it]

@@ -172,10 +172,24 @@ nonconvergence <- list(yi = num(nc_yi), vi = num(nc_vi),
                        maxiter1000 = fit(nc_yi, nc_vi, "REML", "z", control = list(maxiter = 1000)),
                        tight = fit(nc_yi, nc_vi, "REML", "z", control = tight_control(0.0648)))
 
+# ---- 7. R's uniroot itself (our zeroin port must reproduce root and iteration count) ----------
+uniroot_cases <- list(
+  list(id = "cubic", f = function(x) x^3 - 2 * x - 5, lower = 2, upper = 3),
+  list(id = "cos", f = function(x) cos(x) - x, lower = 0, upper = 1),
+  list(id = "exp_flat", f = function(x) exp(-x) - 1e-3, lower = 0, upper = 100),
+  list(id = "step_like", f = function(x) atan(50 * (x - 0.3)), lower = -1, upper = 4)
+)
+uniroots <- lapply(uniroot_cases, function(cs) {
+  r <- uniroot(cs$f, c(cs$lower, cs$upper))
+  r2 <- uniroot(cs$f, c(cs$lower, cs$upper), tol = 1e-12)
+  list(id = cs$id, lower = num(cs$lower), upper = num(cs$upper), root = num(r$root),
+       iter = r$iter, root_tol12 = num(r2$root), iter_tol12 = r2$iter)
+})
+
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             grid = list(datasets = names(DATASETS), methods = METHODS, tests = TESTS,
                         iterative = ITERATIVE),
             data = data, models = models, confint = cis, metareg = metareg, sequential = seqs,
-            subgroups = subgroups, nonconvergence = nonconvergence)
+            subgroups = subgroups, nonconvergence = nonconvergence, uniroot = uniroots)
 writeLines(toJSON(out, auto_unbox = TRUE, json_verbatim = TRUE, null = "null"), "ref_rma.json")
 cat("wrote ref_rma.json:", length(DATASETS), "datasets,", length(cis), "tau2 CIs\n")

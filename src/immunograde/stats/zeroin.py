@@ -78,7 +78,8 @@ def uniroot(
         count += 1
         act = ~done
         a, b, c, fa, fb, fc, step, fin = _one_step(a, b, c, fa, fb, fc, tol, act)
-        root[fin], iters[fin], done[fin] = b[fin], count, True
+        # R reports ``iter`` = passes - 1 (the function evaluations made inside the loop)
+        root[fin], iters[fin], done[fin] = b[fin], count - 1, True
         move = act & ~fin
         lanes = np.nonzero(move)[0]
         a = np.where(move, b, a)
