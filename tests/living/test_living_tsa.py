@@ -332,25 +332,3 @@ def test_mean_difference_tsa_from_patient_level_data(om89_kb: Path) -> None:
     assert r.ris_fixed == ris and r.mid == 0.5 and r.rrr is None
     assert r.required_information_size == int(np.ceil(ris / (1 - r.diversity)))
     assert r.estimate < 0  # fewer recurrences with OM-89: a mean difference, not exponentiated
-
-
-def test_cli_history_record_changes_and_feed(
-    kb_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    hist = tmp_path / "h.duckdb"
-    with pytest.raises(SystemExit) as exc:
-        main(
-            ["history", "record", "--db", str(kb_file), "--history", str(hist), "--format", "json"]
-        )
-    assert exc.value.code == 0 and '"changes": []' in capsys.readouterr().out
-    feed = tmp_path / "changes.atom"
-    with pytest.raises(SystemExit) as exc:
-        main(["history", "feed", str(feed), "--history", str(hist), "--site", "https://x.example"])
-    assert exc.value.code == 0
-    root = ET.fromstring(feed.read_text())
-    assert root.findtext("{http://www.w3.org/2005/Atom}id") == "https://x.example/changes"
-    with pytest.raises(SystemExit) as exc:
-        main(
-            ["history", "record", "--db", str(tmp_path / "missing.duckdb"), "--history", str(hist)]
-        )
-    assert exc.value.code == 4

@@ -17,8 +17,7 @@ from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import open_kb
 from immunograde.living.charts import tsa_spec
-from immunograde.living.feed import atom_feed
-from immunograde.living.history import Change, diff_builds, recent_changes, record_build
+from immunograde.living.history import Change, diff_builds
 from immunograde.living.tsa import QuestionTSA, question_tsa
 from immunograde.living.watch import watch_once
 from immunograde.plots.render import FORMATS, render
@@ -170,69 +169,8 @@ def _diff(
     _print_changes(diff_builds(old, new), fmt, {"old": str(old), "new": str(new)})
 
 
-history_app = typer.Typer(
-    help="Evidence history: record a build, list what changed, write the Atom feed.",
-    no_args_is_help=True,
-)
-HistOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--history", help="History file (default: var/history.duckdb or $IMMUNOGRADE_HISTORY)."
-    ),
-]
-
-
-@history_app.command("record")
-def _record(db: DbOpt = None, hist: HistOpt = None, fmt: FormatOpt = "text") -> None:
-    """Record the current knowledge-base build in the history and print what changed.
-
-    Example: immunograde history record --format json
-    """
-    path = db or settings.db_path()
-    if not path.is_file():
-        raise NotFoundError(f"no knowledge base at {path}: run `immunograde kb build`")
-    _print_changes(record_build(path, hist), fmt, {"db": str(path)})
-
-
-@history_app.command("changes")
-def _changes(
-    limit: Annotated[int, typer.Option("--limit", help="Most recent changes to show.")] = 50,
-    hist: HistOpt = None,
-    fmt: FormatOpt = "text",
-) -> None:
-    """The site-wide "what changed" list, newest first.
-
-    Example: immunograde history changes --limit 10 --format json
-    """
-    rows = recent_changes(limit, hist=hist)
-    if fmt == "json":
-        print_json({"changes": rows})
-        return
-    for c in rows:
-        console.print(f"{str(c['recorded_at'])[:10]}  {c['question_id']}: {c['field']} "
-                      f"{c['old']} -> {c['new']}", markup=False, highlight=False)  # fmt: skip
-
-
-@history_app.command("feed")
-def _feed(
-    out: Annotated[Path, typer.Argument(help="Where to write the Atom XML.")],
-    site: Annotated[
-        str, typer.Option("--site", help="Base URL of the web app.")
-    ] = "http://127.0.0.1:8000",
-    hist: HistOpt = None,
-) -> None:
-    """Write the Atom feed of evidence changes (for people who subscribe).
-
-    Example: immunograde history feed var/changes.atom --site https://immunograde.example
-    """
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(atom_feed(recent_changes(100, hist=hist), site_url=site), encoding="utf-8")
-    tmp.replace(out)
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``tsa``, ``watch``, ``diff`` and ``history``."""
+    """Add ``tsa``, ``watch`` and ``diff``."""
     app.command("tsa")(_tsa)
     app.command("watch")(_watch)
     app.command("diff")(_diff)
-    app.add_typer(history_app, name="history")
