@@ -6,8 +6,7 @@ Reference: openEBGM 0.9.1 output in ../shared/data/pharmacovigilance/reference/ 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
+from immunograde.cli.main import main
 from immunograde.safety.engines import DuckDBEngine
 from immunograde.safety.report_table import score_report_table
 from immunograde.settings import shared_data_dir
@@ -86,23 +86,27 @@ def test_stratified_fit_reaches_openebgm_prior() -> None:
     np.testing.assert_allclose(res.prior.as_tuple(), THETA_STRAT.as_tuple(), rtol=5e-3)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "immunograde", "safety", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run ``immunograde safety ...`` in-process: (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exc:
+            main(["safety", *args])
+        out, err = capsys.readouterr()
+        return int(exc.value.code or 0), out, err
+
+    return run
 
 
-def test_cli_score_contract(tmp_path: Path) -> None:
+def test_cli_score_contract(tmp_path: Path, cli: Callable[..., tuple[int, str, str]]) -> None:
     theta = ",".join(repr(v) for v in THETA_UNSTRAT.as_tuple())
     out = tmp_path / "scores.csv"
-    proc = _cli(
+    code, _, err = cli(
         "score", str(CAERS), "--id-col", "id", "--drug-col", "var1", "--event-col", "var2",
         "--theta", theta, "--out", str(out),
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    assert code == 0, err
     table = pacsv.read_csv(out)
     contract = "drug event n expected prr prr_ci_low prr_ci_high chi2 ror ror_ci_low ror_ci_high"
     contract += " ic ic025 ic975 ebgm eb05 eb95 alpha1 beta1 alpha2 beta2 p"
@@ -121,21 +125,23 @@ def test_cli_score_contract(tmp_path: Path) -> None:
     assert rows[0]["eb05"] == pytest.approx(15.68, abs=0.01)
 
 
-def test_cli_score_json_and_errors(tmp_path: Path) -> None:
-    proc = _cli(
+def test_cli_score_json_and_errors(cli: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, err = cli(
         "score", str(CAERS), "--id-col", "id", "--drug-col", "var1", "--event-col", "var2",
         "--strata", "strat1", "--format", "json", "--theta", "24.353,2.341,3.512,2.912,0.0318",
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    payload = json.loads(proc.stdout)
+    assert code == 0, err
+    payload = json.loads(out)
     assert payload["n_reports"] == 3_356 and payload["n_strata"] == 3
     assert payload["prior"]["alpha1"] == 24.353
-    bad = _cli("score", str(CAERS), "--id-col", "id", "--drug-col", "nope", "--event-col", "var2")
-    assert bad.returncode == 3
-    assert "caers.csv:1: nope: no column 'nope'" in bad.stderr
-    assert "Traceback" not in bad.stderr
-    theta = _cli(
+    code, _, err = cli(
+        "score", str(CAERS), "--id-col", "id", "--drug-col", "nope", "--event-col", "var2"
+    )
+    assert code == 3
+    assert "caers.csv:1: nope: no column 'nope'" in err
+    assert "Traceback" not in err
+    code, _, err = cli(
         "score", str(CAERS), "--id-col", "id", "--drug-col", "var1", "--event-col", "var2",
         "--theta", "1,2,3",
     )  # fmt: skip
-    assert theta.returncode == 3 and "--theta" in theta.stderr
+    assert code == 3 and "--theta" in err

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
+from immunograde.cli.main import main
 from immunograde.safety.engines import DuckDBEngine
 from immunograde.safety.openfda import convert
 from immunograde.safety.pipeline import PipelineOptions, run_pipeline
@@ -44,14 +44,21 @@ OPENFDA = {
 }  # fmt: skip
 
 
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ, IMMUNOGRADE_HOME=str(home), IMMUNOGRADE_SHARED=str(shared_data_dir().parent)
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "immunograde", "safety", *args],
-        capture_output=True, text=True, check=False, env=env,
-    )  # fmt: skip
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Callable[..., tuple[int, str, str]]:
+    """``immunograde safety ...`` in-process with IMMUNOGRADE_HOME = tmp_path."""
+    monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
+    monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exc:
+            main(["safety", *args])
+        out, err = capsys.readouterr()
+        return int(exc.value.code or 0), out, err
+
+    return run
 
 
 def test_openfda_json_is_a_second_input(tmp_path: Path) -> None:
@@ -92,17 +99,17 @@ def test_signals_store_roundtrip(tmp_path: Path) -> None:
     assert "cannot show that the drug caused the event" in got.limits
 
 
-def test_cli_ingest_and_signals(tmp_path: Path) -> None:
-    none = _cli(tmp_path, "signals", "adalimumab", "--format", "json")
-    assert none.returncode == 0, none.stderr
-    assert json.loads(none.stdout)["status"] == "no safety data ingested"
+def test_cli_ingest_and_signals(tmp_path: Path, cli: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, err = cli("signals", "adalimumab", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["status"] == "no safety data ingested"
     zips = [str(SAMPLE / "faers_ascii_2017q2.zip"), str(SAMPLE / "aers_ascii_2004q1.zip")]
-    proc = _cli(tmp_path, "ingest", *zips, "--drug-level", "name", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
+    code, out, err = cli("ingest", *zips, "--drug-level", "name", "--format", "json")
+    assert code == 0, err
+    summary = json.loads(out)
     assert summary["dedup"]["reports_before"] == 200  # 100 sampled reports per quarter
     assert (tmp_path / "var" / "safety" / "signals.parquet").exists()
-    listed = _cli(tmp_path, "signals", "RISPERIDONE", "--format", "json")
-    assert json.loads(listed.stdout)["status"] == "ok"
-    bad = _cli(tmp_path, "ingest", str(tmp_path / "missing.zip"))
-    assert bad.returncode == 3 and "missing.zip" in bad.stderr and "Traceback" not in bad.stderr
+    code, out, _ = cli("signals", "RISPERIDONE", "--format", "json")
+    assert json.loads(out)["status"] == "ok"
+    code, _, err = cli("ingest", str(tmp_path / "missing.zip"))
+    assert code == 3 and "missing.zip" in err and "Traceback" not in err
