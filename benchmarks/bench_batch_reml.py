@@ -148,8 +148,8 @@ def main() -> None:
             print(f"  agreement with metafor, {name:8s}: max rel diff {rel(mine, m[:, j], 1e-6):.2e}"
                   f"  (max abs diff {np.max(np.abs(mine - m[:, j])):.1e})")  # fmt: skip
         print(
-            "  (relative differences use max(|metafor|, 1e-6) as denominator: a tau2 of 5e-8 is"
-            " zero for practical purposes and carries absolute rounding of ~1e-17)"
+            "  (relative differences use max(|metafor|, 1e-6) as denominator; for small tau2 both"
+            " programs carry the same absolute rounding of their Fisher steps, ~1e-15)"
         )
     pm = run_pymare(y, v, a.k, a.pymare_fits)
     if pm is not None and ref is not None:
