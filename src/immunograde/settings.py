@@ -3,6 +3,8 @@
 - ``IMMUNOGRADE_HOME``: the project checkout (holds ``data/``); default: found from this file.
 - ``IMMUNOGRADE_SHARED``: the shared data folder; default ``$IMMUNOGRADE_HOME/../shared``.
 - ``IMMUNOGRADE_DB``: the built DuckDB knowledge base; default ``$IMMUNOGRADE_HOME/var/immunograde.duckdb``.
+- ``IMMUNOGRADE_HISTORY``: the evidence history (kept across rebuilds); default beside the knowledge base.
+- ``IMMUNOGRADE_SAFETY``: the scored spontaneous reports; default ``safety/`` beside the knowledge base.
 """
 
 from __future__ import annotations
@@ -40,3 +42,13 @@ def db_path() -> Path:
     if env:
         return Path(env).resolve()
     return project_home() / "var" / "immunograde.duckdb"
+
+
+def history_path() -> Path:
+    env = os.environ.get("IMMUNOGRADE_HISTORY")
+    return Path(env).resolve() if env else db_path().parent / "history.duckdb"
+
+
+def safety_dir() -> Path:
+    env = os.environ.get("IMMUNOGRADE_SAFETY")
+    return Path(env).resolve() if env else db_path().parent / "safety"

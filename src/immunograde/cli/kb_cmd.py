@@ -64,7 +64,8 @@ def check(data: DataOpt = None, fmt: FormatOpt = "text") -> None:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
-def _build(data: Path | None, db: Path | None, fmt: str) -> None:
+def run_build(data: Path | None, db: Path | None, fmt: str, *, echo: bool = True) -> BuildResult:
+    """Build with a progress spinner; print the outcome unless ``echo`` is false; exit 6 on problems."""
     target = db or settings.db_path()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err_console, disable=fmt == "json", transient=True) as bar:
@@ -80,14 +81,17 @@ def _build(data: Path | None, db: Path | None, fmt: str) -> None:
             bar.stop()
             _report(exc.problems, fmt, {"db_path": str(target), "built": False})
             raise typer.Exit(ExitCode.CHECK_FAILED) from exc
+    if not echo:
+        return result
     if fmt == "json":
         print_json({"ok": True, "built": True, **result.__dict__})
-        return
+        return result
     counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
     console.print(f"built {result.db_path} in {result.seconds:.2f} s: {counts}", markup=False)
     console.print(
         f"data version {result.data_version[:12]}; kept {result.preserved_tables}", markup=False
     )
+    return result
 
 
 @kb_app.command("build")
@@ -96,15 +100,7 @@ def build(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text") -> No
 
     Example: immunograde kb build --format json
     """
-    _build(data, db, fmt)
-
-
-def build_alias(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text") -> None:
-    """Same as `immunograde kb build`.
-
-    Example: immunograde build
-    """
-    _build(data, db, fmt)
+    run_build(data, db, fmt)
 
 
 def search_cmd(
@@ -142,7 +138,6 @@ def search_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``kb check``, ``kb build``, ``build`` and ``search`` to ``app``."""
+    """Add ``kb check``, ``kb build`` and ``search`` to ``app`` (``build`` is :mod:`.build_cmd`)."""
     app.add_typer(kb_app, name="kb")
-    app.command("build")(build_alias)
     app.command("search")(search_cmd)

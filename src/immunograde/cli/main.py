@@ -14,6 +14,7 @@ import typer
 from immunograde import __version__
 from immunograde.cli import (
     appraise_cmd,
+    build_cmd,
     import_cmd,
     kb_cmd,
     living_cmd,
@@ -35,7 +36,16 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for _module in (meta_cmd, kb_cmd, import_cmd, appraise_cmd, safety_cmd, living_cmd, web_cmd):
+for _module in (
+    build_cmd,
+    meta_cmd,
+    kb_cmd,
+    import_cmd,
+    appraise_cmd,
+    safety_cmd,
+    living_cmd,
+    web_cmd,
+):
     _module.register(app)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +47,7 @@ _DDL = (
 
 
 def history_path() -> Path:
-    env = os.environ.get("IMMUNOGRADE_HISTORY")
-    return Path(env).resolve() if env else settings.db_path().parent / "history.duckdb"
+    return settings.history_path()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ LIMITS = (
 
 
 def safety_dir() -> Path:
-    return settings.project_home() / "var" / "safety"
+    return settings.safety_dir()
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def signals_for_substance(
     meta = json.loads((where / "meta.json").read_text())
     table = pq.read_table(path, filters=[("drug", "=", substance_id)])
     rule_cols = [c for c in table.column_names if c.startswith("signal_")]
-    any_rule = pa.array([False] * table.num_rows)
+    any_rule = pa.array([False] * table.num_rows, type=pa.bool_())
     for col in rule_cols:
         any_rule = pc.or_(any_rule, table[col])
     table = table.filter(any_rule).sort_by([("eb05", "descending"), ("n", "descending")])

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
+
+from immunograde.safety.store import signals_for_substance
 
 
 def for_substance(substance_id: str, caveat: str, top: int = 10) -> dict[str, Any]:
-    try:
-        from immunograde.safety import signals as safety_signals
-    except ImportError:  # the safety module is being built in parallel (issue 6)
-        return {
-            "status": "safety module not installed",
-            "caveat": caveat,
-            "signals": [],
-            "plot": None,
-            "source": None,
-        }
-    result = safety_signals.signals_for_substance(substance_id)
-    signals = [s for s in result.signals][:top]
-    plot = f"/plots/substances/{substance_id}/signals.svg" if signals else None
+    found = signals_for_substance(substance_id, limit=top)
+    signals = [asdict(s) for s in found.signals]
     return {
-        "status": result.status,
+        "status": found.status,
         "caveat": caveat,
+        "limits": found.limits,
+        "n_reports": found.n_reports,
+        "sources": found.sources,
         "signals": signals,
-        "plot": plot,
-        "source": result.source,
+        "plot": f"/plots/substances/{substance_id}/signals.svg" if signals else None,
     }

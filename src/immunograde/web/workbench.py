@@ -142,7 +142,11 @@ def _specs(
             [f"omitting {lab}" for lab in labels], loo.estimate, loo.ci_low, loo.ci_high, measure,
             kind="omitted", overall=fit, title="Leave-one-out"))  # fmt: skip
         years = table.year if len(table.year) == fit.k else []
-        order = years if years and all(yr is not None for yr in years) else None
+        order = (
+            [int(yr or 0) for yr in years]
+            if years and all(yr is not None for yr in years)
+            else None
+        )
         cum = cumulative(y, v, order, method=fit.method, test=test)
         specs["cumulative"] = forest_spec(sequence_forest(
             [f"+ {labels[i]}" for i in cum.order], cum.fits.estimate, cum.fits.ci_low, cum.fits.ci_high,

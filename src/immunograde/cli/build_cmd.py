@@ -1,0 +1,77 @@
+"""``immunograde build``: the whole knowledge-base job that ``make run`` runs.
+
+1. check the reviewed files and build the DuckDB knowledge base atomically (as ``kb build``);
+2. record the build in the evidence history and print what changed (``living.history``);
+3. score the FAERS sample shipped in ``../shared`` for the substance pages' safety section, unless
+   reports were already ingested (``immunograde safety ingest`` replaces them with your own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import typer
+
+from immunograde import settings
+from immunograde.cli.output import console, err_console, print_json
+
+
+def _faers_sample() -> list[Path]:
+    return sorted((settings.shared_data_dir() / "pharmacovigilance" / "faers_sample").glob("*.zip"))
+
+
+def _ensure_safety(fmt: str) -> str:
+    from immunograde.cli.safety_cmd import ingest
+
+    if (settings.safety_dir() / "signals.parquet").exists():
+        return f"kept the reports already ingested in {settings.safety_dir()}"
+    sample = _faers_sample()
+    if not sample:
+        err_console.print("note: no FAERS sample in ../shared; the safety section stays empty")
+        return "no reports ingested"
+    quiet = contextlib.redirect_stdout(io.StringIO()) if fmt == "json" else contextlib.nullcontext()
+    with quiet:  # keep stdout one JSON document
+        ingest(paths=sample, engine="duckdb", master="local[2]", roles="PS,SS,C,I", drug_level="substance",
+               stratify=True, likelihood="truncated", fmt="text")  # fmt: skip
+    return "scored the FAERS sample " + ", ".join(p.name for p in sample)
+
+
+def build(
+    data: Path = typer.Option(None, "--data", help="Folder of reviewed files (default: data/)."),
+    db: Path = typer.Option(
+        None, "--db", help="Knowledge-base file (default: var/immunograde.duckdb)."
+    ),
+    safety: bool = typer.Option(
+        True, "--safety/--no-safety", help="Score the shipped FAERS sample if none is ingested."
+    ),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Build the knowledge base, record what changed in the evidence, prepare the safety section.
+
+    Example: immunograde build --format json
+    """
+    from immunograde.cli.kb_cmd import run_build
+    from immunograde.living.history import record_build
+
+    result = run_build(data, db, fmt, echo=fmt != "json")
+    changes = record_build(result.db_path)
+    status = _ensure_safety(fmt) if safety else "skipped (--no-safety)"
+    if fmt == "json":
+        print_json({"ok": True, "build": result.__dict__, "changes": changes, "safety": status})
+        return
+    if changes:
+        console.print(
+            f"{len(changes)} change(s) in the evidence since the last recorded build:", markup=False
+        )
+        for c in changes:
+            console.print(f"  {c.question_id}: {c.field} {c.old} -> {c.new}", markup=False)
+    else:
+        console.print("evidence history: recorded; no certainty or verdict changed", markup=False)
+    console.print(f"safety: {status}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``build`` to ``app``."""
+    app.command("build")(build)
