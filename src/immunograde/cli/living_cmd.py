@@ -88,6 +88,8 @@ def _tsa(
 
 def _print_tsa(r: QuestionTSA) -> None:
     b = "none yet" if r.boundary_final is None else f"{r.boundary_final:.2f}"
+    adj = ("TSA-adjusted CI: none yet (no boundary at this information)" if r.boundary_final is None
+           else f"TSA-adjusted {r.tsa_ci_low:.3g} to {r.tsa_ci_high:.3g}")  # fmt: skip
     table = Table("trial", "year", "participants", "fraction", "Z", "boundary", box=None)
     seq = r.sequential
     bounds = {} if seq is None else {int(k): u for k, u in zip(seq.look, seq.upper, strict=True)}
@@ -103,8 +105,8 @@ def _print_tsa(r: QuestionTSA) -> None:
         f"D2 {r.diversity:.0%}, I2 {r.i2:.0%}, "
         f"fixed-effect {r.ris_fixed:,}); information fraction {r.information_fraction:.2f}\n"
         f"  cumulative Z {r.z_final:.2f}; monitoring boundary {b}\n"
-        f"  {r.measure} {r.estimate:.3g} (95% CI {r.ci_low:.3g} to {r.ci_high:.3g}; "
-        f"TSA-adjusted {r.tsa_ci_low:.3g} to {r.tsa_ci_high:.3g})\n  {r.what_would_it_take}",
+        f"  {r.measure} {r.estimate:.3g} (95% CI {r.ci_low:.3g} to {r.ci_high:.3g}; {adj})\n"
+        f"  {r.what_would_it_take}",
         markup=False,
         highlight=False,
     )

@@ -204,7 +204,8 @@ def _what_it_takes(
                 f"for this conclusion.")  # fmt: skip
     needed = max(0, target - n)
     if needed == 0:
-        return f"The required information size ({target:,}) is reached ({n:,} participants)."
+        return (f"The required information size ({target:,}) is reached ({n:,} participants) without "
+                f"the Z curve crossing a monitoring boundary: an effect as large as assumed is unlikely.")  # fmt: skip
     if res.conclusion == "futility_established":
         return (f"The futility boundary was crossed at {at:,} participants: an effect as large as "
                 f"assumed is unlikely; no further participants are needed to show it.")  # fmt: skip
