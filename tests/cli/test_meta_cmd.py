@@ -201,3 +201,16 @@ def test_exact_mode_matches_converged_metafor(
     assert res["mode"] == "exact"
     assert res["tau2"] == pytest.approx(fit["tight"]["tau2"][0], rel=1e-9)
     assert res["estimate"] == pytest.approx(fit["tight"]["b"][0], rel=1e-9)
+
+
+def test_table_with_by_prints_the_test_for_subgroup_differences(
+    bcg_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        ["meta", str(bcg_csv), "--measure", "OR", "--method", "DL", "--by", "alloc"], capsys
+    )
+    assert code == 0
+    sub = next(s for s in REF["subgroups"] if s["dataset"] == "bcg_OR" and s["method"] == "DL")
+    assert "== random" in out and "== alternate" in out and "== systematic" in out
+    assert f"Q(df = 2) = {sub['QM'][0]:.4f}" in out
+    assert f"QM = {sub['QM_common'][0]:.4f}" in out

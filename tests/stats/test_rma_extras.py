@@ -122,6 +122,10 @@ def test_subgroups_match_metafor(case: dict[str, Any]) -> None:
     assert list(res.fits.k) == case["k"]
     assert rel_diff(res.q_between, case["QM"]) <= tol
     assert log_p_diff(res.q_between_p, case["QMp"]) <= tol
+    # one common tau2: metafor's rma(yi, vi, mods = ~ factor(group))
+    assert rel_diff(res.qm_common, case["QM_common"]) <= tol
+    assert log_p_diff(res.qm_common_p, case["QMp_common"]) <= tol
+    assert rel_diff(res.tau2_common, case["tau2_common"], floor=1e-12) <= tol
 
 
 def test_slow_fisher_scoring_is_flagged_where_metafor_stops() -> None:

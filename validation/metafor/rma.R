@@ -151,11 +151,14 @@ for (cs in sub_cases) {
     per <- lapply(levs, function(g) suppressWarnings(rma(c(es$yi), es$vi, subset = cs[[2]] == g,
                                                          method = m)))
     between <- rma(sapply(per, function(r) c(r$b)), sei = sapply(per, function(r) r$se), method = "FE")
+    # alternative: mixed-effects meta-regression on the subgroup factor (one common tau2)
+    common <- suppressWarnings(rma(c(es$yi), es$vi, mods = ~ factor(cs[[2]]), method = m))
     subgroups[[length(subgroups) + 1]] <- list(
       dataset = cs[[1]], method = m, groups = cs[[2]], levels = levs,
       estimate = num(sapply(per, function(r) c(r$b))), se = num(sapply(per, function(r) r$se)),
       tau2 = num(sapply(per, function(r) r$tau2)), k = num(sapply(per, function(r) r$k)),
-      QM = num(between$QE), QMp = num(between$QEp))
+      QM = num(between$QE), QMp = num(between$QEp),
+      QM_common = num(common$QM), QMp_common = num(common$QMp), tau2_common = num(common$tau2))
   }
 }
 

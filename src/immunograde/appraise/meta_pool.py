@@ -23,6 +23,7 @@ from immunograde.appraise.workbench_input import (
 from immunograde.errors import InputError
 from immunograde.stats.heterogeneity import confint_tau2
 from immunograde.stats.rma import rma_uni
+from immunograde.stats.subgroup import subgroups
 from immunograde.stats.tau2 import METHODS
 
 RE_METHODS = tuple(m for m in METHODS if m != "FE")
@@ -153,3 +154,35 @@ def _fit_tables(
     if measure in RATIO:
         out.setdefault("pi_low_exp", None)
     return out
+
+
+def subgroup_difference(
+    table: MetaforTable,
+    by: str,
+    *,
+    measure: str | None = None,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95.0,
+    mode: str = "metafor",
+) -> dict[str, Any] | None:
+    """Test for subgroup differences across the values of ``by`` (None for MH/PETO or one group).
+
+    ``q_between`` is the fixed-effect Q across the subgroup estimates (separate tau2 per subgroup,
+    as RevMan); ``qm_common`` is metafor's ``rma(yi, vi, mods = ~ factor(by))`` QM (common tau2).
+    """
+    if method in ("MH", "PETO") or by not in table.extra:
+        return None
+    es = effect_sizes(table, (measure or DEFAULT_MEASURE[table.form]).upper())
+    y, v = np.asarray(es.yi), np.asarray(es.vi)
+    keep = np.isfinite(y) & np.isfinite(v)
+    groups = np.asarray(table.extra[by])[keep]
+    if len(set(groups)) < 2:
+        return None
+    try:
+        res = subgroups(y[keep], v[keep], groups, method=method, test=test, level=level, mode=mode)
+    except ValueError as exc:
+        raise InputError.one(str(exc), file=table.label) from None
+    return {"q_between": res.q_between, "q_between_df": res.q_between_df,
+            "q_between_p": res.q_between_p, "qm_common": res.qm_common,
+            "qm_common_p": res.qm_common_p, "tau2_common": res.tau2_common}  # fmt: skip

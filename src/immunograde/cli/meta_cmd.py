@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from immunograde.appraise.meta_pool import ALL_METHODS, pool_table
+from immunograde.appraise.meta_pool import ALL_METHODS, pool_table, subgroup_difference
 from immunograde.appraise.workbench_input import read_metafor_csv
 from immunograde.cli.output import print_json
 from immunograde.errors import InputError, NotFoundError
@@ -77,6 +77,20 @@ def meta(
         return
     for res in results:
         typer.echo(format_table(res, level))
+    diff = (
+        subgroup_difference(
+            table, by, measure=measure, method=method, test=test, level=level, mode=mode
+        )
+        if by
+        else None
+    )
+    if diff is not None:
+        typer.echo(
+            f"Test for subgroup differences (separate tau^2): Q(df = {diff['q_between_df']}) = "
+            f"{_f(diff['q_between'])}, p-val {_p(diff['q_between_p'])}\n"
+            f"Moderator test with a common tau^2 (meta-regression on {by}): QM = "
+            f"{_f(diff['qm_common'])}, p-val {_p(diff['qm_common_p'])}"
+        )
 
 
 def _f(x: Any, nd: int = 4) -> str:

@@ -5,6 +5,10 @@ subgroup differences is the fixed-effect Q statistic across the subgroup estimat
 ``Q_between = sum_g (mu_g - mu_bar)^2 / se_g^2`` with ``G - 1`` degrees of freedom -- the test of
 RevMan and of metafor's ``rma(estimates, sei=se, method="FE")`` on the subgroup results
 (Borenstein et al. 2009, ch. 19; Deeks, Higgins, Altman, Cochrane Handbook 10.11.3).
+
+The alternative with one common tau2 -- the mixed-effects meta-regression on the subgroup factor,
+metafor's ``rma(yi, vi, mods = ~ factor(group))`` -- is given as ``qm_common`` (its QM test,
+chi2 with G - 1 df, or F for ``knha``) and ``tau2_common``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ class SubgroupResult:
     q_between: float
     q_between_df: int
     q_between_p: float
+    qm_common: float = float("nan")
+    qm_common_p: float = float("nan")
+    tau2_common: float = float("nan")
 
 
 def subgroups(
@@ -50,4 +57,12 @@ def subgroups(
     w = 1.0 / fits.se**2
     mu = np.sum(w * fits.estimate) / np.sum(w)
     q = float(max(0.0, np.sum(w * (fits.estimate - mu) ** 2)))
-    return SubgroupResult(fits, overall, q, n - 1, float(sps.chi2.sf(q, n - 1)))
+    labels = np.asarray(groups).ravel()
+    dummies = np.column_stack([labels == g for g in fits.groups[1:]]).astype(float)
+    nan = float("nan")
+    try:
+        common = rma_uni(y, v, mods=dummies, method=method, test=test, level=level, mode=mode)
+        extra = (common.qm, common.qm_p, common.tau2)
+    except ValueError:  # e.g. too few studies for G coefficients plus tau2
+        extra = (nan, nan, nan)
+    return SubgroupResult(fits, overall, q, n - 1, float(sps.chi2.sf(q, n - 1)), *extra)
