@@ -46,7 +46,7 @@ def _tol(b: np.ndarray) -> np.ndarray:
 
 def test_reference_grid_is_complete() -> None:
     assert REF["rtsa_version"] == "0.2.2"
-    assert {c["outcome"] for c in REF["ris"]} == {"RR", "OR", "MD"} and len(REF["ris"]) == 8
+    assert {c["outcome"] for c in REF["ris"]} == {"RR", "OR", "MD"} and len(REF["ris"]) == 9
     assert len(REF["alpha_boundaries"]) == 4 * 4 * 2  # timings x spending x sides
     assert len(REF["designs"]) == 4
     assert [a["name"] for a in REF["analyses"]] == [
@@ -55,15 +55,17 @@ def test_reference_grid_is_complete() -> None:
 
 @pytest.mark.parametrize("case", REF["ris"], ids=lambda c: c["name"])
 def test_required_information_size_matches_rtsa(case: dict) -> None:
-    common = dict(
+    common: dict = dict(
         alpha=case["alpha"], beta=case["beta"], side=case["side"], d2=case["D2"], i2=case["I2"]
     )
     if case["outcome"] == "MD":
-        res = required_information_size_md(case["mc"], case["sd_mc"], **common)  # type: ignore[arg-type]
+        res = required_information_size_md(case["mc"], case["sd_mc"], **common)
     else:
+        up = case["mc"] > 1  # a relative increase (desirable events): RTSA takes the ratio itself
+        rrr = case["mc"] - 1 if up else 1 - case["mc"]
         res = required_information_size(
-            case["pC"], 1 - case["mc"], measure=case["outcome"], **common
-        )  # type: ignore[arg-type]
+            case["pC"], rrr, measure=case["outcome"], increase=up, **common
+        )
     assert res.ris == case["NF"]  # integers: exact
     assert res.ris_d2 == case["NR_D2"]
     assert res.ris_i2 == case["NR_I2"]

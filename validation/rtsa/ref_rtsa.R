@@ -21,6 +21,7 @@ ris_cases <- list(
   list(name = "vignette_d2_i2", outcome = "RR", pC = 0.2, mc = 0.9, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.3, I2 = 0.2),
   list(name = "vitamin_a_d2_076", outcome = "RR", pC = 0.1, mc = 0.85, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.76, I2 = NULL),
   list(name = "one_sided", outcome = "RR", pC = 0.3, mc = 0.75, alpha = 0.025, beta = 0.1, side = 1, D2 = 0.5, I2 = 0.4),
+  list(name = "rr_increase", outcome = "RR", pC = 0.1, mc = 1.25, alpha = 0.05, beta = 0.2, side = 2, D2 = 0.4, I2 = NULL),
   list(name = "or_fixed", outcome = "OR", pC = 0.2, mc = 0.8, alpha = 0.05, beta = 0.2, side = 2, D2 = NULL, I2 = NULL),
   list(name = "or_d2", outcome = "OR", pC = 0.05, mc = 0.7, alpha = 0.05, beta = 0.1, side = 2, D2 = 0.45, I2 = 0.3),
   list(name = "md_fixed", outcome = "MD", sd_mc = 1, mc = 0.5, alpha = 0.05, beta = 0.1, side = 2, D2 = NULL, I2 = NULL),

@@ -143,7 +143,10 @@ def _ris(
 ) -> InformationSize:
     kw: dict[str, Any] = {"alpha": o.alpha, "beta": o.beta, "d2": d2, "i2": i2}
     if e.p_c is not None:
-        return required_information_size(e.p_c, o.rrr, measure=e.measure, **kw)
+        increase = kb.get_question(
+            qid
+        ).outcome.higher_is_better  # desirable event: relative increase
+        return required_information_size(e.p_c, o.rrr, measure=e.measure, increase=increase, **kw)
     mid = o.mid if o.mid is not None else kb.get_question(qid).outcome.mid
     if mid is None or e.sd is None:
         raise InputError.one(f"{qid} has no minimal important difference: give one (--mid)",

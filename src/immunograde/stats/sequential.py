@@ -49,13 +49,15 @@ def required_information_size(
     rrr: float,
     *,
     measure: str = "RR",
+    increase: bool = False,
     alpha: float = 0.05,
     beta: float = 0.2,
     side: int = 2,
     d2: float | None = None,
     i2: float | None = None,
 ) -> InformationSize:
-    """Required information size for a ratio ``1 - rrr`` at control event proportion ``p_c``.
+    """Required information size for a ratio ``1 - rrr`` at control event proportion ``p_c``
+    (``1 + rrr``, a relative increase, with ``increase=True``, for desirable events).
 
     ``RIS = 4 (z_{1-alpha/side} + z_{1-beta})^2 nu / theta^2`` with ``p_i = p_c (1 - rrr)`` (RR) or
     ``logit(p_i) = logit(p_c) + log(1 - rrr)`` (OR), ``nu = p (1 - p)``, ``p = (p_c + p_i) / 2``,
@@ -68,10 +70,15 @@ def required_information_size(
     for name, v in (("p_c", p_c), ("rrr", rrr)):
         if not 0 < v < 1:
             raise ValueError(f"{name} must be strictly between 0 and 1, got {v}")
+    ratio = 1 + rrr if increase else 1 - rrr
     if measure == "RR":
-        p_i = p_c * (1 - rrr)
+        p_i = p_c * ratio
+        if p_i >= 1:
+            raise ValueError(
+                f"p_c * (1 + rrr) = {p_i:.3g} is not a proportion; choose a smaller rrr"
+            )
     elif measure == "OR":
-        odds = p_c / (1 - p_c) * (1 - rrr)
+        odds = p_c / (1 - p_c) * ratio
         p_i = odds / (1 + odds)
     else:
         raise ValueError(f"measure must be 'RR' or 'OR' for a binary RIS, got {measure!r}")
