@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from immunograde.safety.engines import Engine
 from immunograde.safety.sql.counts import COUNT_TABLES, COUNT_VIEWS
@@ -37,12 +36,15 @@ PAIR_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Counts:
-    """Arrow tables from the counting SQL (see :mod:`.sql.counts`)."""
+    """Arrow tables from the counting SQL (integer codes + dictionaries; see :mod:`.sql.counts`)."""
 
     pairs: pa.Table
     drug_str: pa.Table
     event_str: pa.Table
     strata: pa.Table
+    drugs: pa.Table
+    events: pa.Table
+    stratum_names: pa.Table
 
 
 @dataclass(frozen=True)
@@ -61,27 +63,24 @@ def count_reports(engine: Engine) -> Counts:
     """Run the counting SQL on views ``sg_drug``, ``sg_event``, ``sg_stratum`` already registered."""
     for name, select in COUNT_VIEWS:
         engine.materialize(name, select)  # each is read more than once
-    tables = {name: engine.fetch(select) for name, select in COUNT_TABLES}
+    t = {name: engine.fetch(select) for name, select in COUNT_TABLES}
     return Counts(
-        tables["sg_pairs"], tables["sg_drug_str"], tables["sg_event_str"], tables["sg_str"]
-    )
+        t["sg_pairs"], t["sg_drug_str"], t["sg_event_str"], t["sg_str"],
+        t["sg_dd"], t["sg_ed"], t["sg_sd"],
+    )  # fmt: skip
 
 
-def _codes(values: pa.Array | pa.ChunkedArray, universe: pa.Array) -> np.ndarray:
-    return np.asarray(
-        pc.index_in(values, value_set=universe).to_numpy(zero_copy_only=False), np.int64
-    )
+def _names(dictionary: pa.Table, column: str) -> pa.Array:
+    """Names indexed by code (codes are 0..k-1)."""
+    order = np.argsort(np.asarray(dictionary["code"].to_numpy(), dtype=np.int64))
+    return pa.array(dictionary[column].to_numpy(zero_copy_only=False)[order], pa.string())
 
 
-def _margins(table: pa.Table, key: str, strata: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    keys = pc.unique(table[key]) if table.num_rows else pa.array([], pa.string())
-    keys = pc.take(keys, pc.sort_indices(keys))
-    rows = _codes(table[key], keys)
-    cols = _codes(table["stratum"], strata)
-    flat = rows * len(strata) + cols
-    counts = np.asarray(table["n"].to_numpy(), dtype=float)
-    mat = np.bincount(flat, weights=counts, minlength=len(keys) * len(strata))
-    return keys, mat.reshape(len(keys), len(strata))
+def _matrix(table: pa.Table, key: str, rows: int, cols: int) -> np.ndarray:
+    r = np.asarray(table[key].to_numpy(), dtype=np.int64)
+    c = np.asarray(table["stratum"].to_numpy(), dtype=np.int64)
+    w = np.asarray(table["n"].to_numpy(), dtype=float)
+    return np.bincount(r * cols + c, weights=w, minlength=rows * cols).reshape(rows, cols)
 
 
 def _posterior(prior: GPSPrior, n: np.ndarray, e: np.ndarray, workers: int = 2) -> GPSPosterior:
@@ -113,14 +112,18 @@ def score_counts(
     starts: Sequence[Sequence[float]] | None = None,
 ) -> ScoreResult:
     """All statistics for every observed pair; fits the GPS prior unless ``prior`` is given."""
-    strata = pc.take(counts.strata["stratum"], pc.sort_indices(counts.strata["stratum"]))
-    strata = strata.combine_chunks() if isinstance(strata, pa.ChunkedArray) else strata
-    totals = np.zeros(len(strata))
-    totals[_codes(counts.strata["stratum"], strata)] = counts.strata["n"].to_numpy()
-    drugs, dmat = _margins(counts.drug_str, "drug", strata)
-    events, emat = _margins(counts.event_str, "event", strata)
+    drugs, events = _names(counts.drugs, "drug"), _names(counts.events, "event")
+    n_strata = counts.stratum_names.num_rows
+    totals = np.bincount(
+        np.asarray(counts.strata["stratum"].to_numpy(), dtype=np.int64),
+        weights=np.asarray(counts.strata["n"].to_numpy(), dtype=float),
+        minlength=n_strata,
+    )
+    dmat = _matrix(counts.drug_str, "drug", len(drugs), n_strata)
+    emat = _matrix(counts.event_str, "event", len(events), n_strata)
     pairs = counts.pairs.sort_by([("drug", "ascending"), ("event", "ascending")])
-    di, ei = _codes(pairs["drug"], drugs), _codes(pairs["event"], events)
+    di = np.asarray(pairs["drug"].to_numpy(), dtype=np.int64)
+    ei = np.asarray(pairs["event"].to_numpy(), dtype=np.int64)
     n = np.asarray(pairs["n"].to_numpy(), dtype=float)
     n_drug, n_event, n_total = dmat.sum(1)[di], emat.sum(1)[ei], float(totals.sum())
     e = expected_counts(di, ei, dmat, emat, totals)
@@ -135,8 +138,8 @@ def score_counts(
     post = _posterior(prior, n, e)
     flags = signal_flags(disp, post.eb05)
     columns: dict[str, Any] = {
-        "drug": pairs["drug"],
-        "event": pairs["event"],
+        "drug": drugs.take(pa.array(di)),
+        "event": events.take(pa.array(ei)),
         "n": n,
         "expected": e,
     }
@@ -158,6 +161,6 @@ def score_counts(
         prior=prior,
         fit=fit,
         n_reports=int(n_total),
-        n_strata=len(strata),
+        n_strata=n_strata,
         likelihood=likelihood if fit is not None else "given",
     )

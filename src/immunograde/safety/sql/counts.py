@@ -16,20 +16,45 @@ summing a drug's stratum counts gives its report count.  Only SQL both engines a
 
 from __future__ import annotations
 
-#: (view name, SELECT) in dependency order; each becomes ``CREATE [TEMP] VIEW name AS select``.
+#: (name, SELECT) in dependency order; each is materialized (a table, or a cached Spark view).
+#: Names are replaced by integer codes first (``sg_dd``, ``sg_ed``, ``sg_sd`` dictionaries), so the
+#: big DISTINCT / join / GROUP BY steps work on integers.
 COUNT_VIEWS: tuple[tuple[str, str], ...] = (
-    ("sg_d", "SELECT DISTINCT id, drug FROM sg_drug WHERE drug IS NOT NULL AND id IS NOT NULL"),
-    ("sg_e", "SELECT DISTINCT id, event FROM sg_event WHERE event IS NOT NULL AND id IS NOT NULL"),
+    (
+        "sg_dd",
+        "SELECT drug, ROW_NUMBER() OVER (ORDER BY drug) - 1 AS code FROM "
+        "(SELECT DISTINCT drug FROM sg_drug WHERE drug IS NOT NULL) t",
+    ),
+    (
+        "sg_ed",
+        "SELECT event, ROW_NUMBER() OVER (ORDER BY event) - 1 AS code FROM "
+        "(SELECT DISTINCT event FROM sg_event WHERE event IS NOT NULL) t",
+    ),
+    (
+        "sg_sd",
+        "SELECT stratum, ROW_NUMBER() OVER (ORDER BY stratum) - 1 AS code FROM "
+        "(SELECT DISTINCT stratum FROM sg_stratum) t",
+    ),
+    (
+        "sg_d",
+        "SELECT DISTINCT s.id, dd.code AS drug FROM sg_drug s JOIN sg_dd dd ON s.drug = dd.drug "
+        "WHERE s.id IS NOT NULL",
+    ),
+    (
+        "sg_e",
+        "SELECT DISTINCT s.id, ed.code AS event FROM sg_event s JOIN sg_ed ed ON s.event = ed.event "
+        "WHERE s.id IS NOT NULL",
+    ),
     (
         "sg_r",
-        "SELECT s.id, s.stratum FROM sg_stratum s "
+        "SELECT s.id, sd.code AS stratum FROM sg_stratum s JOIN sg_sd sd ON s.stratum = sd.stratum "
         "WHERE s.id IN (SELECT id FROM sg_d) AND s.id IN (SELECT id FROM sg_e)",
     ),
     ("sg_ds", "SELECT d.id, d.drug, r.stratum FROM sg_d d JOIN sg_r r ON d.id = r.id"),
     ("sg_es", "SELECT e.id, e.event, r.stratum FROM sg_e e JOIN sg_r r ON e.id = r.id"),
 )
 
-#: The tables the statistics need: (name, SELECT) over the views above.
+#: The tables the statistics need (codes; the dictionaries turn them back into names).
 COUNT_TABLES: tuple[tuple[str, str], ...] = (
     (
         "sg_pairs",
@@ -39,4 +64,7 @@ COUNT_TABLES: tuple[tuple[str, str], ...] = (
     ("sg_drug_str", "SELECT drug, stratum, COUNT(*) AS n FROM sg_ds GROUP BY drug, stratum"),
     ("sg_event_str", "SELECT event, stratum, COUNT(*) AS n FROM sg_es GROUP BY event, stratum"),
     ("sg_str", "SELECT stratum, COUNT(*) AS n FROM sg_r GROUP BY stratum"),
+    ("sg_dd", "SELECT drug, code FROM sg_dd"),
+    ("sg_ed", "SELECT event, code FROM sg_ed"),
+    ("sg_sd", "SELECT stratum, code FROM sg_sd"),
 )
