@@ -232,9 +232,18 @@ def record_build(db_path: Path | None = None, hist: Path | None = None) -> list[
         con.close()
 
 
+def _reader(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """Read-only connection (readers never block each other), None before any build is recorded."""
+    if not path.exists():
+        return None
+    return duckdb.connect(str(path), read_only=True)
+
+
 def question_history(question_id: str, hist: Path | None = None) -> list[dict[str, Any]]:
     """Per recorded build: the question's pooled estimate, certainty and verdict (oldest first)."""
-    con = _open(hist or history_path())
+    con = _reader(hist or history_path())
+    if con is None:
+        return []
     try:
         rows = con.execute(
             "SELECT b.data_version, b.recorded_at, q.k, q.estimate, q.ci_low, q.ci_high, q.certainty, "
@@ -260,7 +269,9 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
 
 def recent_changes(limit: int = 100, hist: Path | None = None) -> list[dict[str, Any]]:
     """The site-wide "what changed" list, newest first."""
-    con = _open(hist or history_path())
+    con = _reader(hist or history_path())
+    if con is None:
+        return []
     try:
         cur = con.execute(
             "SELECT * FROM hist_changes ORDER BY recorded_at DESC, rowid DESC LIMIT ?", [limit]
