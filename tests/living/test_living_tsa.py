@@ -155,6 +155,12 @@ def test_history_records_changes_with_their_cause(kb_file: Path, tmp_path: Path)
     assert "bcg-aronson-1948" in (entries[0].findtext("{http://www.w3.org/2005/Atom}summary") or "")
 
 
+def test_history_is_empty_before_the_first_record(tmp_path: Path) -> None:
+    assert recent_changes(hist=tmp_path / "none.duckdb") == []
+    assert question_history(QID, hist=tmp_path / "none.duckdb") == []
+    assert not (tmp_path / "none.duckdb").exists()  # reading never creates the file
+
+
 def test_atom_feed_escapes_text() -> None:
     xml = atom_feed([{"question_id": "q<1>", "field": "verdict", "old": "a & b", "new": "<c>",
                       "recorded_at": "2026-11-24T00:00:00+00:00", "data_version": "v"}])  # fmt: skip
