@@ -77,6 +77,17 @@ def test_tau2_confidence_interval_matches_metafor(case: dict[str, Any]) -> None:
     assert rel_diff([ci.h2, ci.h2_ci_low, ci.h2_ci_high], case["H2"]) <= 1e-10
 
 
+@pytest.mark.parametrize(
+    "case", REF["confint"], ids=lambda c: f"{c['dataset']}-{c['method']}-{c['type']}"
+)
+def test_exact_mode_confidence_interval_matches_converged_metafor(case: dict[str, Any]) -> None:
+    """Exact mode against metafor's converged fit with uniroot tol 1e-15 for the bounds."""
+    y, v = _data(case["dataset"])
+    ci = confint_tau2(rma_uni(y, v, method=case["method"], mode="exact"), type=case["type"])
+    got = [ci.tau2, ci.tau2_ci_low, ci.tau2_ci_high]
+    assert rel_diff(got, case["tight"]["tau2"], floor=1e-12) <= 1e-9
+
+
 def test_confint_grid_is_complete() -> None:
     per = {(c["dataset"], c["method"], c["type"]) for c in REF["confint"]}
     for ds in REF["grid"]["datasets"]:

@@ -104,6 +104,11 @@ for (id in names(DATASETS)) {
     ci <- try(suppressWarnings(confint(r, type = ty)$random), silent = TRUE)
     val <- if (inherits(ci, "try-error")) list(error = "confint failed") else
       list(tau2 = num(ci[1, ]), I2 = num(ci[3, ]), H2 = num(ci[4, ]))
+    # reference for exact mode: converged fit, bounds with uniroot tol 1e-15
+    ctl <- if (m %in% ITERATIVE) tight_control(r$tau2) else list()
+    rt <- suppressWarnings(rma(yi, vi, method = m, control = ctl))
+    cit <- try(suppressWarnings(confint(rt, type = ty, control = list(tol = 1e-15))$random), silent = TRUE)
+    if (!inherits(cit, "try-error")) val$tight <- list(tau2 = num(cit[1, ]))
     cis[[length(cis) + 1]] <- c(list(dataset = id, method = m, type = ty), val)
   }
 }
