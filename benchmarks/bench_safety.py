@@ -39,7 +39,7 @@ def _child(folder: Path, engine: str, likelihood: str, out: Path) -> None:
     from immunograde.safety.pipeline import PipelineOptions, run_pipeline
 
     t0 = time.perf_counter()
-    eng = make_engine(engine, master="local[2]", memory_limit="3GB")
+    eng = make_engine(engine, master="local[2]", memory_limit="2GB")
     t_engine = time.perf_counter() - t0
     t1 = time.perf_counter()
     res = run_pipeline(eng, folder, PipelineOptions(drug_level="name", likelihood=likelihood))  # type: ignore[arg-type]
@@ -88,6 +88,129 @@ def _run(folder: Path, engine: str, likelihood: str) -> dict[str, object]:
     return result
 
 
+OPENEBGM_MIRROR = Path("/work/.mirror/cran+openEBGM/repo")  # fetched source; never committed
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(data.table))
+args <- commandArgs(trailingOnly = TRUE)
+for (f in list.files(args[1], pattern = "[.]R$", full.names = TRUE)) source(f)
+starts <- data.frame(alpha1 = c(0.2, 0.1, 0.3, 0.5, 0.2), beta1 = c(0.1, 0.1, 0.5, 0.3, 0.2),
+                     alpha2 = c(2, 10, 6, 12, 5), beta2 = c(4, 10, 6, 12, 5),
+                     p = c(1/3, 0.2, 0.5, 0.8, 0.4))
+t0 <- proc.time()[["elapsed"]]
+d <- fread(args[2], colClasses = "character")
+proc <- processRaw(d, stratify = TRUE, max_cats = 1000)
+t1 <- proc.time()[["elapsed"]]
+sq <- autoSquash(proc)
+th <- autoHyper(sq, theta_init = starts)$estimates
+t2 <- proc.time()[["elapsed"]]
+qn <- Qn(th, proc$N, proc$E)
+eb <- ebgm(th, proc$N, proc$E, qn, digits = 6)
+q05 <- quantBisect(5, th, proc$N, proc$E, qn, digits = 4)
+q95 <- quantBisect(95, th, proc$N, proc$E, qn, digits = 4)
+t3 <- proc.time()[["elapsed"]]
+fwrite(data.table(var1 = proc$var1, var2 = proc$var2, N = proc$N, E = proc$E, EBGM = eb,
+                  Q05 = q05, Q95 = q95), args[3])
+cat(jsonlite::toJSON(list(seconds_processRaw = t1 - t0, seconds_fit = t2 - t1,
+                          seconds_posterior = t3 - t2, seconds_total = t3 - t0,
+                          pairs = nrow(proc), theta = unname(th)), digits = NA, auto_unbox = TRUE))
+"""
+
+
+def _export_report_table(folder: Path, reports: int, csv: Path) -> None:
+    """The de-duplicated report x drug x event rows of the first ``reports`` cases, as CSV."""
+    from immunograde.safety.dedup import STRATUM_SQL, deduplicate
+    from immunograde.safety.engines import DuckDBEngine
+    from immunograde.safety.pipeline import register_folder
+
+    eng = DuckDBEngine()
+    register_folder(eng, folder)
+    deduplicate(eng)
+    eng.view("sg_stratum", STRATUM_SQL)
+    eng.con.execute(
+        f"COPY (SELECT d.primaryid AS id, d.prod_ai AS var1, r.pt AS var2, s.stratum AS strat1 "
+        f"FROM faers_drug d JOIN faers_kept k ON d.primaryid = k.primaryid "
+        f"JOIN faers_reac r ON r.primaryid = d.primaryid JOIN sg_stratum s ON s.id = d.primaryid "
+        f"WHERE k.caseid < {reports}) TO '{csv}' (HEADER)"
+    )
+
+
+def _openebgm(folder: Path, reports: int) -> dict[str, object]:
+    """Same report table through our pipeline and openEBGM 0.9.1 (sourced, R + data.table)."""
+    import shutil
+    import tempfile
+
+    from immunograde.safety.engines import DuckDBEngine
+    from immunograde.safety.report_table import score_report_table
+
+    if not OPENEBGM_MIRROR.exists() or shutil.which("Rscript") is None:
+        return {"openebgm": "cannot run: openEBGM source or Rscript not present"}
+    work = Path(tempfile.mkdtemp(prefix="openebgm-"))
+    csv = work / "reports.csv"
+    _export_report_table(folder, reports, csv)
+    t = time.perf_counter()
+    ours = score_report_table(
+        DuckDBEngine(), csv, id_col="id", drug_col="var1", event_col="var2", strata=["strat1"]
+    )
+    ours_s = time.perf_counter() - t
+    rdir = work / "R"
+    rdir.mkdir()
+    for name in subprocess.run(
+        ["git", "-C", str(OPENEBGM_MIRROR), "ls-tree", "--name-only", "HEAD", "R/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split():
+        if not Path(name).name.startswith(("data_", "openEBGM-package")):
+            text = subprocess.run(
+                ["git", "-C", str(OPENEBGM_MIRROR), "show", f"HEAD:{name}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            (rdir / Path(name).name).write_text(text)
+    (work / "run.R").write_text(R_SCRIPT)
+    t = time.perf_counter()
+    proc = subprocess.run(
+        ["Rscript", str(work / "run.R"), str(rdir), str(csv), str(work / "out.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    r_wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        return {"openebgm": "failed: " + proc.stderr[-800:], "ours_seconds": ours_s}
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    import numpy as np
+    import pyarrow.csv as pacsv
+
+    ref = pacsv.read_csv(
+        work / "out.csv",
+        convert_options=pacsv.ConvertOptions(column_types={"var1": "string", "var2": "string"}),
+    )
+    keys = {
+        f"{a}|{b}": i
+        for i, (a, b) in enumerate(
+            zip(ours.table["drug"].to_pylist(), ours.table["event"].to_pylist(), strict=True)
+        )
+    }
+    idx = [
+        keys[f"{a}|{b}"]
+        for a, b in zip(ref["var1"].to_pylist(), ref["var2"].to_pylist(), strict=True)
+    ]
+    e_ours = ours.table["expected"].to_numpy()[idx]
+    rel = float(np.max(np.abs(e_ours - ref["E"].to_numpy()) / ref["E"].to_numpy()))
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "reports": ours.n_reports,
+        "pairs": ours.table.num_rows,
+        "ours_seconds": ours_s,
+        "ours_prior": ours.prior.as_tuple(),
+        "openebgm": r,
+        "openebgm_wall_seconds": r_wall,
+        "max_rel_diff_E": rel,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reports", type=int, default=5_000_000)
@@ -96,6 +219,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench" / "safety")
     ap.add_argument("--child", type=Path)
     ap.add_argument("--result", type=Path)
+    ap.add_argument("--openebgm", type=int, help="compare with openEBGM on this many cases")
     args = ap.parse_args()
     if args.child:
         _child(args.child, args.engine, args.likelihood, args.result)
@@ -109,6 +233,9 @@ def main() -> None:
         generate(SynthSpec(args.reports), folder)
         print(f"generated {args.reports:,} reports in {time.perf_counter() - t:.1f} s -> {folder}")
     print(f"load average before: {os.getloadavg()}")
+    if args.openebgm:
+        print(json.dumps(_openebgm(folder, args.openebgm), indent=2))
+        return
     result = _run(folder, args.engine, args.likelihood)
     result["load_average_after"] = os.getloadavg()
     print(json.dumps(result, indent=2))

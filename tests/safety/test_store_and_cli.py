@@ -113,3 +113,15 @@ def test_cli_ingest_and_signals(tmp_path: Path, cli: Callable[..., tuple[int, st
     assert json.loads(out)["status"] == "ok"
     code, _, err = cli("ingest", str(tmp_path / "missing.zip"))
     assert code == 3 and "missing.zip" in err and "Traceback" not in err
+
+
+def test_signals_chart_spec_renders() -> None:
+    import vl_convert
+
+    from immunograde.safety.chart import signals_chart
+    from immunograde.safety.store import Signal, SignalList
+
+    sig = Signal("RASH", 10, 1.0, 6.0, 7.0, 1.5, 0.2, 8.5, 4.2, 15.0, ("eb05", "evans"))
+    spec = signals_chart(SignalList("x", "ok", [sig]))
+    assert spec["data"]["values"][0]["eb05"] == 4.2
+    assert "<svg" in vl_convert.vegalite_to_svg(json.dumps(spec))
