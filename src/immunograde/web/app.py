@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +16,9 @@ from fastapi.staticfiles import StaticFiles
 
 from immunograde import __version__
 from immunograde.errors import InputError, NotFoundError
+from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
-from immunograde.web.deps import AppKB, DatabaseMissing
+from immunograde.web.deps import AppKB, DatabaseMissing, PageCache
 from immunograde.web.templating import templates
 from immunograde.web.twins import wants_json
 
@@ -53,11 +58,44 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 422, f"invalid request: {msg}", problems=problems)
 
 
-def create_app(database: Path | None = None) -> FastAPI:
-    """Build the app over the knowledge-base file ``database`` (default: ``settings.db_path()``)."""
+def warm_jobs(kb: KnowledgeBase) -> Iterator[tuple[tuple[Any, ...], Callable[[], Any]]]:
+    """What to precompute at start, under the keys :mod:`.routes.pages` uses: the map (which appraises
+    every substance with evidence), the home and class lists, then every substance page."""
+    from immunograde.web import catalogue, evidence
+
+    cells = evidence.map_cells(kb)
+    yield ("map-cells",), lambda: cells
+    yield ("map-filters",), lambda: evidence.map_filters(kb, cells)
+    yield ("home",), lambda: catalogue.home_data(kb)
+    yield ("classes",), lambda: catalogue.classes_data(kb)
+    first = list(dict.fromkeys(c["substance_id"] for c in cells))
+    rest = [s.id for s in kb.list_substances() if s.id not in set(first)]
+    for sid in first + rest:
+        yield ("substance", sid), partial(evidence.substance_page, kb, sid)
+
+
+def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            app.state.kb.warm(warm_jobs)
+        yield
+
+    return lifespan
+
+
+def create_app(database: Path | None = None, *, warm: bool | None = None) -> FastAPI:
+    """Build the app over the knowledge-base file ``database`` (default: ``settings.db_path()``).
+
+    ``warm`` precomputes the evidence map and the substance pages in a background thread at start
+    (default: environment variable ``IMMUNOGRADE_WARM=1``, which ``immunograde serve`` sets).
+    """
     from immunograde.web.routes import api, pages, plots, workbench
 
+    if warm is None:
+        warm = os.environ.get("IMMUNOGRADE_WARM") == "1"
     app = FastAPI(
+        lifespan=_lifespan(warm),
         title="ImmunoGrade",
         version=__version__,
         description="Evidence for immunomodulators: pooled trial results, GRADE certainty, verdicts, "
@@ -67,6 +105,8 @@ def create_app(database: Path | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.kb = AppKB(database or db_path())
+    if os.environ.get("IMMUNOGRADE_PAGE_CACHE", "1") != "0":  # 0: for benchmarks without it
+        app.add_middleware(PageCache, store=app.state.kb)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.include_router(api.router)

@@ -7,15 +7,16 @@ import math
 from typing import Any
 
 import altair as alt
-import numpy as np
 
 from immunograde.appraise.analysis import analyse
+from immunograde.errors import InputError
 from immunograde.kb.queries import KnowledgeBase
+from immunograde.living import tsa as living_tsa
+from immunograde.living.charts import cumulative_by_year, cumulative_spec, tsa_spec
 from immunograde.plots.evidence_map import MapCell, evidence_map_spec
 from immunograde.plots.forest import forest_spec
-from immunograde.plots.from_stats import forest_from_fit, is_ratio, sequence_forest
+from immunograde.plots.from_stats import forest_from_fit, is_ratio
 from immunograde.plots.spec import configure
-from immunograde.stats.cumulative import cumulative
 
 
 def _detail(values: dict[str, float | None]) -> str:
@@ -63,26 +64,21 @@ def question_forest(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
 
 
 def question_cumulative(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
+    """Cumulative meta-analysis by publication year, random and fixed effect (living.charts)."""
     q = kb.get_question(question_id)
-    rows = kb.outcome_data(question_id)
-    a = analyse(q, rows)
-    if a.fit is None:
-        raise ValueError(f"question {question_id} has no analysable outcome data")
-    years = {r.trial_id: r.year for r in rows}
-    y = np.array([e.yi for e in a.effects])
-    v = np.array([e.vi for e in a.effects])
-    keys = [years.get(e.trial_id) or 9999 for e in a.effects]
-    method = a.fit.method
-    cum = cumulative(y, v, keys, method=method)
-    f = cum.fits
-    labels = [
-        f"+ {a.effects[i].label}" + (f" ({keys[i]})" if keys[i] != 9999 else "") for i in cum.order
-    ]
-    data = sequence_forest(
-        labels, f.estimate, f.ci_low, f.ci_high, a.measure, kind="cumulative",
-        title=f"Cumulative meta-analysis by year: {q.title}",
-    )  # fmt: skip
-    return forest_spec(data)
+    return cumulative_spec(
+        cumulative_by_year(kb, question_id), title=f"Cumulative meta-analysis by year: {q.title}"
+    )
+
+
+def question_tsa(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
+    """Trial sequential analysis chart: cumulative Z, monitoring boundaries, required information size."""
+    q = kb.get_question(question_id)
+    try:
+        result = living_tsa.question_tsa(kb, question_id)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return tsa_spec(result, title=f"Trial sequential analysis: {q.title}")
 
 
 def evidence_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
@@ -129,4 +125,11 @@ def signals_chart(name: str, signals: list[Any]) -> dict[str, Any]:
     return configure(chart).to_dict()
 
 
-__all__ = ["evidence_map", "is_ratio", "question_cumulative", "question_forest", "signals_chart"]
+__all__ = [
+    "evidence_map",
+    "is_ratio",
+    "question_cumulative",
+    "question_forest",
+    "question_tsa",
+    "signals_chart",
+]

@@ -3,14 +3,16 @@
 One :class:`~immunograde.kb.queries.KnowledgeBase` is kept per version of the database file (a rebuild
 replaces the file, so its inode changes and the app reopens it); each request gets a view of it over its
 own DuckDB cursor, which is what makes concurrent requests safe.  Page data that depends only on the
-database is cached per version (:func:`cached`).
+database is cached per version (:meth:`AppKB.cached`, computed once even when many requests ask at once),
+and so are whole responses of such pages (:class:`PageCache`); :meth:`AppKB.warm` fills the cache in a
+background thread when the app starts, so the first reader of the evidence map does not wait for it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,6 +23,8 @@ from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 
 T = TypeVar("T")
 CACHE_ENTRIES = 512
+RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
+WarmJob = tuple[tuple[Any, ...], Callable[[], Any]]  # (cache key, compute)
 
 
 class DatabaseMissing(RuntimeError):
@@ -45,6 +49,8 @@ class AppKB:
         self._stamp: tuple[int, int] | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
+        self.responses = ResponseStore(RESPONSE_CACHE_BYTES)
 
     def _current(self) -> tuple[KnowledgeBase, tuple[int, int]]:
         try:
@@ -62,6 +68,7 @@ class AppKB:
                     raise DatabaseMissing(str(exc)) from None
                 self._stamp = stamp
                 self._cache.clear()
+                self.responses.clear()
             return self._kb, stamp
 
     def view(self) -> KnowledgeBase:
@@ -71,19 +78,154 @@ class AppKB:
     def version(self) -> tuple[int, int]:
         return self._current()[1]
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        """``compute()`` once per database version and key (LRU of :data:`CACHE_ENTRIES`)."""
-        full = (self.version(), *key)
+    def _lookup(self, full: tuple[Any, ...]) -> tuple[bool, Any]:
         with self._lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
-                return self._cache[full]
-        value = compute()
+                return True, self._cache[full]
+        return False, None
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` once per database version and key (LRU of :data:`CACHE_ENTRIES`).
+
+        Concurrent callers of the same key wait for the first one's result instead of computing it too.
+        """
+        full = (self.version(), *key)
+        found, value = self._lookup(full)
+        if found:
+            return value
         with self._lock:
-            self._cache[full] = value
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            gate = self._computing.setdefault(full, threading.Lock())
+        with gate:
+            found, value = self._lookup(full)
+            if found:
+                return value
+            value = compute()
+            with self._lock:
+                self._cache[full] = value
+                self._computing.pop(full, None)
+                while len(self._cache) > CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
         return value
+
+    def warm(
+        self, jobs: Callable[[KnowledgeBase], Iterable[tuple[tuple[Any, ...], Callable[[], Any]]]]
+    ) -> threading.Thread:
+        """Fill the cache in a daemon thread: ``jobs(kb)`` yields ``(key, compute)`` pairs.
+
+        A job that fails is skipped (the page will show its error when asked for); a rebuilt database
+        simply makes the warmed entries stale.
+        """
+
+        def run() -> None:
+            try:
+                kb = self.view()
+            except DatabaseMissing:
+                return
+            try:
+                for key, compute in jobs(kb):
+                    try:
+                        self.cached(key, compute)
+                    except Exception:
+                        continue
+            finally:
+                kb.con.close()
+
+        thread = threading.Thread(target=run, name="immunograde-warm", daemon=True)
+        thread.start()
+        return thread
+
+
+class ResponseStore:
+    """Whole responses (status, headers, body) per database version and URL, LRU up to ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[Any, ...], tuple[int, list[tuple[bytes, bytes]], bytes]] = (
+            OrderedDict()
+        )
+        self._bytes = 0
+
+    def get(self, key: tuple[Any, ...]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[Any, ...], item: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        size = len(item[2])
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = item
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= len(old[2])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def urls(self) -> list[tuple[str, bytes]]:
+        """The (path, query string) of every stored response, oldest first."""
+        with self._lock:
+            return [(k[1], k[2]) for k in self._items]
+
+
+# Pages whose response depends only on the database and the URL (HTML, JSON twins, chart images).
+CACHEABLE_PATHS = frozenset({"/", "/index.json", "/methods", "/methods.json"})
+CACHEABLE_PREFIXES = ("/substances/", "/questions/", "/classes", "/map", "/plots/")
+Message = MutableMapping[str, Any]
+
+
+class PageCache:
+    """ASGI middleware: serve a cacheable GET from :class:`ResponseStore` (per database version, path and
+    query string); otherwise run the app and keep its 200 response.  Everything else passes through."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], store: AppKB) -> None:
+        self.app = app
+        self.store = store
+
+    @staticmethod
+    def cacheable(scope: Message) -> bool:
+        path = str(scope.get("path", ""))
+        return (scope["type"] == "http" and scope.get("method") == "GET"
+                and (path in CACHEABLE_PATHS or path.startswith(CACHEABLE_PREFIXES)))  # fmt: skip
+
+    async def __call__(self, scope: Message, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]]) -> None:  # fmt: skip
+        if not self.cacheable(scope):
+            return await self.app(scope, receive, send)
+        try:
+            key = (self.store.version(), scope["path"], scope.get("query_string", b""))
+        except DatabaseMissing:
+            return await self.app(scope, receive, send)
+        hit = self.store.responses.get(key)
+        if hit is not None:
+            status, headers, body = hit
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return None
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body") and start.get("status") == 200:
+                    headers = list(start.get("headers", []))
+                    self.store.responses.put(key, (200, headers, b"".join(chunks)))
+            await send(message)
+
+        return await self.app(scope, receive, keep)
 
 
 def get_kb(request: Request) -> Iterator[KnowledgeBase]:

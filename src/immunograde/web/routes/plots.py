@@ -14,7 +14,11 @@ from immunograde.web import charts, evidence, history, safety_view
 from immunograde.web.deps import KB, Store
 
 router = APIRouter(include_in_schema=False)
-CHARTS = {"forest": charts.question_forest, "cumulative": charts.question_cumulative}
+CHARTS = {
+    "forest": charts.question_forest,
+    "cumulative": charts.question_cumulative,
+    "tsa": charts.question_tsa,
+}
 
 
 def _image(store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str) -> Response:
