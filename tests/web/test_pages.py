@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
@@ -162,3 +163,36 @@ def test_html_escapes_data(client: TestClient) -> None:
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
     assert re.search(r"<script[^>]*>alert", r.text) is None
+
+
+def test_page_cache_serves_repeats_and_forgets_a_rebuilt_database(
+    web_db: Path, tmp_path: Path
+) -> None:
+    """Whole responses are kept per database version: a rebuild (a new file) is never served stale."""
+    import os
+    import shutil
+
+    from immunograde.web.app import create_app
+
+    db = tmp_path / "kb.duckdb"
+    shutil.copy(web_db, db)
+    with TestClient(create_app(db, warm=False)) as c:
+        store = c.app.state.kb.responses  # type: ignore[attr-defined]
+        first = c.get("/substances/tocilizumab.json")
+        assert store.urls() == [("/substances/tocilizumab.json", b"")]
+        again = c.get("/substances/tocilizumab.json")
+        assert (
+            again.content == first.content and again.headers["content-type"] == "application/json"
+        )
+        # not kept: errors, searches, the workbench, other methods
+        assert c.get("/substances/tocilizumabb").status_code == 404
+        c.get("/search", params={"q": "Кагоцел"})
+        c.get("/workbench")
+        assert store.urls() == [("/substances/tocilizumab.json", b"")]
+        c.get("/map", params={"view": "boosters"})
+        assert ("/map", b"view=boosters") in store.urls()
+        # a rebuild replaces the file (temp file + rename): the next request sees the new version
+        shutil.copy(web_db, tmp_path / "new.duckdb")
+        os.replace(tmp_path / "new.duckdb", db)
+        assert c.get("/methods").status_code == 200
+        assert store.urls() == [("/methods", b"")]

@@ -20,11 +20,16 @@ def serve(
         None, "--db", help="Knowledge-base file (default: var/immunograde.duckdb)."
     ),
     workers: int = typer.Option(1, help="Worker processes (uvicorn)."),
+    warm: bool = typer.Option(
+        True, help="Precompute the evidence map and substance pages in the background at start."
+    ),
 ) -> None:
     """Serve the web app and its JSON API.
 
     Example: immunograde serve --port 8000   (then open http://127.0.0.1:8000/)
     """
+    import os
+
     import uvicorn
 
     from immunograde.web.app import create_app
@@ -35,9 +40,8 @@ def serve(
             f"error: the knowledge base {path} has not been built: run `immunograde kb build`"
         )
         raise typer.Exit(ExitCode.NO_DATABASE)
+    os.environ["IMMUNOGRADE_WARM"] = "1" if warm else "0"
     if workers > 1:
-        import os
-
         os.environ["IMMUNOGRADE_DB"] = str(path)
         uvicorn.run(
             "immunograde.web.asgi:app", host=host, port=port, workers=workers, log_level="warning"
