@@ -95,3 +95,22 @@ def test_api_twin(client: TestClient) -> None:
     assert r.json()["result"]["estimate"] == pytest.approx(
         metafor("bcg_OR", "DL", "z")["b"][0], rel=1e-12
     )
+
+
+def test_mantel_haenszel_matches_metafor_and_the_cli(client: TestClient) -> None:
+    """RevMan's default model in the workbench: MH risk ratio, as metafor's rma.mh (ref_mh.json)."""
+    ref = json.loads((project_home() / "validation/metafor/ref_mh.json").read_text())
+    r = client.post(
+        "/workbench.json", data={"csv_text": bcg_csv(), "measure": "RR", "method": "MH"}
+    )
+    assert r.status_code == 200, r.text
+    got = r.json()["result"]
+    expected = ref["cases"]["bcg/MH/RR/default"]["expected"]
+    assert got["estimate"] == pytest.approx(expected["beta"], rel=1e-12)  # closed form: 1e-12
+    assert got["se"] == pytest.approx(expected["se"], rel=1e-12)
+    from immunograde.appraise.meta_pool import pool_table
+    from immunograde.appraise.workbench_input import read_metafor_csv
+
+    cli = pool_table(read_metafor_csv(bcg_csv(), "pasted text"), measure="RR", method="MH")[0]
+    assert got["estimate"] == pytest.approx(cli["estimate"], rel=0, abs=0)
+    assert got["method"] == "MH"

@@ -21,13 +21,8 @@ import numpy as np
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from immunograde.appraise.workbench_input import (
-    RATIO,
-    MetaforTable,
-    effect_sizes,
-    read_metafor_csv,
-    result_dict,
-)
+from immunograde.appraise.meta_pool import pool_table
+from immunograde.appraise.workbench_input import RATIO, MetaforTable, effect_sizes, read_metafor_csv
 from immunograde.errors import InputError, NotFoundError
 from immunograde.jsonable import to_jsonable
 from immunograde.plots.forest import forest_spec
@@ -40,7 +35,7 @@ from immunograde.stats.rma import RmaResult, rma_uni
 from immunograde.stats.trimfill import trimfill
 
 LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 20}
-METHODS = ("REML", "DL", "FE", "ML", "PM", "EB", "HE", "HS", "HSk", "SJ")
+METHODS = ("REML", "DL", "FE", "MH", "PETO", "ML", "PM", "EB", "HE", "HS", "HSk", "SJ")
 TESTS = ("z", "knha")
 MEASURES = ("OR", "RR", "RD", "PETO", "AS", "MD", "SMD", "ROM", "HR", "GEN")
 PLOTS = (("forest", "Forest plot"), ("funnel", "Funnel plot with trim-and-fill"),
@@ -99,31 +94,30 @@ def _labels(table: MetaforTable) -> list[str]:
 
 
 def analyse(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
-    """Everything the page shows: result, per-study rows, diagnostics and chart specs."""
+    """Everything the page shows: the pooled result (as ``immunograde meta``), per-study rows and charts.
+
+    The result comes from :func:`immunograde.appraise.meta_pool.pool_table`, so the workbench and the
+    CLI agree to the last digit.  Plots use the inverse-variance model of the same kind (FE for MH and
+    Peto, whose per-study weights are not inverse-variance weights).
+    """
     measure = _check_choice(measure, MEASURES, "measure")
     method = _check_choice(method, METHODS, "method")
     test = _check_choice(test, TESTS, "test")
     table = read_metafor_csv(text, name, max_rows=LIMITS["max_rows"])
-    es = effect_sizes(table, measure)
+    result = pool_table(table, measure=measure, method=method, test=test)[0]
+    es = effect_sizes(table, "OR" if method == "PETO" else measure)
     keep = np.isfinite(es.yi) & np.isfinite(es.vi)
     labels = [lab for lab, ok in zip(_labels(table), keep, strict=True) if ok]
-    if keep.sum() == 0:
-        raise InputError.one(
-            "no study has an estimable effect (all double-zero or missing)", file=name
-        )
     y, v = es.yi[keep], es.vi[keep]
-    try:
-        fit = rma_uni(y, v, method=method if y.size > 1 else "FE", test=test)
-    except ValueError as exc:
-        raise InputError.one(str(exc), file=name) from None
-    result = result_dict(fit, measure)
+    plot_method = "FE" if method in ("MH", "PETO") or y.size < 2 else method
+    fit = rma_uni(y, v, method=plot_method, test=test)
     result["dropped"] = [lab for lab, ok in zip(_labels(table), keep, strict=True) if not ok]
-    return {"table": table, "labels": labels, "fit": fit, "result": result, "measure": measure,
-            "specs": _specs(table, labels, fit, measure, method, test)}  # fmt: skip
+    return {"table": table, "labels": labels, "fit": fit, "result": result, "measure": result["measure"],
+            "specs": _specs(table, labels, fit, result["measure"], test)}  # fmt: skip
 
 
 def _specs(
-    table: MetaforTable, labels: list[str], fit: RmaResult, measure: str, method: str, test: str
+    table: MetaforTable, labels: list[str], fit: RmaResult, measure: str, test: str
 ) -> dict[str, Any]:
     specs: dict[str, Any] = {
         "forest": forest_spec(forest_from_fit(labels, fit, measure, title="Forest plot"))
