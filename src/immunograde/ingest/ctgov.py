@@ -13,7 +13,6 @@ to DuckDB in Arrow batches, and the whole import is one transaction.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import multiprocessing
@@ -122,15 +121,13 @@ def map_document(label: str, doc: Any) -> Item:
 
 
 def _map_chunk(zip_path: str, names: list[str]) -> list[Item]:
-    """Worker task: read, parse, map and hash some zip entries (the hash travels with the record)."""
+    """Worker task: read, parse and map some zip entries."""
     out = []
     with zipfile.ZipFile(zip_path) as zf:
         for name in names:
             for label, doc in _documents(zf.read(name), f"{zip_path}!{name}"):
                 label, rec, notes = map_document(label, doc)
-                out.append(
-                    (label, rec and dataclasses.replace(rec, digest=rec.content_hash()), notes)
-                )
+                out.append((label, rec, notes))
     return out
 
 

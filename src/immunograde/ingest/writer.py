@@ -1,9 +1,12 @@
 """Batched, idempotent upserts into the ``reg_`` tables, inside one DuckDB transaction.
 
 A record has a key (``nct_id``, ``pmid``, or ``(dataset, study)``), one row for its main table and
-rows for child tables.  Its content hash is a BLAKE2b digest of those rows, so re-importing the same
-records changes nothing (``unchanged``); a record whose content changed has all its rows replaced
-(``updated``).  Rows go to DuckDB as Arrow tables, one batch at a time (no row-by-row INSERT).
+rows for child tables.  Rows are first *staged* (Arrow tables from Python readers, or temporary
+tables filled by SQL on the bulk ClinicalTrials.gov path, :mod:`.bulk_sql`), each row tagged with its
+record's ordinal ``_rec``; :func:`merge_staged` then computes every record's content hash in DuckDB
+from the staged values (so whichever path staged a record, equal rows give an equal hash),
+re-importing the same records changes nothing (``unchanged``), and a record whose content changed
+has all its rows replaced (``updated``).  No row-by-row INSERT.
 
 The caller wraps the whole import in :func:`transaction`: an error anywhere rolls everything back,
 so a failed import leaves the database as it was.
@@ -13,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
-import marshal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,15 +83,6 @@ class Record:
     main: tuple[Any, ...]
     children: dict[str, list[tuple[Any, ...]]]
     source: str
-    digest: str | None = None  #: the content hash, when a worker process computed it already
-
-    def content_hash(self) -> str:
-        """BLAKE2b of the rows, serialised with ``marshal`` version 2: no back-references and no
-        interning flags, so equal values give equal bytes whichever reader built them."""
-        if self.digest is not None:
-            return self.digest
-        payload = marshal.dumps((self.main, sorted(self.children.items())), 2)
-        return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def open_db(path: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -131,7 +123,9 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _arrow(table: Table, rows: list[tuple[Any, ...]], extra: dict[str, pa.Array] | None = None):
+def _arrow(
+    table: Table, rows: list[tuple[Any, ...]], extra: dict[str, pa.Array] | None = None
+) -> pa.Table:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
     arrays = [pa.array(col, type=typ) for col, (_, typ) in zip(columns, table.columns, strict=True)]
     names = table.names
@@ -139,6 +133,101 @@ def _arrow(table: Table, rows: list[tuple[Any, ...]], extra: dict[str, pa.Array]
         arrays += list(extra.values())
         names = names + list(extra)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _row_hash(table: Table, alias: str) -> str:
+    """DuckDB's 64-bit hash of a row's schema columns (values typed as the ``reg_`` table has them)."""
+    return f"hash({', '.join(f'{alias}.{c}' for c in table.names)})"
+
+
+def _hash_sql(main: Table, children: tuple[Table, ...], staged: dict[str, str]) -> str:
+    """SQL for ``_ig_hash``: one row per staged record kept (the last one per key), its content
+    hash and the stored hash (NULL when new).
+
+    content hash = md5 of the main row's hash and, per child table, the sum and count of its rows'
+    hashes: independent of row order, equal for equal rows whichever path staged them.
+    """
+    key = ", ".join(main.key)
+    parts = [f"{_row_hash(main, 'm')}::VARCHAR"]
+    joins = []
+    for i, child in enumerate(children):
+        joins.append(
+            f"LEFT JOIN (SELECT _rec, sum({_row_hash(child, 'c')}) AS s, count(*) AS n "
+            f"FROM {staged[child.name]} c GROUP BY _rec) c{i} USING (_rec)"
+        )
+        parts += [f"coalesce(c{i}.s, 0)::VARCHAR", f"coalesce(c{i}.n, 0)::VARCHAR"]
+    return (
+        f"CREATE OR REPLACE TEMP TABLE _ig_hash AS SELECT m._rec, {', '.join(f'm.{k}' for k in main.key)}, "
+        f"md5(concat_ws('|', {', '.join(parts)})) AS content_hash, e.content_hash AS old_hash "
+        f"FROM (SELECT * FROM {staged[main.name]} QUALIFY row_number() OVER "
+        f"(PARTITION BY {key} ORDER BY _rec DESC) = 1) m {' '.join(joins)} "
+        f"LEFT JOIN {main.name} e USING ({key})"
+    )
+
+
+def merge_staged(
+    conn: duckdb.DuckDBPyConnection,
+    main: Table,
+    children: tuple[Table, ...],
+    staged: dict[str, str],
+    summary: ImportSummary,
+    imported_at: dt.datetime,
+) -> None:
+    """Upsert staged records into ``main`` and ``children`` (call inside :func:`transaction`).
+
+    ``staged`` names, per table, a relation with the table's columns plus ``_rec`` (the record's
+    ordinal in this import; the main relation also has ``source_file``).  For a key staged twice
+    the record with the higher ``_rec`` is kept and the other counted as skipped.
+    """
+    key = ", ".join(main.key)
+    dupes = conn.execute(
+        f"SELECT source_file FROM {staged[main.name]} QUALIFY row_number() OVER "
+        f"(PARTITION BY {key} ORDER BY _rec DESC) > 1 ORDER BY _rec"
+    ).fetchall()
+    for (source,) in dupes:
+        summary.skip(source, "duplicate key in this import; the later record was kept")
+    conn.execute(_hash_sql(main, children, staged))
+    try:
+        new, changed, same = conn.execute(
+            "SELECT count(*) FILTER (old_hash IS NULL), count(*) FILTER (old_hash <> content_hash),"
+            " count(*) FILTER (old_hash = content_hash) FROM _ig_hash"
+        ).fetchone() or (0, 0, 0)
+        summary.inserted += new
+        summary.updated += changed
+        summary.unchanged += same
+        if changed:
+            match = " AND ".join(f"h.{c} = t.{c}" for c in main.key)
+            for table in (*children, main):
+                conn.execute(
+                    f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM _ig_hash h "
+                    f"WHERE h.old_hash <> h.content_hash AND {match})"
+                )
+        _insert_staged(conn, main, children, staged, imported_at)
+    finally:
+        conn.execute("DROP TABLE IF EXISTS _ig_hash")
+
+
+def _insert_staged(
+    conn: duckdb.DuckDBPyConnection,
+    main: Table,
+    children: tuple[Table, ...],
+    staged: dict[str, str],
+    imported_at: dt.datetime,
+) -> None:
+    write = "(SELECT _rec, content_hash FROM _ig_hash WHERE old_hash IS DISTINCT FROM content_hash)"
+    cols = ", ".join(main.names)
+    conn.execute(
+        f"INSERT INTO {main.name} ({cols}, source_file, imported_at, content_hash) "
+        f"SELECT {', '.join(f's.{c}' for c in main.names)}, s.source_file, ?::TIMESTAMP, "
+        f"w.content_hash FROM {staged[main.name]} s JOIN {write} w USING (_rec) ORDER BY s._rec",
+        [imported_at],
+    )
+    for child in children:
+        cols = ", ".join(child.names)
+        conn.execute(
+            f"INSERT INTO {child.name} ({cols}) SELECT {cols} FROM {staged[child.name]} "
+            f"WHERE _rec IN (SELECT _rec FROM {write}) ORDER BY _rec"
+        )
 
 
 class Upserter:
@@ -156,7 +245,7 @@ class Upserter:
     ) -> None:
         self.conn, self.main, self.children, self.summary = conn, main, children, summary
         self.batch_size = batch_size
-        self.imported_at = imported_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self.imported_at = imported_at or now()
         self._pending: list[Record] = []
 
     def add(self, record: Record) -> None:
@@ -167,49 +256,28 @@ class Upserter:
     def flush(self) -> None:
         if not self._pending:
             return
-        batch: dict[tuple[Any, ...], Record] = {}
-        for rec in self._pending:
-            if rec.key in batch:
-                self.summary.skip(
-                    batch[rec.key].source, "duplicate key in this import; the later record was kept"
-                )
-            batch[rec.key] = rec
-        self._pending = []
-        hashes = {k: r.content_hash() for k, r in batch.items()}
-        existing = self._existing_hashes(hashes)
-        new = [k for k in batch if k not in existing]
-        changed = [k for k in batch if k in existing and existing[k] != hashes[k]]
-        self.summary.inserted += len(new)
-        self.summary.updated += len(changed)
-        self.summary.unchanged += len(batch) - len(new) - len(changed)
-        if changed:
-            self.delete_keys(changed)
-        self._insert([batch[k] for k in new + changed], hashes)
-
-    def _key_table(self, keys: list[tuple[Any, ...]]) -> pa.Table:
-        cols = list(zip(*keys, strict=True))
-        return pa.table(
-            {
-                name: pa.array(col, pa.string())
-                for name, col in zip(self.main.key, cols, strict=True)
-            }
-        )
-
-    def _existing_hashes(self, hashes: dict[tuple[Any, ...], str]) -> dict[tuple[Any, ...], str]:
-        keycols = ", ".join(f"k.{c}" for c in self.main.key)
-        self.conn.register("_ig_keys", self._key_table(list(hashes)))
+        records, self._pending = self._pending, []
+        staged = stage_records(self.main, self.children, records)
+        names = {}
         try:
-            rows = self.conn.execute(
-                f"SELECT {keycols}, m.content_hash FROM _ig_keys k "
-                f"JOIN {self.main.name} m USING ({', '.join(self.main.key)})"
-            ).fetchall()
+            for name, data in staged.items():
+                names[name] = f"_ig_s_{name}"
+                self.conn.register(names[name], data)
+            self._insert(names)
         finally:
-            self.conn.unregister("_ig_keys")
-        return {tuple(r[:-1]): r[-1] for r in rows}
+            for view in names.values():
+                self.conn.unregister(view)
+
+    def _insert(self, staged: dict[str, str]) -> None:
+        merge_staged(self.conn, self.main, self.children, staged, self.summary, self.imported_at)
 
     def delete_keys(self, keys: list[tuple[Any, ...]]) -> None:
         """Delete every row of these records from the main table and the child tables."""
-        self.conn.register("_ig_del", self._key_table(keys))
+        cols = list(zip(*keys, strict=True))
+        data = pa.table(
+            {n: pa.array(c, pa.string()) for n, c in zip(self.main.key, cols, strict=True)}
+        )
+        self.conn.register("_ig_del", data)
         try:
             for table in (*self.children, self.main):
                 match = " AND ".join(f"d.{c} = t.{c}" for c in self.main.key)
@@ -219,25 +287,33 @@ class Upserter:
         finally:
             self.conn.unregister("_ig_del")
 
-    def _insert(self, records: list[Record], hashes: dict[tuple[Any, ...], str]) -> None:
-        if not records:
-            return
-        n = len(records)
-        extra = {
-            "source_file": pa.array([r.source for r in records], pa.string()),
-            "imported_at": pa.array([self.imported_at] * n, pa.timestamp("us")),
-            "content_hash": pa.array([hashes[r.key] for r in records], pa.string()),
-        }
-        self._append(self.main, _arrow(self.main, [r.main for r in records], extra))
-        for child in self.children:
-            rows = [row for r in records for row in r.children.get(child.name, ())]
-            if rows:
-                self._append(child, _arrow(child, rows))
 
-    def _append(self, table: Table, data: pa.Table) -> None:
-        self.conn.register("_ig_rows", data)
-        try:
-            cols = ", ".join(data.column_names)
-            self.conn.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM _ig_rows")
-        finally:
-            self.conn.unregister("_ig_rows")
+def now() -> dt.datetime:
+    """The ``imported_at`` stamp: UTC, without time zone (DuckDB ``TIMESTAMP``)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def stage_records(
+    main: Table, children: tuple[Table, ...], records: list[Record], first_rec: int = 0
+) -> dict[str, pa.Table]:
+    """Arrow tables for :func:`merge_staged`: the records' rows tagged with ``_rec`` (list order,
+    from ``first_rec``); the main table also carries ``source_file``."""
+    recs = range(first_rec, first_rec + len(records))
+    out = {
+        main.name: _arrow(
+            main,
+            [r.main for r in records],
+            {
+                "_rec": pa.array(recs, pa.int64()),
+                "source_file": pa.array([r.source for r in records], pa.string()),
+            },
+        )
+    }
+    for child in children:
+        rows, tags = [], []
+        for rec, r in zip(recs, records, strict=True):
+            mine = r.children.get(child.name, ())
+            rows.extend(mine)
+            tags.extend([rec] * len(mine))
+        out[child.name] = _arrow(child, rows, {"_rec": pa.array(tags, pa.int64())})
+    return out
