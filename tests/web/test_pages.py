@@ -166,14 +166,17 @@ def test_html_escapes_data(client: TestClient) -> None:
 
 
 def test_page_cache_serves_repeats_and_forgets_a_rebuilt_database(
-    web_db: Path, tmp_path: Path
+    web_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whole responses are kept per database version: a rebuild (a new file) is never served stale."""
+    """Whole responses are kept per database version: a rebuild (a new file) is never served stale,
+    nor are pages after new safety scores are saved beside it."""
     import os
     import shutil
 
     from immunograde.web.app import create_app
 
+    monkeypatch.setenv("IMMUNOGRADE_SAFETY", str(tmp_path / "safety"))
+    monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(tmp_path / "history.duckdb"))
     db = tmp_path / "kb.duckdb"
     shutil.copy(web_db, db)
     with TestClient(create_app(db, warm=False)) as c:
@@ -196,3 +199,8 @@ def test_page_cache_serves_repeats_and_forgets_a_rebuilt_database(
         os.replace(tmp_path / "new.duckdb", db)
         assert c.get("/methods").status_code == 200
         assert store.urls() == [("/methods", b"")]
+        # new safety scores (safety.store.save_results writes meta.json into a renamed folder)
+        (tmp_path / "safety").mkdir()
+        (tmp_path / "safety" / "meta.json").write_text("{}")
+        c.get("/map")
+        assert store.urls() == [("/map", b"")]

@@ -10,6 +10,7 @@ background thread when the app starts, so the first reader of the evidence map d
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
@@ -19,11 +20,13 @@ from typing import Annotated, Any, TypeVar
 import duckdb
 from fastapi import Depends, Request
 
+from immunograde import settings
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 
 T = TypeVar("T")
 CACHE_ENTRIES = 512
 RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
+Stamp = tuple[tuple[int, int], ...]  # (inode, mtime) of the database and its companions
 WarmJob = tuple[tuple[Any, ...], Callable[[], Any]]  # (cache key, compute)
 
 
@@ -46,20 +49,36 @@ class AppKB:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._kb: KnowledgeBase | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: Stamp | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self.responses = ResponseStore(RESPONSE_CACHE_BYTES)
 
-    def _current(self) -> tuple[KnowledgeBase, tuple[int, int]]:
+    def companions(self) -> list[Path]:
+        """Files beside the database that pages also show: the evidence history and the safety scores."""
+        history = os.environ.get("IMMUNOGRADE_HISTORY")  # as web.history.history_file
+        return [Path(history) if history else self.path.parent / "history.duckdb",
+                settings.safety_dir() / "meta.json"]  # fmt: skip
+
+    def _stamp_now(self) -> Stamp:
         try:
             st = self.path.stat()
         except FileNotFoundError:
             raise DatabaseMissing(
                 f"the knowledge base {self.path} has not been built: run `immunograde kb build`"
             ) from None
-        stamp = (st.st_ino, st.st_mtime_ns)
+        stamps = [(st.st_ino, st.st_mtime_ns)]
+        for path in self.companions():
+            try:
+                c = path.stat()
+                stamps.append((c.st_ino, c.st_mtime_ns))
+            except FileNotFoundError:
+                stamps.append((0, 0))
+        return tuple(stamps)
+
+    def _current(self) -> tuple[KnowledgeBase, Stamp]:
+        stamp = self._stamp_now()
         with self._lock:
             if self._kb is None or stamp != self._stamp:
                 try:
@@ -75,7 +94,8 @@ class AppKB:
         kb, _ = self._current()
         return _View(kb, kb.con.cursor())
 
-    def version(self) -> tuple[int, int]:
+    def version(self) -> Stamp:
+        """Changes whenever the database, the history or the safety scores are rewritten."""
         return self._current()[1]
 
     def _lookup(self, full: tuple[Any, ...]) -> tuple[bool, Any]:

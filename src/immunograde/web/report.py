@@ -258,16 +258,22 @@ def _md_safety(plan: ReportPlan) -> list[str]:
     lines = ["## Is it safe? Spontaneous reports", "", safety["caveat"], ""]
     signals = _signals(plan.page)
     if not signals:
-        return [*lines, str(safety["status"]), ""]
-    rows = [[g["event"], g["n"], _num(g["prr"]),
-             f"{_num(g['ror'])} ({_num(g['ror_ci_low'])}–{_num(g['ror_ci_high'])})",
-             _num(g["ic025"]), _num(g["eb05"]), ", ".join(g["rules"])] for g in signals]  # fmt: skip
-    headers = ["Event", "Reports", "PRR", "ROR (95% CI)", "IC025", "EB05", "Rules met"]
+        none = ("No drug-event pair for this substance meets a signal rule in the reports ingested."
+                if safety["status"] == "ok" else f"No safety data: {safety['status']}.")  # fmt: skip
+        return [*lines, none, ""]
+    sources = f" ({', '.join(safety.get('sources') or [])})" if safety.get("sources") else ""
+    lines += [f"{safety.get('n_reports', 0)} unique reports scored{sources}.", ""]
+    rows = [[g["event"], g["n"], _num(g.get("expected"), 1), _num(g["prr"]),
+             f"{_num(g['ror'])} ({_num(g.get('ror_ci_low'))})", _num(g["ic025"]),
+             f"{_num(g.get('ebgm'))} ({_num(g['eb05'])}–{_num(g.get('eb95'))})", ", ".join(g["rules"])]
+            for g in signals]  # fmt: skip
+    headers = ["Event (MedDRA PT)", "Reports", "Expected", "PRR", "ROR (lower 95%)", "IC025",
+               "EBGM (EB05–EB95)", "Signal rules met"]  # fmt: skip
     return lines + _md_figures(plan, None) + _table(headers, rows)
 
 
-def _num(value: Any) -> str:
-    return "—" if value is None else f"{float(value):.2f}"
+def _num(value: Any, digits: int = 2) -> str:
+    return "—" if value is None else f"{float(value):.{digits}f}"
 
 
 def to_markdown(plan: ReportPlan) -> str:
