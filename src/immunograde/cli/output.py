@@ -10,8 +10,8 @@ from rich.console import Console
 
 from immunograde.jsonable import to_jsonable
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # never break a path or an id across lines
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:
