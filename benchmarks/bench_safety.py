@@ -101,7 +101,11 @@ d <- fread(args[2], colClasses = "character")
 proc <- processRaw(d, stratify = TRUE, max_cats = 1000)
 t1 <- proc.time()[["elapsed"]]
 sq <- autoSquash(proc)
-th <- autoHyper(sq, theta_init = starts)$estimates
+fit_error <- ""
+th <- tryCatch(autoHyper(sq, theta_init = starts)$estimates, error = function(e) {
+  fit_error <<- conditionMessage(e)
+  as.numeric(strsplit(args[4], ",")[[1]])  # fall back to our fitted prior for the posterior step
+})
 t2 <- proc.time()[["elapsed"]]
 qn <- Qn(th, proc$N, proc$E)
 eb <- ebgm(th, proc$N, proc$E, qn, digits = 6)
@@ -112,7 +116,8 @@ fwrite(data.table(var1 = proc$var1, var2 = proc$var2, N = proc$N, E = proc$E, EB
                   Q05 = q05, Q95 = q95), args[3])
 cat(jsonlite::toJSON(list(seconds_processRaw = t1 - t0, seconds_fit = t2 - t1,
                           seconds_posterior = t3 - t2, seconds_total = t3 - t0,
-                          pairs = nrow(proc), theta = unname(th)), digits = NA, auto_unbox = TRUE))
+                          pairs = nrow(proc), theta = unname(th), autoHyper_error = fit_error),
+                     digits = NA, auto_unbox = TRUE))
 """
 
 
@@ -170,8 +175,9 @@ def _openebgm(folder: Path, reports: int) -> dict[str, object]:
             (rdir / Path(name).name).write_text(text)
     (work / "run.R").write_text(R_SCRIPT)
     t = time.perf_counter()
+    theta = ",".join(repr(v) for v in ours.prior.as_tuple())
     proc = subprocess.run(
-        ["Rscript", str(work / "run.R"), str(rdir), str(csv), str(work / "out.csv")],
+        ["Rscript", str(work / "run.R"), str(rdir), str(csv), str(work / "out.csv"), theta],
         capture_output=True,
         text=True,
         check=False,
@@ -199,6 +205,11 @@ def _openebgm(folder: Path, reports: int) -> dict[str, object]:
     ]
     e_ours = ours.table["expected"].to_numpy()[idx]
     rel = float(np.max(np.abs(e_ours - ref["E"].to_numpy()) / ref["E"].to_numpy()))
+    same_theta = r["theta"] == list(ours.prior.as_tuple())
+    ebgm_diff = (
+        float(np.max(np.abs(ours.table["ebgm"].to_numpy()[idx] - ref["EBGM"].to_numpy())))
+        if same_theta else None
+    )  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
     return {
         "reports": ours.n_reports,
@@ -208,6 +219,7 @@ def _openebgm(folder: Path, reports: int) -> dict[str, object]:
         "openebgm": r,
         "openebgm_wall_seconds": r_wall,
         "max_rel_diff_E": rel,
+        "max_abs_diff_EBGM_same_theta": ebgm_diff,
     }
 
 
