@@ -14,39 +14,31 @@ to DuckDB in Arrow batches, and the whole import is one transaction.
 from __future__ import annotations
 
 import itertools
-import json
 import multiprocessing
+import tempfile
 import time
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import NotFoundError
 from immunograde.ingest import schema
-from immunograde.ingest.ctgov_map import nct_id_of, parse_study
+from immunograde.ingest.ctgov_bulk import SqlUnsupported, drop_temp, import_zip_sql
+from immunograde.ingest.ctgov_docs import Item, _documents, map_document
 from immunograde.ingest.writer import (
     ImportSummary,
     NullProgress,
     Progress,
-    Record,
     Upserter,
+    now,
     paused_gc,
     transaction,
 )
-
-try:  # orjson parses ~2-3x faster when installed; stdlib json otherwise
-    import orjson
-
-    _loads: Callable[[bytes], Any] = orjson.loads
-    JSON_PARSER = "orjson"
-except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
-    JSON_PARSER = "json"
 
 
 def existing_path(path: Path) -> Path:
@@ -57,26 +49,6 @@ def existing_path(path: Path) -> Path:
     stem = path.name.lower()[:4]
     near = sorted(p.name for p in parent.iterdir() if stem and stem in p.name.lower())[:5]
     raise NotFoundError(f"no such file or folder: {path}", near)
-
-
-def _decode(data: bytes, label: str) -> Any:
-    try:
-        return _loads(data)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        msg = getattr(exc, "msg", str(exc))
-        raise InputError.one(f"not valid JSON: {msg}", file=label, line=line) from None
-
-
-def _documents(data: bytes, label: str) -> Iterator[tuple[str, Any]]:
-    obj = _decode(data, label)
-    if isinstance(obj, dict) and isinstance(obj.get("studies"), list):
-        obj = obj["studies"]
-    if isinstance(obj, list):
-        for i, doc in enumerate(obj):
-            yield f"{label}#{i}", doc
-    else:
-        yield label, obj
 
 
 def iter_documents(path: Path, progress: Progress) -> Iterator[tuple[str, Any]]:
@@ -101,23 +73,7 @@ def iter_documents(path: Path, progress: Progress) -> Iterator[tuple[str, Any]]:
         progress.advance()
 
 
-#: a mapped document: (record label, the record or None when skipped, skip reason or warnings)
-Item = tuple[str, Record | None, list[str]]
-NOT_A_STUDY = "not a ClinicalTrials.gov study (no protocolSection.identificationModule.nctId)"
 CHUNK = 250  #: zip entries per task on the parallel bulk path
-
-
-def map_document(label: str, doc: Any) -> Item:
-    """Map one document to its record (or a skip reason), with warnings about unknown countries."""
-    if not isinstance(doc, dict) or nct_id_of(doc) is None:
-        return label, None, [NOT_A_STUDY]
-    parts = parse_study(doc, label)
-    record = parts.record()
-    warnings = [
-        f"{label}: {parts.nct_id}: unknown country name {n!r} left out"
-        for n in parts.unknown_countries
-    ]
-    return label, record, warnings
 
 
 def _map_chunk(zip_path: str, names: list[str]) -> list[Item]:
@@ -165,6 +121,9 @@ def _items(path: Path, workers: int, progress: Progress) -> Iterator[Item]:
         yield map_document(label, doc)
 
 
+ENGINES = ("auto", "sql", "python")
+
+
 def import_ctgov(
     path: Path,
     conn: duckdb.DuckDBPyConnection,
@@ -172,18 +131,54 @@ def import_ctgov(
     batch_size: int = 2000,
     workers: int = 1,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> ImportSummary:
     """Import studies into the ``reg_`` tables (idempotent; all or nothing).
 
-    ``workers > 1`` maps a bulk zip in that many processes (this process writes); the rows written
-    are the same as with one worker.
+    ``engine``: ``"sql"`` parses and maps a bulk zip in DuckDB (:mod:`.ctgov_bulk`; records it
+    cannot map exactly are mapped in Python), ``"python"`` maps every study in Python (``workers
+    > 1``: a bulk zip in that many processes), ``"auto"`` (default) takes SQL for a zip and Python
+    otherwise.  Both engines store the same rows and content hashes.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    path = existing_path(Path(path))
+    schema.ensure_schema(conn)
+    progress = progress or NullProgress()
+    if engine != "python" and path.is_file() and zipfile.is_zipfile(path):
+        try:
+            return _import_sql(path, conn, progress)
+        except SqlUnsupported as exc:
+            summary = _import_python(path, conn, batch_size, workers, progress)
+            summary.warn(f"{path}: read with the Python engine: DuckDB could not ({exc})")
+            return summary
+    return _import_python(path, conn, batch_size, workers, progress)
+
+
+def _import_sql(path: Path, conn: duckdb.DuckDBPyConnection, progress: Progress) -> ImportSummary:
     summary = ImportSummary("ctgov", str(path))
     started = time.perf_counter()
-    schema.ensure_schema(conn)
+    try:
+        with tempfile.TemporaryDirectory(prefix="immunograde-ctgov-") as tmp, transaction(conn):
+            import_zip_sql(path, conn, summary, progress, now(), Path(tmp))
+    finally:
+        drop_temp(conn)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _import_python(
+    path: Path,
+    conn: duckdb.DuckDBPyConnection,
+    batch_size: int,
+    workers: int,
+    progress: Progress,
+) -> ImportSummary:
+    summary = ImportSummary("ctgov", str(path))
+    started = time.perf_counter()
     with transaction(conn), paused_gc():
         up = Upserter(conn, schema.STUDIES, schema.STUDY_CHILDREN, summary, batch_size=batch_size)
-        for label, record, notes in _items(Path(path), workers, progress or NullProgress()):
+        for label, record, notes in _items(path, workers, progress):
             summary.records_read += 1
             if record is None:
                 summary.skip(label, notes[0])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,11 +294,14 @@ def now() -> dt.datetime:
 
 
 def stage_records(
-    main: Table, children: tuple[Table, ...], records: list[Record], first_rec: int = 0
+    main: Table,
+    children: tuple[Table, ...],
+    records: list[Record],
+    recs: Sequence[int] | None = None,
 ) -> dict[str, pa.Table]:
-    """Arrow tables for :func:`merge_staged`: the records' rows tagged with ``_rec`` (list order,
-    from ``first_rec``); the main table also carries ``source_file``."""
-    recs = range(first_rec, first_rec + len(records))
+    """Arrow tables for :func:`merge_staged`: the records' rows tagged with ``_rec`` (``recs``, or
+    the list order); the main table also carries ``source_file``."""
+    recs = range(len(records)) if recs is None else recs
     out = {
         main.name: _arrow(
             main,
@@ -310,7 +313,8 @@ def stage_records(
         )
     }
     for child in children:
-        rows, tags = [], []
+        rows: list[tuple[Any, ...]] = []
+        tags: list[int] = []
         for rec, r in zip(recs, records, strict=True):
             mine = r.children.get(child.name, ())
             rows.extend(mine)

@@ -1,0 +1,232 @@
+"""The bulk zip through DuckDB: parse and map in SQL (:mod:`.bulk_sql`), one chunk of members at a time.
+
+Per chunk: the members are inflated into one newline-delimited file (``{"i": rec, "l": label,
+"d": study}``), DuckDB reads it into the typed study struct and fills the staging tables, the
+records the SQL may not map exactly as Python would (``_ok`` false: odd numbers, old-style dates,
+pages, non-studies, …) are mapped by :func:`.ctgov_docs.map_document` instead, and
+:func:`.writer.merge_staged` upserts the chunk.  The caller holds one transaction for the whole zip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import duckdb
+import pyarrow as pa
+
+from immunograde.ingest import bulk_sql, schema
+from immunograde.ingest.countries import iso2
+from immunograde.ingest.ctgov_docs import _documents, map_document
+from immunograde.ingest.writer import (
+    ImportSummary,
+    Progress,
+    Record,
+    merge_staged,
+    stage_records,
+)
+
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  #: deflate, no name, unknown OS
+CHUNK = 2000  #: zip members per chunk (bounds the temporary file and the staging tables)
+SHIFT = 20  #: ``_rec`` = member index << SHIFT | document index within the member
+TABLES = (schema.STUDIES, *schema.STUDY_CHILDREN)
+STAGED = {t.name: f"_ig_b_{t.name}" for t in TABLES}
+_TEMP = ("_ig_raw", "_ig_loc0", "_ig_loc", "_ig_countries", "_ig_om", "_ig_bad", *STAGED.values())
+
+#: an event for the summary, sorted by record: (_rec, "skip" | "warn", label or message, reason)
+Event = tuple[int, str, str, str]
+
+
+class SqlUnsupported(Exception):
+    """DuckDB could not read a chunk as study objects; the caller imports with the Python path."""
+
+
+def members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [i for i in zf.infolist() if not i.is_dir() and i.filename.endswith(".json")]
+
+
+def import_zip_sql(
+    path: Path,
+    conn: duckdb.DuckDBPyConnection,
+    summary: ImportSummary,
+    progress: Progress,
+    imported_at: dt.datetime,
+    tmp: Path,
+) -> None:
+    """Import a bulk zip chunk by chunk (inside the caller's transaction); ``tmp`` is a folder for
+    the chunk file.  Raises :class:`SqlUnsupported` when DuckDB cannot read a chunk."""
+    with zipfile.ZipFile(path) as zf:
+        entries = members(zf)
+        progress.set_total(len(entries), "studies")
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            ndjson = tmp / "chunk.json.gz"
+            _write_chunk(zf, f"{path}!", start, chunk, ndjson)
+            _import_chunk(conn, zf, f"{path}!", start, chunk, ndjson, summary, imported_at)
+            progress.advance(len(chunk))
+
+
+def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
+    for name in _TEMP:
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _gzip_member(deflated: bytes, crc: int, size: int) -> bytes:
+    """A gzip member (RFC 1952) around a raw deflate stream, with the zip's CRC-32 and size."""
+    return _GZIP_HEADER + deflated + struct.pack("<II", crc, size & 0xFFFFFFFF)
+
+
+def _gzip_bytes(data: bytes) -> bytes:
+    return _gzip_member(zlib.compress(data, 1)[2:-4], zlib.crc32(data), len(data))
+
+
+_CLOSE = _gzip_bytes(b"}\n")
+
+
+def _deflated(f: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """A member's raw deflate stream, read from its local header on (never inflated here)."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+        raise SqlUnsupported(f"{info.filename}: encrypted or not deflated")
+    f.seek(info.header_offset)
+    header = f.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise SqlUnsupported(f"{info.filename}: bad local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    f.seek(info.header_offset + 30 + name_len + extra_len)
+    data = f.read(info.compress_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return zlib.compress(data, 1)[2:-4]
+    return data
+
+
+def _write_chunk(
+    zf: zipfile.ZipFile, prefix: str, start: int, chunk: list[zipfile.ZipInfo], out_path: Path
+) -> None:
+    """The chunk as one gzip file of ``{"i": rec, "l": label, "d": <member>}`` documents.
+
+    Each member's deflate stream is copied as it is into a gzip member of its own (DuckDB reads
+    concatenated gzip members and inflates them in C++); only the small wrappers are compressed
+    here.  DuckDB does not check the gzip CRC-32, so a damaged member is caught by the inflater
+    or the JSON parser, not by its checksum (``engine="python"`` checks it).
+    """
+    with open(zf.filename or "", "rb") as f, open(out_path, "wb") as out:
+        for k, info in enumerate(chunk, start):
+            label = json.dumps(prefix + info.filename).encode()
+            out.write(_gzip_bytes(b'{"i":%d,"l":%s,"d":' % (k << SHIFT, label)))
+            out.write(_gzip_member(_deflated(f, info), info.CRC, info.file_size))
+            out.write(_CLOSE)
+
+
+def _import_chunk(
+    conn: duckdb.DuckDBPyConnection,
+    zf: zipfile.ZipFile,
+    prefix: str,
+    start: int,
+    chunk: list[zipfile.ZipInfo],
+    ndjson: Path,
+    summary: ImportSummary,
+    imported_at: dt.datetime,
+) -> None:
+    try:
+        conn.execute(bulk_sql.raw_sql(), [str(ndjson)])
+    except duckdb.Error as exc:
+        raise SqlUnsupported(str(exc).splitlines()[0]) from exc
+    _countries(conn)
+    for sql in (
+        bulk_sql.studies_sql(),
+        bulk_sql.arms_sql(),
+        bulk_sql.mesh_sql(),
+        bulk_sql.outcomes_sql(),
+        bulk_sql.measurements_sql(),
+        bulk_sql.analyses_sql(),
+    ):
+        for statement in sql.split(";\n"):
+            conn.execute(statement)
+    bad = _bad_records(conn)
+    events = _unknown_country_warnings(conn)
+    summary.records_read += _count(conn, STAGED[schema.STUDIES.name])
+    records, recs = [], []
+    for rec in bad:
+        info = chunk[(rec >> SHIFT) - start]
+        for i, (label, doc) in enumerate(_documents(zf.read(info), prefix + info.filename)):
+            summary.records_read += 1
+            label, record, notes = map_document(label, doc)
+            key = rec | i
+            if record is None:
+                events.append((key, "skip", label, notes[0]))
+                continue
+            records.append(record)
+            recs.append(key)
+            events.extend((key, "warn", note, "") for note in notes)
+    _stage_python(conn, records, recs)
+    for _, kind, text, reason in sorted(events, key=lambda e: e[0]):
+        summary.skip(text, reason) if kind == "skip" else summary.warn(text)
+    merge_staged(conn, schema.STUDIES, schema.STUDY_CHILDREN, STAGED, summary, imported_at)
+
+
+def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _countries(conn: duckdb.DuckDBPyConnection) -> None:
+    """``_ig_countries(_rec, countries)``: ISO codes by :func:`.countries.iso2` of each distinct
+    name (the Python function itself, so both paths agree), sorted and distinct per study."""
+    conn.execute(bulk_sql.locations_sql())
+    names = [r[0] for r in conn.execute("SELECT DISTINCT name FROM _ig_loc0").fetchall()]
+    codes = pa.table({"name": pa.array(names, pa.string()), "code": [iso2(n) for n in names]})
+    conn.register("_ig_cc", codes)
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _ig_loc AS SELECT l.*, c.code FROM _ig_loc0 l "
+            "JOIN _ig_cc c USING (name)"
+        )
+    finally:
+        conn.unregister("_ig_cc")
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ig_countries AS SELECT _rec, "
+        "list_sort(list_distinct(list(code))) AS countries FROM _ig_loc WHERE code IS NOT NULL "
+        "GROUP BY _rec"
+    )
+
+
+def _bad_records(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Records the SQL must not store (not a study, or a value outside its exact forms): their
+    staged rows are deleted and their ``_rec`` returned, in order."""
+    union = " UNION ".join(
+        f"SELECT _rec FROM {name} WHERE _ok IS NOT TRUE" for name in ("_ig_raw", *STAGED.values())
+    )
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _ig_bad AS {union}")
+    for name in STAGED.values():
+        conn.execute(f"DELETE FROM {name} WHERE _rec IN (SELECT _rec FROM _ig_bad)")
+    return [r[0] for r in conn.execute("SELECT _rec FROM _ig_bad ORDER BY _rec").fetchall()]
+
+
+def _unknown_country_warnings(conn: duckdb.DuckDBPyConnection) -> list[Event]:
+    """The Python path's warning for each unknown country name, for the records the SQL kept."""
+    rows = conn.execute(
+        "SELECT l._rec, r.source_file, l.nct_id, l.name FROM _ig_loc l JOIN _ig_raw r USING (_rec) "
+        "WHERE l.code IS NULL AND l._rec NOT IN (SELECT _rec FROM _ig_bad) ORDER BY l._rec, l.li"
+    ).fetchall()
+    return [
+        (rec, "warn", f"{label}: {nct}: unknown country name {name!r} left out", "")
+        for rec, label, nct, name in rows
+    ]
+
+
+def _stage_python(conn: duckdb.DuckDBPyConnection, records: list[Record], recs: list[int]) -> None:
+    """Append the Python-mapped records to the staging tables."""
+    if not records:
+        return
+    staged: dict[str, Any] = stage_records(schema.STUDIES, schema.STUDY_CHILDREN, records, recs)
+    for name, data in staged.items():
+        conn.register("_ig_py", data)
+        try:
+            conn.execute(f"INSERT INTO {STAGED[name]} BY NAME SELECT * FROM _ig_py")
+        finally:
+            conn.unregister("_ig_py")
