@@ -139,6 +139,9 @@ def test_open_the_evidence_map_and_filter_it(page: Page) -> None:
     expected = page.request.get("/map.json?view=boosters").json()["cells"]
     assert boosters == [c["substance"] for c in expected]
     assert 0 < len(boosters) < len(everything)
+    graded = {c["substance_id"] for c in expected if c["verdict"] != "no_controlled_evidence"}
+    shown = {c["substance_id"] for c in expected}
+    expect(page.locator("p.summary")).to_contain_text(f"{len(graded)} of {len(shown)} substances")
     shot(page, "map-boosters")
     # a class: only its members stay (the class page lists them)
     page.goto("/map")
