@@ -30,6 +30,7 @@ class Engine(Protocol):
     def view(self, name: str, select: str) -> None: ...
     def materialize(self, name: str, select: str) -> None: ...
     def fetch(self, select: str) -> pa.Table: ...
+    def drop(self, name: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -44,11 +45,20 @@ class DuckDBEngine:
         memory_limit: str = "3GB",
         temp_directory: Path | None = None,
         threads: int | None = None,
-        database: str = ":memory:",
+        database: str | None = None,
     ) -> None:
-        self.con = duckdb.connect(database)
         spill = temp_directory or Path(tempfile.gettempdir()) / "immunograde-duckdb-spill"
         spill.mkdir(parents=True, exist_ok=True)
+        # A scratch database file (not ':memory:'), so materialized tables larger than the memory
+        # limit live on disk under the buffer manager instead of failing with out-of-memory.
+        self._scratch: Path | None = None
+        if database is None:
+            handle, name = tempfile.mkstemp(suffix=".duckdb", dir=spill)
+            os.close(handle)
+            os.unlink(name)
+            self._scratch = Path(name)
+            database = name
+        self.con = duckdb.connect(database)
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{spill.as_posix()}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -67,13 +77,19 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {select}")
 
     def materialize(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
 
     def fetch(self, select: str) -> pa.Table:
         return self.con.execute(select).to_arrow_table()
 
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
     def close(self) -> None:
         self.con.close()
+        if self._scratch is not None:
+            for path in (self._scratch, self._scratch.with_name(self._scratch.name + ".wal")):
+                path.unlink(missing_ok=True)
 
 
 class SparkEngine:
@@ -119,6 +135,9 @@ class SparkEngine:
 
     def fetch(self, select: str) -> pa.Table:
         return self.spark.sql(select).toArrow()
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
 
     def close(self) -> None:
         for frame in self._cached:
