@@ -205,7 +205,7 @@ def _openebgm(folder: Path, reports: int) -> dict[str, object]:
     ]
     e_ours = ours.table["expected"].to_numpy()[idx]
     rel = float(np.max(np.abs(e_ours - ref["E"].to_numpy()) / ref["E"].to_numpy()))
-    same_theta = r["theta"] == list(ours.prior.as_tuple())
+    same_theta = bool(np.allclose(r["theta"], ours.prior.as_tuple(), rtol=1e-12))
     ebgm_diff = (
         float(np.max(np.abs(ours.table["ebgm"].to_numpy()[idx] - ref["EBGM"].to_numpy())))
         if same_theta else None
