@@ -195,7 +195,8 @@ def _md_question(plan: ReportPlan, q: dict[str, Any]) -> list[str]:
 
 
 def _md_card(plan: ReportPlan, card: dict[str, Any]) -> list[str]:
-    lines = [f"### {_md(card['indication'])} · {_md(card['form'])}", "",
+    ind = str(card["indication"])
+    lines = [f"### {_md(ind[:1].upper() + ind[1:])} · {_md(card['form'])}", "",
              f"**Verdict: {card['verdict_label']}**", "", card["explanation"], ""]  # fmt: skip
     if card["natural_medicines"]:
         lines += [f"Natural Medicines scale: {card['natural_medicines']}", ""]
