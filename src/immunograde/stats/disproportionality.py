@@ -229,8 +229,15 @@ def expected_counts(
     tot = np.asarray(stratum_totals, dtype=float).ravel()
     if d.shape[1] != tot.size or v.shape[1] != tot.size:
         raise ValueError("drug and event margins need one column per stratum")
-    if np.any(tot <= 0):
-        raise ValueError("every stratum needs at least one report")
+    if np.any(tot < 0):
+        raise ValueError("stratum totals must not be negative")
+    empty = tot == 0  # a stratum with no report contributes nothing (its margins are 0 too)
+    if np.any(empty):
+        if np.any(d[:, empty]) or np.any(v[:, empty]):
+            raise ValueError("a stratum with no report cannot have drug or event margins")
+        d, v, tot = d[:, ~empty], v[:, ~empty], tot[~empty]
+        if tot.size == 0:
+            raise ValueError("no reports in any stratum")
     di = np.asarray(drug_idx, dtype=np.int64)
     ei = np.asarray(event_idx, dtype=np.int64)
     if tot.size == 1:
