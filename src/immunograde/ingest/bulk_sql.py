@@ -70,9 +70,12 @@ def num(x: str) -> str:
     return f"TRY_CAST(regexp_extract({x}, '^[<>=≤≥ ]*({NUM})$', 1) AS DOUBLE)"
 
 
-def num_ok(x: str) -> str:
-    """True when :func:`num` equals ``to_float``: NULL, a plain number, or no digit/nan/inf at all."""
-    return f"({x} IS NULL OR {num(x)} IS NOT NULL OR NOT regexp_matches({x}, '\\p{{Nd}}|(?i:nan|inf)'))"
+def num_ok(x: str, value: str) -> str:
+    """True when ``value`` (:func:`num` of ``x``) equals ``to_float(x)``: NULL, a plain number, or
+    no digit, nan or inf at all (then ``to_float`` gives None too)."""
+    return (
+        f"({x} IS NULL OR {value} IS NOT NULL OR NOT regexp_matches({x}, '\\p{{Nd}}|(?i:nan|inf)'))"
+    )
 
 
 def whole(x: str) -> str:
@@ -113,41 +116,47 @@ def p_value_parts(x: str) -> tuple[str, str, str]:
 
 def raw_sql() -> str:
     """``_ig_raw``: one row per document of the chunk file (parameter 1), the parts the mapping
-    reads; ``_ok`` is false when the document is not a study with a well-formed NCT id."""
+    reads, one column each (a statement scans only its columns); ``_ok`` is false when the document
+    is not a study with a well-formed NCT id."""
+    ps, nct = "d.protocolSection", "d.protocolSection.identificationModule.nctId"
+    aim = f"{ps}.armsInterventionsModule"
     return (
-        "CREATE OR REPLACE TEMP TABLE _ig_raw AS SELECT i::BIGINT AS _rec, l AS source_file, "
-        "d.protocolSection.identificationModule.nctId AS nct_id, d.protocolSection AS ps, "
-        "d.hasResults AS has_results, d.derivedSection AS dv, "
-        "d.resultsSection.outcomeMeasuresModule.outcomeMeasures AS oms, "
-        "coalesce(regexp_full_match(d.protocolSection.identificationModule.nctId, 'NCT[0-9]{8}'), "
-        "false) AS _ok FROM read_json(?, format = 'unstructured', compression = 'gzip', "
+        f"CREATE OR REPLACE TEMP TABLE _ig_raw AS SELECT i::BIGINT AS _rec, l AS source_file, "
+        f"{nct} AS nct_id, coalesce(regexp_full_match({nct}, 'NCT[0-9]{{8}}'), false) AS _ok, "
+        f"d.hasResults AS has_results, {ps}.identificationModule AS ident, "
+        f"{ps}.statusModule AS status, {ps}.designModule AS design, "
+        f"{ps}.sponsorCollaboratorsModule AS sponsors, {ps}.conditionsModule.conditions AS conditions, "
+        f"{aim}.armGroups AS arm_groups, {aim}.interventions AS interventions, "
+        f"list_transform({ps}.contactsLocationsModule.locations, lambda x: x.country) AS countries, "
+        f"d.derivedSection.interventionBrowseModule AS iv_browse, "
+        f"d.derivedSection.conditionBrowseModule AS cond_browse, "
+        f"d.resultsSection.outcomeMeasuresModule.outcomeMeasures AS oms "
+        f"FROM read_json(?, format = 'unstructured', compression = 'gzip', "
         f"columns = {{'i': 'BIGINT', 'l': 'VARCHAR', 'd': '{DOC}'}}, "
-        "maximum_object_size = 1073741824)"
+        f"maximum_object_size = 1073741824)"
     )
 
 
 def locations_sql() -> str:
     """``_ig_loc0``: each location's country name (non-empty), in order."""
-    locs = "ps.contactsLocationsModule.locations"
     return (
         "CREATE OR REPLACE TEMP TABLE _ig_loc0 AS SELECT * FROM (SELECT _rec, nct_id, "
-        f"generate_subscripts({locs}, 1) AS li, unnest(list_transform({locs}, lambda x: x.country)) "
-        "AS name FROM _ig_raw WHERE _ok) WHERE name <> ''"
+        "generate_subscripts(countries, 1) AS li, unnest(countries) AS name FROM _ig_raw "
+        "WHERE _ok) WHERE name <> ''"
     )
 
 
 def studies_sql() -> str:
     """``_ig_b_reg_studies`` (needs ``_ig_countries(_rec, countries)``)."""
-    st, de = "ps.statusModule", "ps.designModule"
-    sp = "ps.sponsorCollaboratorsModule"
+    st, de, sp = "status", "design", "sponsors"
     info, enrol = f"{de}.designInfo", f"{de}.enrollmentInfo"
     count = f"{enrol}.count"
     dates = [f"{st}.{k}DateStruct.date" for k in ("start", "primaryCompletion", "completion")]
     collab_classes = f"list_transform({sp}.collaborators, lambda c: c.class)"
     return f"""CREATE OR REPLACE TEMP TABLE _ig_b_reg_studies AS SELECT _rec, source_file, nct_id,
- {clean("ps.identificationModule.officialTitle")} AS title,
- {clean("ps.identificationModule.briefTitle")} AS brief_title,
- {clean("ps.identificationModule.acronym")} AS acronym,
+ {clean("ident.officialTitle")} AS title,
+ {clean("ident.briefTitle")} AS brief_title,
+ {clean("ident.acronym")} AS acronym,
  {st}.overallStatus AS overall_status,
  CASE WHEN len({de}.phases) > 0 THEN array_to_string({de}.phases, '/') END AS phase,
  {de}.studyType AS study_type, {info}.allocation AS allocation,
@@ -163,7 +172,7 @@ def studies_sql() -> str:
   AS funding,
  coalesce(c.countries, []) AS countries,
  CASE WHEN len(c.countries) > 0 THEN len(c.countries) > 1 END AS international,
- coalesce(list_transform(ps.conditionsModule.conditions, lambda x: {clean("x")}), [])
+ coalesce(list_transform(conditions, lambda x: {clean("x")}), [])
   AS conditions,
  {whole_ok(count)} AND {no_nulls(de + ".phases")} AND {no_nulls(sp + ".collaborators")}
   AND {" AND ".join(date_ok(clean(d)) for d in dates)} AS _ok
@@ -171,24 +180,23 @@ FROM _ig_raw LEFT JOIN _ig_countries c USING (_rec) WHERE _ig_raw._ok"""
 
 
 def arms_sql() -> str:
-    aim = "ps.armsInterventionsModule"
     arms = f"""CREATE OR REPLACE TEMP TABLE _ig_b_reg_arms AS SELECT _rec, nct_id, arm_no,
  {clean("a.label")} AS label, a.type AS arm_type, {clean("a.description")} AS description,
  {sorted_names("a.interventionNames", strip_prefix=True)} AS intervention_names,
  a IS NOT NULL AND {no_nulls("a.interventionNames")} AS _ok
-FROM (SELECT _rec, nct_id, generate_subscripts({aim}.armGroups, 1) AS arm_no,
- unnest({aim}.armGroups) AS a FROM _ig_raw WHERE _ok) ORDER BY _rec, arm_no"""
+FROM (SELECT _rec, nct_id, generate_subscripts(arm_groups, 1) AS arm_no,
+ unnest(arm_groups) AS a FROM _ig_raw WHERE _ok)"""
     interventions = f"""CREATE OR REPLACE TEMP TABLE _ig_b_reg_interventions AS SELECT _rec, nct_id,
  intervention_no, v.type AS intervention_type, {clean("v.name")} AS name,
  {sorted_names("v.otherNames")} AS other_names, {sorted_names("v.armGroupLabels")} AS arm_group_labels,
  v IS NOT NULL AS _ok
-FROM (SELECT _rec, nct_id, generate_subscripts({aim}.interventions, 1) AS intervention_no,
- unnest({aim}.interventions) AS v FROM _ig_raw WHERE _ok) ORDER BY _rec, intervention_no"""
+FROM (SELECT _rec, nct_id, generate_subscripts(interventions, 1) AS intervention_no,
+ unnest(interventions) AS v FROM _ig_raw WHERE _ok)"""
     return arms + ";\n" + interventions
 
 
 def _mesh_part(module: str, kind: str, mesh_type: str, part: int, leaves: bool = False) -> str:
-    field = f"dv.{module}.{kind}"
+    field = f"{module}.{kind}"
     term, rel = ("x.name", "x.relevance") if leaves else ("x.term", "NULL::VARCHAR")
     return (
         f"SELECT _rec, nct_id, {part} AS part, i, {clean(term)} AS mesh_term, "
@@ -198,7 +206,7 @@ def _mesh_part(module: str, kind: str, mesh_type: str, part: int, leaves: bool =
 
 
 def mesh_sql() -> str:
-    iv, cond = "interventionBrowseModule", "conditionBrowseModule"
+    iv, cond = "iv_browse", "cond_browse"
     ivs = " UNION ALL ".join(
         (
             _mesh_part(iv, "meshes", "mesh-list", 1),
@@ -214,60 +222,67 @@ def mesh_sql() -> str:
     )
     return (
         "CREATE OR REPLACE TEMP TABLE _ig_b_reg_intervention_ancestors AS SELECT _rec, nct_id, "
-        f"mesh_term, mesh_type, relevance, true AS _ok FROM ({ivs}) ORDER BY _rec, part, i;\n"
+        f"mesh_term, mesh_type, relevance, true AS _ok FROM ({ivs});\n"
         "CREATE OR REPLACE TEMP TABLE _ig_b_reg_condition_mesh AS SELECT _rec, nct_id, "
-        f"mesh_term, mesh_type, true AS _ok FROM ({conds}) ORDER BY _rec, part, i"
+        f"mesh_term, mesh_type, true AS _ok FROM ({conds})"
     )
 
 
 def outcomes_sql() -> str:
-    return f"""CREATE OR REPLACE TEMP TABLE _ig_om AS SELECT _rec, nct_id,
- generate_subscripts(oms, 1) AS outcome_no, unnest(oms) AS om FROM _ig_raw WHERE _ok;
-CREATE OR REPLACE TEMP TABLE _ig_b_reg_outcomes AS SELECT _rec, nct_id, outcome_no,
- om.type AS outcome_type, {clean("om.title")} AS title, {clean("om.timeFrame")} AS time_frame,
- {clean("om.unitOfMeasure")} AS units, om.paramType AS param_type,
- om.dispersionType AS dispersion_type, om IS NOT NULL AS _ok FROM _ig_om ORDER BY _rec, outcome_no;
-CREATE OR REPLACE TEMP TABLE _ig_b_reg_outcome_counts AS SELECT _rec, nct_id, outcome_no,
- c.groupId AS group_code,
- {clean("list_filter(groups, lambda g: g.id IS NOT DISTINCT FROM c.groupId)[-1].title")}
-  AS group_title, {clean("d.units")} AS units, {whole("c.value")} AS count,
- {whole_ok("c.value")} AND c IS NOT NULL AS _ok
-FROM (SELECT _rec, nct_id, outcome_no, groups, di, d, generate_subscripts(d.counts, 1) AS ci,
- unnest(d.counts) AS c FROM (SELECT _rec, nct_id, outcome_no, om.groups AS groups,
- generate_subscripts(om.denoms, 1) AS di, unnest(om.denoms) AS d FROM _ig_om))
-ORDER BY _rec, outcome_no, di, ci"""
-
-
-def measurements_sql() -> str:
-    """``classes[].categories[].measurements[]`` flattened in order and numbered per outcome."""
+    """``_ig_om``: one row per outcome measure, its parts in separate columns; then the staged
+    outcomes and the outcome-level denominators (group titles looked up in ``groups``)."""
     flat = (
         "flatten(list_transform(om.classes, lambda c: flatten(list_transform(c.categories, "
         "lambda k: list_transform(k.measurements, lambda m: {'ct': c.title, 'kt': k.title, "
         "'m': m})))))"
     )
+    return f"""CREATE OR REPLACE TEMP TABLE _ig_om AS SELECT _rec, nct_id, outcome_no,
+ om IS NOT NULL AS _ok, om.type AS outcome_type, {clean("om.title")} AS title,
+ {clean("om.timeFrame")} AS time_frame, {clean("om.unitOfMeasure")} AS units,
+ om.paramType AS param_type, om.dispersionType AS dispersion_type, om.groups AS groups,
+ om.denoms AS denoms, {flat} AS ms, om.analyses AS analyses
+FROM (SELECT _rec, nct_id, generate_subscripts(oms, 1) AS outcome_no, unnest(oms) AS om
+ FROM _ig_raw WHERE _ok);
+CREATE OR REPLACE TEMP TABLE _ig_b_reg_outcomes AS SELECT _rec, nct_id, outcome_no, outcome_type,
+ title, time_frame, units, param_type, dispersion_type, _ok FROM _ig_om;
+CREATE OR REPLACE TEMP TABLE _ig_b_reg_outcome_counts AS SELECT _rec, nct_id, outcome_no,
+ c.groupId AS group_code,
+ {clean("list_filter(groups, lambda g: g.id IS NOT DISTINCT FROM c.groupId)[-1].title")}
+  AS group_title, {clean("d.units")} AS units, {whole("c.value")} AS count,
+ {whole_ok("c.value")} AND c IS NOT NULL AS _ok
+FROM (SELECT _rec, nct_id, outcome_no, groups, d, unnest(d.counts) AS c
+ FROM (SELECT _rec, nct_id, outcome_no, groups, unnest(denoms) AS d FROM _ig_om))"""
+
+
+def measurements_sql() -> str:
+    """``classes[].categories[].measurements[]`` flattened in order and numbered per outcome."""
     spread, low, high = "x.m.spread", "x.m.lowerLimit", "x.m.upperLimit"
     return f"""CREATE OR REPLACE TEMP TABLE _ig_b_reg_outcome_measurements AS SELECT _rec, nct_id,
- outcome_no, measurement_no, x.m.groupId AS group_code, {clean("x.ct")} AS classification,
- {clean("x.kt")} AS category, v AS param_value, {num("v")} AS param_value_num,
- {num(spread)} AS dispersion_value_num, {num(low)} AS lower_limit, {num(high)} AS upper_limit,
- x.m IS NOT NULL AND {num_ok("v")} AND {num_ok(spread)} AND {num_ok(low)} AND {num_ok(high)} AS _ok
-FROM (SELECT *, {clean("x.m.value")} AS v FROM (SELECT _rec, nct_id, outcome_no,
- generate_subscripts(ms, 1) AS measurement_no, unnest(ms) AS x
- FROM (SELECT _rec, nct_id, outcome_no, {flat} AS ms FROM _ig_om)))
-ORDER BY _rec, outcome_no, measurement_no"""
+ outcome_no, measurement_no, group_code, classification, category, v AS param_value,
+ v_num AS param_value_num, s_num AS dispersion_value_num, l_num AS lower_limit,
+ h_num AS upper_limit, x_ok AND {num_ok("v", "v_num")} AND {num_ok(spread, "s_num")}
+ AND {num_ok(low, "l_num")} AND {num_ok(high, "h_num")} AS _ok
+FROM (SELECT *, {num("v")} AS v_num, {num(spread)} AS s_num, {num(low)} AS l_num,
+ {num(high)} AS h_num FROM (SELECT *, x.m IS NOT NULL AS x_ok, x.m.groupId AS group_code,
+ {clean("x.ct")} AS classification, {clean("x.kt")} AS category, {clean("x.m.value")} AS v
+ FROM (SELECT _rec, nct_id, outcome_no, generate_subscripts(ms, 1) AS measurement_no,
+ unnest(ms) AS x FROM _ig_om)))"""
 
 
 def analyses_sql() -> str:
     p_value, modifier, p_ok = p_value_parts("a.pValue")
     nums = ("a.paramValue", "a.ciPctValue", "a.ciLowerLimit", "a.ciUpperLimit", "a.dispersionValue")
+    cols = ("estimate", "ci_pct", "ci_low", "ci_high", "dispersion_value")
     return f"""CREATE OR REPLACE TEMP TABLE _ig_b_reg_outcome_analyses AS SELECT _rec, nct_id,
- outcome_no, analysis_no, list_sort(coalesce(a.groupIds, [])) AS group_codes,
+ outcome_no, analysis_no, group_codes, param_type, estimate, ci_pct, ci_n_sides, ci_low, ci_high,
+ p_value, p_value_modifier, p_value_raw, method, non_inferiority_type, dispersion_type,
+ dispersion_value, a IS NOT NULL AND {no_nulls("a.groupIds")} AND {p_ok}
+ AND {" AND ".join(num_ok(x, c) for x, c in zip(nums, cols, strict=True))} AS _ok
+FROM (SELECT *, list_sort(coalesce(a.groupIds, [])) AS group_codes,
  {clean("a.paramType")} AS param_type, {num(nums[0])} AS estimate, {num(nums[1])} AS ci_pct,
  a.ciNumSides AS ci_n_sides, {num(nums[2])} AS ci_low, {num(nums[3])} AS ci_high,
  {p_value} AS p_value, {modifier} AS p_value_modifier, {clean("a.pValue")} AS p_value_raw,
  {clean("a.statisticalMethod")} AS method, a.nonInferiorityType AS non_inferiority_type,
- {clean("a.dispersionType")} AS dispersion_type, {num(nums[4])} AS dispersion_value,
- a IS NOT NULL AND {no_nulls("a.groupIds")} AND {p_ok} AND {" AND ".join(num_ok(x) for x in nums)}
-  AS _ok
-FROM (SELECT _rec, nct_id, outcome_no, generate_subscripts(om.analyses, 1) AS analysis_no,
- unnest(om.analyses) AS a FROM _ig_om) ORDER BY _rec, outcome_no, analysis_no"""
+ {clean("a.dispersionType")} AS dispersion_type, {num(nums[4])} AS dispersion_value
+FROM (SELECT _rec, nct_id, outcome_no, generate_subscripts(analyses, 1) AS analysis_no,
+ unnest(analyses) AS a FROM _ig_om))"""
