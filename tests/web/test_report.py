@@ -139,8 +139,7 @@ def _pdf_title(pdf: bytes) -> str:
 
 
 def test_pdf_is_printed_by_chromium(tocilizumab: report.ReportPlan, tmp_path: Path) -> None:
-    if not Path(report.chromium_path()).is_file():  # pragma: no cover - chromium_path raises
-        pytest.fail("chromium is required (apt-get install chromium)")
+    # without chromium, write_report raises NotFoundError("... apt-get install chromium"): a failure
     (path,) = report.write_report(tocilizumab, "pdf", tmp_path)
     pdf = path.read_bytes()
     assert pdf.startswith(b"%PDF-")
@@ -149,3 +148,17 @@ def test_pdf_is_printed_by_chromium(tocilizumab: report.ReportPlan, tmp_path: Pa
     plots = len(tocilizumab.svgs)
     assert pages >= plots // 2 + 1, "the plots are printed, not dropped"
     assert [p.name for p in tmp_path.iterdir()] == ["tocilizumab.pdf"]  # no temporary files left
+
+
+def test_cli_pdf_when_chromium_prints_nothing_is_one_line_not_a_traceback(
+    tmp_path: Path,
+    web_db: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IMMUNOGRADE_CHROMIUM", "/bin/false")  # runs, prints nothing, exits 1
+    code, _, err = run_cli(["report", "kagocel", "--format", "pdf", "--out", str(tmp_path),
+                            "--db", str(web_db)], capsys)  # fmt: skip
+    assert code == ExitCode.INTERNAL
+    assert err.count("\n") == 1 and err.startswith("error: chromium did not print the PDF (exit 1)")
+    assert list(tmp_path.iterdir()) == []

@@ -107,9 +107,14 @@ def report(
     if fmt not in FORMATS:
         err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
         raise typer.Exit(ExitCode.USAGE)
+    from immunograde.web.report import PrintError
+
     kb = _open_kb(database)
     try:
         files = _run_report(kb, substance, fmt, out)
+    except PrintError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.INTERNAL) from exc
     finally:
         kb.close()
     if as_json:

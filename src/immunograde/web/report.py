@@ -41,6 +41,10 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 PDF_TIMEOUT_S = 180
 
 
+class PrintError(RuntimeError):
+    """chromium ran but did not print the PDF (the message has its last line of output)."""
+
+
 @dataclass(frozen=True)
 class PlotJob:
     """One chart of the report: ``stem`` names its SVG file (Markdown) and its figure (HTML)."""
@@ -156,10 +160,13 @@ def print_pdf(html: str, target: Path) -> None:
         out = Path(tmp) / "report.pdf"
         cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out}",
                page.as_uri()]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise PrintError(f"chromium did not print the PDF within {PDF_TIMEOUT_S} s") from None
         if not out.is_file() or out.stat().st_size == 0:
             detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-            raise RuntimeError(
+            raise PrintError(
                 f"chromium did not print the PDF (exit {proc.returncode}): {detail[0]}"
             )
         _write_atomic(target, out.read_bytes())
