@@ -112,6 +112,14 @@ def _print(summary: ImportSummary, fmt: Format) -> None:
         console.print(f"warning: {warning}")
 
 
+class Engine(StrEnum):
+    """How ``import ctgov`` maps studies (:func:`immunograde.ingest.ctgov.import_ctgov`)."""
+
+    auto = "auto"
+    sql = "sql"
+    python = "python"
+
+
 @import_app.command("ctgov")
 def ctgov_cmd(
     path: PathArg,
@@ -119,17 +127,28 @@ def ctgov_cmd(
     fmt: FormatOpt = Format.text,
     batch_size: BatchOpt = 2000,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="processes mapping a bulk zip (this one writes)")
+        int,
+        typer.Option("--workers", min=1, help="with --engine python: processes mapping a bulk zip"),
     ] = 1,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="auto (SQL for a bulk zip, Python otherwise), sql (DuckDB parses and maps the"
+            " zip) or python; both store the same rows",
+        ),
+    ] = Engine.auto,
 ) -> None:
     """ClinicalTrials.gov API v2 JSON: a study, a page, a folder, or the bulk zip.
 
-    Example: immunograde import ctgov ctg-studies.json.zip --workers 4 --format json
+    Example: immunograde import ctgov ctg-studies.json.zip --format json
     """
     _run(
         db,
         fmt,
-        lambda c, p: import_ctgov(path, c, batch_size=batch_size, workers=workers, progress=p),
+        lambda c, p: import_ctgov(
+            path, c, batch_size=batch_size, workers=workers, progress=p, engine=engine.value
+        ),
     )
 
 
