@@ -98,7 +98,7 @@ def _plot_jobs(kb: KnowledgeBase, page: dict[str, Any]) -> list[PlotJob]:
         s = page["substance"]
         jobs.append(PlotJob(f"{s.id}-signals", f"Top safety signals: {s.name}", None,
                             partial(charts.signals_chart, s.name, signals)))  # fmt: skip
-    return jobs
+    return list({j.stem: j for j in jobs}.values())  # a question in two cards is plotted once
 
 
 def _signals(page: dict[str, Any]) -> list[dict[str, Any]]:
