@@ -204,3 +204,28 @@ def test_page_cache_serves_repeats_and_forgets_a_rebuilt_database(
         (tmp_path / "safety" / "meta.json").write_text("{}")
         c.get("/map")
         assert store.urls() == [("/map", b"")]
+
+
+def test_warm_up_fills_the_caches_the_pages_read(
+    web_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the start-up warm-up, the map and a substance page are served without computing them."""
+    from itertools import islice
+
+    from immunograde.web import evidence
+    from immunograde.web.app import create_app, warm_jobs
+
+    app = create_app(web_db, warm=False)
+    store = app.state.kb
+    # the map, its filters, home, classes, then the first substance of the map
+    store.warm(lambda kb: islice(warm_jobs(kb), 5)).join()
+    first = next(k for k in store._cache if k[1] == "substance")[2]
+
+    def must_not_run(*args: object) -> None:
+        raise AssertionError("computed again: the warm-up used another cache key")
+
+    monkeypatch.setattr(evidence, "map_cells", must_not_run)
+    monkeypatch.setattr(evidence, "substance_page", must_not_run)
+    with TestClient(app) as c:
+        assert c.get("/map.json").status_code == 200
+        assert c.get(f"/substances/{first}.json").json()["substance"]["id"] == first
