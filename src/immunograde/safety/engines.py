@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -58,6 +59,7 @@ class DuckDBEngine:
             os.unlink(name)
             self._scratch = Path(name)
             database = name
+            weakref.finalize(self, _remove, self._scratch)
         self.con = duckdb.connect(database)
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{spill.as_posix()}'")
@@ -88,8 +90,12 @@ class DuckDBEngine:
     def close(self) -> None:
         self.con.close()
         if self._scratch is not None:
-            for path in (self._scratch, self._scratch.with_name(self._scratch.name + ".wal")):
-                path.unlink(missing_ok=True)
+            _remove(self._scratch)
+
+
+def _remove(scratch: Path) -> None:
+    for path in (scratch, scratch.with_name(scratch.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 class SparkEngine:

@@ -59,13 +59,16 @@ class ScoreResult:
     likelihood: str
 
 
+#: Intermediate tables no longer needed once the key table is built.
+_FREE_AFTER = {"sg_d": ("sg_dc",), "sg_e": ("sg_ec",), "sg_es": ("sg_d", "sg_e")}
+
+
 def count_reports(engine: Engine) -> Counts:
     """Run the counting SQL on views ``sg_drug``, ``sg_event``, ``sg_stratum`` already registered."""
     for name, select in COUNT_VIEWS:
         engine.materialize(name, select)  # each is read more than once
-        if name == "sg_es":  # sg_d / sg_e are folded into sg_ds / sg_es: free them
-            engine.drop("sg_d")
-            engine.drop("sg_e")
+        for done in _FREE_AFTER.get(name, ()):
+            engine.drop(done)
     t = {name: engine.fetch(select) for name, select in COUNT_TABLES}
     return Counts(
         t["sg_pairs"], t["sg_drug_str"], t["sg_event_str"], t["sg_str"],
