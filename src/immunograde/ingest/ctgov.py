@@ -7,8 +7,11 @@ Accepted inputs:
 - a folder of such files (``*.json``, recursively, in name order);
 - the bulk download, a zip of one JSON file per study.
 
-Files are read one at a time (a page is read whole: API pages hold at most 1,000 studies), rows go
-to DuckDB in Arrow batches, and the whole import is one transaction.
+Two engines store the same rows and content hashes (tests/ingest/test_ctgov_bulk_sql.py): the
+bulk zip goes through DuckDB by default (:mod:`.ctgov_bulk`, SQL in :mod:`.bulk_sql`; records outside
+the SQL's exact forms are mapped in Python); files, pages and folders are read one at a time in
+Python (a page is read whole: API pages hold at most 1,000 studies) and go to DuckDB in Arrow batches.
+Either way the whole import is one transaction.
 """
 
 from __future__ import annotations
