@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -76,3 +77,18 @@ def test_import_csv_for_a_question(tmp_path: Path, capsys: pytest.CaptureFixture
         assert c.execute("SELECT dataset, slab, form FROM reg_csv_outcomes").fetchall() == [
             ("bcg_tb", "Aronson, 1948", "binary")
         ]
+
+
+def test_import_ctgov_engines_agree_on_a_bulk_zip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bulk = tmp_path / "ctg-studies.json.zip"
+    with zipfile.ZipFile(bulk, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(REG.glob("*.json")):
+            zf.write(f, f.name)
+    db = tmp_path / "kb.duckdb"
+    args = ["import", "ctgov", str(bulk), "--db", str(db), "--format", "json", "--engine"]
+    code, out, _ = _run([*args, "sql"], capsys)
+    assert (code, json.loads(out)["inserted"]) == (0, 3)  # the three fixture studies
+    code, out, _ = _run([*args, "python"], capsys)
+    assert (code, json.loads(out)["unchanged"]) == (0, 3)  # same rows and hashes: unchanged
