@@ -61,7 +61,8 @@ refs: system-r
 	-bash validation/rtsa/run.sh || echo "RTSA 0.2.2 not installed (see validation/rtsa/README.md): validation/rtsa/ref_rtsa.json kept"
 
 ## bench: run the benchmarks (they print their figures; results go in benchmarks/RESULTS.md)
-bench: install
+bench: install system-r
+	@command -v wrk >/dev/null 2>&1 || ( $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk )
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

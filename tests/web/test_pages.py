@@ -229,3 +229,9 @@ def test_warm_up_fills_the_caches_the_pages_read(
     with TestClient(app) as c:
         assert c.get("/map.json").status_code == 200
         assert c.get(f"/substances/{first}.json").json()["substance"]["id"] == first
+
+
+def test_dossier_route_is_the_report(client: TestClient) -> None:
+    html = client.get("/substances/tocilizumab/report.html")
+    assert html.status_code == 200 and "L04AC07" in html.text and "<svg" in html.text
+    assert client.get("/substances/nonexistent-x/report.html").status_code == 404

@@ -50,8 +50,12 @@ def evidence_map_chart(cells: Sequence[MapCell], title: str = "") -> alt.Chart:
         alt.Chart(alt.Data(values=values))
         .mark_square(opacity=0.9)
         .encode(
-            x=alt.X("indication:N", title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)),
-            y=alt.Y("substance:N", title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X(
+                "indication:N", title=None, sort=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)
+            ),
+            y=alt.Y(
+                "substance:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)
+            ),  # caller's order
             color=alt.Color(
                 "verdict:N",
                 scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),

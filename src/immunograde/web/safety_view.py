@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from immunograde.safety.store import signals_for_substance
@@ -16,7 +17,9 @@ def for_substance(substance_id: str, caveat: str, top: int = 10) -> dict[str, An
         "caveat": caveat,
         "limits": found.limits,
         "n_reports": found.n_reports,
-        "sources": found.sources,
+        "sources": [
+            Path(src).name for src in found.sources
+        ],  # file names, not this machine's paths
         "signals": signals,
         "plot": f"/plots/substances/{substance_id}/signals.svg" if signals else None,
     }

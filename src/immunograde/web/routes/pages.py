@@ -44,6 +44,24 @@ def substance(request: Request, substance_id: str, kb: KB, store: Store) -> dict
     )
 
 
+@router.get(
+    "/substances/{substance_id}/report.html", response_class=HTMLResponse, include_in_schema=False
+)
+def substance_report(substance_id: str, kb: KB, store: Store) -> HTMLResponse:
+    """The substance dossier (as ``immunograde report --format html``): one standalone HTML file."""
+    from immunograde.web import report
+
+    def build() -> str:
+        plan = report.plan_report(kb, substance_id)
+        plan.render_plots()
+        return report.to_html(plan)
+
+    html = store.cached(("report", substance_id), build)
+    return HTMLResponse(
+        html, headers={"Content-Disposition": f'inline; filename="{substance_id}.html"'}
+    )
+
+
 @twin(router, "/questions/{question_id}", "question.html")
 def question(request: Request, question_id: str, kb: KB, store: Store) -> dict[str, Any]:
     return store.cached(("question", question_id), lambda: evidence.question_page(kb, question_id))
