@@ -161,11 +161,14 @@ def import_ctgov(
 def _import_sql(path: Path, conn: duckdb.DuckDBPyConnection, progress: Progress) -> ImportSummary:
     summary = ImportSummary("ctgov", str(path))
     started = time.perf_counter()
+    bar = (conn.execute("SELECT current_setting('enable_progress_bar')").fetchone() or (False,))[0]
+    conn.execute("SET enable_progress_bar = false")  # the caller shows its own progress
     try:
         with tempfile.TemporaryDirectory(prefix="immunograde-ctgov-") as tmp, transaction(conn):
             import_zip_sql(path, conn, summary, progress, now(), Path(tmp))
     finally:
         drop_temp(conn)
+        conn.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}")
     summary.seconds = time.perf_counter() - started
     return summary
 
