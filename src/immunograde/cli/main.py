@@ -63,13 +63,18 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="immunograde", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except (typer.Exit, click.exceptions.Exit) as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, click.exceptions.Abort):
         err_console.print("aborted")
         sys.exit(ExitCode.USAGE)
-    except click.ClickException as exc:
-        exc.show()
+    except (typer.TyperException, click.ClickException) as exc:
+        # usage errors and bad option values (typer vendors its own click: both families are caught)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         sys.exit(ExitCode.USAGE)
     except InputError as exc:
         for problem in exc.problems:
