@@ -52,7 +52,9 @@ def test_check_and_build_the_catalogue(catalogue_dir: Path, tmp_path: Path) -> N
     code, out, _ = _run("kb", "check", "--data", str(catalogue_dir), "--format", "json")
     assert code == ExitCode.OK and json.loads(out)["ok"] is True
     db = tmp_path / "kb.duckdb"
-    code, out, _ = _run("kb", "build", "--data", str(catalogue_dir), "--db", str(db), "--format", "json")
+    code, out, _ = _run(
+        "kb", "build", "--data", str(catalogue_dir), "--db", str(db), "--format", "json"
+    )
     body = json.loads(out)
     assert code == ExitCode.OK and body["built"] is True and db.exists()
     assert body["counts"]["questions"] == 1 and len(body["data_version"]) == 64
