@@ -110,6 +110,26 @@ def _posterior(prior: GPSPrior, n: np.ndarray, e: np.ndarray, workers: int = 2) 
     return GPSPosterior(cat("qn"), cat("ebgm"), cat("eb05"), cat("eb95"), prior)
 
 
+def _columns(
+    base: dict[str, Any], extra: dict[str, Any], disp: Any, post: GPSPosterior
+) -> dict[str, Any]:
+    """Every output column, in :data:`PAIR_COLUMNS` order; counts as integers."""
+    flags = signal_flags(disp, post.eb05)
+    columns = dict(base)
+    for name in PAIR_COLUMNS[4:]:
+        if name in ("ebgm", "eb05", "eb95"):
+            columns[name] = getattr(post, name)
+        elif name.startswith("signal_"):
+            columns[name] = flags[name.removeprefix("signal_")]
+        elif name in extra:
+            columns[name] = extra[name]
+        else:
+            columns[name] = getattr(disp, name)
+    for name in ("n", "n_drug", "n_event", "n_reports"):
+        columns[name] = np.asarray(columns[name]).astype(np.int64)
+    return columns
+
+
 def score_counts(
     counts: Counts,
     *,
@@ -142,26 +162,14 @@ def score_counts(
         fit = fit_prior(data, likelihood=likelihood, starts=starts)
         prior = fit.prior
     post = _posterior(prior, n, e)
-    flags = signal_flags(disp, post.eb05)
-    columns: dict[str, Any] = {
+    base = {
         "drug": drugs.take(pa.array(di)),
         "event": events.take(pa.array(ei)),
         "n": n,
         "expected": e,
     }
-    for name in PAIR_COLUMNS[4:]:
-        if name in ("ebgm", "eb05", "eb95"):
-            columns[name] = getattr(post, name)
-        elif name.startswith("signal_"):
-            columns[name] = flags[name.removeprefix("signal_")]
-        elif name in ("n_drug", "n_event"):
-            columns[name] = n_drug if name == "n_drug" else n_event
-        elif name == "n_reports":
-            columns[name] = np.full(n.size, n_total)
-        else:
-            columns[name] = getattr(disp, name)
-    for name in ("n", "n_drug", "n_event", "n_reports"):
-        columns[name] = np.asarray(columns[name]).astype(np.int64)
+    extra = {"n_drug": n_drug, "n_event": n_event, "n_reports": np.full(n.size, n_total)}
+    columns = _columns(base, extra, disp, post)
     return ScoreResult(
         table=pa.table(columns),
         prior=prior,
