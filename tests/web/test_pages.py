@@ -235,3 +235,8 @@ def test_dossier_route_is_the_report(client: TestClient) -> None:
     html = client.get("/substances/tocilizumab/report.html")
     assert html.status_code == 200 and "L04AC07" in html.text and "<svg" in html.text
     assert client.get("/substances/nonexistent-x/report.html").status_code == 404
+
+
+def test_chart_specification_is_served(client: TestClient) -> None:
+    spec = client.get("/plots/questions/bcg-vaccine-tuberculosis/forest.vl.json").json()
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")

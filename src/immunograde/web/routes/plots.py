@@ -22,7 +22,7 @@ CHARTS = {
 
 
 def _image(store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str) -> Response:
-    if fmt == "vl.json":
+    if fmt in ("vl.json", "json"):  # the Vega-Lite specification itself
         import json
 
         body = json.dumps(store.cached(("spec", *key), spec_fn)).encode()
@@ -39,6 +39,8 @@ def _image(store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str) -> Respon
 
 @router.get("/plots/questions/{question_id}/{chart}.{fmt}")
 def question_chart(question_id: str, chart: str, fmt: str, kb: KB, store: Store) -> Response:
+    if chart.endswith(".vl"):  # "forest.vl.json" splits as chart="forest.vl", fmt="json"
+        chart = chart.removesuffix(".vl")
     if chart not in CHARTS:
         raise NotFoundError(f"no chart {chart!r}.", sorted(CHARTS))
     kb.get_question(question_id)
