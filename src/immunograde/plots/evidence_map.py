@@ -65,7 +65,7 @@ def evidence_map_chart(cells: Sequence[MapCell], title: str = "") -> alt.Chart:
             ),
             size=alt.Size(
                 "participants:Q",
-                scale=alt.Scale(type="sqrt", range=[60, 900]),
+                scale=alt.Scale(type="sqrt", range=[110, 900], zero=False),
                 legend=alt.Legend(title="Participants", values=[100, 1000, 10000, 100000]),
             ),
             href="href:N",
