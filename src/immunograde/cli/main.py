@@ -6,6 +6,12 @@ turns user errors into one clear line and a documented exit code (see :mod:`.exi
 
 from __future__ import annotations
 
+import os
+
+# one BLAS thread: the numerics are vectorised over arrays, and BLAS threads on top of them contend for the
+# same cores (the GPS fit ran ~2x slower with more); set before numpy is first imported
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import sys
 
 import click

@@ -3,10 +3,7 @@ evidence map and a substance's top safety signals.  Rendering is :mod:`immunogra
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import altair as alt
 
 from immunograde.appraise.analysis import analyse
 from immunograde.errors import InputError
@@ -16,7 +13,6 @@ from immunograde.living.charts import cumulative_by_year, cumulative_spec, tsa_s
 from immunograde.plots.evidence_map import MapCell, evidence_map_spec
 from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, is_ratio
-from immunograde.plots.spec import configure
 
 
 def _detail(values: dict[str, float | None]) -> str:
@@ -97,39 +93,10 @@ def evidence_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-def signals_chart(name: str, signals: list[Any]) -> dict[str, Any]:
-    """Top signals: EBGM with its EB05-EB95 interval per event (log axis)."""
-    values = [
-        {"event": s["event"], "ebgm": s["ebgm"], "eb05": s["eb05"], "eb95": s["eb95"], "n": s["n"]}
-        for s in signals
-        if all(
-            isinstance(s.get(k), (int, float)) and math.isfinite(s[k]) and s[k] > 0
-            for k in ("ebgm", "eb05", "eb95")
-        )
-    ]
-    base = alt.Chart(alt.Data(values=values)).encode(y=alt.Y("event:N", sort="-x", title=None))
-    x = alt.X("ebgm:Q", scale=alt.Scale(type="log"), title="EBGM (EB05–EB95), log scale")
-    chart = alt.layer(
-        base.mark_rule().encode(x=alt.X("eb05:Q", scale=alt.Scale(type="log")), x2="eb95:Q"),
-        base.mark_point(filled=True, size=60).encode(
-            x=x, tooltip=["event:N", "n:Q", "ebgm:Q", "eb05:Q", "eb95:Q"]
-        ),
-        alt.Chart(alt.Data(values=[{"x": 2.0}]))
-        .mark_rule(strokeDash=[4, 3], color="#a50026")
-        .encode(x="x:Q"),
-    ).properties(
-        width=420,
-        height=max(120, 22 * len(values)),
-        title=f"Top disproportionality signals: {name}",
-    )
-    return configure(chart).to_dict()
-
-
 __all__ = [
     "evidence_map",
     "is_ratio",
     "question_cumulative",
     "question_forest",
     "question_tsa",
-    "signals_chart",
 ]

@@ -20,13 +20,6 @@ from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.web import history, safety_view
 
-SPONTANEOUS_CAVEAT = (
-    "Spontaneous reports show what was reported after use, not what the drug caused: they have no "
-    "denominator, are shaped by publicity, reporting habits and how often a drug is used, and cannot "
-    "give a rate or prove causation.  A disproportionality signal is a reason to look closer, never a "
-    "verdict; trials give the risks that can be compared."
-)
-
 
 def certainty_label(level: str | None) -> str:
     if not level:
@@ -113,7 +106,7 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
         "regulatory": sa.regulatory,
         "evidence": cards,
         "claims": _claims_view(sa, cards),
-        "safety": safety_view.for_substance(s.id, SPONTANEOUS_CAVEAT),
+        "safety": safety_view.for_substance(s.id),
         "history": history.for_substance(kb, s.id),
     }
 

@@ -30,6 +30,8 @@ from immunograde.errors import NotFoundError
 from immunograde.grading.sof import to_markdown as sof_markdown
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.plots.render import render
+from immunograde.safety.chart import signals_chart
+from immunograde.safety.store import signals_for_substance
 from immunograde.web import charts, evidence
 from immunograde.web.templating import env
 
@@ -97,8 +99,12 @@ def _plot_jobs(kb: KnowledgeBase, page: dict[str, Any]) -> list[PlotJob]:
     if signals:
         s = page["substance"]
         jobs.append(PlotJob(f"{s.id}-signals", f"Top safety signals: {s.name}", None,
-                            partial(charts.signals_chart, s.name, signals)))  # fmt: skip
+                            partial(_signals_spec, s.id)))  # fmt: skip
     return list({j.stem: j for j in jobs}.values())  # a question in two cards is plotted once
+
+
+def _signals_spec(substance_id: str) -> dict[str, Any]:
+    return signals_chart(signals_for_substance(substance_id))
 
 
 def _signals(page: dict[str, Any]) -> list[dict[str, Any]]:

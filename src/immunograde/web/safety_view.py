@@ -9,13 +9,12 @@ from typing import Any
 from immunograde.safety.store import signals_for_substance
 
 
-def for_substance(substance_id: str, caveat: str, top: int = 10) -> dict[str, Any]:
+def for_substance(substance_id: str, top: int = 10) -> dict[str, Any]:
     found = signals_for_substance(substance_id, limit=top)
     signals = [asdict(s) for s in found.signals]
     return {
         "status": found.status,
-        "caveat": caveat,
-        "limits": found.limits,
+        "caveat": found.limits,  # what spontaneous reports can and cannot show (safety.store.LIMITS)
         "n_reports": found.n_reports,
         "sources": [
             Path(src).name for src in found.sources

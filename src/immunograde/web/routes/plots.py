@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from immunograde.errors import InputError, NotFoundError
 from immunograde.living.feed import atom_feed
 from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
-from immunograde.web import charts, evidence, history, safety_view
+from immunograde.safety.chart import signals_chart
+from immunograde.safety.store import signals_for_substance
+from immunograde.web import charts, evidence, history
 from immunograde.web.deps import KB, Store
 
 router = APIRouter(include_in_schema=False)
@@ -69,14 +71,7 @@ def map_image(request: Request, fmt: str, kb: KB, store: Store, class_id: str = 
 @router.get("/plots/substances/{substance_id}/signals.{fmt}")
 def signals_image(substance_id: str, fmt: str, kb: KB, store: Store) -> Response:
     s = kb.get_substance(substance_id)
-
-    def spec() -> dict[str, Any]:
-        view = safety_view.for_substance(s.id, "")
-        return charts.signals_chart(
-            s.name, [dict(x) if isinstance(x, dict) else x.__dict__ for x in view["signals"]]
-        )
-
-    return _image(store, ("signals", s.id), spec, fmt)
+    return _image(store, ("signals", s.id), lambda: signals_chart(signals_for_substance(s.id)), fmt)
 
 
 @router.get("/changes.atom")
