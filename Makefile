@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 build: install
-	$(VENV)/bin/immunograde kb build
+	$(VENV)/bin/immunograde build
 
 serve: install
 	$(VENV)/bin/immunograde serve --host $(HOST) --port $(PORT)
