@@ -56,7 +56,9 @@ def build(
     from immunograde.living.history import record_build
 
     result = run_build(data, db, fmt, echo=fmt != "json")
-    changes = record_build(result.db_path)
+    # the history lives beside the knowledge base it describes (as the web app reads it)
+    hist = None if db is None else Path(result.db_path).parent / "history.duckdb"
+    changes = record_build(Path(result.db_path), hist)
     status = _ensure_safety(fmt) if safety else "skipped (--no-safety)"
     if fmt == "json":
         print_json({"ok": True, "build": result.__dict__, "changes": changes, "safety": status})
