@@ -23,6 +23,7 @@ Counts are taken as given: openEBGM counts unique reports; PhViD counts pairs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -125,8 +126,8 @@ def disproportionality(
         chi2_yates = tot * np.maximum(diff - tot / 2, 0) ** 2 / denom
         tail = (1 - level) / 2
         ic = np.log2((a + 0.5) / (e + 0.5))
-        ic_lo = np.log2(special.gammaincinv(a + 0.5, tail) / (e + 0.5))
-        ic_hi = np.log2(special.gammaincinv(a + 0.5, 1 - tail) / (e + 0.5))
+        ic_lo = np.log2(_per_count(special.gammaincinv, a + 0.5, tail) / (e + 0.5))
+        ic_hi = np.log2(_per_count(special.gammaincinv, a + 0.5, 1 - tail) / (e + 0.5))
         return Disproportionality(
             n=a,
             expected=e,
@@ -142,6 +143,13 @@ def disproportionality(
             ic025=ic_lo,
             ic975=ic_hi,
         )
+
+
+def _per_count(func: Any, shape: FloatArray, prob: float) -> FloatArray:
+    """``func(shape, prob)`` evaluated once per distinct shape (counts repeat: a few thousand
+    distinct values among millions of pairs), then spread back; identical values."""
+    values, inverse = np.unique(shape, return_inverse=True)
+    return np.asarray(func(values, prob), dtype=float)[inverse].reshape(shape.shape)
 
 
 def bcpnn_gould(n11: ArrayLike, n1_: ArrayLike, n_1: ArrayLike, n_total: float) -> BCPNN:

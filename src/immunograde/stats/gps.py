@@ -153,13 +153,12 @@ class _Mixture:
         g1 = special.gammainc(self.a1, self.b1 * x)
         return np.asarray(self.q * g1 + (1 - self.q) * special.gammainc(self.a2, self.b2 * x))
 
-    def x_pdf(self, x: FloatArray) -> FloatArray:
-        """``x f(x)``: the derivative of the CDF with respect to ``log x``."""
+    def x_pdf(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``x f(x)`` (the derivative of the CDF in ``log x``) and its own derivative in ``log x``."""
         lx = np.log(x)
-        return np.asarray(
-            np.exp(self.c1 + self.a1 * lx - self.b1 * x)
-            + np.exp(self.c2 + self.a2 * lx - self.b2 * x)
-        )
+        t1 = np.exp(self.c1 + self.a1 * lx - self.b1 * x)
+        t2 = np.exp(self.c2 + self.a2 * lx - self.b2 * x)
+        return t1 + t2, (self.a1 - self.b1 * x) * t1 + (self.a2 - self.b2 * x) * t2
 
 
 def _wilson_hilferty(shape: FloatArray, rate: FloatArray, z: float) -> FloatArray:
@@ -169,20 +168,39 @@ def _wilson_hilferty(shape: FloatArray, rate: FloatArray, z: float) -> FloatArra
     )
 
 
-def _bracket(mix: _Mixture, prob: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``lo, hi`` with ``F(lo) <= prob <= F(hi)`` (widened geometrically from the approximations)
-    and a start: the approximate quantile of the heavier component."""
+def _start(mix: _Mixture, prob: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A bracket ``lo, hi`` (``0`` / ``inf`` where not yet known) and a start.
+
+    The CDF is evaluated at the Wilson-Hilferty approximations of both component quantiles (the
+    mixture quantile lies between the exact ones); the start is Halley's step from the closer one.
+    """
     z = float(special.ndtri(prob))
-    x1, x2 = _wilson_hilferty(mix.a1, mix.b1, z), _wilson_hilferty(mix.a2, mix.b2, z)
-    lo, hi = np.minimum(x1, x2) * 0.9, np.maximum(x1, x2) * 1.1
-    for bound, bad in ((lo, lambda f: f > prob), (hi, lambda f: f < prob)):
-        idx = np.flatnonzero(bad(mix.cdf(bound)))
-        factor = 0.5 if bound is lo else 2.0
-        while idx.size:
-            bound[idx] *= factor
-            idx = idx[bad(mix.take(idx).cdf(bound[idx]))]
-    start = np.clip(np.where(mix.q >= 0.5, x1, x2), lo, hi)
-    return lo, hi, start
+    lo, hi = np.zeros(mix.q.size), np.full(mix.q.size, np.inf)
+    best_x, best_g = np.zeros(mix.q.size), np.full(mix.q.size, np.inf)
+    for guess in (_wilson_hilferty(mix.a1, mix.b1, z), _wilson_hilferty(mix.a2, mix.b2, z)):
+        g = mix.cdf(guess) - prob
+        hi = np.where(g > 0, np.minimum(hi, guess), hi)
+        lo = np.where(g > 0, lo, np.maximum(lo, guess))
+        closer = np.abs(g) < np.abs(best_g)
+        best_x, best_g = np.where(closer, guess, best_x), np.where(closer, g, best_g)
+    return lo, hi, _halley_step(mix, best_x, best_g, lo, hi)[0]
+
+
+def _halley_step(
+    sub: _Mixture, x: FloatArray, g: FloatArray, lo: FloatArray, hi: FloatArray, tol: float = 0.0
+) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Halley's step for ``F(exp(u)) = prob`` in ``u = log x`` (Newton's where Halley's correction
+    is large), bisecting ``[lo, hi]`` instead when the step leaves the bracket (``hi = inf``:
+    doubling; ``lo = 0``: halving).  Also whether the Newton step was below ``tol``."""
+    d1, d2 = sub.x_pdf(x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        newton = -g / d1
+        factor = 1.0 + 0.5 * newton * d2 / d1
+        du = np.where((factor > 0.5) & (factor < 2.0), newton / factor, newton)
+        step = x * np.exp(du)
+    inside = np.isfinite(step) & (step > lo) & (step < hi)
+    fallback = np.where(np.isinf(hi), 2.0 * x, np.where(lo > 0, np.sqrt(lo * hi), 0.5 * x))
+    return np.where(inside, step, fallback), inside & (np.abs(newton) <= tol)
 
 
 def posterior_quantile(
@@ -198,8 +216,10 @@ def posterior_quantile(
     """Quantile ``x`` with ``Qn G1(x) + (1 - Qn) G2(x) = prob`` of the posterior gamma mixture.
 
     ``G_i`` is the gamma CDF with shape ``alpha_i + n`` and rate ``beta_i + E``.  All pairs are solved
-    at once: a bracket around the Wilson-Hilferty approximations of the two component quantiles,
-    then Newton steps in ``log x`` safeguarded by bisection of that bracket, to relative ``rtol``.
+    at once: Halley steps in ``log x`` from the better of the Wilson-Hilferty approximations of
+    the two component quantiles (each CDF value narrows a bracket ``[lo, hi]``; a step leaving it
+    is replaced by bisection), to relative ``rtol`` (once the Newton step in ``log x`` is below
+    ``sqrt(rtol)`` the error left after Halley's step is of order its cube, so the search ends).
     openEBGM's ``quantBisect`` solves the same equation by plain bisection to 2 (default) decimals.
     """
     if not 0.0 < prob < 1.0:
@@ -209,22 +229,21 @@ def posterior_quantile(
     mix = _Mixture.build(
         q, prior.alpha1 + n_arr, prior.beta1 + e_arr, prior.alpha2 + n_arr, prior.beta2 + e_arr
     )
-    lo, hi, x = _bracket(mix, prob)
+    lo, hi, x = _start(mix, prob)
     active = np.arange(x.size)
+    tol = min(np.sqrt(rtol), 1e-4)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        full = active.size == x.size
-        sub, xa = (mix, x.copy()) if full else (mix.take(active), x[active])
-        cdf = sub.cdf(xa)
-        above = cdf > prob
+        sub, xa = (mix, x.copy()) if active.size == x.size else (mix.take(active), x[active])
+        g = sub.cdf(xa) - prob
+        above = g > 0
         hi[active] = np.where(above, xa, hi[active])
         lo[active] = np.where(above, lo[active], xa)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            step = xa * np.exp(-(cdf - prob) / sub.x_pdf(xa))
-        inside = np.isfinite(step) & (step > lo[active]) & (step < hi[active])
-        new = np.where(inside, step, np.sqrt(lo[active] * hi[active]))
-        done = (np.abs(new - xa) <= rtol * new) | (hi[active] - lo[active] <= rtol * hi[active])
+        new, small = _halley_step(sub, xa, g, lo[active], hi[active], tol)
+        h = hi[active]
+        narrow = np.isfinite(h) & (h - lo[active] <= rtol * h)
+        done = small | narrow | (np.abs(new - xa) <= rtol * new)
         x[active] = new
         active = active[~done]
     return x

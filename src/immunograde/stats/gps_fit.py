@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
 from immunograde.stats.gps import FloatArray, GPSPrior, SquashedData
@@ -68,8 +68,23 @@ def _from_free(x: FloatArray) -> GPSPrior:
     return GPSPrior(float(a1), float(b1), float(a2), float(b2), p)
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """The points' distinct ``N`` (few, even for millions of pairs), each point's index into them
+    and ``lgamma(N + 1)``: the special functions of ``a + N`` are evaluated once per distinct ``N``."""
+
+    values: FloatArray
+    inverse: NDArray[np.intp]
+    lgamma_n1: FloatArray
+
+    @classmethod
+    def of(cls, n: FloatArray) -> _Counts:
+        values, inverse = np.unique(n, return_inverse=True)
+        return cls(values, inverse.ravel(), special.gammaln(n + 1))
+
+
 def _component(
-    n: FloatArray, e: FloatArray, a: float, b: float, truncated: bool
+    n: FloatArray, e: FloatArray, a: float, b: float, truncated: bool, counts: _Counts
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``log f*`` and its derivatives in ``log a`` and ``log b`` for one negative binomial.
 
@@ -77,11 +92,12 @@ def _component(
     truncation at ``N >= 1`` subtracts ``log(1 - r^a)``.
     """
     log_r = np.log(b) - np.log(b + e)
+    a_n = counts.values + a
     logf = (
-        special.gammaln(a + n) - special.gammaln(a) - special.gammaln(n + 1)
+        special.gammaln(a_n)[counts.inverse] - special.gammaln(a) - counts.lgamma_n1
         + a * log_r + special.xlogy(n, e / (b + e))
     )  # fmt: skip
-    d_a = special.digamma(a + n) - special.digamma(a) + log_r
+    d_a = special.digamma(a_n)[counts.inverse] - special.digamma(a) + log_r
     d_b = a / b - (a + n) / (b + e)
     if truncated:
         r_a = np.exp(a * log_r)
@@ -93,12 +109,13 @@ def _component(
 
 
 def _value_and_gradient(
-    x: FloatArray, data: SquashedData, truncated: bool
+    x: FloatArray, data: SquashedData, truncated: bool, counts: _Counts | None = None
 ) -> tuple[float, FloatArray]:
     """Negative log-likelihood and its gradient in the free parameters."""
     prior = _from_free(x)
-    l1, g_a1, g_b1 = _component(data.n, data.e, prior.alpha1, prior.beta1, truncated)
-    l2, g_a2, g_b2 = _component(data.n, data.e, prior.alpha2, prior.beta2, truncated)
+    c = counts or _Counts.of(data.n)
+    l1, g_a1, g_b1 = _component(data.n, data.e, prior.alpha1, prior.beta1, truncated, c)
+    l2, g_a2, g_b2 = _component(data.n, data.e, prior.alpha2, prior.beta2, truncated, c)
     p = prior.p
     t1, t2 = np.log(p) + l1, np.log1p(-p) + l2
     log_l = np.logaddexp(t1, t2)
@@ -159,9 +176,10 @@ def fit_prior(
     if start_rows.shape[1] != 5:
         raise ValueError("each start needs five numbers: alpha1,beta1,alpha2,beta2,p")
     truncated = likelihood == "truncated"
+    counts = _Counts.of(data.n)
 
     def objective(x: FloatArray) -> tuple[float, FloatArray]:
-        value, grad = _value_and_gradient(x, data, truncated)
+        value, grad = _value_and_gradient(x, data, truncated, counts)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             return 1e300, np.zeros(5)
         return value, grad
