@@ -6,9 +6,10 @@ Counting is SQL (:mod:`.sql.counts`, any :class:`~.engines.Engine`); everything 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyarrow as pa
 from immunograde.safety.engines import Engine
 from immunograde.safety.sql.counts import COUNT_TABLES, COUNT_VIEWS
 from immunograde.stats.disproportionality import (
+    Disproportionality,
     disproportionality,
     expected_counts,
     signal_flags,
@@ -60,7 +62,7 @@ class ScoreResult:
 
 
 #: Intermediate tables no longer needed once the key table is built.
-_FREE_AFTER = {"sg_d": ("sg_dc",), "sg_e": ("sg_ec",), "sg_es": ("sg_d", "sg_e")}
+_FREE_AFTER = {"sg_es": ("sg_d", "sg_e")}
 
 
 def count_reports(engine: Engine) -> Counts:
@@ -89,25 +91,49 @@ def _matrix(table: pa.Table, key: str, rows: int, cols: int) -> np.ndarray:
     return np.bincount(r * cols + c, weights=w, minlength=rows * cols).reshape(rows, cols)
 
 
+def _halves(size: int, workers: int) -> list[slice]:
+    """``workers`` contiguous slices of ``range(size)`` (one if the table is small)."""
+    parts = workers if size >= 200_000 and workers > 1 else 1
+    bounds = np.linspace(0, size, parts + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in pairwise(bounds)]
+
+
+def _in_threads(func: Callable[[slice], Any], size: int, workers: int = 2) -> list[Any]:
+    """``func`` on each slice, on threads (numpy and scipy's special functions release the GIL);
+    every statistic is element-wise, so the results do not depend on the split."""
+    parts = _halves(size, workers)
+    if len(parts) == 1:
+        return [func(parts[0])]
+    with ThreadPoolExecutor(len(parts)) as pool:
+        return list(pool.map(func, parts))
+
+
+def _cat(parts: list[Any], cls: Any, **fixed: Any) -> Any:
+    """Concatenate the array fields of same-type dataclasses (``fixed`` fields are not arrays)."""
+    names = [f.name for f in fields(cls) if f.name not in fixed]
+    return cls(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names}, **fixed)
+
+
 def _posterior(prior: GPSPrior, n: np.ndarray, e: np.ndarray, workers: int = 2) -> GPSPosterior:
-    """The posterior in ``workers`` chunks on threads (scipy's special functions release the GIL)."""
-    if n.size < 200_000 or workers < 2:
-        return gps_posterior(prior, n, e)
-    bounds = np.linspace(0, n.size, workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(
-            pool.map(
-                lambda i: gps_posterior(
-                    prior, n[bounds[i] : bounds[i + 1]], e[bounds[i] : bounds[i + 1]]
-                ),
-                range(workers),
-            )
-        )
+    """The posterior in ``workers`` chunks on threads."""
+    parts = _in_threads(lambda s: gps_posterior(prior, n[s], e[s]), n.size, workers)
+    return parts[0] if len(parts) == 1 else _cat(parts, GPSPosterior, prior=prior)
 
-    def cat(field: str) -> np.ndarray:
-        return np.concatenate([getattr(p, field) for p in parts])
 
-    return GPSPosterior(cat("qn"), cat("ebgm"), cat("eb05"), cat("eb95"), prior)
+def _expected_and_disproportionality(
+    di: np.ndarray, ei: np.ndarray, dmat: np.ndarray, emat: np.ndarray, totals: np.ndarray,
+    n: np.ndarray, n_drug: np.ndarray, n_event: np.ndarray,
+) -> tuple[np.ndarray, Disproportionality]:  # fmt: skip
+    """Stratified expected counts and PRR/ROR/chi2/IC for every pair, in chunks on threads."""
+    n_total = float(totals.sum())
+
+    def part(s: slice) -> Disproportionality:
+        e = expected_counts(di[s], ei[s], dmat, emat, totals)
+        return disproportionality(n[s], n_drug[s], n_event[s], n_total, e)
+
+    parts = _in_threads(part, n.size)
+    disp = parts[0] if len(parts) == 1 else _cat(parts, Disproportionality)
+    return disp.expected, disp
 
 
 def _columns(
@@ -152,8 +178,7 @@ def score_counts(
     ei = np.asarray(pairs["event"].to_numpy(), dtype=np.int64)
     n = np.asarray(pairs["n"].to_numpy(), dtype=float)
     n_drug, n_event, n_total = dmat.sum(1)[di], emat.sum(1)[ei], float(totals.sum())
-    e = expected_counts(di, ei, dmat, emat, totals)
-    disp = disproportionality(n, n_drug, n_event, n_total, e)
+    e, disp = _expected_and_disproportionality(di, ei, dmat, emat, totals, n, n_drug, n_event)
     fit = None
     if prior is None:
         data = auto_squash(unsquashed(n, e))

@@ -15,6 +15,7 @@ from each start (openEBGM's vignette starts by default) and keeps the smallest m
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -161,6 +162,7 @@ def fit_prior(
     *,
     likelihood: Likelihood = "truncated",
     starts: ArrayLike | None = None,
+    workers: int = 2,
 ) -> GPSFit:
     """Maximum-likelihood hyperparameters from several starts (DuMouchel 1999, section 3).
 
@@ -169,6 +171,8 @@ def fit_prior(
     data : squashed points (observed pairs; for ``"all_cells"`` also the zero-cell points).
     likelihood : ``"truncated"`` (``N >= 1``) or ``"all_cells"``.
     starts : rows of ``(alpha1, beta1, alpha2, beta2, p)``; default :data:`DEFAULT_STARTS`.
+    workers : threads running the starts (scipy's special functions release the GIL; each start's
+        result does not depend on it).
     """
     if likelihood not in ("truncated", "all_cells"):
         raise ValueError("likelihood must be 'truncated' or 'all_cells'")
@@ -184,7 +188,8 @@ def fit_prior(
             return 1e300, np.zeros(5)
         return value, grad
 
-    runs = [_one_start(objective, row) for row in start_rows]
+    with ThreadPoolExecutor(min(workers, len(start_rows))) as pool:  # starts are independent
+        runs = list(pool.map(lambda row: _one_start(objective, row), start_rows))
     estimates = [r[0] for r in runs]
     minima = [r[1] for r in runs]
     ok = [r[2] for r in runs]
