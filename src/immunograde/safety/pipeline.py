@@ -47,6 +47,7 @@ class PipelineResult:
 
 def register_folder(engine: Engine, folder: Path) -> None:
     """Views ``faers_demo``, ``faers_drug``, ``faers_reac``, ``faers_deleted`` over the Parquet files."""
+    inputs = {}
     for table in ("demo", "drug", "reac"):
         files = sorted(folder.glob(f"{table}*.parquet")) or sorted(
             folder.glob(f"{table}/*.parquet")
@@ -55,8 +56,11 @@ def register_folder(engine: Engine, folder: Path) -> None:
             raise InputError.one(
                 f"no {table}*.parquet here: run `immunograde safety ingest`", file=str(folder)
             )
-        engine.register_parquet(f"faers_{table}", files)
+        inputs[table] = files
     deleted = sorted(folder.glob("deleted*.parquet"))
+    engine.expect_input(sum(p.stat().st_size for f in [*inputs.values(), deleted] for p in f))
+    for table, files in inputs.items():
+        engine.register_parquet(f"faers_{table}", files)
     if deleted:
         engine.register_parquet("faers_deleted", deleted)
     else:
