@@ -62,7 +62,7 @@ class ScoreResult:
 
 
 #: Intermediate tables no longer needed once the key table is built.
-_FREE_AFTER = {"sg_es": ("sg_d", "sg_e")}
+_FREE_AFTER: dict[str, tuple[str, ...]] = {}
 
 
 def count_reports(engine: Engine) -> Counts:

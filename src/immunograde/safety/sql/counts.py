@@ -52,19 +52,25 @@ COUNT_VIEWS: tuple[tuple[str, str], ...] = (
         "JOIN sg_sd sd ON s.stratum = sd.stratum "
         "WHERE s.id IN (SELECT id FROM sg_d) AND s.id IN (SELECT id FROM sg_e)",
     ),
-    ("sg_ds", "SELECT d.id, d.drug, r.stratum FROM sg_d d JOIN sg_r r ON d.id = r.id"),
-    ("sg_es", "SELECT e.id, e.event, r.stratum FROM sg_e e JOIN sg_r r ON e.id = r.id"),
 )
 
 #: The tables the statistics need (codes; the dictionaries turn them back into names).
 COUNT_TABLES: tuple[tuple[str, str], ...] = (
     (
         "sg_pairs",
-        "SELECT d.drug, e.event, COUNT(*) AS n FROM sg_ds d JOIN sg_es e ON d.id = e.id "
-        "GROUP BY d.drug, e.event",
+        "SELECT d.drug, e.event, COUNT(*) AS n FROM sg_d d JOIN sg_e e ON d.id = e.id "
+        "WHERE d.id IN (SELECT id FROM sg_r) GROUP BY d.drug, e.event",
     ),
-    ("sg_drug_str", "SELECT drug, stratum, COUNT(*) AS n FROM sg_ds GROUP BY drug, stratum"),
-    ("sg_event_str", "SELECT event, stratum, COUNT(*) AS n FROM sg_es GROUP BY event, stratum"),
+    (
+        "sg_drug_str",
+        "SELECT d.drug, r.stratum, COUNT(*) AS n FROM sg_d d JOIN sg_r r ON d.id = r.id "
+        "GROUP BY d.drug, r.stratum",
+    ),
+    (
+        "sg_event_str",
+        "SELECT e.event, r.stratum, COUNT(*) AS n FROM sg_e e JOIN sg_r r ON e.id = r.id "
+        "GROUP BY e.event, r.stratum",
+    ),
     ("sg_str", "SELECT stratum, COUNT(*) AS n FROM sg_r GROUP BY stratum"),
     ("sg_dd", "SELECT drug, code FROM sg_dd"),
     ("sg_ed", "SELECT event, code FROM sg_ed"),
