@@ -82,11 +82,15 @@ def _role_filter(roles: Sequence[str]) -> str:
 def _drug_view(
     engine: Engine, options: PipelineOptions, index: NameIndex | None
 ) -> MappingReport | None:
-    base = f"FROM faers_drug d JOIN faers_kept k ON d.primaryid = k.primaryid WHERE {_role_filter(options.roles)}"
+    """The view ``sg_drug``.  It is not joined to ``faers_kept``: the counting keeps only reports in
+    ``sg_stratum``, which lists the kept reports, so that join would only be paid twice."""
+    roles = _role_filter(options.roles)
+    base = f"FROM faers_drug d JOIN faers_kept k ON d.primaryid = k.primaryid WHERE {roles}"
     if options.drug_level == "name":
         engine.view(
             "sg_drug",
-            f"SELECT d.primaryid AS id, COALESCE(NULLIF({_AI}, ''), {_DN}) AS drug {base}",
+            f"SELECT d.primaryid AS id, COALESCE(NULLIF({_AI}, ''), {_DN}) AS drug "
+            f"FROM faers_drug d WHERE {roles}",
         )
         return None
     if options.drug_level != "substance":
@@ -99,8 +103,7 @@ def _drug_view(
     engine.view(
         "sg_drug",
         "SELECT d.primaryid AS id, m.drug FROM faers_drug d "
-        "JOIN faers_kept k ON d.primaryid = k.primaryid "
-        f"JOIN sg_name_map m ON m.dn = {_DN} AND m.ai = {_AI} WHERE {_role_filter(options.roles)}",
+        f"JOIN sg_name_map m ON m.dn = {_DN} AND m.ai = {_AI} WHERE {roles}",
     )
     return report
 
@@ -126,8 +129,7 @@ def run_pipeline(
     mapping = _drug_view(engine, opts, index)
     engine.view(
         "sg_event",
-        "SELECT r.primaryid AS id, UPPER(TRIM(r.pt)) AS event FROM faers_reac r "
-        "JOIN faers_kept k ON r.primaryid = k.primaryid",
+        "SELECT r.primaryid AS id, UPPER(TRIM(r.pt)) AS event FROM faers_reac r",
     )
     if opts.stratify:
         engine.view("sg_stratum", STRATUM_SQL)
