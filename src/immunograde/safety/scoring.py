@@ -62,7 +62,7 @@ class ScoreResult:
 
 
 #: Intermediate tables no longer needed once the key table is built.
-_FREE_AFTER: dict[str, tuple[str, ...]] = {}
+_FREE_AFTER = {"sg_d": ("sg_dc",), "sg_e": ("sg_ec",)}
 
 
 def count_reports(engine: Engine) -> Counts:
