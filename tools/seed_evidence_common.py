@@ -74,6 +74,20 @@ def review(verified: bool) -> dict[str, Any]:
     }
 
 
+def publication_sources(entries: tuple[tuple[str, str, str], ...]) -> list[dict[str, Any]]:
+    """Bibliography entries ``(id, citation, url)`` for hand extractions (unverified until checked)."""
+    return [
+        {
+            "id": sid,
+            "kind": "publication",
+            "citation": cite,
+            "source": src(url=url),
+            **review(False),
+        }
+        for sid, cite, url in entries
+    ]
+
+
 def src(file: str | None = None, row: int | None = None, **kw: Any) -> dict[str, Any]:
     """A SourceRef mapping without empty fields."""
     out: dict[str, Any] = {}

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from seed_evidence_common import Out, Spec, arm, data_row, design, question, src, trial_record
+from seed_evidence_common import (
+    Out,
+    Spec,
+    arm,
+    data_row,
+    design,
+    publication_sources,
+    question,
+    src,
+    trial_record,
+)
 from seed_evidence_specs import NO_MID, iv, oc
 
 CGD_URL = "http://a.xueshu.baidu.com/usercenter/paper/show?paperid=0599f7b10b9eee40b791b3a0316a6261"
@@ -29,25 +39,12 @@ PRISMS_N = {"22": 189, "44": 184, "placebo": 187}
 
 
 def _sources() -> list[dict[str, Any]]:
-    out = []
-    for sid, cite, url in (
-        ("icgdsg-1991-ifn-gamma-cgd", CGD_CITE, CGD_URL),
-        ("prisms-ifn-beta-1a", PRISMS_CITE, PRISMS_URL),
-    ):
-        out.append(
-            {
-                "id": sid,
-                "kind": "publication",
-                "citation": cite,
-                "source": src(url=url),
-                "extracted_by": "script:tools/seed_evidence.py",
-                "checked_by": None,
-                "date_reviewed": "2026-11-24",
-                "next_review": "2027-11-24",
-                "verified": False,
-            }
+    return publication_sources(
+        (
+            ("icgdsg-1991-ifn-gamma-cgd", CGD_CITE, CGD_URL),
+            ("prisms-ifn-beta-1a", PRISMS_CITE, PRISMS_URL),
         )
-    return out
+    )
 
 
 def _cgd(out: Out) -> None:

@@ -8,7 +8,17 @@
 
 from __future__ import annotations
 
-from seed_evidence_common import Out, Spec, arm, data_row, design, question, src, trial_record
+from seed_evidence_common import (
+    Out,
+    Spec,
+    arm,
+    data_row,
+    design,
+    publication_sources,
+    question,
+    src,
+    trial_record,
+)
 from seed_evidence_pico import NO_MID, iv, oc
 
 HEPC_URL = "https://tokyo-2-qrcode.vukou.com/11583749"
@@ -34,25 +44,12 @@ HEPC_DOSE = {
 
 
 def _sources() -> list[dict]:
-    out = []
-    for sid, cite, url in (
-        ("hcv-pegifn-alfa-2b-trial-11583749", HEPC_CITE, HEPC_URL),
-        ("ifnb-ms-study-group-1993", IFNB_CITE, IFNB_URL),
-    ):
-        out.append(
-            {
-                "id": sid,
-                "kind": "publication",
-                "citation": cite,
-                "source": src(url=url),
-                "extracted_by": "script:tools/seed_evidence.py",
-                "checked_by": None,
-                "date_reviewed": "2026-11-24",
-                "next_review": "2027-11-24",
-                "verified": False,
-            }
+    return publication_sources(
+        (
+            ("hcv-pegifn-alfa-2b-trial-11583749", HEPC_CITE, HEPC_URL),
+            ("ifnb-ms-study-group-1993", IFNB_CITE, IFNB_URL),
         )
-    return out
+    )
 
 
 def _hepc_trial(out: Out) -> None:
