@@ -6,7 +6,6 @@ result for the templates (and for the JSON twins, which return exactly this data
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from markupsafe import Markup
@@ -198,16 +197,6 @@ def question_summary(q: Question) -> dict[str, Any]:
 
 def appraisal_json(kb: KnowledgeBase, substance_id: str) -> Any:
     return to_jsonable(appraise_substance(kb, substance_id))
-
-
-def all_products(kb: KnowledgeBase) -> list[Any]:
-    rows = kb.con.execute("SELECT record_json FROM products ORDER BY id").fetchall()
-    return [json.loads(r[0]) for r in rows]
-
-
-def all_trials(kb: KnowledgeBase) -> list[Any]:
-    rows = kb.con.execute("SELECT record_json FROM trials ORDER BY id").fetchall()
-    return [json.loads(r[0]) for r in rows]
 
 
 def methods_data() -> dict[str, Any]:

@@ -88,7 +88,7 @@ def substance_products(substance_id: str, kb: KB) -> Any:
 @router.get("/products", summary="All products (paginated)")
 def products(request: Request, kb: KB, store: Store, limit: Limit = 100, offset: Offset = 0,
              format: Format = "json") -> Response:  # fmt: skip
-    rows = _listing(store, "products", lambda: evidence.all_products(kb))
+    rows = _listing(store, "products", kb.list_products)
     return _page(request, rows, limit, offset, format, "products")
 
 
@@ -123,7 +123,7 @@ def question_data(request: Request, question_id: str, kb: KB, limit: Limit = 100
 @router.get("/trials", summary="All trials (paginated)")
 def trials(request: Request, kb: KB, store: Store, limit: Limit = 100, offset: Offset = 0,
            format: Format = "json") -> Response:  # fmt: skip
-    rows = _listing(store, "trials", lambda: evidence.all_trials(kb))
+    rows = _listing(store, "trials", kb.list_trials)
     return _page(request, rows, limit, offset, format, "trials")
 
 
