@@ -115,9 +115,8 @@ def _print(summary: ImportSummary, fmt: Format) -> None:
 class Engine(StrEnum):
     """How ``import ctgov`` maps studies (:func:`immunograde.ingest.ctgov.import_ctgov`)."""
 
-    auto = "auto"
-    sql = "sql"
     python = "python"
+    sql = "sql"
 
 
 @import_app.command("ctgov")
@@ -134,10 +133,10 @@ def ctgov_cmd(
         Engine,
         typer.Option(
             "--engine",
-            help="auto (SQL for a bulk zip, Python otherwise), sql (DuckDB parses and maps the"
-            " zip) or python; both store the same rows",
+            help="python (default: msgspec + Python mapping) or sql (DuckDB parses and maps a"
+            " bulk zip); both store the same rows",
         ),
-    ] = Engine.auto,
+    ] = Engine.python,
 ) -> None:
     """ClinicalTrials.gov API v2 JSON: a study, a page, a folder, or the bulk zip.
 

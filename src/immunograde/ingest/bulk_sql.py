@@ -131,7 +131,7 @@ def raw_sql() -> str:
         f"d.derivedSection.interventionBrowseModule AS iv_browse, "
         f"d.derivedSection.conditionBrowseModule AS cond_browse, "
         f"d.resultsSection.outcomeMeasuresModule.outcomeMeasures AS oms "
-        f"FROM read_json(?, format = 'unstructured', compression = 'gzip', "
+        f"FROM read_json(?, format = 'unstructured', compression = 'uncompressed', "
         f"columns = {{'i': 'BIGINT', 'l': 'VARCHAR', 'd': '{DOC}'}}, "
         f"maximum_object_size = 1073741824)"
     )

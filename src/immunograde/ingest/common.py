@@ -22,32 +22,46 @@ def clean_text(value: Any) -> str | None:
     """Free text with runs of white space (incl. newlines) folded to one space; None when empty."""
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    if type(value) is not str:
+        if isinstance(value, (list, dict)):  # caught by the readers: "unexpected structure"
+            raise TypeError(f"expected text, got {type(value).__name__} {_short(value)}")
+        value = str(value)
+    text = " ".join(value.split())
     return text or None
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def to_int(value: Any, *, where: str, field: str, file: str | None = None) -> int | None:
-    """An integer count; None when absent; :class:`InputError` naming the record and field if not."""
+    """An integer count; None when absent; :class:`InputError` naming the record and field if not
+    a whole number or outside 64 bits (the database column)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise InputError.one(
-            f"{where}: expected a whole number, got {value!r}", file=file, field=field
-        )
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif not isinstance(value, (bool, list, dict)):
         try:
-            as_float = float(str(value).strip())
+            number = int(str(value).strip())
         except ValueError:
-            as_float = float("nan")
-        if as_float.is_integer():
-            return int(as_float)
+            try:
+                as_float = float(str(value).strip())
+            except ValueError:
+                as_float = float("nan")
+            if as_float.is_integer():
+                number = int(as_float)
+    if number is None:
         raise InputError.one(
-            f"{where}: expected a whole number, got {value!r}", file=file, field=field
-        ) from None
+            f"{where}: expected a whole number, got {_short(value)}", file=file, field=field
+        )
+    if not -(2**63) <= number < 2**63:
+        raise InputError.one(
+            f"{where}: number out of range: {_short(value)}", file=file, field=field
+        )
+    return number
 
 
 def to_float(value: Any) -> float | None:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import struct
 import zipfile
-import zlib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -30,8 +28,8 @@ from immunograde.ingest.writer import (
     merge_staged,
     stage_records,
 )
+from immunograde.ingest.zipmembers import members, read_member
 
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  #: deflate, no name, unknown OS
 CHUNK = 2000  #: zip members per chunk (bounds the temporary file and the staging tables)
 SHIFT = 20  #: ``_rec`` = member index << SHIFT | document index within the member
 TABLES = (schema.STUDIES, *schema.STUDY_CHILDREN)
@@ -44,10 +42,6 @@ Event = tuple[int, str, str, str]
 
 class SqlUnsupported(Exception):
     """DuckDB could not read a chunk as study objects; the caller imports with the Python path."""
-
-
-def members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    return [i for i in zf.infolist() if not i.is_dir() and i.filename.endswith(".json")]
 
 
 def import_zip_sql(
@@ -65,7 +59,7 @@ def import_zip_sql(
         progress.set_total(len(entries), "studies")
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
-            ndjson = tmp / "chunk.json.gz"
+            ndjson = tmp / "chunk.json"
             _write_chunk(zf, f"{path}!", start, chunk, ndjson)
             _import_chunk(conn, zf, f"{path}!", start, chunk, ndjson, summary, imported_at)
             progress.advance(len(chunk))
@@ -76,50 +70,22 @@ def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _gzip_member(deflated: bytes, crc: int, size: int) -> bytes:
-    """A gzip member (RFC 1952) around a raw deflate stream, with the zip's CRC-32 and size."""
-    return _GZIP_HEADER + deflated + struct.pack("<II", crc, size & 0xFFFFFFFF)
-
-
-def _gzip_bytes(data: bytes) -> bytes:
-    return _gzip_member(zlib.compress(data, 1)[2:-4], zlib.crc32(data), len(data))
-
-
-_CLOSE = _gzip_bytes(b"}\n")
-
-
-def _deflated(f: BinaryIO, info: zipfile.ZipInfo) -> bytes:
-    """A member's raw deflate stream, read from its local header on (never inflated here)."""
-    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
-        raise SqlUnsupported(f"{info.filename}: encrypted or not deflated")
-    f.seek(info.header_offset)
-    header = f.read(30)
-    if header[:4] != b"PK\x03\x04":
-        raise SqlUnsupported(f"{info.filename}: bad local header")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    f.seek(info.header_offset + 30 + name_len + extra_len)
-    data = f.read(info.compress_size)
-    if info.compress_type == zipfile.ZIP_STORED:
-        return zlib.compress(data, 1)[2:-4]
-    return data
-
-
 def _write_chunk(
     zf: zipfile.ZipFile, prefix: str, start: int, chunk: list[zipfile.ZipInfo], out_path: Path
 ) -> None:
-    """The chunk as one gzip file of ``{"i": rec, "l": label, "d": <member>}`` documents.
+    """The chunk as one file of ``{"i": rec, "l": label, "d": <member>}`` documents.
 
-    Each member's deflate stream is copied as it is into a gzip member of its own (DuckDB reads
-    concatenated gzip members and inflates them in C++); only the small wrappers are compressed
-    here.  DuckDB does not check the gzip CRC-32, so a damaged member is caught by the inflater
-    or the JSON parser, not by its checksum (``engine="python"`` checks it).
+    Members are inflated and checked (size, CRC-32) by :func:`.zipmembers.read_member` (ISA-L)
+    and written uncompressed: inflating in DuckDB (its gzip reader) cost two to three times as
+    much CPU (benchmarks/results/ctgov_import.md).
     """
     with open(zf.filename or "", "rb") as f, open(out_path, "wb") as out:
         for k, info in enumerate(chunk, start):
-            label = json.dumps(prefix + info.filename).encode()
-            out.write(_gzip_bytes(b'{"i":%d,"l":%s,"d":' % (k << SHIFT, label)))
-            out.write(_gzip_member(_deflated(f, info), info.CRC, info.file_size))
-            out.write(_CLOSE)
+            label = prefix + info.filename
+            data = read_member(zf, f, info, label)
+            out.write(b'{"i":%d,"l":%s,"d":' % (k << SHIFT, json.dumps(label).encode()))
+            out.write(data)
+            out.write(b"\n}\n")
 
 
 def _import_chunk(
@@ -151,18 +117,20 @@ def _import_chunk(
     events = _unknown_country_warnings(conn)
     summary.records_read += _count(conn, STAGED[schema.STUDIES.name])
     records, recs = [], []
-    for rec in bad:
-        info = chunk[(rec >> SHIFT) - start]
-        for i, (label, doc) in enumerate(_documents(zf.read(info), prefix + info.filename)):
-            summary.records_read += 1
-            label, record, notes = map_document(label, doc)
-            key = rec | i
-            if record is None:
-                events.append((key, "skip", label, notes[0]))
-                continue
-            records.append(record)
-            recs.append(key)
-            events.extend((key, "warn", note, "") for note in notes)
+    with open(zf.filename or "", "rb") as f:
+        for rec in bad:
+            info = chunk[(rec >> SHIFT) - start]
+            member = prefix + info.filename
+            for i, (label, doc) in enumerate(_documents(read_member(zf, f, info, member), member)):
+                summary.records_read += 1
+                label, record, notes = map_document(label, doc)
+                key = rec | i
+                if record is None:
+                    events.append((key, "skip", label, notes[0]))
+                    continue
+                records.append(record)
+                recs.append(key)
+                events.extend((key, "warn", note, "") for note in notes)
     _stage_python(conn, records, recs)
     for _, kind, text, reason in sorted(events, key=lambda e: e[0]):
         summary.skip(text, reason) if kind == "skip" else summary.warn(text)

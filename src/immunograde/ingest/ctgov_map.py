@@ -95,6 +95,21 @@ def _study(ps: dict[str, Any], parts: StudyParts, has_results: Any, source: str)
     parts.collaborator_classes = [c.get("class") for c in collabs]
     locations = _list(_get(ps, "contactsLocationsModule", "locations"))
     parts.country_names = [loc["country"] for loc in locations if loc.get("country")]
+    for field, values in (
+        ("sponsorCollaboratorsModule.leadSponsor.class", [lead.get("class")]),
+        ("sponsorCollaboratorsModule.collaborators.class", parts.collaborator_classes),
+        ("contactsLocationsModule.locations.country", parts.country_names),
+    ):
+        _check_codes(values, parts.nct_id, f"protocolSection.{field}", source)
+
+
+def _check_codes(values: list[Any], nct: str, field: str, source: str) -> None:
+    """Codes used in computations (funding, ISO countries) must be text: InputError otherwise."""
+    for value in values:
+        if value is not None and not isinstance(value, str):
+            raise InputError.one(
+                f"{nct}: expected text, got {value!r}"[:200], file=source, field=field
+            )
 
 
 def _arms(ps: dict[str, Any], parts: StudyParts) -> None:
@@ -149,7 +164,10 @@ def _outcome(om: dict[str, Any], no: int, parts: StudyParts, source: str) -> Non
         units = clean_text(denom.get("units"))
         for c in _list(denom.get("counts")):
             value = c.get("value")
-            if not (isinstance(value, str) and value.isdigit()):  # the common case, parsed below
+            # the common case (a short ASCII digit string) is parsed below, the rest by to_int
+            if not (
+                isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19
+            ):
                 field = (
                     f"resultsSection.outcomeMeasuresModule.outcomeMeasures[{no - 1}].denoms.counts"
                 )

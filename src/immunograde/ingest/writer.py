@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from immunograde import settings
+from immunograde.errors import InputError
 from immunograde.ingest.schema import Table, ensure_schema
 
 MAX_EXAMPLES = 20
@@ -301,6 +302,15 @@ def stage_records(
 ) -> dict[str, pa.Table]:
     """Arrow tables for :func:`merge_staged`: the records' rows tagged with ``_rec`` (``recs``, or
     the list order); the main table also carries ``source_file``."""
+    try:
+        return _stage(main, children, records, recs)
+    except (pa.ArrowException, TypeError, OverflowError) as exc:
+        raise _bad_value(main, children, records) or exc from None
+
+
+def _stage(
+    main: Table, children: tuple[Table, ...], records: list[Record], recs: Sequence[int] | None
+) -> dict[str, pa.Table]:
     recs = range(len(records)) if recs is None else recs
     out = {
         main.name: _arrow(
@@ -321,3 +331,49 @@ def stage_records(
             tags.extend([rec] * len(mine))
         out[child.name] = _arrow(child, rows, {"_rec": pa.array(tags, pa.int64())})
     return out
+
+
+_KINDS = {
+    pa.string(): "text",
+    pa.int64(): "a whole number (64 bits)",
+    pa.float64(): "a number",
+    pa.bool_(): "true or false",
+    pa.list_(pa.string()): "a list of text",
+}
+
+
+def _fits(typ: pa.DataType, value: Any) -> bool:
+    if value is None:
+        return True
+    if typ == pa.string():
+        return isinstance(value, str)
+    if typ == pa.int64():
+        return type(value) is int and -(2**63) <= value < 2**63
+    if typ == pa.float64():
+        return type(value) in (int, float) and abs(value) < 2**1024
+    if typ == pa.bool_():
+        return isinstance(value, bool)
+    if typ == pa.list_(pa.string()):
+        return isinstance(value, list) and all(v is None or isinstance(v, str) for v in value)
+    return True
+
+
+def _bad_value(
+    main: Table, children: tuple[Table, ...], records: list[Record]
+) -> InputError | None:
+    """The first value that does not fit its column (the reader let through a value of the wrong
+    type: a list where the registry has text, a 70-bit number), as an :class:`InputError`."""
+    for record in records:
+        rows = [(main, record.main)]
+        rows += [(c, row) for c in children for row in record.children.get(c.name, ())]
+        for table, row in rows:
+            for (column, typ), value in zip(table.columns, row, strict=True):
+                if not _fits(typ, value):
+                    text = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+                    return InputError.one(
+                        f"{', '.join(map(str, record.key))}: {table.name}.{column}: expected "
+                        f"{_KINDS.get(typ, typ)}, got {text}",
+                        file=record.source,
+                        field=column,
+                    )
+    return None
