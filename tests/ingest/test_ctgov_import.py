@@ -183,11 +183,11 @@ def test_injected_write_failure_rolls_back(monkeypatch: pytest.MonkeyPatch) -> N
     calls = {"n": 0}
     real = writer.Upserter._insert
 
-    def failing(self: writer.Upserter, staged) -> None:  # type: ignore[no-untyped-def]
+    def failing(self: writer.Upserter, staging, staged) -> None:  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full (injected)")
-        real(self, staged)
+        real(self, staging, staged)
 
     monkeypatch.setattr(writer.Upserter, "_insert", failing)
     with pytest.raises(OSError, match="injected"):

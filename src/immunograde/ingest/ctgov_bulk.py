@@ -4,7 +4,9 @@ Per chunk: the members are inflated into one newline-delimited file (``{"i": rec
 "d": study}``), DuckDB reads it into the typed study struct and fills the staging tables, the
 records the SQL may not map exactly as Python would (``_ok`` false: odd numbers, old-style dates,
 pages, non-studies, …) are mapped by :func:`.ctgov_docs.map_document` instead, and
-:func:`.writer.merge_staged` upserts the chunk.  The caller holds one transaction for the whole zip.
+:func:`.writer.merge_staged` upserts the chunk.  All of that runs in a private in-memory DuckDB per
+chunk (:func:`.writer.staging_db`); only the rows to write enter the knowledge base, inside the
+caller's one transaction for the whole zip.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from immunograde.ingest.writer import (
     ImportSummary,
     Progress,
     Record,
+    arrow_stream,
     merge_staged,
     stage_records,
+    staging_db,
 )
 from immunograde.ingest.zipmembers import members, read_member
 
@@ -34,7 +38,16 @@ CHUNK = 2000  #: zip members per chunk (bounds the temporary file and the stagin
 SHIFT = 20  #: ``_rec`` = member index << SHIFT | document index within the member
 TABLES = (schema.STUDIES, *schema.STUDY_CHILDREN)
 STAGED = {t.name: f"_ig_b_{t.name}" for t in TABLES}
-_TEMP = ("_ig_raw", "_ig_loc0", "_ig_loc", "_ig_countries", "_ig_om", "_ig_bad", *STAGED.values())
+_TEMP = (
+    "_ig_raw",
+    "_ig_loc0",
+    "_ig_cc",
+    "_ig_loc",
+    "_ig_countries",
+    "_ig_om",
+    "_ig_bad",
+    *STAGED.values(),
+)
 
 #: an event for the summary, sorted by record: (_rec, "skip" | "warn", label or message, reason)
 Event = tuple[int, str, str, str]
@@ -61,7 +74,9 @@ def import_zip_sql(
             chunk = entries[start : start + CHUNK]
             ndjson = tmp / "chunk.json"
             _write_chunk(zf, f"{path}!", start, chunk, ndjson)
-            _import_chunk(conn, zf, f"{path}!", start, chunk, ndjson, summary, imported_at)
+            with staging_db(conn) as st:
+                st.execute("SET enable_progress_bar = false")
+                _import_chunk(conn, st, zf, f"{path}!", start, chunk, ndjson, summary, imported_at)
             progress.advance(len(chunk))
 
 
@@ -90,6 +105,7 @@ def _write_chunk(
 
 def _import_chunk(
     conn: duckdb.DuckDBPyConnection,
+    st: duckdb.DuckDBPyConnection,
     zf: zipfile.ZipFile,
     prefix: str,
     start: int,
@@ -99,10 +115,10 @@ def _import_chunk(
     imported_at: dt.datetime,
 ) -> None:
     try:
-        conn.execute(bulk_sql.raw_sql(), [str(ndjson)])
+        st.execute(bulk_sql.raw_sql(), [str(ndjson)])
     except duckdb.Error as exc:
         raise SqlUnsupported(str(exc).splitlines()[0]) from exc
-    _countries(conn)
+    _countries(st)
     for sql in (
         bulk_sql.studies_sql(),
         bulk_sql.arms_sql(),
@@ -112,10 +128,10 @@ def _import_chunk(
         bulk_sql.analyses_sql(),
     ):
         for statement in sql.split(";\n"):
-            conn.execute(statement)
-    bad = _bad_records(conn)
-    events = _unknown_country_warnings(conn)
-    summary.records_read += _count(conn, STAGED[schema.STUDIES.name])
+            st.execute(statement)
+    bad = _bad_records(st)
+    events = _unknown_country_warnings(st)
+    summary.records_read += _count(st, STAGED[schema.STUDIES.name])
     records, recs = [], []
     with open(zf.filename or "", "rb") as f:
         for rec in bad:
@@ -131,10 +147,10 @@ def _import_chunk(
                 records.append(record)
                 recs.append(key)
                 events.extend((key, "warn", note, "") for note in notes)
-    _stage_python(conn, records, recs)
+    _stage_python(st, records, recs)
     for _, kind, text, reason in sorted(events, key=lambda e: e[0]):
         summary.skip(text, reason) if kind == "skip" else summary.warn(text)
-    merge_staged(conn, schema.STUDIES, schema.STUDY_CHILDREN, STAGED, summary, imported_at)
+    merge_staged(conn, st, schema.STUDIES, schema.STUDY_CHILDREN, STAGED, summary, imported_at)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -148,14 +164,13 @@ def _countries(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(bulk_sql.locations_sql())
     names = [r[0] for r in conn.execute("SELECT DISTINCT name FROM _ig_loc0").fetchall()]
     codes = pa.table({"name": pa.array(names, pa.string()), "code": [iso2(n) for n in names]})
-    conn.register("_ig_cc", codes)
-    try:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _ig_loc AS SELECT l.*, c.code FROM _ig_loc0 l "
-            "JOIN _ig_cc c USING (name)"
-        )
-    finally:
-        conn.unregister("_ig_cc")
+    conn.execute("CREATE OR REPLACE TEMP TABLE _ig_cc (name VARCHAR, code VARCHAR)")
+    with arrow_stream(conn, "_ig_cc_in", codes):
+        conn.execute("INSERT INTO _ig_cc SELECT * FROM _ig_cc_in")
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ig_loc AS SELECT l.*, c.code FROM _ig_loc0 l "
+        "JOIN _ig_cc c USING (name)"
+    )
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _ig_countries AS SELECT _rec, "
         "list_sort(list_distinct(list(code))) AS countries FROM _ig_loc WHERE code IS NOT NULL "
@@ -193,8 +208,5 @@ def _stage_python(conn: duckdb.DuckDBPyConnection, records: list[Record], recs: 
         return
     staged: dict[str, Any] = stage_records(schema.STUDIES, schema.STUDY_CHILDREN, records, recs)
     for name, data in staged.items():
-        conn.register("_ig_py", data)
-        try:
+        with arrow_stream(conn, "_ig_py", data):
             conn.execute(f"INSERT INTO {STAGED[name]} BY NAME SELECT * FROM _ig_py")
-        finally:
-            conn.unregister("_ig_py")

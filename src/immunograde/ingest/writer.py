@@ -3,8 +3,9 @@
 A record has a key (``nct_id``, ``pmid``, or ``(dataset, study)``), one row for its main table and
 rows for child tables.  Rows are first *staged* (Arrow tables from Python readers, or temporary
 tables filled by SQL on the bulk ClinicalTrials.gov path, :mod:`.bulk_sql`), each row tagged with its
-record's ordinal ``_rec``; :func:`merge_staged` then computes every record's content hash in DuckDB
-from the staged values (so whichever path staged a record, equal rows give an equal hash),
+record's ordinal ``_rec``, in a private in-memory DuckDB (:func:`staging_db`, so that memory stays
+bounded however long the import); :func:`merge_staged` then computes every record's content hash
+in DuckDB from the staged values (so whichever path staged a record, equal rows give an equal hash),
 re-importing the same records changes nothing (``unchanged``), and a record whose content changed
 has all its rows replaced (``updated``).  No row-by-row INSERT.
 
@@ -142,8 +143,8 @@ def _row_hash(table: Table, alias: str) -> str:
 
 
 def _hash_sql(main: Table, children: tuple[Table, ...], staged: dict[str, str]) -> str:
-    """SQL for ``_ig_hash``: one row per staged record kept (the last one per key), its content
-    hash and the stored hash (NULL when new).
+    """SQL (run in the staging database) for ``_ig_hash``: one row per staged record kept (the last
+    one per key) with its content hash.
 
     content hash = md5 of the main row's hash and, per child table, the sum and count of its rows'
     hashes: independent of row order, equal for equal rows whichever path staged them.
@@ -158,77 +159,115 @@ def _hash_sql(main: Table, children: tuple[Table, ...], staged: dict[str, str]) 
         )
         parts += [f"coalesce(c{i}.s, 0)::VARCHAR", f"coalesce(c{i}.n, 0)::VARCHAR"]
     return (
-        f"CREATE OR REPLACE TEMP TABLE _ig_hash AS SELECT m._rec, {', '.join(f'm.{k}' for k in main.key)}, "
-        f"md5(concat_ws('|', {', '.join(parts)})) AS content_hash, e.content_hash AS old_hash "
+        f"CREATE OR REPLACE TABLE _ig_hash AS SELECT m._rec, {', '.join(f'm.{k}' for k in main.key)}, "
+        f"md5(concat_ws('|', {', '.join(parts)})) AS content_hash "
         f"FROM (SELECT * FROM {staged[main.name]} QUALIFY row_number() OVER "
-        f"(PARTITION BY {key} ORDER BY _rec DESC) = 1) m {' '.join(joins)} "
-        f"LEFT JOIN {main.name} e USING ({key})"
+        f"(PARTITION BY {key} ORDER BY _rec DESC) = 1) m {' '.join(joins)}"
     )
+
+
+def staging_db(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB for one batch's staging tables, with ``conn``'s thread setting.
+
+    Staging happens outside the knowledge base's transaction: inside it, DuckDB keeps every table
+    dropped and every Arrow table registered until the transaction ends (for a rollback), so a
+    bulk import grew by every batch it had staged and ran out of memory under a memory limit.
+    Only the rows to write cross into the transaction, as one-shot Arrow streams.
+    """
+    threads = (conn.execute("SELECT current_setting('threads')").fetchone() or (1,))[0]
+    return duckdb.connect(":memory:", config={"threads": int(threads)})
 
 
 def merge_staged(
     conn: duckdb.DuckDBPyConnection,
+    staging: duckdb.DuckDBPyConnection,
     main: Table,
     children: tuple[Table, ...],
     staged: dict[str, str],
     summary: ImportSummary,
     imported_at: dt.datetime,
 ) -> None:
-    """Upsert staged records into ``main`` and ``children`` (call inside :func:`transaction`).
+    """Upsert staged records into ``main`` and ``children`` of ``conn`` (call inside
+    :func:`transaction`).
 
-    ``staged`` names, per table, a relation with the table's columns plus ``_rec`` (the record's
-    ordinal in this import; the main relation also has ``source_file``).  For a key staged twice
-    the record with the higher ``_rec`` is kept and the other counted as skipped.
+    ``staged`` names, per table, a relation in ``staging`` with the table's columns plus ``_rec``
+    (the record's ordinal in this import; the main relation also has ``source_file``).  For a key
+    staged twice the record with the higher ``_rec`` is kept and the other counted as skipped.
     """
     key = ", ".join(main.key)
-    dupes = conn.execute(
+    dupes = staging.execute(
         f"SELECT source_file FROM {staged[main.name]} QUALIFY row_number() OVER "
         f"(PARTITION BY {key} ORDER BY _rec DESC) > 1 ORDER BY _rec"
     ).fetchall()
     for (source,) in dupes:
         summary.skip(source, "duplicate key in this import; the later record was kept")
-    conn.execute(_hash_sql(main, children, staged))
+    staging.execute(_hash_sql(main, children, staged))
+    keys = staging.execute(f"SELECT _rec, {key} FROM _ig_hash").to_arrow_table()
+    with arrow_stream(conn, "_ig_keys", keys):
+        old = conn.execute(
+            f"SELECT k._rec, e.content_hash AS old_hash FROM _ig_keys k "
+            f"JOIN {main.name} e USING ({key})"
+        ).to_arrow_table()
+    staging.register("_ig_old", old)
     try:
-        new, changed, same = conn.execute(
-            "SELECT count(*) FILTER (old_hash IS NULL), count(*) FILTER (old_hash <> content_hash),"
-            " count(*) FILTER (old_hash = content_hash) FROM _ig_hash"
-        ).fetchone() or (0, 0, 0)
-        summary.inserted += new
-        summary.updated += changed
-        summary.unchanged += same
-        if changed:
-            match = " AND ".join(f"h.{c} = t.{c}" for c in main.key)
-            for table in (*children, main):
-                conn.execute(
-                    f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM _ig_hash h "
-                    f"WHERE h.old_hash <> h.content_hash AND {match})"
-                )
-        _insert_staged(conn, main, children, staged, imported_at)
+        staging.execute(
+            "CREATE OR REPLACE TABLE _ig_state AS SELECT h._rec, h.content_hash, o.old_hash "
+            f"{''.join(f', h.{k}' for k in main.key)} FROM _ig_hash h LEFT JOIN _ig_old o USING (_rec)"
+        )
     finally:
-        conn.execute("DROP TABLE IF EXISTS _ig_hash")
+        staging.unregister("_ig_old")
+    new, changed, same = staging.execute(
+        "SELECT count(*) FILTER (old_hash IS NULL), count(*) FILTER (old_hash <> content_hash),"
+        " count(*) FILTER (old_hash = content_hash) FROM _ig_state"
+    ).fetchone() or (0, 0, 0)
+    summary.inserted += new
+    summary.updated += changed
+    summary.unchanged += same
+    if changed:
+        gone = staging.execute(
+            f"SELECT {key} FROM _ig_state WHERE old_hash <> content_hash"
+        ).to_arrow_table()
+        match = " AND ".join(f"d.{c} = t.{c}" for c in main.key)
+        for table in (*children, main):
+            with arrow_stream(conn, "_ig_gone", gone):
+                conn.execute(
+                    f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM _ig_gone d WHERE {match})"
+                )
+    _insert_staged(conn, staging, main, children, staged, imported_at)
 
 
 def _insert_staged(
     conn: duckdb.DuckDBPyConnection,
+    staging: duckdb.DuckDBPyConnection,
     main: Table,
     children: tuple[Table, ...],
     staged: dict[str, str],
     imported_at: dt.datetime,
 ) -> None:
-    write = "(SELECT _rec, content_hash FROM _ig_hash WHERE old_hash IS DISTINCT FROM content_hash)"
-    cols = ", ".join(main.names)
-    conn.execute(
-        f"INSERT INTO {main.name} ({cols}, source_file, imported_at, content_hash) "
-        f"SELECT {', '.join(f's.{c}' for c in main.names)}, s.source_file, ?::TIMESTAMP, "
-        f"w.content_hash FROM {staged[main.name]} s JOIN {write} w USING (_rec) ORDER BY s._rec",
-        [imported_at],
+    """Stream the rows of new and changed records from ``staging`` into ``conn``'s tables."""
+    write = (
+        "(SELECT _rec, content_hash FROM _ig_state WHERE old_hash IS DISTINCT FROM content_hash)"
     )
+    cols = ", ".join(main.names)
+    rows = staging.execute(
+        f"SELECT {', '.join(f's.{c}' for c in main.names)}, s.source_file, ?::TIMESTAMP AS "
+        f"imported_at, w.content_hash FROM {staged[main.name]} s JOIN {write} w USING (_rec) "
+        "ORDER BY s._rec",
+        [imported_at],
+    ).to_arrow_reader()
+    with arrow_stream(conn, "_ig_rows", rows):
+        conn.execute(
+            f"INSERT INTO {main.name} ({cols}, source_file, imported_at, content_hash) "
+            "SELECT * FROM _ig_rows"
+        )
     for child in children:
         cols = ", ".join(child.names)
-        conn.execute(
-            f"INSERT INTO {child.name} ({cols}) SELECT {cols} FROM {staged[child.name]} "
-            f"WHERE _rec IN (SELECT _rec FROM {write}) ORDER BY _rec"
-        )
+        rows = staging.execute(
+            f"SELECT {cols} FROM {staged[child.name]} WHERE _rec IN (SELECT _rec FROM {write}) "
+            "ORDER BY _rec"
+        ).to_arrow_reader()
+        with arrow_stream(conn, "_ig_rows", rows):
+            conn.execute(f"INSERT INTO {child.name} ({cols}) SELECT * FROM _ig_rows")
 
 
 class Upserter:
@@ -259,18 +298,17 @@ class Upserter:
             return
         records, self._pending = self._pending, []
         staged = stage_records(self.main, self.children, records)
-        names = {}
-        try:
+        with staging_db(self.conn) as staging:
+            names = {}
             for name, data in staged.items():
                 names[name] = f"_ig_s_{name}"
-                self.conn.register(names[name], data)
-            self._insert(names)
-        finally:
-            for view in names.values():
-                self.conn.unregister(view)
+                staging.register(names[name], data)  # freed with the staging database
+            self._insert(staging, names)
 
-    def _insert(self, staged: dict[str, str]) -> None:
-        merge_staged(self.conn, self.main, self.children, staged, self.summary, self.imported_at)
+    def _insert(self, staging: duckdb.DuckDBPyConnection, staged: dict[str, str]) -> None:
+        merge_staged(
+            self.conn, staging, self.main, self.children, staged, self.summary, self.imported_at
+        )
 
     def delete_keys(self, keys: list[tuple[Any, ...]]) -> None:
         """Delete every row of these records from the main table and the child tables."""
@@ -278,15 +316,31 @@ class Upserter:
         data = pa.table(
             {n: pa.array(c, pa.string()) for n, c in zip(self.main.key, cols, strict=True)}
         )
-        self.conn.register("_ig_del", data)
-        try:
-            for table in (*self.children, self.main):
-                match = " AND ".join(f"d.{c} = t.{c}" for c in self.main.key)
+        match = " AND ".join(f"d.{c} = t.{c}" for c in self.main.key)
+        for table in (*self.children, self.main):
+            with arrow_stream(self.conn, "_ig_del", data):
                 self.conn.execute(
                     f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM _ig_del d WHERE {match})"
                 )
-        finally:
-            self.conn.unregister("_ig_del")
+
+
+@contextmanager
+def arrow_stream(
+    conn: duckdb.DuckDBPyConnection, view: str, data: pa.Table | pa.RecordBatchReader
+) -> Iterator[None]:
+    """``data`` as view ``view`` for one scan, inside an import's transaction.
+
+    Registered as a one-shot record-batch stream, not as a table: DuckDB keeps every registered
+    Arrow *table* alive until the transaction ends (a bulk import held all its staged batches,
+    about 3.5 KB per study, unbounded); a consumed stream it does not keep.
+    """
+    if isinstance(data, pa.Table):
+        data = pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
+    conn.register(view, data)
+    try:
+        yield
+    finally:
+        conn.unregister(view)
 
 
 def now() -> dt.datetime:
