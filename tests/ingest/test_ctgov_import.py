@@ -15,7 +15,7 @@ import pytest
 
 from immunograde import settings
 from immunograde.errors import InputError, NotFoundError
-from immunograde.ingest import writer
+from immunograde.ingest import schema, writer
 from immunograde.ingest.ctgov import import_ctgov
 from immunograde.ingest.schema import ensure_schema
 
@@ -157,6 +157,44 @@ def test_reimport_is_idempotent_and_a_changed_record_is_updated(tmp_path: Path) 
     assert status == ("TERMINATED",)
 
 
+def _contents(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every study table (without the import time and file), sorted."""
+    out = {}
+    for t in (schema.STUDIES, *schema.STUDY_CHILDREN):
+        drop = " EXCLUDE (imported_at, source_file)" if t is schema.STUDIES else ""
+        out[t.name] = sorted(conn.execute(f"SELECT *{drop} FROM {t.name}").fetchall(), key=repr)
+    return out
+
+
+def test_one_batch_of_new_unchanged_changed_and_duplicate_records(tmp_path: Path) -> None:
+    """New, unchanged and changed records and a key given twice, all in one batch, leave exactly
+    the rows a fresh import of the surviving records writes (child rows of the unchanged and of
+    the superseded record are not written again)."""
+    c = _mem()
+    import_ctgov(REG, c)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "a.json").write_bytes(CZP.read_bytes())  # unchanged
+    dupi = json.loads(DUPI.read_text(encoding="utf-8"))
+    dupi["protocolSection"]["armsInterventionsModule"]["interventions"].pop()  # changed: one fewer
+    (batch / "b.json").write_text(json.dumps(dupi), encoding="utf-8")
+    for name, title in (("c.json", "superseded"), ("d.json", "kept")):  # a new key, twice
+        doc = json.loads(NORES.read_text(encoding="utf-8"))
+        doc["protocolSection"]["identificationModule"]["nctId"] = "NCT99999999"
+        doc["protocolSection"]["identificationModule"]["briefTitle"] = title
+        (batch / name).write_text(json.dumps(doc), encoding="utf-8")
+    s = import_ctgov(batch, c)
+    assert (s.inserted, s.updated, s.unchanged, s.skipped) == (1, 1, 1, 1)
+
+    fresh = _mem()
+    for f in (NORES, batch / "a.json", batch / "b.json", batch / "d.json"):
+        import_ctgov(f, fresh)
+    assert _contents(c) == _contents(fresh)
+    assert c.execute(
+        "SELECT brief_title FROM reg_studies WHERE nct_id = 'NCT99999999'"
+    ).fetchone() == ("kept",)
+
+
 def test_failure_midway_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     c = _mem()
     import_ctgov(NORES, c)
@@ -183,11 +221,11 @@ def test_injected_write_failure_rolls_back(monkeypatch: pytest.MonkeyPatch) -> N
     calls = {"n": 0}
     real = writer.Upserter._insert
 
-    def failing(self: writer.Upserter, staging, staged) -> None:  # type: ignore[no-untyped-def]
+    def failing(self: writer.Upserter, staging, staged, arrow) -> None:  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full (injected)")
-        real(self, staging, staged)
+        real(self, staging, staged, arrow)
 
     monkeypatch.setattr(writer.Upserter, "_insert", failing)
     with pytest.raises(OSError, match="injected"):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from immunograde import settings
 from immunograde.errors import InputError
@@ -186,6 +187,7 @@ def merge_staged(
     staged: dict[str, str],
     summary: ImportSummary,
     imported_at: dt.datetime,
+    arrow: Mapping[str, pa.Table] | None = None,
 ) -> None:
     """Upsert staged records into ``main`` and ``children`` of ``conn`` (call inside
     :func:`transaction`).
@@ -193,6 +195,9 @@ def merge_staged(
     ``staged`` names, per table, a relation in ``staging`` with the table's columns plus ``_rec``
     (the record's ordinal in this import; the main relation also has ``source_file``).  For a key
     staged twice the record with the higher ``_rec`` is kept and the other counted as skipped.
+    ``arrow``: per child table name, the Arrow table staged for it (the one registered in
+    ``staging``, rows in ``_rec`` order), when the caller has it: its rows are then written from
+    Arrow directly instead of being read back out of ``staging``.
     """
     key = ", ".join(main.key)
     dupes = staging.execute(
@@ -233,7 +238,7 @@ def merge_staged(
                 conn.execute(
                     f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM _ig_gone d WHERE {match})"
                 )
-    _insert_staged(conn, staging, main, children, staged, imported_at)
+    _insert_staged(conn, staging, main, children, staged, imported_at, arrow or {})
 
 
 def _insert_staged(
@@ -243,6 +248,7 @@ def _insert_staged(
     children: tuple[Table, ...],
     staged: dict[str, str],
     imported_at: dt.datetime,
+    arrow: Mapping[str, pa.Table],
 ) -> None:
     """Stream the rows of new and changed records from ``staging`` into ``conn``'s tables."""
     write = (
@@ -260,13 +266,26 @@ def _insert_staged(
             f"INSERT INTO {main.name} ({cols}, source_file, imported_at, content_hash) "
             "SELECT * FROM _ig_rows"
         )
+    keep = None  # the _rec of the records to write, when not every staged record is written
+    if arrow:
+        everyone, recs = staging.execute(
+            f"SELECT (SELECT count(*) FROM {staged[main.name]}) = count(*), list(_rec) FROM {write}"
+        ).fetchone() or (True, [])
+        keep = None if everyone else pa.array(recs or [], pa.int64())
     for child in children:
         cols = ", ".join(child.names)
-        rows = staging.execute(
-            f"SELECT {cols} FROM {staged[child.name]} WHERE _rec IN (SELECT _rec FROM {write}) "
-            "ORDER BY _rec"
-        ).to_arrow_reader()
-        with arrow_stream(conn, "_ig_rows", rows):
+        data: pa.Table | pa.RecordBatchReader
+        if child.name in arrow:
+            data = arrow[child.name]
+            if keep is not None:
+                data = data.filter(pc.is_in(data["_rec"], value_set=keep))
+            data = data.select(child.names)
+        else:
+            data = staging.execute(
+                f"SELECT {cols} FROM {staged[child.name]} WHERE _rec IN (SELECT _rec FROM {write}) "
+                "ORDER BY _rec"
+            ).to_arrow_reader()
+        with arrow_stream(conn, "_ig_rows", data):
             conn.execute(f"INSERT INTO {child.name} ({cols}) SELECT * FROM _ig_rows")
 
 
@@ -303,11 +322,23 @@ class Upserter:
             for name, data in staged.items():
                 names[name] = f"_ig_s_{name}"
                 staging.register(names[name], data)  # freed with the staging database
-            self._insert(staging, names)
+            self._insert(staging, names, staged)
 
-    def _insert(self, staging: duckdb.DuckDBPyConnection, staged: dict[str, str]) -> None:
+    def _insert(
+        self,
+        staging: duckdb.DuckDBPyConnection,
+        staged: dict[str, str],
+        arrow: Mapping[str, pa.Table],
+    ) -> None:
         merge_staged(
-            self.conn, staging, self.main, self.children, staged, self.summary, self.imported_at
+            self.conn,
+            staging,
+            self.main,
+            self.children,
+            staged,
+            self.summary,
+            self.imported_at,
+            {t.name: arrow[t.name] for t in self.children},
         )
 
     def delete_keys(self, keys: list[tuple[Any, ...]]) -> None:
