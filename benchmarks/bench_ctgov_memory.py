@@ -27,7 +27,7 @@ import duckdb
 from immunograde.ingest.ctgov import import_ctgov
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ctgov_import import make_bulk_zip, registry_mix  # noqa: E402
+from bench_ctgov_import import make_bulk_zip, registry_mix
 
 EVERY = 10_000
 
