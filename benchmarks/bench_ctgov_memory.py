@@ -94,7 +94,9 @@ def main() -> None:
         bulk = Path(tmp) / "bulk.zip"
         t = time.perf_counter()
         size = make_bulk_zip(bulk, n, registry_mix(n))
-        print(f"registry-mix zip: {n} studies, {size / 1e6:.1f} MB ({time.perf_counter() - t:.0f} s)")
+        print(
+            f"registry-mix zip: {n} studies, {size / 1e6:.1f} MB ({time.perf_counter() - t:.0f} s)"
+        )
         for engine in ("python", "sql"):
             run(engine, bulk, n, limit)
 
