@@ -24,13 +24,14 @@ def clean_text(value: Any) -> str | None:
         return None
     if type(value) is not str:
         if isinstance(value, (list, dict)):  # caught by the readers: "unexpected structure"
-            raise TypeError(f"expected text, got {type(value).__name__} {_short(value)}")
+            raise TypeError(f"expected text, got {type(value).__name__} {short_repr(value)}")
         value = str(value)
     text = " ".join(value.split())
     return text or None
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters for an error message."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -55,11 +56,11 @@ def to_int(value: Any, *, where: str, field: str, file: str | None = None) -> in
                 number = int(as_float)
     if number is None:
         raise InputError.one(
-            f"{where}: expected a whole number, got {_short(value)}", file=file, field=field
+            f"{where}: expected a whole number, got {short_repr(value)}", file=file, field=field
         )
     if not -(2**63) <= number < 2**63:
         raise InputError.one(
-            f"{where}: number out of range: {_short(value)}", file=file, field=field
+            f"{where}: number out of range: {short_repr(value)}", file=file, field=field
         )
     return number
 

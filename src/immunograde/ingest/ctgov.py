@@ -33,7 +33,7 @@ import duckdb
 
 from immunograde.errors import NotFoundError
 from immunograde.ingest import schema
-from immunograde.ingest.ctgov_bulk import SqlUnsupported, drop_temp, import_zip_sql
+from immunograde.ingest.ctgov_bulk import SqlUnsupported, import_zip_sql
 from immunograde.ingest.ctgov_docs import Item, _documents, map_document
 from immunograde.ingest.writer import (
     ImportSummary,
@@ -172,7 +172,6 @@ def _import_sql(path: Path, conn: duckdb.DuckDBPyConnection, progress: Progress)
         with tempfile.TemporaryDirectory(prefix="immunograde-ctgov-") as tmp, transaction(conn):
             import_zip_sql(path, conn, summary, progress, now(), Path(tmp))
     finally:
-        drop_temp(conn)
         conn.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -38,16 +38,6 @@ CHUNK = 2000  #: zip members per chunk (bounds the temporary file and the stagin
 SHIFT = 20  #: ``_rec`` = member index << SHIFT | document index within the member
 TABLES = (schema.STUDIES, *schema.STUDY_CHILDREN)
 STAGED = {t.name: f"_ig_b_{t.name}" for t in TABLES}
-_TEMP = (
-    "_ig_raw",
-    "_ig_loc0",
-    "_ig_cc",
-    "_ig_loc",
-    "_ig_countries",
-    "_ig_om",
-    "_ig_bad",
-    *STAGED.values(),
-)
 
 #: an event for the summary, sorted by record: (_rec, "skip" | "warn", label or message, reason)
 Event = tuple[int, str, str, str]
@@ -75,14 +65,8 @@ def import_zip_sql(
             ndjson = tmp / "chunk.json"
             _write_chunk(zf, f"{path}!", start, chunk, ndjson)
             with staging_db(conn) as st:
-                st.execute("SET enable_progress_bar = false")
                 _import_chunk(conn, st, zf, f"{path}!", start, chunk, ndjson, summary, imported_at)
             progress.advance(len(chunk))
-
-
-def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
-    for name in _TEMP:
-        conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _write_chunk(
@@ -164,13 +148,11 @@ def _countries(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(bulk_sql.locations_sql())
     names = [r[0] for r in conn.execute("SELECT DISTINCT name FROM _ig_loc0").fetchall()]
     codes = pa.table({"name": pa.array(names, pa.string()), "code": [iso2(n) for n in names]})
-    conn.execute("CREATE OR REPLACE TEMP TABLE _ig_cc (name VARCHAR, code VARCHAR)")
-    with arrow_stream(conn, "_ig_cc_in", codes):
-        conn.execute("INSERT INTO _ig_cc SELECT * FROM _ig_cc_in")
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _ig_loc AS SELECT l.*, c.code FROM _ig_loc0 l "
-        "JOIN _ig_cc c USING (name)"
-    )
+    with arrow_stream(conn, "_ig_cc", codes):
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _ig_loc AS SELECT l.*, c.code FROM _ig_loc0 l "
+            "JOIN _ig_cc c USING (name)"
+        )
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _ig_countries AS SELECT _rec, "
         "list_sort(list_distinct(list(code))) AS countries FROM _ig_loc WHERE code IS NOT NULL "

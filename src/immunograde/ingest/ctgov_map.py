@@ -14,6 +14,7 @@ from immunograde.ingest.common import (
     check_nct,
     clean_text,
     partial_date,
+    short_repr,
     split_p_value,
     strip_type_prefix,
     to_float,
@@ -108,7 +109,7 @@ def _check_codes(values: list[Any], nct: str, field: str, source: str) -> None:
     for value in values:
         if value is not None and not isinstance(value, str):
             raise InputError.one(
-                f"{nct}: expected text, got {value!r}"[:200], file=source, field=field
+                f"{nct}: expected text, got {short_repr(value)}", file=source, field=field
             )
 
 

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from immunograde import settings
 from immunograde.errors import InputError
+from immunograde.ingest.common import short_repr
 from immunograde.ingest.schema import Table, ensure_schema
 
 MAX_EXAMPLES = 20
@@ -168,7 +169,8 @@ def _hash_sql(main: Table, children: tuple[Table, ...], staged: dict[str, str]) 
 
 
 def staging_db(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB for one batch's staging tables, with ``conn``'s thread setting.
+    """A private in-memory DuckDB for one batch's staging tables, with ``conn``'s thread setting
+    and no progress bar of its own.
 
     Staging happens outside the knowledge base's transaction: inside it, DuckDB keeps every table
     dropped and every Arrow table registered until the transaction ends (for a rollback), so a
@@ -176,7 +178,9 @@ def staging_db(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     Only the rows to write cross into the transaction, as one-shot Arrow streams.
     """
     threads = (conn.execute("SELECT current_setting('threads')").fetchone() or (1,))[0]
-    return duckdb.connect(":memory:", config={"threads": int(threads)})
+    staging = duckdb.connect(":memory:", config={"threads": int(threads)})
+    staging.execute("SET enable_progress_bar = false")  # the importer shows its own progress
+    return staging
 
 
 def merge_staged(
@@ -454,10 +458,9 @@ def _bad_value(
         for table, row in rows:
             for (column, typ), value in zip(table.columns, row, strict=True):
                 if not _fits(typ, value):
-                    text = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
                     return InputError.one(
                         f"{', '.join(map(str, record.key))}: {table.name}.{column}: expected "
-                        f"{_KINDS.get(typ, typ)}, got {text}",
+                        f"{_KINDS.get(typ, typ)}, got {short_repr(value)}",
                         file=record.source,
                         field=column,
                     )
