@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from immunograde import settings
-from immunograde.appraise import appraise_question, appraise_substance
+from immunograde.evidence import appraise_question, appraise_substance
 from immunograde.kb.queries import KnowledgeBase
 
 

@@ -1,4 +1,4 @@
-"""One-way layering, enforced: cli/web -> living -> appraise -> grading -> stats (see STYLE.md).
+"""One-way layering, enforced: cli/web -> evidence -> grading -> stats (see STYLE.md).
 
 Each package may import only the project packages listed for it.  ``stats`` imports nothing from the
 project (pure numerics, no I/O).  The test reads every module's imports with ``ast``.
@@ -21,11 +21,9 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": BASE | {"kb"},
     "plots": BASE | {"stats"},
     "safety": BASE | {"stats", "kb"},
-    "appraise": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots"},
-    "living": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "appraise"},
-    "web": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "appraise", "living"},
-    "cli": BASE
-    | {"stats", "grading", "kb", "ingest", "safety", "plots", "appraise", "living", "web"},
+    "evidence": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots"},
+    "web": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "evidence"},
+    "cli": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "evidence", "web"},
 }
 
 
@@ -67,5 +65,5 @@ def test_every_package_is_layered() -> None:
 
 def test_layering_test_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "m.py"
-    bad.write_text("from immunograde.appraise import x\nimport immunograde.web.app\n")
-    assert _project_imports(bad) == {"appraise", "web"}
+    bad.write_text("from immunograde.evidence import x\nimport immunograde.web.app\n")
+    assert _project_imports(bad) == {"evidence", "web"}

@@ -108,8 +108,8 @@ def test_mantel_haenszel_matches_metafor_and_the_cli(client: TestClient) -> None
     expected = ref["cases"]["bcg/MH/RR/default"]["expected"]
     assert got["estimate"] == pytest.approx(expected["beta"], rel=1e-12)  # closed form: 1e-12
     assert got["se"] == pytest.approx(expected["se"], rel=1e-12)
-    from immunograde.appraise.meta_pool import pool_table
-    from immunograde.appraise.workbench_input import read_metafor_csv
+    from immunograde.evidence.meta_pool import pool_table
+    from immunograde.evidence.workbench_input import read_metafor_csv
 
     cli = pool_table(read_metafor_csv(bcg_csv(), "pasted text"), measure="RR", method="MH")[0]
     assert got["estimate"] == pytest.approx(cli["estimate"], rel=0, abs=0)

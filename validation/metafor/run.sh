@@ -9,5 +9,5 @@ for script in "$here"/*.R; do
   SHARED_DATA="${IMMUNOGRADE_SHARED:-$here/../../../shared}/data" Rscript "$script"
 done
 # reference values for the appraisal layer (metafor on the knowledge base's BCG and severe-CAP questions)
-echo "== tests/appraise/reference/appraise_metafor.R"
-( cd "$here/../.." && SHARED_DATA="${IMMUNOGRADE_SHARED:-$here/../../../shared}/data" Rscript tests/appraise/reference/appraise_metafor.R )
+echo "== tests/evidence/reference/appraise_metafor.R"
+( cd "$here/../.." && SHARED_DATA="${IMMUNOGRADE_SHARED:-$here/../../../shared}/data" Rscript tests/evidence/reference/appraise_metafor.R )

@@ -1,6 +1,6 @@
 """``immunograde appraise SUBSTANCE``: GRADE certainty, Summary of Findings and a verdict per form.
 
-Thin shell over :func:`immunograde.appraise.appraise_substance`.  An unknown name exits with
+Thin shell over :func:`immunograde.evidence.appraise_substance`.  An unknown name exits with
 ``NOT_FOUND`` and suggestions; a substance with no trials is not an error (its verdict is "no controlled
 evidence", shown with the claims made for it).
 """
@@ -17,10 +17,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from immunograde.appraise.output import entries, to_markdown
-from immunograde.appraise.substance import SubstanceAppraisal, appraise_substance
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.output import console, err_console, print_json
+from immunograde.evidence.output import entries, to_markdown
+from immunograde.evidence.substance import SubstanceAppraisal, appraise_substance
 from immunograde.grading.sof import to_csv as sof_csv
 from immunograde.grading.sof import to_html as sof_html
 from immunograde.ingest.queries import studies_matching

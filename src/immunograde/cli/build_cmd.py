@@ -53,7 +53,7 @@ def build(
     Example: immunograde build --format json
     """
     from immunograde.cli.kb_cmd import run_build
-    from immunograde.living.history import record_build
+    from immunograde.evidence.history import record_build
 
     result = run_build(data, db, fmt, echo=fmt != "json")
     # the history lives beside the knowledge base it describes (as the web app reads it)

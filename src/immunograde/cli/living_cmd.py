@@ -1,6 +1,6 @@
 """``immunograde tsa``, ``immunograde watch`` and ``immunograde diff`` (living evidence).
 
-Thin shell over :mod:`immunograde.living`: trial sequential analysis of a question, importing new
+Thin shell over :mod:`immunograde.evidence`: trial sequential analysis of a question, importing new
 registry/PubMed files with a rebuild and a change report, and comparing two builds.
 """
 
@@ -15,11 +15,11 @@ from rich.table import Table
 from immunograde import settings
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, NotFoundError
+from immunograde.evidence.charts import tsa_spec
+from immunograde.evidence.history import Change, diff_builds
+from immunograde.evidence.tsa import QuestionTSA, question_tsa
+from immunograde.evidence.watch import watch_once
 from immunograde.kb.queries import open_kb
-from immunograde.living.charts import tsa_spec
-from immunograde.living.history import Change, diff_builds
-from immunograde.living.tsa import QuestionTSA, question_tsa
-from immunograde.living.watch import watch_once
 from immunograde.plots.render import FORMATS, render
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]

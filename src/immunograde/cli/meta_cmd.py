@@ -17,10 +17,10 @@ from typing import Any
 
 import typer
 
-from immunograde.appraise.meta_pool import ALL_METHODS, pool_table, subgroup_difference
-from immunograde.appraise.workbench_input import read_metafor_csv
 from immunograde.cli.output import print_json
 from immunograde.errors import InputError, NotFoundError
+from immunograde.evidence.meta_pool import ALL_METHODS, pool_table, subgroup_difference
+from immunograde.evidence.workbench_input import read_metafor_csv
 
 HELP = """Pool the studies in FILE.csv (metafor's column names) as metafor's rma() does.
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from immunograde.appraise.analysis import analyse
 from immunograde.errors import InputError
+from immunograde.evidence import tsa as living_tsa
+from immunograde.evidence.analysis import analyse
+from immunograde.evidence.charts import cumulative_by_year, cumulative_spec, tsa_spec
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living import tsa as living_tsa
-from immunograde.living.charts import cumulative_by_year, cumulative_spec, tsa_spec
 from immunograde.plots.evidence_map import MapCell, evidence_map_spec
 from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, is_ratio

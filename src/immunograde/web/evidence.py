@@ -1,6 +1,6 @@
 """Page data about the evidence: substance, question, class and map pages, from the appraisal layer.
 
-The web does no statistics and no grading of its own: it calls :mod:`immunograde.appraise` and shapes the
+The web does no statistics and no grading of its own: it calls :mod:`immunograde.evidence` and shapes the
 result for the templates (and for the JSON twins, which return exactly this data).
 """
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from immunograde.appraise.question import Appraisal, grade_question
-from immunograde.appraise.substance import SubstanceAppraisal, appraise_substance
+from immunograde.evidence.question import Appraisal, grade_question
+from immunograde.evidence.substance import SubstanceAppraisal, appraise_substance
 from immunograde.grading import sof
 from immunograde.grading.config import load_rules, rules_as_text
 from immunograde.jsonable import to_jsonable

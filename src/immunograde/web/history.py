@@ -1,7 +1,7 @@
 """Living-evidence data for pages: a substance's evidence history, recent changes, TSA summaries.
 
 The history lives beside the knowledge base (``history.duckdb``, kept across rebuilds by
-:mod:`immunograde.living.history`); a knowledge base with no recorded history shows none, not an error.
+:mod:`immunograde.evidence.history`); a knowledge base with no recorded history shows none, not an error.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from immunograde.errors import InputError
+from immunograde.evidence import history as living_history
+from immunograde.evidence.tsa import question_tsa
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living import history as living_history
-from immunograde.living.tsa import question_tsa
 
 
 def history_file(kb: KnowledgeBase) -> Path | None:

@@ -25,8 +25,8 @@ from typing import Any
 from markupsafe import Markup
 
 from immunograde import __version__
-from immunograde.appraise.substance import resolve_substance
 from immunograde.errors import NotFoundError
+from immunograde.evidence.substance import resolve_substance
 from immunograde.grading.sof import to_markdown as sof_markdown
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.plots.render import render

@@ -1,6 +1,6 @@
 """The workbench behind its page: parse, pool, diagnose and draw a user's CSV, within stated limits.
 
-Parsing and effect sizes are :mod:`immunograde.appraise.workbench_input` (shared with ``immunograde
+Parsing and effect sizes are :mod:`immunograde.evidence.workbench_input` (shared with ``immunograde
 meta``); models are :mod:`immunograde.stats` (``rma_uni``, ``rma_mh``, ``rma_peto``, leave-one-out,
 cumulative, trim-and-fill, Egger).  Results are kept briefly under a random token for the downloads.
 """
@@ -21,9 +21,9 @@ import numpy as np
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from immunograde.appraise.meta_pool import pool_table
-from immunograde.appraise.workbench_input import RATIO, MetaforTable, effect_sizes, read_metafor_csv
 from immunograde.errors import InputError, NotFoundError
+from immunograde.evidence.meta_pool import pool_table
+from immunograde.evidence.workbench_input import RATIO, MetaforTable, effect_sizes, read_metafor_csv
 from immunograde.jsonable import to_jsonable
 from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, funnel_from_fit, sequence_forest
@@ -96,7 +96,7 @@ def _labels(table: MetaforTable) -> list[str]:
 def analyse(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
     """Everything the page shows: the pooled result (as ``immunograde meta``), per-study rows and charts.
 
-    The result comes from :func:`immunograde.appraise.meta_pool.pool_table`, so the workbench and the
+    The result comes from :func:`immunograde.evidence.meta_pool.pool_table`, so the workbench and the
     CLI agree to the last digit.  Plots use the inverse-variance model of the same kind (FE for MH and
     Peto, whose per-study weights are not inverse-variance weights).
     """

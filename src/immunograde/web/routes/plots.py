@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from immunograde.errors import InputError, NotFoundError
-from immunograde.living.feed import atom_feed
+from immunograde.evidence.feed import atom_feed
 from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
 from immunograde.safety.chart import signals_chart
 from immunograde.safety.store import signals_for_substance

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from immunograde.appraise.analysis import QuestionAnalysis, analyse
-from immunograde.appraise.facts import outcome_spec, pooled_effect, question_context, trial_facts
-from immunograde.appraise.sof_rows import sof_row
 from immunograde.errors import InputError
+from immunograde.evidence.analysis import QuestionAnalysis, analyse
+from immunograde.evidence.facts import outcome_spec, pooled_effect, question_context, trial_facts
+from immunograde.evidence.sof_rows import sof_row
 from immunograde.grading.absolute import AbsoluteEffect, absolute_effect
 from immunograde.grading.certainty import Certainty, grade
 from immunograde.grading.config import Rules, load_rules

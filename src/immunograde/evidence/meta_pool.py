@@ -1,8 +1,8 @@
 """Pool a metafor-column table: one meta-analysis, or one per group (``--by``).
 
 Shared by ``immunograde meta`` and the web workbench: the table comes from
-:func:`immunograde.appraise.workbench_input.read_metafor_csv`, effect sizes from
-:func:`~immunograde.appraise.workbench_input.effect_sizes`, the models from
+:func:`immunograde.evidence.workbench_input.read_metafor_csv`, effect sizes from
+:func:`~immunograde.evidence.workbench_input.effect_sizes`, the models from
 :mod:`immunograde.stats.rma` (FE and random effects), :mod:`immunograde.stats.mh` (MH) and
 :mod:`immunograde.stats.peto` (PETO).  Results use the JSON vocabulary of ``immunograde meta``.
 """
@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.appraise.workbench_input import (
+from immunograde.errors import InputError
+from immunograde.evidence.workbench_input import (
     RATIO,
     MetaforTable,
     effect_sizes,
     result_dict,
 )
-from immunograde.errors import InputError
 from immunograde.stats.heterogeneity import confint_tau2
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.subgroup import subgroups

@@ -21,11 +21,11 @@ from immunograde import settings
 from immunograde.cli.living_cmd import tsa_json
 from immunograde.cli.main import main
 from immunograde.errors import InputError
+from immunograde.evidence.feed import atom_feed
+from immunograde.evidence.history import diff_builds, question_history, recent_changes, record_build
+from immunograde.evidence.tsa import question_tsa
 from immunograde.kb.build import build_kb
 from immunograde.kb.queries import open_kb
-from immunograde.living.feed import atom_feed
-from immunograde.living.history import diff_builds, question_history, recent_changes, record_build
-from immunograde.living.tsa import question_tsa
 
 REPO = Path(__file__).resolve().parents[2]
 QID = "bcg-vaccine-tuberculosis"
@@ -185,7 +185,7 @@ def test_cli_tsa_json_contract(kb_file: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_imprecision_input_explains_the_tsa(kb_file: Path) -> None:
-    from immunograde.living.tsa import imprecision_input
+    from immunograde.evidence.tsa import imprecision_input
 
     with open_kb(kb_file) as kb:
         r = question_tsa(kb, QID)
@@ -195,8 +195,8 @@ def test_imprecision_input_explains_the_tsa(kb_file: Path) -> None:
 
 
 def test_tsa_summary_for_grading(kb_file: Path) -> None:
+    from immunograde.evidence.tsa_grading import question_tsa_for_grading, tsa_summary
     from immunograde.grading.config import load_rules
-    from immunograde.living.appraisal import question_tsa_for_grading, tsa_summary
 
     with open_kb(kb_file) as kb:
         r = question_tsa_for_grading(kb, QID)
@@ -218,7 +218,7 @@ def test_tsa_summary_for_grading(kb_file: Path) -> None:
 
 
 def test_cumulative_by_year_ends_with_the_inverse_variance_pool(kb_file: Path) -> None:
-    from immunograde.living.charts import cumulative_by_year, cumulative_spec
+    from immunograde.evidence.charts import cumulative_by_year, cumulative_spec
 
     with open_kb(kb_file) as kb:
         rows = cumulative_by_year(kb, QID)

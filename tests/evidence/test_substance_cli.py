@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from immunograde.appraise.substance import appraise_substance
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.main import main
 from immunograde.errors import NotFoundError
+from immunograde.evidence.substance import appraise_substance
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import shared_data_dir
 

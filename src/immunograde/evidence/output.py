@@ -1,7 +1,7 @@
 """A substance appraisal as the CLI and the web show it: JSON entries and a Markdown report.
 
 JSON (``immunograde appraise --format json``): a list with one entry per question (the fields of
-:class:`~immunograde.appraise.question.Appraisal` plus ``form_verdict``, the verdict of its form x
+:class:`~immunograde.evidence.question.Appraisal` plus ``form_verdict``, the verdict of its form x
 indication), then one entry per form with no question (``question_id: null``, verdict
 ``no_controlled_evidence``, the products and the claims made for them).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from immunograde.appraise.substance import FormVerdict, SubstanceAppraisal
+from immunograde.evidence.substance import FormVerdict, SubstanceAppraisal
 from immunograde.grading.sof import to_markdown as sof_markdown
 
 

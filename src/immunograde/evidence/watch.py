@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from immunograde import settings
+from immunograde.evidence.history import Change, record_build
 from immunograde.ingest.ctgov import import_ctgov
 from immunograde.ingest.pubmed import import_pubmed
 from immunograde.ingest.writer import open_db
 from immunograde.kb.build import build_kb
-from immunograde.living.history import Change, record_build
 
 MARKER = ".imported"
 

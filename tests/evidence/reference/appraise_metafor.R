@@ -1,10 +1,10 @@
 # Reference values for the appraisal pipeline (escalc -> rma.uni REML -> regtest), computed by metafor
 # from the shared CSV files the knowledge-base questions were seeded from.
-# Run: SHARED_DATA=../shared/data Rscript tests/appraise/reference/appraise_metafor.R
-# Writes tests/appraise/reference/ref_appraise.json (%.17g via jsonlite digits = NA).
+# Run: SHARED_DATA=../shared/data Rscript tests/evidence/reference/appraise_metafor.R
+# Writes tests/evidence/reference/ref_appraise.json (%.17g via jsonlite digits = NA).
 suppressMessages({library(metafor); library(jsonlite)})
 shared <- Sys.getenv("SHARED_DATA", "../shared/data")
-here <- "tests/appraise/reference"
+here <- "tests/evidence/reference"
 
 fit_case <- function(name, question, measure, ai, n1i, ci, n2i) {
   es <- escalc(measure, ai = ai, n1i = n1i, ci = ci, n2i = n2i, drop00 = TRUE)

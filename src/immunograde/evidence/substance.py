@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from immunograde.appraise.question import Appraisal, Graded, form_label, grade_question
 from immunograde.errors import NotFoundError
+from immunograde.evidence.question import Appraisal, Graded, form_label, grade_question
 from immunograde.grading.config import Rules, load_rules
 from immunograde.grading.inputs import TrialFacts, TsaSummary
 from immunograde.grading.profile import (

@@ -25,11 +25,11 @@ import duckdb
 import numpy as np
 
 from immunograde import settings
-from immunograde.appraise import appraise_question
 from immunograde.errors import InputError, NotFoundError
+from immunograde.evidence import appraise_question
+from immunograde.evidence.effects import counts
+from immunograde.evidence.tsa_grading import question_tsa_for_grading, tsa_summary
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living.appraisal import question_tsa_for_grading, tsa_summary
-from immunograde.living.effects import counts
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from immunograde.appraise.analysis import QuestionAnalysis, TrialEffect
+from immunograde.evidence.analysis import QuestionAnalysis, TrialEffect
 from immunograde.grading.inputs import OutcomeSpec, PooledEffect, QuestionContext, TrialFacts
 from immunograde.kb.models import Question, Trial
 from immunograde.kb.queries import TrialForQuestion

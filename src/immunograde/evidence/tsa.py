@@ -17,9 +17,9 @@ import duckdb
 import numpy as np
 
 from immunograde.errors import InputError
+from immunograde.evidence.effects import Effects, question_effects
+from immunograde.evidence.registered import OngoingTrial, registered_trials
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living.effects import Effects, question_effects
-from immunograde.living.registered import OngoingTrial, registered_trials
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.sequential import (
     InformationSize,

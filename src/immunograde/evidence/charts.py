@@ -11,9 +11,9 @@ from typing import Any
 import altair as alt
 import numpy as np
 
+from immunograde.evidence.effects import question_effects
+from immunograde.evidence.tsa import QuestionTSA
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living.effects import question_effects
-from immunograde.living.tsa import QuestionTSA
 from immunograde.plots.spec import configure
 from immunograde.stats.cumulative import cumulative
 

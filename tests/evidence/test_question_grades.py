@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from immunograde.appraise.question import appraise_question
+from immunograde.evidence.question import appraise_question
 from immunograde.grading.config import load_rules
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import shared_data_dir

@@ -8,12 +8,12 @@ imprecision judgement (:class:`immunograde.grading.inputs.TsaSummary`).
 
 from __future__ import annotations
 
-from immunograde.appraise import Appraisal, appraise_question
 from immunograde.errors import InputError
+from immunograde.evidence import Appraisal, appraise_question
+from immunograde.evidence.tsa import QuestionTSA, imprecision_input, question_tsa
 from immunograde.grading.config import load_rules
 from immunograde.grading.inputs import TsaSummary
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.living.tsa import QuestionTSA, imprecision_input, question_tsa
 
 CROSSED = {
     "benefit_established": "benefit",

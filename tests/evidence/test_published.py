@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from immunograde.appraise.analysis import analyse
-from immunograde.appraise.question import appraise_question
+from immunograde.evidence.analysis import analyse
+from immunograde.evidence.question import appraise_question
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
 

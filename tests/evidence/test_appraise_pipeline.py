@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from immunograde.appraise.analysis import analyse
-from immunograde.appraise.question import appraise_question
 from immunograde.errors import InputError
+from immunograde.evidence.analysis import analyse
+from immunograde.evidence.question import appraise_question
 from immunograde.kb.queries import KnowledgeBase
 
 REF = json.loads((Path(__file__).parent / "reference" / "ref_appraise.json").read_text())
