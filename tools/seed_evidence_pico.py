@@ -20,8 +20,11 @@ def oc(
     time_point: str | None,
     surrogate: bool,
     higher_is_better: bool = False,
+    objective: bool | None = None,
 ) -> dict[str, Any]:
-    return {
+    """An outcome block; ``objective`` (measured without judgement, e.g. all-cause mortality) is
+    written only when stated, for the risk-of-bias assessment's measurement domain."""
+    out: dict[str, Any] = {
         "name": name,
         "type": type_,
         "measure": measure,
@@ -31,6 +34,9 @@ def oc(
         "mid": None,
         "surrogate": surrogate,
     }
+    if objective is not None:
+        out["objective"] = objective
+    return out
 
 
 def iv(

@@ -45,7 +45,7 @@ for drug, kind in (("hydroxychloroquine", "hcq"), ("chloroquine", "cq")):
             drug, "oral", description=f"{drug} (dat.axfors2021 hcq_cq == '{kind}'), any dose"
         ),
         comparator="placebo or standard of care (dat.axfors2021 'Control')",
-        outcome=oc("all-cause mortality", "binary", "OR", "critical", None, False),
+        outcome=oc("all-cause mortality", "binary", "OR", "critical", None, False, objective=True),
         source=src("trials/metadat/dat.axfors2021.csv", ref="metadat-dat-axfors2021"),
         subgroup_by="patient setting (dat.axfors2021 'patient_setting')",
         model="random",
@@ -202,7 +202,9 @@ for drug, route in (("tocilizumab", "unknown"), ("sarilumab", "unknown"), ("bari
         indication="COVID-19 (hospitalised)",
         intervention=iv(drug, route, description=f"{drug} added to corticosteroids and usual care"),
         comparator="standard of care or placebo, with corticosteroids (Albuquerque 2023 eligibility criteria)",
-        outcome=oc("all-cause mortality", "binary", "OR", "critical", "28 days", False),
+        outcome=oc(
+            "all-cause mortality", "binary", "OR", "critical", "28 days", False, objective=True
+        ),
         source=src(_TSB, ref="albuquerque2022-toci-sari-bari"),
         published=(
             pub(
@@ -238,7 +240,7 @@ spec(
         description="tocilizumab (WHO REACT trials reanalysed by Albuquerque 2022)",
     ),
     comparator="control (usual care or placebo; not named in the data file)",
-    outcome=oc("all-cause mortality", "binary", "OR", "critical", None, False),
+    outcome=oc("all-cause mortality", "binary", "OR", "critical", None, False, objective=True),
     source=src(
         "trials/covid_il6_jak_steroids/who_react_il6_by_oxygen_corticosteroid_albuquerque2022.csv",
         ref="albuquerque2022-react-reanalysis",
@@ -292,7 +294,7 @@ spec(
         description="systemic corticosteroid (agent and dose per trial; not in the data file)",
     ),
     comparator="control (placebo or no corticosteroid; not in the data file)",
-    outcome=oc("all-cause mortality", "binary", "RR", "critical", None, False),
+    outcome=oc("all-cause mortality", "binary", "RR", "critical", None, False, objective=True),
     source=src(
         "trials/covid_il6_jak_steroids/corticosteroids_severe_CAP_mortality_2023.csv",
         ref="albuquerque2023-steroids-cap",

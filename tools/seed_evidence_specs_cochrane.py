@@ -21,7 +21,9 @@ cspec(
         description="systemic corticosteroids (agent per trial: Analysis 1.3 subgroups)",
     ),
     comparator="placebo or usual care",
-    outcome=oc("28-day all-cause mortality", "binary", "RR", "critical", "28 days", False),
+    outcome=oc(
+        "28-day all-cause mortality", "binary", "RR", "critical", "28 days", False, objective=True
+    ),
     subgroup_by="study drug, as grouped in the review's Analysis 1.3 (taken from the 1.3 rows by study name)",
     notes=(
         "trial design: allocation_concealment 'adequate' and RoB 'overall: low' mean the trial is listed "

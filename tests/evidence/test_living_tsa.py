@@ -114,7 +114,7 @@ def test_ongoing_trials_and_what_it_would_take(kb_file: Path, tmp_path: Path) ->
         ("NCT90000005", "BCG vaccine", []), ("NCT90000006", "BCG vaccine", [])])  # fmt: skip
     con.close()
     with open_kb(db) as kb:
-        r = question_tsa(kb, QID)
+        r = question_tsa(kb, QID, rrr=0.2)
     # ongoing or completed without results, naming the substance, for tuberculosis (the indication)
     assert [t.nct_id for t in r.ongoing_trials] == ["NCT90000001", "NCT90000002"]
     f1 = (r.participants + 150000) / r.required_information_size
@@ -188,7 +188,7 @@ def test_imprecision_input_explains_the_tsa(kb_file: Path) -> None:
     from immunograde.evidence.tsa import imprecision_input
 
     with open_kb(kb_file) as kb:
-        r = question_tsa(kb, QID)
+        r = question_tsa(kb, QID, rrr=0.2)
     inp = imprecision_input(r)
     assert inp["concern"] is True and inp["conclusion"] == "not_yet"
     assert f"{r.participants:,} of {r.required_information_size:,}" in inp["explanation"]
@@ -201,7 +201,7 @@ def test_tsa_summary_for_grading(kb_file: Path) -> None:
     with open_kb(kb_file) as kb:
         r = question_tsa_for_grading(kb, QID)
     assert r is not None
-    assert r.rrr == load_rules().imprecision.ois_relative_reduction  # same question as GRADE's OIS
+    assert r.rrr == load_rules().information_size.relative_risk_reduction  # same as GRADE's OIS
     s = tsa_summary(r)
     assert s.required_information_size == r.required_information_size
     # at RRR 25% the RIS is smaller and the BCG Z curve crosses the boundary: benefit
@@ -247,7 +247,7 @@ def test_cli_tsa_writes_the_plot_and_rejects_bad_options(
     monkeypatch.setenv("IMMUNOGRADE_DB", str(kb_file))
     out = tmp_path / "tsa.svg"
     with pytest.raises(SystemExit) as exc:
-        main(["tsa", QID, "--plot", str(out), "--format", "json"])
+        main(["tsa", QID, "--rrr", "0.2", "--plot", str(out), "--format", "json"])
     assert exc.value.code == 0 and out.read_text().startswith("<svg")
     assert '"conclusion": "not_yet"' in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
+
+import pytest
 
 from immunograde.grading.certainty import combine, grade
 from immunograde.grading.config import load_rules
 from immunograde.grading.inputs import Judgement, OutcomeSpec, PooledEffect, TrialFacts
 from immunograde.grading.profile import RegulatoryFact, evidence_profile, shows_benefit
+from immunograde.grading.reconcile import reconcile
 from immunograde.grading.sof import SofRow, to_csv, to_html, to_json, to_markdown
 from immunograde.grading.statements import effect_size, statement
-from immunograde.grading.verdict import OutcomeGrade, decide
+from immunograde.grading.verdict import EvidenceState, OutcomeGrade, UnpoolableTrial, decide
 
 R = load_rules()
 
@@ -110,20 +114,27 @@ def test_effect_size_smd_and_md_with_mid() -> None:
     assert (md.size, md.effect_class) == ("moderate", "benefit")  # 2.5 MIDs, fewer days is better
 
 
-def _og(qid: str, cert: str, est: float, n: int, imp: str = "critical") -> OutcomeGrade:
+def _og(
+    qid: str, cert: str, est: float, n: int, imp: str = "critical", nb: str | None = None
+) -> OutcomeGrade:
     es = effect_size(rr(est, est * 0.9, est * 1.1), OutcomeSpec("death"), R)
-    return OutcomeGrade(qid, "death", imp, cert, es, n, "S.")
+    return OutcomeGrade(qid, "death", imp, cert, es, n, "S.", nb, "no important benefit (test)")
 
 
 def test_verdict_matrix_and_overrides() -> None:
     assert decide([_og("q1", "moderate", 0.7, 5000)], subject="X").key == "probable_benefit"
     v = decide([_og("q1", "high", 0.7, 5000)], subject="X", authorised=False)
-    assert (v.key, v.natural_medicines) == ("proven_benefit", "Likely Effective")
+    assert (v.key, v.natural_medicines, v.certainty) == (
+        "proven_benefit",
+        "Likely Effective",
+        "high",
+    )
     assert (
         decide([_og("q1", "high", 0.7, 5000)], subject="X", authorised=True).natural_medicines
         == "Effective"
     )
-    assert decide([_og("q1", "high", 0.98, 5000)], subject="X").key == "no_benefit"
+    # RR 0.98 (0.88 to 1.08): CI includes 1 inside 0.75..1.25 -> trivial -> no important benefit
+    assert decide([_og("q1", "high", 0.98, 5000)], subject="X").key == "no_important_benefit"
     assert decide([_og("q1", "very_low", 0.5, 50)], subject="X").key == "uncertain"
     # the best-certainty critical outcome decides; an important outcome is ignored when a critical exists
     grades = [
@@ -132,18 +143,60 @@ def test_verdict_matrix_and_overrides() -> None:
         _og("q3", "high", 0.5, 9000, "important"),
     ]
     v = decide(grades, subject="X")
-    assert (v.key, v.deciding_question) == ("probably_no_meaningful_benefit", "q2")
+    assert (v.key, v.deciding_question) == ("no_important_benefit", "q2")
     # moderate-certainty harm on a critical outcome -> net harm
     assert (
         decide([_og("q1", "high", 0.7, 5000), _og("q2", "moderate", 1.5, 5000)], subject="X").key
         == "net_harm"
     )
-    none = decide([], subject="Kagocel tablets")
-    assert (
-        none.key == "no_controlled_evidence"
-        and none.natural_medicines == "Insufficient Reliable Evidence to Rate"
+
+
+def test_no_important_benefit_instead_of_uncertain() -> None:
+    # low certainty, trivial effect: the matrix says "uncertain"; the CI excludes an important benefit
+    # and that claim is rated moderate -> "no important benefit" with moderate certainty
+    assert decide([_og("q1", "low", 0.98, 5000)], subject="X").key == "uncertain"
+    v = decide([_og("q1", "low", 0.98, 5000, nb="moderate")], subject="X")
+    assert (v.key, v.certainty, v.label) == (
+        "no_important_benefit",
+        "moderate",
+        "no important benefit",
     )
-    assert "Kagocel tablets" in none.why
+    assert "no important benefit (test)" in v.why
+    # a very low certainty claim is not enough (excludes_benefit_min_level: low)
+    assert decide([_og("q1", "low", 0.98, 5000, nb="very_low")], subject="X").key == "uncertain"
+
+
+def test_nothing_poolable_answers_unknown_never_no() -> None:
+    none = decide([], subject="Kagocel tablets")
+    assert none.key == "no_controlled_evidence" and "unknown" in none.label
+    assert none.natural_medicines == "Insufficient Reliable Evidence to Rate"
+    assert "Kagocel tablets" in none.why and none.certainty is None
+    searched = EvidenceState(dt.date(2026, 12, 1), ("ClinicalTrials.gov", "PubMed"))
+    v = decide([], subject="Kagocel tablets", state=searched)
+    assert v.key == "no_trials_found" and "2026-12-01" in v.why and "PubMed" in v.why
+    reg = EvidenceState(dt.date(2026, 12, 1), ("ClinicalTrials.gov",), ("NCT01234567",))
+    v = decide([], subject="X", state=reg)
+    assert v.key == "trials_registered_no_results" and "NCT01234567" in v.why
+    unp = EvidenceState(unpoolable_trials=(UnpoolableTrial("Smith 2010", "median duration only"),))
+    v = decide([], subject="X", state=unp)
+    assert v.key == "trials_not_poolable" and "Smith 2010 (median duration only)" in v.why
+
+
+def test_reconcile_verdict_and_tsa() -> None:
+    # agreeing pairs need no sentence
+    assert reconcile("no_important_benefit", "high", "futility_established", 0.25) is None
+    assert reconcile("proven_benefit", "high", "benefit_established", 0.25) is None
+    assert reconcile("uncertain", "low", "not_yet", 0.25) is None
+    # hydroxychloroquine before this change: "uncertain" beside a futility boundary
+    text = reconcile("uncertain", "low", "futility_established", 0.25)
+    assert text is not None and text.startswith("The TSA's futility boundary excludes a 25% relative reduction; the verdict 'uncertain (insufficient evidence)' (low certainty)")  # fmt: skip
+    assert text.endswith(".") and text.count(". ") == 0  # one sentence
+    text = reconcile("probable_benefit", "moderate", "not_yet", 0.2)
+    assert text is not None and "20% relative reduction" in text
+    with pytest.raises(ValueError, match="unknown TSA conclusion"):
+        reconcile("uncertain", "low", "maybe", 0.25)
+    with pytest.raises(ValueError, match="no pooled result"):
+        reconcile("no_trials_found", None, "not_yet", 0.25)
 
 
 def test_profile_answers_name_trials() -> None:

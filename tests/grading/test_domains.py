@@ -13,7 +13,6 @@ from immunograde.grading.indirectness import rate_indirectness
 from immunograde.grading.inputs import OutcomeSpec, PooledEffect, QuestionContext, TrialFacts
 from immunograde.grading.publication_bias import rate_publication_bias
 from immunograde.grading.risk_of_bias import rate_risk_of_bias
-from immunograde.grading.thresholds import mid_thresholds
 from immunograde.grading.upgrading import rate_upgrading
 
 R = load_rules()
@@ -36,74 +35,73 @@ def pooled(**kw: object) -> PooledEffect:
     return PooledEffect(**base)  # type: ignore[arg-type]
 
 
+DEATH = OutcomeSpec("death", objective=True)
+
+
+def _t(i: int, w: float, rob: str, y: float) -> TrialFacts:
+    # a trial with estimate y (log RR) and a CI of +-0.2
+    return trial(i, w, rob_overall=rob, yi=y, ci_low=y - 0.2, ci_high=y + 0.2)
+
+
 @pytest.mark.parametrize(
-    ("robs", "levels"),
+    ("trials", "levels"),
     [
-        # 30% of weight at high risk >= 25% -> serious
-        ([("high", 0.3), ("low", 0.7)], -1),
-        # 60% at high risk >= 50% -> very serious
-        ([("high", 0.6), ("low", 0.4)], -2),
-        # high 20% (< 25%) but high + some concerns = 55% >= 50% -> serious
-        ([("high", 0.2), ("some_concerns", 0.35), ("low", 0.45)], -1),
-        # high 10%, some concerns 30%: 40% < 50% -> not serious
-        ([("high", 0.1), ("some_concerns", 0.3), ("low", 0.6)], 0),
-        # not assessed counts as some concerns: 50% -> serious
-        ([("not_assessed", 0.5), ("low", 0.5)], -1),
-        # weights need not be normalised: 3 of 10 -> 30% high
-        ([("high", 3.0), ("low", 7.0)], -1),
+        # 60% of the weight at high risk, and the low-risk trial lies on the other side of the null
+        ([_t(1, 0.6, "high", -0.5), _t(2, 0.4, "low", 0.1)], -1),
+        # 60% at high risk but the low-risk trial gives a similar result (same side, CIs overlap) -> 0
+        ([_t(1, 0.6, "high", -0.3), _t(2, 0.4, "low", -0.2)], 0),
+        # 100% at high risk: no trial at lower risk to compare -> 1
+        ([_t(1, 0.5, "high", -0.3), _t(2, 0.5, "high", -0.2)], -1),
+        # 30% at high risk (>= 25%) and the results differ (CIs -0.9..-0.5 and -0.1..0.3 apart) -> 1
+        ([_t(1, 0.3, "high", -0.7), _t(2, 0.7, "some_concerns", 0.1)], -1),
+        # 20% at high risk (< 25%) with different results -> 0
+        ([_t(1, 0.2, "high", -0.7), _t(2, 0.8, "low", 0.1)], 0),
+        # some concerns are not high risk (Core GRADE's two classes) -> 0
+        ([_t(1, 0.9, "some_concerns", -0.3), _t(2, 0.1, "low", -0.2)], 0),
+        # weights need not be normalised: 6 of 10 at high risk, results differ -> 1
+        ([_t(1, 6.0, "high", -0.5), _t(2, 4.0, "low", 0.1)], -1),
     ],
 )
-def test_risk_of_bias_weighted(robs: list[tuple[str, float]], levels: int) -> None:
-    trials = [trial(i, w, rob_overall=r) for i, (r, w) in enumerate(robs)]
-    assert rate_risk_of_bias(trials, R.risk_of_bias).levels == levels
+def test_risk_of_bias_core_grade(trials: list[TrialFacts], levels: int) -> None:
+    assert rate_risk_of_bias(trials, DEATH, 0.0, R).levels == levels
 
 
-def test_risk_of_bias_not_assessed_is_named() -> None:
-    j = rate_risk_of_bias(
-        [trial(1, 0.5, rob_overall="not_assessed"), trial(2, 0.5, rob_overall="low")],
-        R.risk_of_bias,
-    )
-    assert "Not assessed: Trial 1" in j.reason and j.inputs["not_assessed"] == ["Trial 1"]
-    all_na = rate_risk_of_bias([trial(1, 1.0)], R.risk_of_bias)
-    assert all_na.levels == -1 and "not assessed" in all_na.reason
+def test_risk_of_bias_never_rated_down_for_a_missing_record() -> None:
+    # nothing recorded about the design: ImmunoGrade's own assessment gives some concerns (D1, D2,
+    # D4, D5) and not-assessed D3 -> not high -> not rated down; the reason says whose judgement it is
+    j = rate_risk_of_bias([trial(1, 1.0)], OutcomeSpec("pain"), 0.0, R)
+    assert j.levels == 0 and "ImmunoGrade's own" in j.reason
+    assert j.inputs["trials"][0]["overall"] == "some_concerns"
+    assert j.inputs["trials"][0]["verified"] is False
 
 
-def test_inconsistency_rules() -> None:
-    mid = mid_thresholds("RR", None, R.imprecision)  # RR 0.95 / 1.05
+def test_published_judgement_wins() -> None:
+    t = trial(1, 1.0, rob_overall="high", rob_domains=(("d4_measurement", "high"),), rob_source="CD013719 Fig 3")  # fmt: skip
+    d = rate_risk_of_bias([t], DEATH, 0.0, R).inputs["trials"][0]
+    assert (d["overall"], d["source"], d["verified"]) == ("high", "CD013719 Fig 3", True)
+
+
+def test_inconsistency_core_grade() -> None:
     t = [
         trial(1, 0.5, yi=-0.5, ci_low=-0.8, ci_high=-0.2),
         trial(2, 0.5, yi=0.3, ci_low=0.1, ci_high=0.5),
     ]
-    assert non_overlapping_pairs(t) == [("Trial 1", "Trial 2")]
-    single = rate_inconsistency(pooled(k=1), t[:1], mid, R.inconsistency)
+    assert [(a.label, b.label) for a, b in non_overlapping_pairs(t)] == [("Trial 1", "Trial 2")]
+    single = rate_inconsistency(pooled(k=1), t[:1], 0.0, R.inconsistency)
     assert single.levels == 0 and "Single trial" in single.reason
-    # I2 60% >= 50, Q p 0.05 < 0.10, PI (-0.6, 0.2) includes 0 -> serious
-    j = rate_inconsistency(
-        pooled(i2=60.0, q_p=0.05, pi_low=-0.6, pi_high=0.2), t, mid, R.inconsistency
-    )
-    assert j.levels == -1
-    # I2 80% >= 75, PI (log 0.5, log 1.6) beyond log 0.95 and log 1.05 -> very serious
-    j = rate_inconsistency(
-        pooled(i2=80.0, q_p=0.001, pi_low=math.log(0.5), pi_high=math.log(1.6)),
-        t,
-        mid,
-        R.inconsistency,
-    )
-    assert j.levels == -2
-    # I2 30% < 50 -> not serious even with a wide PI
-    j = rate_inconsistency(
-        pooled(i2=30.0, q_p=0.2, pi_low=-0.6, pi_high=0.2), t, mid, R.inconsistency
-    )
-    assert j.levels == 0
-    # I2 60% but Q p 0.3 and overlapping CIs -> heterogeneity not supported -> not serious
+    # non-overlapping CIs on opposite sides of the null, I2 60% -> serious
+    assert rate_inconsistency(pooled(i2=60.0, q_p=0.05), t, 0.0, R.inconsistency).levels == -1
+    # ... and I2 80% >= 75% -> very serious
+    assert rate_inconsistency(pooled(i2=80.0, q_p=0.001), t, 0.0, R.inconsistency).levels == -2
+    # the same trials against a threshold of -0.6 (both estimates above it) -> not serious
+    j = rate_inconsistency(pooled(i2=80.0, q_p=0.001), t, -0.6, R.inconsistency)
+    assert j.levels == 0 and "same side" in j.reason
+    # overlapping CIs on both sides of the null -> not serious
     ov = [
         trial(1, 0.5, yi=-0.3, ci_low=-0.8, ci_high=0.2),
         trial(2, 0.5, yi=0.1, ci_low=-0.3, ci_high=0.5),
     ]
-    j = rate_inconsistency(
-        pooled(i2=60.0, q_p=0.3, pi_low=-0.6, pi_high=0.2), ov, mid, R.inconsistency
-    )
-    assert j.levels == 0
+    assert rate_inconsistency(pooled(i2=60.0, q_p=0.3), ov, 0.0, R.inconsistency).levels == 0
 
 
 def test_indirectness_form_and_surrogate() -> None:

@@ -23,15 +23,19 @@ def test_rules_load_with_review_record() -> None:
     rules = load_rules()
     assert rules.review.written_by
     assert rules.review.next_review > rules.review.date_reviewed
-    assert rules.imprecision.alpha == 0.05
+    assert rules.information_size.alpha == 0.05
+    assert rules.information_size.relative_risk_reduction == 0.25
     assert [lv.below for lv in rules.imprecision.ois_levels] == [1.0, 0.5, 0.1]
 
 
 def test_methods_text_covers_every_section_with_reference() -> None:
     sections = rules_as_text()
     assert [s.key for s in sections] == [
+        "information_size",
         "start",
+        "target",
         "risk_of_bias",
+        "rob_assessment",
         "inconsistency",
         "indirectness",
         "imprecision",
@@ -39,9 +43,33 @@ def test_methods_text_covers_every_section_with_reference() -> None:
         "upgrading",
         "effect_size",
         "verdicts",
+        "reconciliation",
     ]
     for s in sections:
-        assert len(s.rationale) > 80 and s.reference and s.settings
+        assert len(s.rationale) > 80 and s.reference
+    # every GRADE rule cites the passage behind it (the reconciliation is ImmunoGrade's convention)
+    for s in sections:
+        if s.key != "reconciliation":
+            assert s.citations and all(
+                len(c.quote.split()) >= 4 and c.source for c in s.citations
+            ), s.key
+
+
+def test_one_declared_relative_risk_reduction() -> None:
+    """The OIS and the TSA read the one key (rules.yaml information_size): no default of their own."""
+    import inspect
+    import math
+
+    from immunograde.evidence.tsa import question_tsa
+    from immunograde.grading.imprecision import optimal_information_size
+    from immunograde.grading.inputs import OutcomeSpec, PooledEffect
+    from immunograde.grading.thresholds import choose_target
+
+    rules = load_rules()
+    assert inspect.signature(question_tsa).parameters["rrr"].default is None
+    p = PooledEffect("RR", 3, 900, math.log(0.5), math.log(0.4), math.log(0.6), control_risk=0.2)
+    ois, how = optimal_information_size(p, OutcomeSpec("death"), choose_target(p, OutcomeSpec("death"), rules), rules)  # fmt: skip
+    assert ois == 1806 and "relative reduction 25%" in how
 
 
 def test_unknown_key_in_a_section_is_reported() -> None:

@@ -27,9 +27,10 @@ def _facts(items: list[tuple[str, float]], scale: float = 1.0) -> list[TrialFact
 
 @given(TRIALS, st.floats(0.1, 100.0))
 def test_rob_ignores_order_and_weight_scale(items: list[tuple[str, float]], scale: float) -> None:
-    a = rate_risk_of_bias(_facts(items), R.risk_of_bias).levels
-    assert rate_risk_of_bias(_facts(items[::-1]), R.risk_of_bias).levels == a
-    assert rate_risk_of_bias(_facts(items, scale), R.risk_of_bias).levels == a
+    o = OutcomeSpec("death")
+    a = rate_risk_of_bias(_facts(items), o, 0.0, R).levels
+    assert rate_risk_of_bias(_facts(items[::-1]), o, 0.0, R).levels == a
+    assert rate_risk_of_bias(_facts(items, scale), o, 0.0, R).levels == a
 
 
 @given(st.sampled_from(LEVELS), st.lists(st.integers(-3, 2), max_size=6), st.integers(1, 3))

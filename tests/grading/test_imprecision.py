@@ -1,8 +1,9 @@
-"""Imprecision (GRADE 2022): CI of the absolute effect against the null and MIDs, and the OIS.
+"""Imprecision (Core GRADE 2, GRADE 34): the target from the point estimate, the CI against its threshold,
+and the OIS for large effects.
 
-Hand-derived: with comparator risk 0.2 and the default MID (a 5% relative change: RR 0.95 / 1.05) the
-thresholds are -10 and +10 per 1000; the OIS for p0 = 0.2 and a 25% reduction is 1806 (see
-test_ois_absolute.py).
+Hand-derived: without a sourced MID the threshold is the null and the appreciable effect is a ratio of
+0.75 / 1.25 (the declared 25% relative risk reduction); the OIS for p0 = 0.2 and a 25% reduction is
+1806 (test_ois_absolute.py).  A large effect is a ratio at or beyond 0.7 (log 0.7 = -0.357).
 """
 
 from __future__ import annotations
@@ -12,90 +13,115 @@ import math
 import pytest
 
 from immunograde.grading.config import load_rules
-from immunograde.grading.imprecision import ci_check, rate_imprecision
+from immunograde.grading.imprecision import ci_check, is_large, rate_imprecision
 from immunograde.grading.inputs import OutcomeSpec, PooledEffect, TsaSummary
-from immunograde.grading.thresholds import absolute_thresholds, mid_thresholds
+from immunograde.grading.thresholds import (
+    absolute_thresholds,
+    benefit_excluded,
+    choose_target,
+    mid_thresholds,
+)
 
-R = load_rules().imprecision
+R = load_rules()
+DEATH = OutcomeSpec("death")
 
 
 def rr(est: float, lo: float, hi: float, n: int, p0: float | None = 0.2) -> PooledEffect:
     return PooledEffect("RR", 5, n, math.log(est), math.log(lo), math.log(hi), control_risk=p0)
 
 
-def test_default_thresholds_per_1000() -> None:
-    t = mid_thresholds("RR", None, R)
-    assert t is not None
-    assert absolute_thresholds("RR", t, 0.2) == pytest.approx((-10.0, 10.0))
+def judge(p: PooledEffect, o: OutcomeSpec = DEATH, tsa: TsaSummary | None = None) -> int:
+    return rate_imprecision(p, o, choose_target(p, o, R), R, tsa).levels
 
 
-def test_ci_crosses_one_mid() -> None:
-    # RR 0.90 (0.80 to 1.02) at p0 0.2: -20 (-40 to +4) per 1000 crosses -10 and 0, not +10
-    p = rr(0.90, 0.80, 1.02, 5000)
-    chk = ci_check(p, mid_thresholds("RR", None, R))  # type: ignore[arg-type]
-    assert chk.crossed == ("MID (lower)", "null")
-    # RR 0.80 (0.70 to 0.91): -40 (-60 to -18) crosses nothing
-    assert ci_check(rr(0.8, 0.7, 0.91, 5000), mid_thresholds("RR", None, R)).crossed == ()  # type: ignore[arg-type]
-    j = rate_imprecision(p, OutcomeSpec("death"), R)
-    assert j.levels == -1 and j.inputs["ois"] == 1806 and j.inputs["ois_levels"] == 0
+def test_target_follows_the_point_estimate() -> None:
+    # no sourced MID: the null is the threshold and the target is the direction of the estimate
+    t = choose_target(rr(0.9, 0.8, 1.02, 5000), DEATH, R)
+    assert (t.threshold, t.side, t.value) == ("null", "low", 0.0) and "no sourced MID" in t.text
+    # a sourced MID of RR 0.9: thresholds log 0.9 / log 1.1; RR 0.85 lies beyond -> important reduction
+    o = OutcomeSpec("death", mid=0.9)
+    t = choose_target(rr(0.85, 0.8, 0.95, 5000), o, R)
+    assert (t.threshold, t.side) == ("mid", "low") and t.value == pytest.approx(math.log(0.9))
+    # RR 0.95 lies inside (0.9, 1.1) -> little or no important effect
+    assert choose_target(rr(0.95, 0.9, 1.0, 5000), o, R).side == "inside"
 
 
-def test_ci_crosses_both_mids_and_far_below_ois() -> None:
-    # RR 1.0 (0.5 to 1.5): -100 to +100 per 1000 crosses both MIDs -> 2 levels
-    assert rate_imprecision(rr(1.0, 0.5, 1.5, 5000), OutcomeSpec("death"), R).levels == -2
-    # 100 participants are 5.5% of 1806 (< 10%) -> 3 levels, the maximum
-    j = rate_imprecision(rr(1.0, 0.5, 1.5, 100), OutcomeSpec("death"), R)
-    assert j.levels == -3 and j.inputs["information_ratio"] == pytest.approx(100 / 1806, abs=1e-4)
+def test_null_target() -> None:
+    # RR 0.80 (0.70 to 0.91) excludes the null -> not imprecise; RR 0.90 (0.80 to 1.02) crosses it -> 1
+    assert judge(rr(0.8, 0.7, 0.91, 5000)) == 0
+    assert judge(rr(0.9, 0.8, 1.02, 5000)) == -1
+    # RR 1.0 (0.5 to 1.5) includes 0.75 and 1.25 (appreciable benefit and harm) -> 2
+    assert judge(rr(1.0, 0.5, 1.5, 5000)) == -2
+    # RR 1.08 (0.95 to 1.23): crosses the null only (hydroxychloroquine's shape) -> 1
+    assert judge(rr(1.08, 0.95, 1.23, 8000)) == -1
+
+
+def test_mid_target() -> None:
+    o = OutcomeSpec("death", mid=0.9)
+    # important reduction RR 0.85 (0.80 to 0.95): the CI crosses the MID 0.9 -> 1
+    p = rr(0.85, 0.8, 0.95, 5000)
+    assert ci_check(p, choose_target(p, o, R)).crossed == ("MID",)
+    assert judge(p, o) == -1
+    # RR 0.8 (0.6 to 1.15) reaches the MID in the other direction (1.1) too -> 2
+    assert judge(rr(0.8, 0.6, 1.15, 5000), o) == -2
+    # little or no effect RR 0.98 (0.95 to 1.02) inside (0.9, 1.1) -> 0; RR 0.98 (0.85 to 1.12) -> 2
+    assert judge(rr(0.98, 0.95, 1.02, 5000), o) == 0
+    assert judge(rr(0.98, 0.85, 1.12, 5000), o) == -2
 
 
 @pytest.mark.parametrize(
-    ("n", "levels"), [(1806, -1), (1000, -1), (903, -1), (800, -2), (190, -2), (180, -3), (100, -3)]
+    ("n", "levels"), [(1806, 0), (1000, -1), (903, -1), (800, -2), (190, -2), (180, -3), (100, -3)]
 )
-def test_ois_ratio_levels(n: int, levels: int) -> None:
-    # CI RR 0.90 (0.80 to 1.02): -20 (-40 to +4) per 1000 crosses the lower MID (-10) and the null:
-    # 1 level from the CI.  OIS shortfall: 1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1;
-    # 800/1806 = 0.443 and 190/1806 = 0.105 (< 0.5) -> 2; 180/1806 = 0.0997 (< 0.1) -> 3.  The larger wins.
-    assert rate_imprecision(rr(0.9, 0.8, 1.02, n), OutcomeSpec("death"), R).levels == levels
+def test_ois_for_large_effects(n: int, levels: int) -> None:
+    # RR 0.50 (0.40 to 0.62): a large effect (beyond 0.7) whose CI excludes the null, so the OIS is
+    # checked: 1000/1806 = 0.554 and 903/1806 = 0.5 (< 1, not < 0.5) -> 1; 800/1806 = 0.443 and
+    # 190/1806 = 0.105 (< 0.5) -> 2; 180/1806 = 0.0997 (< 0.1) -> 3.
+    assert judge(rr(0.5, 0.4, 0.62, n)) == levels
 
 
-def test_ois_shortfall_alone_rates_down_one_level_at_most() -> None:
-    # CI RR 0.50 (0.40 to 0.62): -100 (-120 to -76) per 1000 crosses no threshold; 100/1806 < 0.1
-    # would be three levels, but with a clear CI the OIS criterion rates down one level only.
-    j = rate_imprecision(rr(0.5, 0.4, 0.62, 100), OutcomeSpec("death"), R)
-    assert j.levels == -1 and j.inputs["ci_levels"] == 0
-    assert rate_imprecision(rr(0.5, 0.4, 0.62, 1806), OutcomeSpec("death"), R).levels == 0
-
-
-def test_trivial_effect_precisely_estimated() -> None:
-    # RR 0.99 (0.97 to 1.01): -2 (-6 to +2) per 1000, inside +-10: a precise trivial effect
-    j = rate_imprecision(rr(0.99, 0.97, 1.01, 20000), OutcomeSpec("death"), R)
-    assert j.levels == 0
-    # RR 0.98 (0.90 to 1.06): -4 (-20 to +12) crosses both MIDs: two levels
-    assert rate_imprecision(rr(0.98, 0.90, 1.06, 20000), OutcomeSpec("death"), R).levels == -2
+def test_ois_not_used_for_modest_effects_or_imprecise_cis() -> None:
+    # RR 0.80 (0.70 to 0.91) is not large (0.8 > 0.7): 100 participants do not rate it down
+    assert not is_large(rr(0.8, 0.7, 0.91, 100), R)
+    assert judge(rr(0.8, 0.7, 0.91, 100)) == 0
+    # a CI that crosses the threshold is judged by the CI alone (GRADE 34)
+    j = rate_imprecision(p := rr(0.6, 0.3, 1.2, 100), DEATH, choose_target(p, DEATH, R), R)
+    assert j.levels == -1 and j.inputs["ois_levels"] == 0
 
 
 def test_tsa_replaces_ois_and_is_named() -> None:
-    tsa = TsaSummary(
-        required_information_size=10000, boundary_crossed=None, source="TSA (RIS, D2 = 40%)"
-    )
-    j = rate_imprecision(rr(0.5, 0.4, 0.62, 5000), OutcomeSpec("death"), R, tsa)
+    tsa = TsaSummary(10000, boundary_crossed=None, source="TSA (RIS, D2 = 40%)")
+    p = rr(0.5, 0.4, 0.62, 5000)
+    j = rate_imprecision(p, DEATH, choose_target(p, DEATH, R), R, tsa)
     # 5000 / 10000 = 0.5: below 1 but not below 0.5 -> one level
-    assert (
-        j.levels == -1
-        and "TSA (RIS, D2 = 40%)" in j.reason
-        and j.inputs["information_size_used"] == 10000
-    )
+    assert j.levels == -1 and "TSA (RIS, D2 = 40%)" in j.reason
+    assert j.inputs["information_size_used"] == 10000
+    crossed = TsaSummary(10000, boundary_crossed="benefit", explanation="TSA: boundary crossed.")
+    j = rate_imprecision(p, DEATH, choose_target(p, DEATH, R), R, crossed)
+    assert j.levels == 0 and "TSA: boundary crossed" in j.reason
 
 
 def test_continuous_without_mid_uses_null() -> None:
     p = PooledEffect("MD", 3, 300, -1.0, -2.5, 0.5)
-    j = rate_imprecision(p, OutcomeSpec("days", type="continuous"), R)
-    assert j.levels == -1 and "no MID" in j.reason
+    o = OutcomeSpec("days", type="continuous")
+    t = choose_target(p, o, R)
+    assert t.threshold == "null" and t.appreciable is None
+    assert rate_imprecision(p, o, t, R).levels == -1  # no appreciable threshold: at most one level
 
 
-def test_tsa_boundary_crossed_removes_the_information_shortfall() -> None:
-    # RR 0.90 (0.80 to 1.02) crosses the lower MID (1 level); 100 of 10000 required would be 3 levels,
-    # but the TSA's monitoring boundary was crossed: only the CI level remains, and the TSA is explained.
-    tsa = TsaSummary(10000, boundary_crossed="benefit", explanation="TSA: boundary crossed.")
-    j = rate_imprecision(rr(0.9, 0.8, 1.02, 100), OutcomeSpec("death"), R, tsa)
-    assert j.levels == -1 and j.inputs["ois_levels"] == 0 and "TSA: boundary crossed" in j.reason
+def test_benefit_excluded_target() -> None:
+    # HCQ's shape: OR 1.08 (0.95 to 1.23) excludes OR 0.75 (an important benefit without a MID)
+    p = PooledEffect("OR", 16, 8000, math.log(1.08), math.log(0.95), math.log(1.23))
+    t = benefit_excluded(p, DEATH, R)
+    assert t is not None and t.value == pytest.approx(math.log(0.75)) and "0.75" in t.text
+    assert rate_imprecision(p, DEATH, t, R).levels == 0
+    # RR 0.80 (0.70 to 0.91) includes an important benefit: no such target
+    assert benefit_excluded(rr(0.8, 0.7, 0.91, 5000), DEATH, R) is None
+    # a desirable outcome: RR 1.1 (0.9 to 1.2) excludes 1.25
+    up = OutcomeSpec("cure", higher_is_better=True)
+    assert benefit_excluded(rr(1.1, 0.9, 1.2, 5000), up, R) is not None
+
+
+def test_sourced_mid_thresholds_per_1000() -> None:
+    t = mid_thresholds("RR", 0.95)
+    assert t is not None and absolute_thresholds("RR", t, 0.2) == pytest.approx((-10.0, 10.0))
+    assert mid_thresholds("RR", None) is None

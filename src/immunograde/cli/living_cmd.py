@@ -42,7 +42,14 @@ def tsa_json(r: QuestionTSA) -> dict[str, Any]:
 
 def _tsa(
     question_id: Annotated[str, typer.Argument(help="Question id (file stem in data/questions).")],
-    rrr: Annotated[float, typer.Option("--rrr", help="Relative risk reduction to detect.")] = 0.2,
+    rrr: Annotated[
+        float | None,
+        typer.Option(
+            "--rrr",
+            help="Relative risk reduction to detect (default: rules.yaml "
+            "information_size.relative_risk_reduction, 25%).",
+        ),
+    ] = None,
     mid: Annotated[
         float | None,
         typer.Option(

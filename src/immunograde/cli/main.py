@@ -21,6 +21,7 @@ from immunograde import __version__
 from immunograde.cli import (
     appraise_cmd,
     build_cmd,
+    calibrate_cmd,
     import_cmd,
     kb_cmd,
     living_cmd,
@@ -48,6 +49,7 @@ for _module in (
     kb_cmd,
     import_cmd,
     appraise_cmd,
+    calibrate_cmd,
     safety_cmd,
     living_cmd,
     web_cmd,

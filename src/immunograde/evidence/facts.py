@@ -20,7 +20,9 @@ Z95 = 1.959963984540054
 def outcome_spec(q: Question) -> OutcomeSpec:
     o = q.outcome
     name = o.name + (f" ({o.time_point})" if o.time_point else "")
-    return OutcomeSpec(name, o.type, o.importance, o.higher_is_better, o.mid, o.surrogate)
+    return OutcomeSpec(
+        name, o.type, o.importance, o.higher_is_better, o.mid, o.surrogate, o.objective
+    )
 
 
 def question_context(
@@ -98,6 +100,9 @@ def trial_facts(
                 randomised=tr.design.randomised if tr else None,
                 rob_overall=t4q.rob.overall if t4q and t4q.rob else "not_assessed",
                 rob_domains=_rob_domains(t4q),
+                rob_source=_rob_source(t4q),
+                allocation_concealment=tr.design.allocation_concealment if tr else "unknown",
+                analysed_share=_analysed_share(tr, n),
                 blinding=tr.design.blinding if tr else "unknown",
                 control=tr.design.control if tr else "unknown",
                 countries=tr.countries if tr else (),
@@ -120,3 +125,26 @@ def _rob_domains(t4q: TrialForQuestion | None) -> tuple[tuple[str, str], ...]:
     r = t4q.rob
     names = ("d1_randomisation", "d2_deviations", "d3_missing", "d4_measurement", "d5_selection")
     return tuple((n, getattr(r, n)) for n in names)
+
+
+def _rob_source(t4q: TrialForQuestion | None) -> str | None:
+    src = None if t4q is None or t4q.rob is None else t4q.rob.source
+    if src is None:
+        return None
+    parts = [
+        src.ref,
+        src.doi and f"doi:{src.doi}",
+        src.pmid and f"PMID {src.pmid}",
+        src.file,
+        src.locator,
+    ]
+    return ", ".join(p for p in parts if p) or None
+
+
+def _analysed_share(tr: Trial | None, n: int | None) -> float | None:
+    """Participants with outcome data / randomised, for two-arm trials (a multi-arm trial's total
+    would understate the share for one comparison); None when not computable or inconsistent."""
+    if tr is None or not n or not tr.n_randomised or len(tr.arms) > 2:
+        return None
+    share = n / tr.n_randomised
+    return share if share <= 1.0 else None

@@ -18,10 +18,11 @@ from immunograde.evidence.analysis import QuestionAnalysis, analyse
 from immunograde.evidence.facts import outcome_spec, pooled_effect, question_context, trial_facts
 from immunograde.evidence.sof_rows import sof_row
 from immunograde.grading.absolute import AbsoluteEffect, absolute_effect
-from immunograde.grading.certainty import Certainty, grade
+from immunograde.grading.certainty import Certainty
 from immunograde.grading.config import Rules, load_rules
 from immunograde.grading.inputs import PooledEffect, QuestionContext, TrialFacts, TsaSummary
 from immunograde.grading.ois import ois_binary
+from immunograde.grading.outcome import grade_outcome
 from immunograde.grading.profile import (
     ProfileAnswer,
     RegulatoryFact,
@@ -29,7 +30,7 @@ from immunograde.grading.profile import (
     shows_benefit,
 )
 from immunograde.grading.sof import SofRow
-from immunograde.grading.statements import EffectSize, effect_size, statement
+from immunograde.grading.statements import EffectSize
 from immunograde.grading.verdict import OutcomeGrade, Verdict, decide
 from immunograde.kb.models import DrugClass, Product, Question, RegulatoryStatus, Substance
 from immunograde.kb.queries import OutcomeRow, TrialForQuestion
@@ -235,13 +236,12 @@ def _assemble(
     if pooled is None:
         verdict = decide([], subject=subject, rules=rules)
         return Graded(_empty(q, name, analysis, verdict, regs, rules), (), None, None)
-    cert = grade(pooled, facts, spec, ctx, rules, opts.tsa)
-    size = effect_size(pooled, spec, rules)
-    text = statement(name, spec.name, cert.level, size, rules)
-    og = OutcomeGrade(q.id, spec.name, spec.importance, cert.level, size, pooled.participants, text)
+    g = grade_outcome(q.id, name, pooled, facts, spec, ctx, rules, opts.tsa)
+    cert, size, text, og = g.certainty, g.size, g.statement, g.grade
     verdict = decide([og], subject=subject, rules=rules)
     p0 = pooled.control_risk
-    ois = ois_binary(p0, rules.imprecision.ois_relative_reduction) if p0 and 0 < p0 < 1 else None
+    rrr = rules.information_size.relative_risk_reduction
+    ois = ois_binary(p0, rrr) if p0 and 0 < p0 < 1 else None
     benefit = {t.id for t in facts if shows_benefit(t, spec.higher_is_better)}
     profile = list(evidence_profile(facts, benefit, ois, regs, rules))
     appraisal = _build(

@@ -19,6 +19,7 @@ import numpy as np
 from immunograde.errors import InputError
 from immunograde.evidence.effects import Effects, question_effects
 from immunograde.evidence.registered import OngoingTrial, registered_trials
+from immunograde.grading.config import load_rules
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.stats.rma import rma_uni
 from immunograde.stats.sequential import (
@@ -73,7 +74,7 @@ class QuestionTSA:
 class TsaOptions:
     """What to detect and how: RRR, error rates, model, spending, futility, RIS adjustment."""
 
-    rrr: float = 0.2
+    rrr: float = 0.25  #: callers pass rules.yaml information_size.relative_risk_reduction
     alpha: float = 0.05
     beta: float = 0.2
     model: str = "random"
@@ -88,7 +89,7 @@ def question_tsa(
     kb: KnowledgeBase,
     question_id: str,
     *,
-    rrr: float = 0.2,
+    rrr: float | None = None,
     alpha: float = 0.05,
     beta: float = 0.2,
     model: str = "random",
@@ -101,8 +102,11 @@ def question_tsa(
 ) -> QuestionTSA:
     """TSA of ``question_id`` (publication-year order); bad options raise :class:`InputError`.
 
-    Benefit means a ratio below 1 unless the outcome is desirable (``higher_is_better``).
+    Benefit means a ratio below 1 unless the outcome is desirable (``higher_is_better``).  ``rrr``
+    defaults to the one declared value, ``rules.yaml: information_size.relative_risk_reduction``.
     """
+    if rrr is None:
+        rrr = load_rules().information_size.relative_risk_reduction
     o = TsaOptions(rrr, alpha, beta, model, spending, param, futility, adjust, mid)
     for name, value, allowed in (("model", model, ("random", "fixed")), ("futility", futility,
                                  ("none", "non-binding")), ("adjust", adjust, ("d2", "i2", "none"))):  # fmt: skip

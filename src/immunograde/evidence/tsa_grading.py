@@ -1,7 +1,7 @@
 """The appraisal of a question with its trial sequential analysis fed to imprecision.
 
 The TSA uses GRADE's own relative risk reduction for the optimal information size
-(``rules.yaml: imprecision.ois_relative_reduction``), alpha 0.05 and beta 0.2, so the two
+(``rules.yaml: information_size.relative_risk_reduction``), alpha 0.05 and beta 0.2, so the two
 information sizes answer the same question; the TSA's boundary crossing and explanation go into the
 imprecision judgement (:class:`immunograde.grading.inputs.TsaSummary`).
 """
@@ -34,7 +34,7 @@ def tsa_summary(r: QuestionTSA) -> TsaSummary:
 def question_tsa_for_grading(kb: KnowledgeBase, question_id: str) -> QuestionTSA | None:
     """TSA at GRADE's relative risk reduction, or None when the question does not allow one
     (not a binary RR/OR outcome, fewer than two trials with counts)."""
-    rrr = load_rules().imprecision.ois_relative_reduction
+    rrr = load_rules().information_size.relative_risk_reduction
     try:
         return question_tsa(kb, question_id, rrr=rrr)
     except (InputError, ValueError):

@@ -24,7 +24,7 @@ from immunograde.grading.inputs import (
 )
 from immunograde.grading.publication_bias import rate_publication_bias
 from immunograde.grading.risk_of_bias import rate_risk_of_bias
-from immunograde.grading.thresholds import mid_thresholds
+from immunograde.grading.thresholds import Target, choose_target
 from immunograde.grading.upgrading import rate_upgrading
 
 
@@ -37,6 +37,7 @@ class Certainty:
     randomised: bool
     judgements: tuple[Judgement, ...]
     start_reason: str = ""
+    target: Target | None = None
 
     @property
     def downgrades(self) -> tuple[Judgement, ...]:
@@ -75,21 +76,22 @@ def grade(
     ctx: QuestionContext | None = None,
     rules: Rules | None = None,
     tsa: TsaSummary | None = None,
+    target: Target | None = None,
 ) -> Certainty:
-    """Rate the certainty of one question's evidence."""
+    """Rate the certainty of one question's evidence for ``target`` (default: Core GRADE 2's choice)."""
     rules = rules or load_rules()
     ctx = ctx or QuestionContext()
+    target = target or choose_target(pooled, outcome, rules)
     randomised, why = is_randomised(trials, rules)
     start = rules.start.randomised if randomised else rules.start.observational
-    mid = mid_thresholds(pooled.measure, outcome.mid, rules.imprecision)
     down = [
-        rate_risk_of_bias(trials, rules.risk_of_bias),
-        rate_inconsistency(pooled, trials, mid, rules.inconsistency),
+        rate_risk_of_bias(trials, outcome, target.value, rules),
+        rate_inconsistency(pooled, trials, target.value, rules.inconsistency),
         rate_indirectness(trials, outcome, ctx, rules.indirectness),
-        rate_imprecision(pooled, outcome, rules.imprecision, tsa),
+        rate_imprecision(pooled, outcome, target, rules, tsa),
         rate_publication_bias(pooled, trials, ctx, rules.publication_bias),
     ]
     downgraded = any(j.levels < 0 for j in down)
     up = rate_upgrading(pooled, ctx, randomised, downgraded, rules.upgrading)
     judgements = (*down, up)
-    return Certainty(start, combine(start, judgements), randomised, judgements, why)
+    return Certainty(start, combine(start, judgements), randomised, judgements, why, target)

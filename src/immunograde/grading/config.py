@@ -29,11 +29,34 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A short verbatim passage from a source and where it was read."""
+
+    quote: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Section:
-    """Common documentation of a rule section."""
+    """Common documentation of a rule section: the rule in words, its reference and quoted passages."""
 
     rationale: str
     reference: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class InformationSizeRules(Section):
+    """The one declared relative risk reduction (OIS, TSA, appreciable effect) with alpha and power."""
+
+    relative_risk_reduction: float
+    alpha: float
+    power: float
+
+
+@dataclass(frozen=True)
+class TargetRules(Section):
+    """The target of the certainty rating (Core GRADE 2): documentation only, no settings."""
 
 
 @dataclass(frozen=True)
@@ -46,18 +69,20 @@ class StartRules(Section):
 
 @dataclass(frozen=True)
 class RobRules(Section):
-    serious_high_share: float
-    serious_concerns_share: float
-    very_serious_high_share: float
-    not_assessed_counts_as: str
-    all_not_assessed_levels: int
+    high_share_serious: float
+    high_share_if_results_differ: float
+    max_levels: int
+
+
+@dataclass(frozen=True)
+class RobAssessmentRules(Section):
+    low_attrition_max: float
+    high_attrition_min: float
 
 
 @dataclass(frozen=True)
 class InconsistencyRules(Section):
-    i2_serious: float
     i2_very_serious: float
-    q_p_threshold: float
 
 
 @dataclass(frozen=True)
@@ -74,14 +99,10 @@ class OisLevel:
 
 @dataclass(frozen=True)
 class ImprecisionRules(Section):
-    default_relative_mid: float
-    default_smd_mid: float
-    alpha: float
-    power: float
-    ois_relative_reduction: float
+    large_relative_effect: float
+    default_smd_appreciable: float
     ois_levels: tuple[OisLevel, ...]
     max_levels: int
-    ois_levels_when_ci_clear: int
 
 
 @dataclass(frozen=True)
@@ -116,7 +137,16 @@ class VerdictRules(Section):
     order: tuple[str, ...]
     labels: dict[str, str]
     matrix: dict[str, dict[str, str]]
+    excludes_benefit_min_level: str
     safety_outcome_terms: tuple[str, ...]
+    no_evidence: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ReconciliationRules(Section):
+    agree: dict[str, list[str]]
+    sentences: dict[str, str]
+    why: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -124,8 +154,11 @@ class Rules:
     """Every threshold and wording the grading uses, with the review record of the file."""
 
     review: Review
+    information_size: InformationSizeRules
     start: StartRules
+    target: TargetRules
     risk_of_bias: RobRules
+    rob_assessment: RobAssessmentRules
     inconsistency: InconsistencyRules
     indirectness: IndirectnessRules
     imprecision: ImprecisionRules
@@ -133,6 +166,7 @@ class Rules:
     upgrading: UpgradingRules
     effect_size: EffectSizeRules
     verdicts: VerdictRules
+    reconciliation: ReconciliationRules
     certainty_levels: dict[str, Any]
     statements: dict[str, Any]
     natural_medicines: dict[str, Any]
@@ -141,8 +175,11 @@ class Rules:
 
 
 _SECTIONS: dict[str, type[Section]] = {
+    "information_size": InformationSizeRules,
     "start": StartRules,
+    "target": TargetRules,
     "risk_of_bias": RobRules,
+    "rob_assessment": RobAssessmentRules,
     "inconsistency": InconsistencyRules,
     "indirectness": IndirectnessRules,
     "imprecision": ImprecisionRules,
@@ -150,6 +187,7 @@ _SECTIONS: dict[str, type[Section]] = {
     "upgrading": UpgradingRules,
     "effect_size": EffectSizeRules,
     "verdicts": VerdictRules,
+    "reconciliation": ReconciliationRules,
 }
 
 
@@ -162,6 +200,9 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
             f"rules.yaml: section {name!r}: missing {sorted(missing)}, unknown {sorted(extra)}"
         )
     values = dict(raw)
+    values["citations"] = tuple(
+        Citation(str(c["quote"]), str(c["source"])) for c in raw["citations"]
+    )
     if cls is ImprecisionRules:
         values["ois_levels"] = tuple(
             OisLevel(float(x["below"]), int(x["levels"])) for x in raw["ois_levels"]
@@ -209,11 +250,15 @@ class MethodsSection:
     settings: dict[str, Any]
     rationale: str
     reference: str
+    citations: tuple[Citation, ...] = ()
 
 
 _TITLES = {
+    "information_size": "Relative risk reduction, optimal information size and TSA",
     "start": "Starting level",
+    "target": "Target of the certainty rating",
     "risk_of_bias": "Risk of bias",
+    "rob_assessment": "Risk of bias per trial (when no published judgement is reachable)",
     "inconsistency": "Inconsistency",
     "indirectness": "Indirectness",
     "imprecision": "Imprecision and optimal information size",
@@ -221,6 +266,7 @@ _TITLES = {
     "upgrading": "Rating up (observational evidence only)",
     "effect_size": "Size of effect (for statements and verdicts)",
     "verdicts": "Verdicts",
+    "reconciliation": "Verdict and trial sequential analysis",
 }
 
 
@@ -233,7 +279,11 @@ def rules_as_text(rules: Rules | None = None) -> list[MethodsSection]:
         settings = {
             f.name: getattr(section, f.name)
             for f in fields(section)
-            if f.name not in ("rationale", "reference")
+            if f.name not in ("rationale", "reference", "citations")
         }
-        out.append(MethodsSection(key, title, settings, section.rationale, section.reference))
+        out.append(
+            MethodsSection(
+                key, title, settings, section.rationale, section.reference, section.citations
+            )
+        )
     return out

@@ -1,19 +1,18 @@
-"""Imprecision: the GRADE 2022 approach (CI against the null and the MID) and the optimal information size.
+"""Imprecision (Core GRADE 2, GRADE guidance 34/35): the CI against the target's threshold, then the OIS.
 
-Rule (``rules.yaml: imprecision``; Zeng 2022, GRADE Guidance 34; Guyatt 2011, GRADE guidelines 6):
+Rule (``rules.yaml: imprecision``; thresholds from :func:`immunograde.grading.thresholds.choose_target`):
 
-1. CI levels: the 95% CI of the absolute effect (per 1000 at the comparator risk, or the analysis scale
-   when there is none) is compared with the thresholds ``MID_low < 0 < MID_high``.  Crossing both MIDs
-   -> 2 levels; crossing the null or one MID -> 1 level; otherwise 0.  When the point estimate is
-   trivial (between the MIDs) only the MIDs count: a CI inside them shows a trivial effect precisely.
-2. OIS levels: ``ratio = participants / OIS`` (or the TSA's required information size); the largest
-   ``levels`` among ``ois_levels`` with ``ratio < below``, at most ``ois_levels_when_ci_clear`` when the
-   CI crosses no threshold.
-3. Levels = ``min(max(CI levels, OIS levels), max_levels)``.
-
-A trial sequential analysis (``tsa``) replaces the OIS by its required information size; when its
-monitoring boundary was crossed (benefit, harm or futility) the information-size shortfall does not rate
-down.  Its explanation is carried into the reason.
+1. CI levels.  MID target on one side: 1 level when the CI crosses that MID, 2 when it also reaches the
+   MID in the other direction.  Target "little or no important effect": 1 level per MID crossed.  Null
+   target (no sourced MID): 1 level when the CI crosses the null, 2 when it includes both an
+   appreciable benefit and an appreciable harm.  Crossing is invariant under the monotone map from the
+   ratio to the risk difference at a fixed comparator risk, so it is judged on the analysis scale; the
+   per-1000 values are reported beside it.
+2. OIS levels, only when the CI crosses nothing and the effect is large (``|ratio - 1|`` of at least
+   ``large_relative_effect`` on either side, or an SMD of 0.8 or more): ``ratio = participants / OIS``
+   (or the TSA's required information size), the largest ``levels`` of ``ois_levels`` with
+   ``ratio < below``.  A crossed TSA monitoring boundary means the information is sufficient.
+3. Levels = ``min(CI levels + OIS levels, max_levels)`` (only one of the two is ever non-zero).
 """
 
 from __future__ import annotations
@@ -22,108 +21,91 @@ import math
 from dataclasses import dataclass
 
 from immunograde.grading.absolute import absolute_effect
-from immunograde.grading.config import ImprecisionRules
+from immunograde.grading.config import Rules
 from immunograde.grading.inputs import Judgement, OutcomeSpec, PooledEffect, TsaSummary
 from immunograde.grading.ois import ois_binary, ois_continuous
-from immunograde.grading.thresholds import Thresholds, absolute_thresholds, mid_thresholds
+from immunograde.grading.thresholds import Target, absolute_thresholds
 
 DOMAIN = "imprecision"
 ABSOLUTE = frozenset({"RR", "OR", "HR"})
+LARGE_SMD = 0.8
 
 
 @dataclass(frozen=True)
 class CiCheck:
     levels: int
-    scale: str
-    interval: tuple[float, float]
-    thresholds: tuple[float, float, float]
     crossed: tuple[str, ...]
 
 
-def ci_check(pooled: PooledEffect, t: Thresholds) -> CiCheck:
-    """Which thresholds (MID below, null, MID above) the CI crosses, on the absolute scale if possible."""
-    p0 = pooled.control_risk
-    if pooled.measure in ABSOLUTE and p0 is not None and 0 < p0 < 1:
-        e, lo_e, hi_e = (math.exp(v) for v in (pooled.estimate, pooled.ci_low, pooled.ci_high))
-        eff = absolute_effect(pooled.measure, e, lo_e, hi_e, p0)
-        lo_t, hi_t = absolute_thresholds(pooled.measure, t, p0)
-        point = eff.difference_per_1000
-        interval = (eff.difference_ci_low_per_1000, eff.difference_ci_high_per_1000)
-        scale = "risk difference per 1000"
-    else:
-        lo_t, hi_t = t.low, t.high
-        point = pooled.estimate
-        interval = (pooled.ci_low, pooled.ci_high)
-        scale = "log ratio" if pooled.is_ratio else pooled.measure
-    names = ("MID (lower)", "null", "MID (upper)")
-    thresholds = (lo_t, 0.0, hi_t)
-    # A trivial point estimate asks "is the effect trivial?": only the MIDs matter (GRADE 34).
-    trivial = lo_t < point < hi_t
-    crossed = tuple(
-        n
-        for n, v in zip(names, thresholds, strict=True)
-        if interval[0] < v < interval[1] and not (trivial and n == "null")
-    )
-    both = "MID (lower)" in crossed and "MID (upper)" in crossed
-    return CiCheck(2 if both else (1 if crossed else 0), scale, interval, thresholds, crossed)
+def _crosses(lo: float, hi: float, v: float) -> bool:
+    return lo < v < hi
+
+
+def ci_check(pooled: PooledEffect, target: Target) -> CiCheck:
+    """Which of the target's thresholds the 95% CI crosses, and the levels that gives."""
+    lo, hi = pooled.ci_low, pooled.ci_high
+    if target.threshold == "benefit":
+        return (
+            CiCheck(1, ("important benefit",)) if _crosses(lo, hi, target.value) else CiCheck(0, ())
+        )
+    if target.threshold == "null":
+        if not _crosses(lo, hi, 0.0):
+            return CiCheck(0, ())
+        app = target.appreciable
+        both = app is not None and lo < app.low and hi > app.high
+        return CiCheck(
+            2 if both else 1, ("null", "appreciable benefit and harm") if both else ("null",)
+        )
+    mid = target.mid
+    assert mid is not None
+    low_x, high_x = _crosses(lo, hi, mid.low), _crosses(lo, hi, mid.high)
+    if target.side == "inside":
+        crossed = tuple(n for n, x in (("MID (lower)", low_x), ("MID (upper)", high_x)) if x)
+        return CiCheck(len(crossed), crossed)
+    own, other = (low_x, hi > mid.high) if target.side == "low" else (high_x, lo < mid.low)
+    if not own:
+        return CiCheck(0, ())
+    return CiCheck(2 if other else 1, ("MID", "MID in the other direction") if other else ("MID",))
+
+
+def is_large(pooled: PooledEffect, rules: Rules) -> bool:
+    """A large effect, for which the OIS is checked (GRADE 34; Core GRADE FAQ: RRR > 30%)."""
+    if pooled.is_ratio:
+        return abs(pooled.estimate) >= -math.log(1 - rules.imprecision.large_relative_effect)
+    return pooled.measure == "SMD" and abs(pooled.estimate) >= LARGE_SMD
 
 
 def optimal_information_size(
-    pooled: PooledEffect, outcome: OutcomeSpec, t: Thresholds | None, rules: ImprecisionRules
+    pooled: PooledEffect, outcome: OutcomeSpec, target: Target, rules: Rules
 ) -> tuple[int | None, str]:
     """The OIS for the question and how it was computed (or why it could not be)."""
-    a, pw = rules.alpha, rules.power
+    info = rules.information_size
+    a, pw = info.alpha, info.power
     p0, which = pooled.control_risk, "comparator risk"
     if (p0 is None or not 0 < p0 < 1) and pooled.overall_risk is not None:
         p0, which = pooled.overall_risk, "risk in both arms (no comparator events)"
     if outcome.type in ("binary", "time_to_event") and p0 is not None and 0 < p0 < 1:
-        r = rules.ois_relative_reduction
+        r = info.relative_risk_reduction
         how = f"{which} {p0:.3f}, relative reduction {r:.0%}, alpha {a}, power {pw}"
         return ois_binary(p0, r, a, pw), how
-    if pooled.measure == "SMD" and t is not None:
-        return ois_continuous(1.0, t.high, a, pw), f"SMD {t.high:g}, alpha {a}, power {pw}"
-    if pooled.measure == "MD" and t is not None and pooled.sd_pooled:
-        how = f"SD {pooled.sd_pooled:g}, MID {t.high:g}, alpha {a}, power {pw}"
-        return ois_continuous(pooled.sd_pooled, t.high, a, pw), how
+    app = target.appreciable
+    if pooled.measure == "SMD" and app is not None:
+        return ois_continuous(1.0, app.high, a, pw), f"SMD {app.high:g}, alpha {a}, power {pw}"
+    if pooled.measure == "MD" and target.mid is not None and pooled.sd_pooled:
+        how = f"SD {pooled.sd_pooled:g}, MID {target.mid.high:g}, alpha {a}, power {pw}"
+        return ois_continuous(pooled.sd_pooled, target.mid.high, a, pw), how
     return None, "not computed (no comparator risk, or no MID and SD)"
-
-
-def _ois_levels(ratio: float, rules: ImprecisionRules) -> int:
-    return max((lv.levels for lv in rules.ois_levels if ratio < lv.below), default=0)
-
-
-def _ci_part(
-    pooled: PooledEffect, t: Thresholds | None, inputs: dict[str, object]
-) -> tuple[int, str | None]:
-    if t is None:
-        inputs["ci_check"] = "null only (no MID stated)"
-        crosses = pooled.ci_low < 0 < pooled.ci_high
-        return (1, "The 95% CI includes no effect (no MID stated)") if crosses else (0, None)
-    chk = ci_check(pooled, t)
-    inputs.update(
-        scale=chk.scale,
-        ci=list(chk.interval),
-        thresholds=list(chk.thresholds),
-        crossed=list(chk.crossed),
-    )
-    if not chk.crossed:
-        return 0, None
-    return (
-        chk.levels,
-        f"The 95% CI ({chk.scale}) crosses the {', the '.join(chk.crossed)} ({t.source})",
-    )
 
 
 def _ois_part(
     pooled: PooledEffect,
     outcome: OutcomeSpec,
-    t: Thresholds | None,
-    ci_levels: int,
-    rules: ImprecisionRules,
+    target: Target,
+    rules: Rules,
     tsa: TsaSummary | None,
     inputs: dict[str, object],
 ) -> tuple[int, str | None]:
-    ois, how = optimal_information_size(pooled, outcome, t, rules)
+    ois, how = optimal_information_size(pooled, outcome, target, rules)
     size = tsa.required_information_size if tsa else ois
     name = f"required information size from {tsa.source}" if tsa else "optimal information size"
     inputs.update(ois=ois, ois_basis=how, information_size_used=size)
@@ -132,37 +114,59 @@ def _ois_part(
         return 0, None
     ratio = pooled.participants / size
     inputs["information_ratio"] = round(ratio, 4)
-    levels = _ois_levels(ratio, rules)
-    if ci_levels == 0:
-        levels = min(levels, rules.ois_levels_when_ci_clear)
     if tsa is not None and tsa.boundary_crossed:
-        levels = 0  # a crossed monitoring boundary: the information is sufficient
+        return 0, None  # a crossed monitoring boundary: the information is sufficient
+    levels = max((lv.levels for lv in rules.imprecision.ois_levels if ratio < lv.below), default=0)
     if not levels:
         return 0, None
-    return levels, f"{pooled.participants} participants are {ratio:.0%} of the {name} ({size:.0f})"
+    why = f"the effect is large and {pooled.participants} participants are {ratio:.0%} of the {name} ({size:.0f})"
+    return levels, why
+
+
+def _absolute_inputs(pooled: PooledEffect, target: Target) -> dict[str, object]:
+    p0 = pooled.control_risk
+    if pooled.measure not in ABSOLUTE or p0 is None or not 0 < p0 < 1:
+        return {"scale": "log ratio" if pooled.is_ratio else pooled.measure}
+    ex = math.exp
+    e = absolute_effect(
+        pooled.measure, ex(pooled.estimate), ex(pooled.ci_low), ex(pooled.ci_high), p0
+    )
+    out: dict[str, object] = {
+        "scale": "risk difference per 1000",
+        "ci": [e.difference_ci_low_per_1000, e.difference_ci_high_per_1000],
+    }
+    if target.mid is not None:
+        out["thresholds"] = list(absolute_thresholds(pooled.measure, target.mid, p0))
+    return out
 
 
 def rate_imprecision(
     pooled: PooledEffect,
     outcome: OutcomeSpec,
-    rules: ImprecisionRules,
+    target: Target,
+    rules: Rules,
     tsa: TsaSummary | None = None,
 ) -> Judgement:
-    """Judge imprecision (see module docstring)."""
-    t = mid_thresholds(pooled.measure, outcome.mid, rules)
+    """Judge imprecision for ``target`` (see module docstring)."""
+    chk = ci_check(pooled, target)
     inputs: dict[str, object] = {
         "participants": pooled.participants,
-        "mid": None if t is None else t.source,
+        "target": target.text,
+        "threshold": target.threshold,
+        "crossed": list(chk.crossed),
+        "ci_levels": chk.levels,
+        **_absolute_inputs(pooled, target),
     }
-    ci_levels, ci_reason = _ci_part(pooled, t, inputs)
-    ois_levels, ois_reason = _ois_part(pooled, outcome, t, ci_levels, rules, tsa, inputs)
-    inputs.update(ci_levels=ci_levels, ois_levels=ois_levels)
-    levels = min(max(ci_levels, ois_levels), rules.max_levels)
-    reasons = [r for r in (ci_reason, ois_reason) if r]
+    reasons = [f"The 95% CI crosses the {' and the '.join(chk.crossed)}"] if chk.levels else []
+    ois_levels, ois_reason = 0, None
+    if chk.levels == 0 and is_large(pooled, rules):
+        ois_levels, ois_reason = _ois_part(pooled, outcome, target, rules, tsa, inputs)
+    inputs["ois_levels"] = ois_levels
+    if ois_reason:
+        reasons.append(ois_reason[0].upper() + ois_reason[1:])
+    levels = min(chk.levels + ois_levels, rules.imprecision.max_levels)
     if not levels:
-        reasons = [
-            "The CI excludes the null and the MID thresholds and the information size is met"
-        ]
+        reasons = ["The 95% CI does not cross the threshold" + (" and the information size is met" if is_large(pooled, rules) else "")]  # fmt: skip
     if tsa is not None and tsa.explanation:
         reasons.append(tsa.explanation.rstrip("."))
-    return Judgement(DOMAIN, -levels, "; ".join(reasons) + ".", inputs)
+    return Judgement(DOMAIN, -levels, f"Target: {target.text}. " + "; ".join(reasons) + ".", inputs)

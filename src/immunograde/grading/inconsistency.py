@@ -1,9 +1,10 @@
-"""Inconsistency: I2, Cochran's Q, the prediction interval against the null and the MID, CI overlap.
+"""Inconsistency (Core GRADE 3): non-overlapping trial CIs with estimates on opposite sides of the threshold.
 
-Rule (``rules.yaml: inconsistency``; Guyatt 2011, GRADE guidelines 7): one level down when
-``I2 >= i2_serious`` and (``Q p < q_p_threshold`` or some trial CIs do not overlap) and (the 95%
-prediction interval includes the null or point estimates lie on both sides of it); two levels when
-also ``I2 >= i2_very_serious`` and the prediction interval reaches past both MID thresholds.
+Rule (``rules.yaml: inconsistency``): with two or more trials, list the pairs of trials whose 95% CIs do
+not overlap; the inconsistency is problematic when such a pair has point estimates on opposite sides of
+the target's threshold (the MID the target rests on, or the null).  Rate down one level then; two
+levels when in addition ``I2 >= i2_very_serious``.  Non-overlap on the same side of
+the threshold is reported but not rated down.
 """
 
 from __future__ import annotations
@@ -13,73 +14,56 @@ from typing import Any
 
 from immunograde.grading.config import InconsistencyRules
 from immunograde.grading.inputs import Judgement, PooledEffect, TrialFacts
-from immunograde.grading.thresholds import Thresholds
 
 DOMAIN = "inconsistency"
 
 
-def non_overlapping_pairs(trials: Sequence[TrialFacts]) -> list[tuple[str, str]]:
-    """Pairs of trials whose 95% CIs do not overlap (labels, in input order)."""
-    cis = [(t.label, t.ci_low, t.ci_high) for t in trials if None not in (t.ci_low, t.ci_high)]
+def non_overlapping_pairs(trials: Sequence[TrialFacts]) -> list[tuple[TrialFacts, TrialFacts]]:
+    """Pairs of trials whose 95% CIs do not overlap (in input order)."""
+    cis = [t for t in trials if None not in (t.ci_low, t.ci_high)]
     out = []
-    for i, (a, alo, ahi) in enumerate(cis):
-        for b, blo, bhi in cis[i + 1 :]:
-            if ahi < blo or bhi < alo:  # type: ignore[operator]
+    for i, a in enumerate(cis):
+        for b in cis[i + 1 :]:
+            if a.ci_high < b.ci_low or b.ci_high < a.ci_low:  # type: ignore[operator]
                 out.append((a, b))
     return out
 
 
-def _both_sides(trials: Sequence[TrialFacts]) -> bool:
-    ys = [t.yi for t in trials if t.yi is not None]
-    return any(y < 0 for y in ys) and any(y > 0 for y in ys)
-
-
-def _signals(
-    pooled: PooledEffect, trials: Sequence[TrialFacts], mid: Thresholds | None
-) -> dict[str, Any]:
-    lo, hi = pooled.pi_low, pooled.pi_high
-    has_pi = lo is not None and hi is not None
-    return {
-        "i2": pooled.i2 or 0.0,
-        "tau2": pooled.tau2,
-        "q_p": pooled.q_p,
-        "pi_low": lo,
-        "pi_high": hi,
-        "pi_includes_null": has_pi and lo < 0 < hi,  # type: ignore[operator]
-        "pi_beyond_both_mids": has_pi and mid is not None and lo < mid.low and hi > mid.high,  # type: ignore[operator]
-        "non_overlapping_ci_pairs": [list(p) for p in non_overlapping_pairs(trials)],
-        "estimates_both_sides_of_null": _both_sides(trials),
-    }
+def _opposite(a: TrialFacts, b: TrialFacts, at: float) -> bool:
+    return a.yi is not None and b.yi is not None and (a.yi - at) * (b.yi - at) < 0
 
 
 def rate_inconsistency(
     pooled: PooledEffect,
     trials: Sequence[TrialFacts],
-    mid: Thresholds | None,
+    threshold: float,
     rules: InconsistencyRules,
 ) -> Judgement:
-    """Judge inconsistency (see module docstring)."""
+    """Judge inconsistency against the target's ``threshold`` (see module docstring)."""
     if pooled.k < 2:
         return Judgement(
             DOMAIN, 0, "Single trial: inconsistency cannot be assessed.", {"k": pooled.k}
         )
-    x = _signals(pooled, trials, mid)
-    i2, pairs = x["i2"], x["non_overlapping_ci_pairs"]
-    supported = (pooled.q_p is not None and pooled.q_p < rules.q_p_threshold) or bool(pairs)
+    pairs = non_overlapping_pairs(trials)
+    opposite = [(a, b) for a, b in pairs if _opposite(a, b, threshold)]
+    i2 = pooled.i2 or 0.0
+    x: dict[str, Any] = {
+        "i2": i2,
+        "tau2": pooled.tau2,
+        "q_p": pooled.q_p,
+        "threshold": threshold,
+        "non_overlapping_ci_pairs": [[a.label, b.label] for a, b in pairs],
+        "opposite_sides_pairs": [[a.label, b.label] for a, b in opposite],
+    }
     desc = f"I2 = {i2:.0f}%" + (f", Q p = {pooled.q_p:.3g}" if pooled.q_p is not None else "")
-    if pairs:
-        desc += f", {len(pairs)} pair(s) of trials with non-overlapping CIs"
-    if i2 >= rules.i2_very_serious and supported and x["pi_beyond_both_mids"]:
-        why = f"{desc}; the prediction interval spans appreciable benefit and harm."
-        return Judgement(DOMAIN, -2, why, x)
-    if (
-        i2 >= rules.i2_serious
-        and supported
-        and (x["pi_includes_null"] or x["estimates_both_sides_of_null"])
-    ):
-        if x["pi_includes_null"]:
-            where = "the prediction interval includes the null"
-        else:
-            where = "trial estimates lie on both sides of the null"
-        return Judgement(DOMAIN, -1, f"{desc}; {where}.", x)
-    return Judgement(DOMAIN, 0, f"{desc}: no important unexplained inconsistency.", x)
+    if not opposite:
+        where = (
+            f"{len(pairs)} pair(s) of trials with non-overlapping CIs, all on the same side of the threshold"
+            if pairs
+            else "the trials' CIs overlap"
+        )
+        return Judgement(DOMAIN, 0, f"{desc}; {where}: no important inconsistency.", x)
+    names = "; ".join(f"{a.label} vs {b.label}" for a, b in opposite[:3])
+    why = f"{desc}; {len(opposite)} pair(s) of trials with non-overlapping CIs on opposite sides of the threshold ({names})"  # fmt: skip
+    levels = 2 if i2 >= rules.i2_very_serious else 1
+    return Judgement(DOMAIN, -levels, why + ".", x)

@@ -22,6 +22,11 @@ class TrialFacts:
     randomised: bool | None = None
     rob_overall: str = "not_assessed"
     rob_domains: tuple[tuple[str, str], ...] = ()
+    rob_source: str | None = (
+        None  #: who published the judgement (review, table); None = none reachable
+    )
+    allocation_concealment: str = "unknown"  #: adequate | inadequate | unclear | unknown
+    analysed_share: float | None = None  #: participants with outcome data / randomised (attrition)
     blinding: str = "unknown"
     control: str = "unknown"
     countries: tuple[str, ...] = ()
@@ -71,6 +76,9 @@ class OutcomeSpec:
     higher_is_better: bool = False
     mid: float | None = None
     surrogate: bool = False
+    objective: bool | None = (
+        None  #: measured without judgement (e.g. all-cause mortality); None = not recorded
+    )
 
 
 @dataclass(frozen=True)

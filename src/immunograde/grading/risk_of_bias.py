@@ -1,74 +1,105 @@
-"""Risk of bias: RoB 2 overall judgements weighted by each trial's share of the pooled weight.
+"""Risk of bias across trials (Core GRADE 4): weight of trials at high risk, and whether their results differ.
 
-Rule (``rules.yaml: risk_of_bias``; Guyatt 2011, GRADE guidelines 4): with ``w_high`` the weight share
-of trials at high risk and ``w_concern`` that of trials at high risk or with some concerns, rate down
-two levels when ``w_high >= very_serious_high_share``, one level when ``w_high >= serious_high_share``
-or ``w_concern >= serious_concerns_share``.  Trials not assessed count as ``not_assessed_counts_as``.
+Rule (``rules.yaml: risk_of_bias``): every trial is judged by :func:`assess_trial` (published RoB 2, else
+ImmunoGrade's own from the design) and classified as at high risk or not.  With ``w_high`` the share of
+the assessed weight from trials at high risk: rate down one level when ``w_high >= high_share_serious``
+unless the trials not at high risk give a similar result; rate down one level when
+``w_high >= high_share_if_results_differ`` and the results differ.  "Similar" means the fixed-effect
+(inverse-variance) estimates of the two groups lie on the same side of the target's threshold and their
+95% CIs overlap.  Trials that could not be assessed are named and count towards neither group.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
-from immunograde.grading.config import RobRules
-from immunograde.grading.inputs import Judgement, TrialFacts
+from immunograde.grading.config import Rules
+from immunograde.grading.inputs import Judgement, OutcomeSpec, TrialFacts
+from immunograde.grading.rob_assessment import TrialRob, assess_trial
 
 DOMAIN = "risk_of_bias"
+Z95 = 1.959963984540054
 
 
-def _shares(trials: Sequence[TrialFacts]) -> dict[str, float]:
-    total = sum(t.weight for t in trials)
-    if total <= 0:
-        raise ValueError("trial weights must sum to a positive number")
-    shares = {"low": 0.0, "some_concerns": 0.0, "high": 0.0, "not_assessed": 0.0}
-    for t in trials:
-        shares[t.rob_overall] = shares.get(t.rob_overall, 0.0) + t.weight / total
-    return shares
+def group_estimate(trials: Sequence[TrialFacts]) -> tuple[float, float, float] | None:
+    """Fixed-effect inverse-variance estimate and 95% CI of trials with an estimate and CI."""
+    rows = [
+        (t.yi, t.ci_low, t.ci_high)
+        for t in trials
+        if t.yi is not None
+        and t.ci_low is not None
+        and t.ci_high is not None
+        and t.ci_high > t.ci_low
+    ]
+    if not rows:
+        return None
+    w = [1.0 / ((hi - lo) / (2 * Z95)) ** 2 for _, lo, hi in rows]
+    y = sum(wi * yi for wi, (yi, _, _) in zip(w, rows, strict=True)) / sum(w)
+    se = math.sqrt(1.0 / sum(w))
+    return y, y - Z95 * se, y + Z95 * se
+
+
+def results_differ(a: tuple[float, float, float], b: tuple[float, float, float], at: float) -> bool:
+    """Estimates on opposite sides of the threshold ``at``, or 95% CIs that do not overlap."""
+    opposite = (a[0] - at) * (b[0] - at) < 0
+    return opposite or a[2] < b[1] or b[2] < a[1]
+
+
+def _trial_dict(r: TrialRob, w: float) -> dict[str, Any]:
+    return {
+        "trial": r.trial,
+        "weight": round(w, 4),
+        "overall": r.overall,
+        "source": r.source,
+        "verified": r.verified,
+        "domains": [
+            {"domain": d.domain, "judgement": d.judgement, "reason": d.reason} for d in r.domains
+        ],
+    }
 
 
 def _pct(x: float) -> str:
     return f"{100.0 * x:.0f}%"
 
 
-def rate_risk_of_bias(trials: Sequence[TrialFacts], rules: RobRules) -> Judgement:
-    """Judge risk of bias for a body of trials (see module docstring for the rule)."""
-    shares = _shares(trials)
-    na = [t.label for t in trials if t.rob_overall == "not_assessed"]
-    inputs = {"weight_shares": {k: round(v, 4) for k, v in shares.items()}, "not_assessed": na}
-    if shares["not_assessed"] >= 1.0 - 1e-12:
-        return Judgement(
-            DOMAIN,
-            -rules.all_not_assessed_levels,
-            "Risk of bias not assessed for any trial; rated down as the rules require.",
-            inputs,
-        )
-    high = shares["high"] + (
-        shares["not_assessed"] if rules.not_assessed_counts_as == "high" else 0
-    )
-    concern = shares["high"] + shares["some_concerns"] + shares["not_assessed"]
-    na_note = (
-        f" Not assessed: {', '.join(na)} ({_pct(shares['not_assessed'])} of the weight, counted as "
-        f"{rules.not_assessed_counts_as.replace('_', ' ')})."
-        if na
-        else ""
-    )
-    if high >= rules.very_serious_high_share:
-        return Judgement(
-            DOMAIN,
-            -2,
-            f"Trials at high risk of bias carry {_pct(high)} of the weight.{na_note}",
-            inputs,
-        )
-    if high >= rules.serious_high_share or concern >= rules.serious_concerns_share:
+def rate_risk_of_bias(
+    trials: Sequence[TrialFacts], outcome: OutcomeSpec, threshold: float, rules: Rules
+) -> Judgement:
+    """Judge risk of bias for a body of trials (see module docstring)."""
+    robs = [assess_trial(t, outcome, rules.rob_assessment) for t in trials]
+    pairs = [(t, r) for t, r in zip(trials, robs, strict=True) if r.overall != "not_assessed"]
+    total = sum(t.weight for t, _ in pairs)
+    own = sum(1 for r in robs if not r.verified)
+    inputs: dict[str, Any] = {
+        "trials": [_trial_dict(r, t.weight) for t, r in zip(trials, robs, strict=True)],
+        "not_assessed": [r.trial for r in robs if r.overall == "not_assessed"],
+        "own_assessments": own,
+    }
+    note = f" {own} of {len(robs)} judgements are ImmunoGrade's own from the recorded design (not verified)." if own else ""  # fmt: skip
+    if not pairs or total <= 0:
         why = (
-            f"Trials at high risk of bias carry {_pct(high)} of the weight"
-            if high >= rules.serious_high_share
-            else f"Trials at high risk or with some concerns carry {_pct(concern)} of the weight"
+            "Risk of bias could not be assessed for any trial; not rated down for a missing record."
         )
-        return Judgement(DOMAIN, -1, why + "." + na_note, inputs)
-    return Judgement(
-        DOMAIN,
-        0,
-        f"Trials at low risk of bias carry {_pct(shares['low'])} of the weight.{na_note}",
-        inputs,
+        return Judgement(DOMAIN, 0, why, inputs)
+    high = [t for t, r in pairs if r.overall == "high"]
+    rest = [t for t, r in pairs if r.overall != "high"]
+    w_high = sum(t.weight for t in high) / total
+    inputs["high_weight_share"] = round(w_high, 4)
+    gh, gr = group_estimate(high), group_estimate(rest)
+    differ = gr is None or gh is None or results_differ(gh, gr, threshold)
+    inputs["results_differ"] = differ if high else None
+    rules_ = rules.risk_of_bias
+    serious = (w_high >= rules_.high_share_serious and differ) or (
+        w_high >= rules_.high_share_if_results_differ and differ and gr is not None
     )
+    if serious:
+        other = "no trial at lower risk to compare" if gr is None else "the trials at lower risk give a different result"  # fmt: skip
+        why = f"Trials at high risk of bias carry {_pct(w_high)} of the weight and {other}."
+        return Judgement(DOMAIN, -rules_.max_levels, why + note, inputs)
+    if w_high >= rules_.high_share_if_results_differ:
+        why = f"Trials at high risk of bias carry {_pct(w_high)} of the weight, but the trials at lower risk give a similar result."  # fmt: skip
+    else:
+        why = f"Trials at high risk of bias carry {_pct(w_high)} of the weight."
+    return Judgement(DOMAIN, 0, why + note, inputs)

@@ -5,8 +5,9 @@ The wording is the Santesso et al. 2020 matrix (GRADE guidelines 26) copied into
 only picks the cell (certainty x effect size) and the direction (reduction / increase).
 
 Effect size (``rules.yaml: effect_size``): ratio measures by the relative change ``|ratio - 1|``
-(trivial below the question's MID or the imprecision ``default_relative_mid``, small below ``ratio_small_below``,
-moderate up to ``large_ratio`` or its reciprocal, large beyond); SMD by ``smd_bounds``; mean differences
+(trivial inside the sourced MID; without one, trivial when the CI includes the null and lies within the
+declared relative risk reduction's ratios; small below ``ratio_small_below``, moderate up to
+``large_ratio`` or its reciprocal, large beyond); SMD by ``smd_bounds``; mean differences
 by multiples of the stated MID; without an MID, by whether the CI includes zero.
 """
 
@@ -50,13 +51,18 @@ def _ratio_size(
     es = rules.effect_size
     ratio = math.exp(pooled.estimate)
     change = abs(ratio - 1.0)
-    trivial = (
-        abs(1.0 - outcome.mid)
-        if outcome.mid is not None
-        else rules.imprecision.default_relative_mid
-    )
-    basis = f"relative change {change:.0%} (trivial below {trivial:.0%})"
-    if change < trivial:
+    if outcome.mid is not None:
+        trivial = change < abs(1.0 - outcome.mid)
+        basis = f"relative change {change:.0%} (sourced MID: trivial below {abs(1.0 - outcome.mid):.0%})"
+    else:
+        r = rules.information_size.relative_risk_reduction
+        lo, hi = math.exp(pooled.ci_low), math.exp(pooled.ci_high)
+        trivial = lo <= 1.0 <= hi and lo > 1 - r and hi < 1 + r
+        basis = (
+            f"relative change {change:.0%}; no sourced MID: trivial when the CI includes 1 and lies "
+            f"within {1 - r:g} to {1 + r:g}"
+        )
+    if trivial:
         return "trivial", change, basis
     if abs(pooled.estimate) >= math.log(es.large_ratio):
         return "large", change, basis

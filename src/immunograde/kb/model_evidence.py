@@ -136,6 +136,11 @@ class Outcome(_Model):
     importance: Importance
     higher_is_better: bool = False
     surrogate: bool = False
+    objective: bool | None = Field(
+        None,
+        description="measured without judgement (e.g. all-cause mortality, a laboratory result); "
+        "None = not recorded.  Read by the risk-of-bias assessment (RoB 2 domain 4).",
+    )
     mid: float | None = Field(
         None, description="minimal important difference, on the measure's scale"
     )
@@ -228,6 +233,9 @@ class PublishedResult(_Model):
     ci_low: float | None = None
     ci_high: float | None = None
     certainty: str | None = None
+    quote: str | None = Field(
+        None, description="the verbatim sentence of the source that states the certainty or result"
+    )
     note: str | None = None
     source: SourceRef
     verified: bool = False

@@ -16,9 +16,11 @@ VERDICT_COLOURS: dict[str, str] = {
     "probable_benefit": "#66bd63",
     "possible_benefit": "#a6d96a",
     "uncertain": "#fee08b",
-    "probably_no_meaningful_benefit": "#fdae61",
-    "no_benefit": "#f46d43",
+    "no_important_benefit": "#f46d43",
     "net_harm": "#a50026",
+    "trials_not_poolable": "#d9d9d9",
+    "trials_registered_no_results": "#d9d9d9",
+    "no_trials_found": "#bdbdbd",
     "no_controlled_evidence": "#bdbdbd",
 }
 

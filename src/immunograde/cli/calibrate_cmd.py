@@ -1,0 +1,65 @@
+"""``immunograde calibrate``: ImmunoGrade's certainty ratings against published GRADE ratings.
+
+Thin shell over :func:`immunograde.evidence.calibration.calibrate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from immunograde import settings
+from immunograde.cli.output import console, print_json
+from immunograde.errors import InputError
+from immunograde.evidence.calibration import Calibration, calibrate
+from immunograde.kb.queries import open_kb
+
+FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Knowledge-base file (default: settings.db_path()).")
+]
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def _print(c: Calibration) -> None:
+    console.print(
+        f"n = {c.n} outcomes from {c.sources} sources; exact agreement {_fmt(c.exact_agreement, '.0%')}; "
+        f"weighted kappa (linear) {_fmt(c.weighted_kappa, '.2f')}"
+    )
+    t = Table(title="rows: ImmunoGrade, columns: published")
+    t.add_column("")
+    for lv in c.levels:
+        t.add_column(lv.replace("_", " "), justify="right")
+    for lv, row in zip(c.levels, c.confusion, strict=True):
+        t.add_row(lv.replace("_", " "), *(str(x) for x in row))
+    console.print(t)
+    for d in c.disagreements:
+        console.print(f"- {d['question_id']} ({d['source']}): published {d['published']}, ours {d['ours']}; {d['why']}")  # fmt: skip
+
+
+def _calibrate(fmt: FormatOpt = "text", db: DbOpt = None) -> None:
+    """Run ImmunoGrade on every outcome of the calibration set (published GRADE ratings with their
+    verbatim sentence) and report n, exact agreement, weighted kappa, the confusion matrix and every
+    disagreement with the domains behind it.
+
+    Example: immunograde calibrate --format json
+    """
+    if fmt not in ("text", "json"):
+        raise InputError.one(f"--format must be text or json, not {fmt!r}", field="--format")
+    with open_kb(db or settings.db_path()) as kb:
+        c = calibrate(kb)
+    if fmt == "json":
+        print_json(asdict(c))
+    else:
+        _print(c)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(_calibrate)
