@@ -351,8 +351,13 @@ ANALYSES: tuple[Analysis, ...] = (
 )
 
 
+def _order(a: Analysis) -> tuple[str, tuple[int, ...], str]:
+    """Reading order: by review, then analysis number (so "first seen in" is the lowest analysis)."""
+    return a.review, tuple(int(x) for x in a.analysis.split(".")), a.qid
+
+
 def read_cochrane(out: Out) -> None:
-    for a in ANALYSES:
+    for a in sorted(ANALYSES, key=_order):
         read_analysis(out, a)
 
 
