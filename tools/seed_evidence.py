@@ -2,9 +2,9 @@
 
 Deterministic: the same shared files give byte-identical YAML.  Every outcome-data row carries the
 source file (path under ../shared/data) and its 1-based data row (header = row 0).  Nothing here is typed
-from memory: numbers come from the CSVs; the question texts (PICO) are written here and say where each
-fact comes from.  Modules: ``seed_evidence_common`` (machinery), ``seed_evidence_pico`` (spec helpers),
-``seed_evidence_specs`` / ``seed_evidence_specs_cochrane`` (the written PICO of each question),
+from memory: numbers come from the CSVs; the question texts (PICO, outcome, published results, notes) and
+which rows belong to each question are the reviewed spec files ``data/specs/questions/*.yaml`` (format:
+data/README.md).  Modules: ``seed_evidence_common`` (machinery), ``seed_evidence_specs`` (reads the specs),
 ``seed_evidence_readers`` / ``_covid`` / ``_cochrane`` / ``_interferons`` (one reader per source) and
 ``seed_evidence_sources`` (bibliography and the build order).
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(TOOLS))
 
 from seed_evidence_sources import build_all  # noqa: E402
 
+from immunograde.errors import InputError  # noqa: E402
 from immunograde.settings import data_dir  # noqa: E402
 
 
@@ -95,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)
-    files = render()
+    try:
+        files = render()
+    except InputError as exc:
+        print(f"{exc}\nquestion specs: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
     root = data_dir()
     if args.check:
         diff = differences(files, root)

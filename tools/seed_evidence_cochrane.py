@@ -1,13 +1,13 @@
 """Cochrane review analyses from the Pairwise70 extraction (third-party: records stay verified: false).
 
-One question = one review analysis (Analysis.group.number).  Per-study RoB 2 judgements, when the file
-has them, become the trial's RoB entry for that question.
+One question = one review analysis (Analysis.group.number), optionally narrowed to some of its subgroups
+(a network review files each comparison as a subgroup) and with studies left out (a shared control arm
+must not count twice).  The spec's ``dataset`` block says which rows and how a row becomes arms.
+Per-study RoB 2 judgements, when the file has them, become the trial's RoB entry for that question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from seed_evidence_common import (
@@ -23,7 +23,10 @@ from seed_evidence_common import (
     src,
     trial_record,
 )
-from seed_evidence_specs import P70, SPECS
+from seed_evidence_specs import for_reader
+
+from immunograde.kb.model_specs import Dataset, FromAnalysis
+from immunograde.kb.specs import SpecOf
 
 ROB_COLUMNS = {
     "d1_randomisation": "Bias.arising.from.the.randomization.process..judgement.",
@@ -39,24 +42,6 @@ ROB_LEVELS = {
     "High risk": "high",
     "": "not_assessed",
 }
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Where a question's rows are: review file and analysis, and how a row maps to data."""
-
-    qid: str
-    review: str  # e.g. "CD002243.pub5"
-    analysis: str  # "group.number"
-    form: str  # binary | continuous | generic
-    substance: Callable[[dict[str, str]], str | None] | None = None
-    subgroup: Callable[[dict[str, str]], str | None] | None = None
-    randomised: bool | None = None
-    control: str = "unknown"  # set only when the review's selection criteria state it
-
-    @property
-    def file(self) -> str:
-        return P70 + self.review.replace(".", "_") + "_data.csv"
 
 
 def analysis_rows(file: str, key: str) -> list[tuple[int, dict[str, str]]]:
@@ -94,70 +79,94 @@ def _values(form: str, r: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _rob(a: Analysis, n: int, r: dict[str, str]) -> list[dict[str, Any]]:
+def _rob(
+    file: str, analysis: str | None, qid: str, n: int, r: dict[str, str]
+) -> list[dict[str, Any]]:
     if ROB_COLUMNS["overall"] not in r:
         return []
     levels = {dom: ROB_LEVELS[r[col].strip()] for dom, col in ROB_COLUMNS.items()}
     if set(levels.values()) == {"not_assessed"}:
         return []
-    return [
-        {"question": a.qid, **levels, "source": src(a.file, n, locator=f"Analysis {a.analysis}")}
-    ]
+    return [{"question": qid, **levels, "source": src(file, n, locator=f"Analysis {analysis}")}]
 
 
-def sepsis_quality_groups() -> dict[str, list[tuple[int, str]]]:
-    """Study -> [(row, subgroup)] of CD002243 Analysis 1.2 (sensitivity analysis by methodological quality)."""
-    file = P70 + "CD002243_pub5_data.csv"
+def _study_groups(file: str, analysis: str) -> dict[str, list[tuple[int, str]]]:
+    """Study -> [(row, subgroup)] in one analysis of a review file."""
     out: dict[str, list[tuple[int, str]]] = {}
-    for n, r in analysis_rows(file, "1.2"):
+    for n, r in analysis_rows(file, analysis):
         out.setdefault(r["Study"], []).append((n, r["Subgroup"].strip()))
     return out
 
 
-def _sepsis_design(a: Analysis, study: str) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
-    """Allocation concealment and overall RoB from the trial's membership of Analysis 1.2 subgroups.
+def _quality(ds: Dataset, qid: str, study: str) -> tuple[str, list[dict[str, Any]], str]:
+    """Allocation concealment and overall RoB from the trial's membership of sensitivity subgroups.
 
     Membership is evidence of the quality; absence is not evidence of its lack (left unknown)."""
-    groups = sepsis_quality_groups().get(study, [])
+    qf = ds.quality_from
+    assert qf is not None
+    groups = _study_groups(ds.p70_file, qf.analysis).get(study, [])
     names = [g for _, g in groups]
-    allocation = "adequate" if "Adequate allocation concealment" in names else "unknown"
+    allocation = "adequate" if qf.allocation_adequate in names else "unknown"
     rob = [
         {
-            "question": a.qid,
+            "question": qid,
             "overall": "low",
-            "source": src(P70 + "CD002243_pub5_data.csv", n, locator="Analysis 1.2: " + g),
+            "source": src(ds.p70_file, n, locator=f"Analysis {qf.analysis}: {g}"),
         }
         for n, g in groups
-        if g == "Studies judged at low risk of bias"
+        if g == qf.rob_low
     ]
-    note = "; Analysis 1.2 lists it under: " + ", ".join(names) if names else ""
-    return design(randomised=a.randomised, allocation=allocation), rob, note
+    note = f"; Analysis {qf.analysis} lists it under: " + ", ".join(names) if names else ""
+    return allocation, rob, note
 
 
-def _trial(out: Out, a: Analysis, n: int, r: dict[str, str]) -> str:
-    tid = cochrane_tid(a.review, r["Study"])
-    substance = a.substance(r) if a.substance else None
+def _group_of(ds: Dataset, fa: FromAnalysis, study: str) -> str | None:
+    names = {g for _, g in _study_groups(ds.p70_file, fa.analysis).get(study, [])}
+    if len(names) > 1:
+        raise ValueError(
+            f"{ds.review} Analysis {fa.analysis}: {study} is in several subgroups {names}"
+        )
+    return names.pop() if names else None
+
+
+def _substance(ds: Dataset, r: dict[str, str]) -> str | None:
+    if ds.substance:
+        return ds.substance
+    if ds.substance_from:
+        return ds.substance_from.map.get(_group_of(ds, ds.substance_from, r["Study"]) or "")
+    return ds.substance_by_footnote.get(r["Footnotes"].strip())
+
+
+def _subgroup(ds: Dataset, r: dict[str, str]) -> str | None:
+    fa = ds.subgroup_from
+    if fa is None:
+        return r["Subgroup"].strip() or None
+    group = _group_of(ds, fa, r["Study"])
+    return f"{fa.label}: {group}" if group else None
+
+
+def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
+    ds = s.spec.dataset
+    review = str(ds.review)
+    tid = cochrane_tid(review, r["Study"])
     foot = r.get("Footnotes", "").strip()
-    trial_design, rob, quality = (
-        design(randomised=a.randomised, control=a.control),
-        _rob(a, n, r),
-        "",
-    )
-    if a.review == SEPSIS:
-        trial_design, rob, quality = _sepsis_design(a, r["Study"])
+    allocation, rob, quality = "unknown", _rob(ds.p70_file, ds.analysis, s.spec.id, n, r), ""
+    if ds.quality_from:
+        allocation, rob, quality = _quality(ds, s.spec.id, r["Study"])
+    control = arm("control", ds.comparator_substance, control=True)
     out.trial(
-        f"cochrane-{a.review.split('.')[0].lower()}",
+        f"cochrane-{review.split('.')[0].lower()}",
         trial_record(
             tid,
             r["Study"],
-            src(a.file, n, ref=_ref(a.review)),
+            src(ds.p70_file, n, ref="cochrane-" + slug(review)),
             False,
             year=int(r["Study.year"]) if r["Study.year"].strip() else None,
-            design=trial_design,
-            arms=[arm("experimental", substance), arm("control", control=True)],
+            design=design(randomised=ds.randomised, allocation=allocation, control=ds.control),
+            arms=[arm("experimental", _substance(ds, r), route=ds.arm_route), control],
             rob=rob,
             notes=(
-                f"from Cochrane {a.review} (Pairwise70 extraction); first seen in Analysis {a.analysis}"
+                f"from Cochrane {review} (Pairwise70 extraction); first seen in Analysis {ds.analysis}"
                 + (f"; footnote: {foot}" if foot else "")
                 + quality
             ),
@@ -166,200 +175,37 @@ def _trial(out: Out, a: Analysis, n: int, r: dict[str, str]) -> str:
     return tid
 
 
-def _ref(review: str) -> str:
-    return "cochrane-" + slug(review)
+def _selected(ds: Dataset) -> list[tuple[int, dict[str, str]]]:
+    keep = set(ds.subgroups)
+    return [
+        (n, r)
+        for n, r in analysis_rows(ds.p70_file, str(ds.analysis))
+        if (not keep or " ".join(r["Subgroup"].split()) in keep)
+        and r["Study"] not in ds.exclude_studies
+    ]
 
 
-def read_analysis(out: Out, a: Analysis) -> None:
+def read_analysis(out: Out, s: SpecOf) -> None:
+    ds = s.spec.dataset
     data = []
-    for n, r in analysis_rows(a.file, a.analysis):
-        tid = _trial(out, a, n, r)
-        sub = a.subgroup(r) if a.subgroup else (r["Subgroup"].strip() or None)
+    for n, r in _selected(ds):
+        tid = _trial(out, s, n, r)
         foot = r.get("Footnotes", "").strip() or None
-        data.append(data_row(tid, src(a.file, n), note=foot, subgroup=sub, **_values(a.form, r)))
+        values = _values(str(ds.form), r)
+        data.append(
+            data_row(tid, src(ds.p70_file, n), note=foot, subgroup=_subgroup(ds, r), **values)
+        )
     if not data:
-        raise ValueError(f"{a.review} Analysis {a.analysis}: no rows")
-    out.questions.append(question(SPECS[a.qid], data))
+        raise ValueError(f"{s.file}: {ds.review} Analysis {ds.analysis}: no rows selected")
+    out.questions.append(question(s, data))
 
 
-# ------------------------------------------------------------------ per-review helpers
-
-SEPSIS = "CD002243.pub5"
-_SEPSIS_DRUG = {
-    "Dexamethasone": "dexamethasone",
-    "Hydrocortisone": "hydrocortisone",
-    "Hydrocortisone plus fludrocortisone": "hydrocortisone",
-    "Hydrocortisone plus vitamin C plus thiamine": "hydrocortisone",
-    "Methylprednisolone": "methylprednisolone",
-}
-
-
-def sepsis_drug_groups() -> dict[str, str]:
-    """Study -> drug subgroup label in Analysis 1.3 (28-day mortality by study drug)."""
-    file = P70 + "CD002243_pub5_data.csv"
-    return {r["Study"]: r["Subgroup"] for _, r in analysis_rows(file, "1.3")}
-
-
-def _sepsis_sub(r: dict[str, str]) -> str | None:
-    group = sepsis_drug_groups().get(r["Study"])
-    return f"study drug (Analysis 1.3): {group}" if group else None
-
-
-def _sepsis_substance(r: dict[str, str]) -> str | None:
-    return _SEPSIS_DRUG.get(sepsis_drug_groups().get(r["Study"], ""))
-
-
-ZINC = "CD014914.pub2"
-
-
-def _zinc_route(r: dict[str, str]) -> str | None:
-    file = P70 + "CD014914_pub2_data.csv"
-    routes = {x["Study"]: x["Subgroup"] for _, x in analysis_rows(file, "9.2")}
-    route = routes.get(r["Study"])
-    return f"route (Analysis 9.2): {route}" if route else None
-
-
-ALOPECIA = "CD013719.pub2"
-_ALOPECIA_FOOT = {
-    "Prednisolone": "prednisolone",
-    "Prednisone": "prednisone",
-    "Cyclosporine": "ciclosporin",
-}
-
-
-def _alopecia_substance(fixed: str | None) -> Callable[[dict[str, str]], str | None]:
-    def pick(r: dict[str, str]) -> str | None:
-        return fixed or _ALOPECIA_FOOT.get(r["Footnotes"].strip())
-
-    return pick
-
-
-def _const(value: str) -> Callable[[dict[str, str]], str | None]:
-    return lambda r: value
-
-
-ANALYSES: tuple[Analysis, ...] = (
-    Analysis(
-        "corticosteroids-sepsis-28day-mortality",
-        SEPSIS,
-        "1.1",
-        "binary",
-        substance=_sepsis_substance,
-        subgroup=_sepsis_sub,
-    ),
-    Analysis(
-        "zinc-common-cold-prevention",
-        ZINC,
-        "1.1",
-        "binary",
-        substance=_const("zinc"),
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "zinc-common-cold-treatment-duration",
-        ZINC,
-        "9.1",
-        "continuous",
-        substance=_const("zinc"),
-        subgroup=_zinc_route,
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "rituximab-ms-first-choice-disability-worsening",
-        "CD013874.pub3",
-        "1.1",
-        "binary",
-        substance=_const("rituximab"),
-    ),
-    Analysis(
-        "rituximab-ms-first-choice-relapse",
-        "CD013874.pub3",
-        "1.3",
-        "binary",
-        substance=_const("rituximab"),
-    ),
-    Analysis(
-        "rituximab-progressive-ms-disability-worsening",
-        "CD013874.pub3",
-        "3.1",
-        "generic",
-        substance=_const("rituximab"),
-    ),
-    Analysis(
-        "zoster-vaccine-immunocompromised-herpes-zoster-cd015530", "CD015530.pub2", "1.1", "binary"
-    ),
-    Analysis(
-        "zoster-vaccine-immunocompromised-herpes-zoster-cd015551", "CD015551.pub2", "1.1", "binary"
-    ),
-    Analysis("rsv-vaccine-rsv-lower-respiratory-illness", "CD016131", "1.1", "binary"),
-    Analysis("rsv-maternal-vaccine-infant-rsv-lrti", "CD016131", "3.1", "binary"),
-    Analysis(
-        "baricitinib-alopecia-areata-short-term-regrowth",
-        ALOPECIA,
-        "5.1",
-        "binary",
-        substance=_alopecia_substance("baricitinib"),
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "baricitinib-alopecia-areata-long-term-regrowth",
-        ALOPECIA,
-        "5.3",
-        "binary",
-        substance=_alopecia_substance("baricitinib"),
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "baricitinib-alopecia-areata-serious-adverse-events",
-        ALOPECIA,
-        "5.2",
-        "binary",
-        substance=_alopecia_substance("baricitinib"),
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "oral-immunosuppressants-alopecia-areata-short-term-regrowth",
-        ALOPECIA,
-        "1.1",
-        "binary",
-        substance=_alopecia_substance(None),
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "dupilumab-alopecia-areata-short-term-regrowth",
-        ALOPECIA,
-        "4.1",
-        "binary",
-        substance=_alopecia_substance("dupilumab"),
-        randomised=True,
-        control="placebo",
-    ),
-    Analysis(
-        "topical-ruxolitinib-alopecia-areata-short-term-regrowth",
-        ALOPECIA,
-        "7.1",
-        "binary",
-        substance=_alopecia_substance("ruxolitinib"),
-        randomised=True,
-    ),
-)
-
-
-def _order(a: Analysis) -> tuple[str, tuple[int, ...], str]:
+def _order(s: SpecOf) -> tuple[str, tuple[int, ...], str]:
     """Reading order: by review, then analysis number (so "first seen in" is the lowest analysis)."""
-    return a.review, tuple(int(x) for x in a.analysis.split(".")), a.qid
+    ds = s.spec.dataset
+    return str(ds.review), tuple(int(x) for x in str(ds.analysis).split(".")), s.spec.id
 
 
 def read_cochrane(out: Out) -> None:
-    for a in sorted(ANALYSES, key=_order):
-        read_analysis(out, a)
-
-
-def analysis_name(a: Analysis) -> str:
-    return analysis_rows(a.file, a.analysis)[0][1]["Analysis.name"].strip()
+    for s in sorted(for_reader("pairwise70"), key=_order):
+        read_analysis(out, s)

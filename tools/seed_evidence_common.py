@@ -1,9 +1,4 @@
-"""Shared machinery for tools/seed_evidence.py: CSV access, review fields, record assembly.
-
-Fields that the knowledge-base model (src/immunograde/kb/models.py) does not have yet are emitted only
-when the model has them; otherwise their content is folded into ``notes`` so nothing is lost and
-``immunograde kb check`` still passes.
-"""
+"""Shared machinery for tools/seed_evidence.py: CSV access, review fields, record assembly."""
 
 from __future__ import annotations
 
@@ -13,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from immunograde.kb import models
+from immunograde.kb.model_specs import QuestionSpec
+from immunograde.kb.specs import SpecOf
 from immunograde.settings import shared_data_dir
 
 SCRIPT = "script:tools/seed_evidence.py"
@@ -99,10 +95,6 @@ def src(file: str | None = None, row: int | None = None, **kw: Any) -> dict[str,
     return out
 
 
-def has_field(model: type, name: str) -> bool:
-    return name in getattr(model, "model_fields", {})
-
-
 @dataclass
 class Out:
     """Everything the generator produces."""
@@ -171,104 +163,81 @@ def arm(
 
 
 def data_row(trial: str, source: dict[str, Any], note: str | None = None, **values: Any) -> dict:
-    """An OutcomeData mapping; a note goes into ``note`` when the model has that field."""
+    """An OutcomeData mapping (with the source row's footnote as ``note``)."""
     out: dict[str, Any] = {"trial": trial}
     out.update({k: v for k, v in values.items() if v is not None})
-    if note and has_field(models.OutcomeData, "note"):
+    if note:
         out["note"] = note
     out["source"] = source
     return out
 
 
-@dataclass(frozen=True)
-class Spec:
-    """The written part of a question (PICO, outcome, preferred analysis, published result)."""
+def question(s: SpecOf, data: list[dict[str, Any]], extra_notes: tuple[str, ...] = ()) -> dict:
+    """Assemble a Question mapping from a reviewed spec (fields copied as written) and its rows.
 
-    id: str
-    title: str
-    population: str
-    intervention: dict[str, Any]
-    comparator: str
-    outcome: dict[str, Any]
-    source: dict[str, Any]
-    indication: str | None = None
-    model: str | None = "random"
-    method: str | None = "REML"
-    subgroup_by: str | None = None
-    published: tuple[dict[str, Any], ...] = ()
-    notes: tuple[str, ...] = ()
-    verified: bool = False
-
-
-def question(spec: Spec, data: list[dict[str, Any]], extra_notes: tuple[str, ...] = ()) -> dict:
-    """Assemble a Question mapping; fields the model lacks are written into ``notes``."""
-    q: dict[str, Any] = {"id": spec.id, "title": spec.title, "population": spec.population}
-    if spec.indication:
-        q["indication"] = spec.indication
-    q["intervention"] = _intervention(spec.intervention)
-    q["comparator"] = spec.comparator
-    q["outcome"] = _outcome(spec.outcome)
-    notes = list(spec.notes) + list(extra_notes)
-    for name, value in (
-        ("model", spec.model),
-        ("method", spec.method),
-        ("subgroup_by", spec.subgroup_by),
-    ):
-        if value is None:
-            continue
-        if has_field(models.Question, name):
-            q[name] = value
-        else:
-            notes.append(f"preferred {name}: {value}")
-    if spec.published:
-        if has_field(models.Question, "published"):
-            q["published"] = list(spec.published)
-        else:
-            notes.extend(_published_text(p) for p in spec.published)
-    notes.extend(_lost_intervention_text(spec.intervention))
-    notes.extend(_lost_outcome_text(spec.outcome))
+    The question's review dates are the spec's; ``verified`` follows the data source (a script
+    extraction from a curated dataset is verified; anything else waits for a second reader)."""
+    raw, spec = s.raw, s.spec
+    q: dict[str, Any] = {"id": spec.id, "title": raw["title"], "population": raw["population"]}
+    if raw.get("indication"):
+        q["indication"] = raw["indication"]
+    q["intervention"] = raw["intervention"]
+    q["comparator"] = raw["comparator"]
+    q["outcome"] = raw["outcome"]
+    for name in ("model", "method", "subgroup_by"):
+        if raw.get(name) is not None:
+            q[name] = raw[name]
+    if raw.get("published"):
+        q["published"] = raw["published"]
     q["data"] = data
+    notes = [*raw.get("notes", ()), *extra_notes]
     if notes:
         q["notes"] = "\n".join(notes)
-    q["source"] = spec.source
-    q.update(review(spec.verified))
+    source = raw.get("source") or derived_source(spec)
+    q["source"] = source
+    q.update(review(verified_for(source.get("file", ""))))
+    q["date_reviewed"] = spec.date_reviewed.isoformat()
+    q["next_review"] = spec.next_review.isoformat()
     return q
 
 
-def _intervention(iv: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in iv.items() if has_field(models.Intervention, k) and v is not None}
-    subs = iv.get("substances") or ()
-    if "substance" not in out and subs and not has_field(models.Intervention, "substances"):
-        out["substance"] = subs[0]
-    return out
+def derived_source(spec: QuestionSpec) -> dict[str, Any]:
+    """A Cochrane question's source: the review file, its bibliography entry, DOI and analysis name."""
+    ds = spec.dataset
+    if ds.reader != "pairwise70":
+        raise ValueError(f"question spec {spec.id}: source is required for reader {ds.reader!r}")
+    name = next(
+        r["Analysis.name"].strip()
+        for r in rows(ds.p70_file)
+        if f"{r['Analysis.group']}.{r['Analysis.number']}" == ds.analysis
+    )
+    return src(
+        ds.p70_file,
+        ref="cochrane-" + slug(str(ds.review)),
+        doi=f"10.1002/14651858.{ds.review}",
+        locator=f"Analysis {ds.analysis}: {name}",
+    )
 
 
-def _lost_intervention_text(iv: dict[str, Any]) -> list[str]:
-    subs = iv.get("substances") or ()
-    if subs and not has_field(models.Intervention, "substances"):
-        return [
-            "intervention pools several substances: "
-            + ", ".join(subs)
-            + f" (models.Intervention has no 'substances' field yet; '{subs[0]}' stands in)"
-        ]
-    return []
+@dataclass
+class Selected:
+    """The data rows of every spec of one reader, collected as the reader walks its file."""
+
+    specs: list[SpecOf]
+    data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, r: dict[str, str], row: dict[str, Any]) -> None:
+        """Give the data row to every spec whose ``dataset.where`` matches the source row ``r``."""
+        for s in self.specs:
+            if selected(s, r):
+                self.data.setdefault(s.spec.id, []).append(row)
+
+    def emit(self, out: Out) -> None:
+        """One question per spec, with the rows collected for it."""
+        for s in self.specs:
+            out.questions.append(question(s, self.data.get(s.spec.id, [])))
 
 
-def _outcome(oc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in oc.items() if has_field(models.Outcome, k)}
-
-
-def _lost_outcome_text(oc: dict[str, Any]) -> list[str]:
-    lost = [f"outcome {k}: {v}" for k, v in oc.items() if not has_field(models.Outcome, k)]
-    return lost
-
-
-def _published_text(p: dict[str, Any]) -> str:
-    keys = ("measure", "model", "method", "subgroup", "k", "n", "estimate", "ci_low", "ci_high")
-    parts = [f"{k}={p[k]}" for k in keys if p.get(k) is not None]
-    if p.get("certainty"):
-        parts.append(f"GRADE certainty={p['certainty']}")
-    where = p["source"]
-    cite = ", ".join(f"{k}: {v}" for k, v in where.items())
-    note = f"; {p['note']}" if p.get("note") else ""
-    return f"published result ({cite}): " + ", ".join(parts) + note
+def selected(s: SpecOf, r: dict[str, str]) -> bool:
+    """The source row matches the spec's ``dataset.where`` (cells compared without outer spaces)."""
+    return all((r.get(k) or "").strip() == v for k, v in s.spec.dataset.where.items())

@@ -6,17 +6,19 @@ from typing import Any
 
 from seed_evidence_common import (
     Out,
+    Selected,
     arm,
     count,
     data_row,
     design,
     numbered,
     question,
+    selected,
     slug,
     src,
     trial_record,
 )
-from seed_evidence_specs import SPECS
+from seed_evidence_specs import for_reader
 
 TSB = "trials/covid_il6_jak_steroids/albuquerque2022_toci_sari_bari_mortality_on_steroids.csv"
 REACT = "trials/covid_il6_jak_steroids/who_react_il6_by_oxygen_corticosteroid_albuquerque2022.csv"
@@ -70,49 +72,44 @@ def _covid_trial(out: Out, study: str, drug: str, source: dict[str, Any], ref: s
 
 def read_tsb(out: Out) -> None:
     """28-day mortality on corticosteroids, per trial, for tocilizumab / sarilumab / baricitinib."""
-    data: dict[str, list[dict[str, Any]]] = {"tocilizumab": [], "sarilumab": [], "baricitinib": []}
-    extra: dict[str, list[str]] = {drug: [] for drug in data}
-    for n, r in numbered(TSB):
-        drug = r["treatment"].strip()
-        if r["study"] in ALTERNATIVE:
-            extra[drug].append(
-                f"left out: row {n} '{r['study']}', an alternative version of RECOVERY "
-                "Bari (source README: use only one)"
+    for s in for_reader("albuquerque-tsb", TSB):
+        data: list[dict[str, Any]] = []
+        extra: list[str] = []
+        for n, r in numbered(TSB):
+            if not selected(s, r):
+                continue
+            drug = r["treatment"].strip()
+            if r["study"] in ALTERNATIVE:
+                extra.append(
+                    f"left out: row {n} '{r['study']}', an alternative version of RECOVERY "
+                    "Bari (source README: use only one)"
+                )
+                continue
+            tid = _covid_trial(out, r["study"], drug, src(TSB, n), "albuquerque2022-toci-sari-bari")
+            note = None
+            if r["study"] in LATER:
+                note = "later addition used in sensitivity analyses (source README)"
+                extra.append(f"row {n} ({tid}): {note}")
+            data.append(
+                data_row(
+                    tid,
+                    src(TSB, n),
+                    note=note,
+                    ai=count(r["trt_events"]),
+                    n1i=count(r["trt_total"]),
+                    ci=count(r["control_events"]),
+                    n2i=count(r["control_total"]),
+                )
             )
-            continue
-        tid = _covid_trial(out, r["study"], drug, src(TSB, n), "albuquerque2022-toci-sari-bari")
-        note = None
-        if r["study"] in LATER:
-            note = "later addition used in sensitivity analyses (source README)"
-            extra[drug].append(f"row {n} ({tid}): {note}")
-        data[drug].append(
-            data_row(
-                tid,
-                src(TSB, n),
-                note=note,
-                ai=count(r["trt_events"]),
-                n1i=count(r["trt_total"]),
-                ci=count(r["control_events"]),
-                n2i=count(r["control_total"]),
-            )
-        )
-    for drug, rows in data.items():
-        spec = SPECS[f"{drug}-covid19-mortality-on-corticosteroids"]
-        out.questions.append(question(spec, rows, tuple(extra[drug])))
-
-
-REACT_QUESTIONS = {
-    "mortality": "tocilizumab-covid19-mortality-by-oxygen-and-corticosteroids",
-    "discharge": "tocilizumab-covid19-discharge-by-oxygen-and-corticosteroids",
-}
+        out.questions.append(question(s, data, tuple(extra)))
 
 
 def read_react(out: Out) -> None:
     """WHO REACT tocilizumab trials by baseline oxygen support and corticosteroid use (both outcomes)."""
-    for outcome, qid in REACT_QUESTIONS.items():
+    for s in for_reader("who-react", REACT):
         data, empty = [], []
         for n, r in numbered(REACT):
-            if r["outcome"] != outcome:
+            if not selected(s, r):
                 continue
             t, c = count(r["trt_total"]), count(r["control_total"])
             if not t or not c:
@@ -137,23 +134,19 @@ def read_react(out: Out) -> None:
             "rows with no patients in one arm (trt_total or control_total = 0) are not data and "
             f"were left out: rows {', '.join(empty)}",
         )
-        out.questions.append(question(SPECS[qid], data, extra))
+        out.questions.append(question(s, data, extra))
 
 
 def read_cap(out: Out) -> None:
     """Corticosteroids vs control in severe CAP: 7 RCTs with RoB 2 judgements (rb.a..rb.f)."""
-    qid = "corticosteroids-severe-cap-mortality"
-    data = []
+    sel = Selected(for_reader("albuquerque-cap", CAP))
     for n, r in numbered(CAP):
         tid = f"cap-{slug(r['author'])}-{r['year']}"
         levels = {
             dom: ROB2[r[f"rb.{letter}"]] for dom, letter in zip(ROB_DOMAINS, "abcdef", strict=True)
         }
-        rob: dict[str, Any] = {
-            "question": qid,
-            **levels,
-            "source": src(CAP, n, ref="albuquerque2023-steroids-cap", locator="columns rb.a-rb.f"),
-        }
+        where = src(CAP, n, ref="albuquerque2023-steroids-cap", locator="columns rb.a-rb.f")
+        rob = [{"question": s.spec.id, **levels, "source": where} for s in sel.specs]
         out.trial(
             "cap-corticosteroids",
             trial_record(
@@ -168,21 +161,20 @@ def read_cap(out: Out) -> None:
                     arm("corticosteroid", n=count(r["n1i"])),
                     arm("control", control=True, n=count(r["n2i"])),
                 ],
-                rob=[rob],
+                rob=rob,
                 notes=(
                     "RCT per the source README ('7 RCTs'); n1i/n2i = randomised per the README; the "
                     "corticosteroid used and the control (placebo or not) are not in the file"
                 ),
             ),
         )
-        data.append(
-            data_row(
-                tid,
-                src(CAP, n),
-                ai=count(r["ai"]),
-                n1i=count(r["n1i"]),
-                ci=count(r["ci"]),
-                n2i=count(r["n2i"]),
-            )
+        row = data_row(
+            tid,
+            src(CAP, n),
+            ai=count(r["ai"]),
+            n1i=count(r["n1i"]),
+            ci=count(r["ci"]),
+            n2i=count(r["n2i"]),
         )
-    out.questions.append(question(SPECS[qid], data))
+        sel.add(r, row)
+    sel.emit(out)

@@ -1,16 +1,16 @@
 """More interferon questions from publication abstracts (hand extraction: verified: false).
 
 - peginterferon alfa-2b + ribavirin vs interferon alfa-2b + ribavirin in chronic hepatitis C: sustained
-  virological response, one question per peginterferon dose (the form and the dose are the question);
-- interferon beta-1b 8 MIU / 1.6 MIU in relapsing-remitting MS: the abstract gives annual exacerbation
-  rates without intervals or arm sizes, so the questions carry no outcome data (figures in notes).
+  virological response, one question per peginterferon dose (the form and the dose are the question).
+
+The question texts are in ``data/specs/questions/``; questions with no data (e.g. interferon beta-1b,
+whose abstract gives rates without intervals or arm sizes) are specs with ``reader: none``.
 """
 
 from __future__ import annotations
 
 from seed_evidence_common import (
     Out,
-    Spec,
     arm,
     data_row,
     design,
@@ -19,7 +19,7 @@ from seed_evidence_common import (
     src,
     trial_record,
 )
-from seed_evidence_pico import NO_MID, iv, oc
+from seed_evidence_specs import spec
 
 HEPC_URL = "https://tokyo-2-qrcode.vukou.com/11583749"
 HEPC_TID = "pegifn-alfa-2b-ribavirin-hcv-trial-11583749"
@@ -93,72 +93,12 @@ def _hepc(out: Out) -> None:
     _hepc_trial(out)
     where = src(url=HEPC_URL, ref="hcv-pegifn-alfa-2b-trial-11583749", locator="abstract, Findings")
     for key in ("high", "low"):
-        spec = Spec(
-            id=f"peginterferon-alfa-2b-{key}-dose-ribavirin-hepatitis-c-svr",
-            title=f"Peginterferon alfa-2b ({key} dose) plus ribavirin vs interferon alfa-2b plus ribavirin "
-            "in chronic hepatitis C: sustained virological response",
-            population="patients with chronic hepatitis C (1530 randomised; analysis: at least one dose)",
-            indication="chronic hepatitis C",
-            intervention=iv(
-                "peginterferon-alfa-2b",
-                "unknown",
-                dose=HEPC_DOSE[key],
-                description="weekly pegylated form",
-            ),
-            comparator="interferon alfa-2b 3 MU subcutaneously three times per week plus ribavirin 1000-1200 mg/day",
-            outcome=oc(
-                "sustained virological response (undetectable HCV RNA at 24-week follow-up)",
-                "binary",
-                "RR",
-                "critical",
-                "24 weeks after treatment",
-                True,
-                higher_is_better=True,
-            ),
-            source=where,
-            notes=(
-                HAND,
-                "SVR is a surrogate outcome (virological)",
-                "both peginterferon doses share one control arm: do not pool the two dose questions",
-                "route of the peginterferon is not stated in the abstract (unknown)",
-                NO_MID,
-            ),
-        )
         (a, n1), (c, n2) = HEPC_SVR[key], HEPC_SVR["control"]
         data = [data_row(HEPC_TID, where, None, ai=a, n1i=n1, ci=c, n2i=n2)]
-        out.questions.append(question(spec, data))
-
-
-def _ifnb(out: Out) -> None:
-    for dose, rate in (("8", "0.84"), ("1.6", "1.17")):
-        spec = Spec(
-            id=f"interferon-beta-1b-sc-{dose.replace('.', '-')}miu-relapsing-ms-exacerbation-rate",
-            title=f"Interferon beta-1b {dose} MIU subcutaneously every other day in relapsing-remitting MS: "
-            "exacerbation rate",
-            population="ambulatory patients with relapsing-remitting MS, EDSS 0-5.5, at least two "
-            "exacerbations in the previous 2 years (IFNB MS Study Group 1993)",
-            indication="relapsing-remitting multiple sclerosis",
-            intervention=iv(
-                "interferon-beta-1b", "subcutaneous", dose=f"{dose} MIU every other day"
-            ),
-            comparator="placebo",
-            outcome=oc(
-                "annual exacerbation rate", "continuous", "IRR", "critical", "2 years", False
-            ),
-            source=src(url=IFNB_URL, ref="ifnb-ms-study-group-1993", locator="abstract"),
-            model=None,
-            method=None,
-            notes=(
-                "no outcome data: the abstract gives annual exacerbation rates (placebo 1.27; "
-                f"{dose} MIU {rate}) without confidence intervals or exact arm sizes ('one-third' each "
-                "of 372), so no row can be formed; " + HAND,
-                NO_MID,
-            ),
-        )
-        out.questions.append(question(spec, []))
+        qid = f"peginterferon-alfa-2b-{key}-dose-ribavirin-hepatitis-c-svr"
+        out.questions.append(question(spec(qid), data))
 
 
 def read_interferons_more(out: Out) -> None:
     _hepc(out)
-    _ifnb(out)
     out.sources.extend(_sources())

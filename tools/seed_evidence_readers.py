@@ -11,6 +11,7 @@ from typing import Any
 
 from seed_evidence_common import (
     Out,
+    Selected,
     arm,
     count,
     data_row,
@@ -22,7 +23,7 @@ from seed_evidence_common import (
     src,
     trial_record,
 )
-from seed_evidence_specs import SPECS
+from seed_evidence_specs import for_reader
 
 BCG = "trials/metadat/dat.bcg.csv"
 AXFORS = "trials/metadat/dat.axfors2021.csv"
@@ -33,7 +34,7 @@ CRINS = "trials/bayesmeta/CrinsEtAl2014_IL2RA_pediatric_liver_tx.csv"
 
 def read_bcg(out: Out) -> None:
     """dat.bcg: 13 BCG trials; `alloc` (random / alternate / systematic) gives randomisation."""
-    data = []
+    sel = Selected(for_reader("metadat-bcg", BCG))
     for n, r in numbered(BCG):
         tid = f"bcg-{slug(r['author'])}-{r['year']}"
         randomised = {"random": True, "alternate": False, "systematic": False}[r["alloc"]]
@@ -53,18 +54,17 @@ def read_bcg(out: Out) -> None:
                 ),
             ),
         )
-        data.append(
-            data_row(
-                tid,
-                src(BCG, n),
-                subgroup=f"allocation: {r['alloc']}",
-                ai=count(r["tpos"]),
-                bi=count(r["tneg"]),
-                ci=count(r["cpos"]),
-                di=count(r["cneg"]),
-            )
+        row = data_row(
+            tid,
+            src(BCG, n),
+            subgroup=f"allocation: {r['alloc']}",
+            ai=count(r["tpos"]),
+            bi=count(r["tneg"]),
+            ci=count(r["cpos"]),
+            di=count(r["cneg"]),
         )
-    out.questions.append(question(SPECS["bcg-vaccine-tuberculosis"], data))
+        sel.add(r, row)
+    sel.emit(out)
 
 
 def _axfors_blinding(text: str) -> str:
@@ -80,7 +80,7 @@ def _axfors_tid(r: dict[str, str]) -> str:
 
 def read_axfors(out: Out) -> None:
     """dat.axfors2021: 33 RCT comparisons of (hydroxy)chloroquine in COVID-19 (one row = one comparison)."""
-    data: dict[str, list[dict[str, Any]]] = {"hcq": [], "cq": []}
+    sel = Selected(for_reader("metadat-axfors", AXFORS))
     for n, r in numbered(AXFORS):
         tid = _axfors_tid(r)
         drug = {"hcq": "hydroxychloroquine", "cq": "chloroquine"}[r["hcq_cq"]]
@@ -112,19 +112,17 @@ def read_axfors(out: Out) -> None:
                 notes="; ".join(note),
             ),
         )
-        data[r["hcq_cq"]].append(
-            data_row(
-                tid,
-                src(AXFORS, n),
-                subgroup=r["patient_setting"],
-                ai=count(r["hcq_arm_event"]),
-                n1i=count(r["hcq_arm_total"]),
-                ci=count(r["control_arm_event"]),
-                n2i=count(r["control_arm_total"]),
-            )
+        row = data_row(
+            tid,
+            src(AXFORS, n),
+            subgroup=r["patient_setting"],
+            ai=count(r["hcq_arm_event"]),
+            n1i=count(r["hcq_arm_total"]),
+            ci=count(r["control_arm_event"]),
+            n2i=count(r["control_arm_total"]),
         )
-    out.questions.append(question(SPECS["hydroxychloroquine-covid19-mortality"], data["hcq"]))
-    out.questions.append(question(SPECS["chloroquine-covid19-mortality"], data["cq"]))
+        sel.add(r, row)
+    sel.emit(out)
 
 
 def _known_registry(reg: str) -> bool:
@@ -135,7 +133,7 @@ def _known_registry(reg: str) -> bool:
 
 def read_bauer(out: Out) -> None:
     """dat.bauer2002: WMW effect sizes (CLES) of OM-89 vs placebo, 5 double-blind RCTs."""
-    data = []
+    sel = Selected(for_reader("metadat-bauer", BAUER))
     for n, r in numbered(BAUER):
         tid = _om89_tid(r["study"])
         _om89_trial(
@@ -148,17 +146,16 @@ def read_bauer(out: Out) -> None:
             count(r["n.control"]),
             r["threshold"],
         )
-        data.append(
-            data_row(
-                tid,
-                src(BAUER, n),
-                yi=real(r["wmwstat"]),
-                sei=real(r["stderr"]),
-                n1i=count(r["n.treat"]),
-                n2i=count(r["n.control"]),
-            )
+        row = data_row(
+            tid,
+            src(BAUER, n),
+            yi=real(r["wmwstat"]),
+            sei=real(r["stderr"]),
+            n1i=count(r["n.treat"]),
+            n2i=count(r["n.control"]),
         )
-    out.questions.append(question(SPECS["om-89-recurrent-uti-wmw"], data))
+        sel.add(r, row)
+    sel.emit(out)
 
 
 def _om89_tid(study: str) -> str:
@@ -215,7 +212,7 @@ def huber_summary() -> list[tuple[str, str, list[int], dict[str, list[float]]]]:
 
 def read_huber(out: Out) -> None:
     """dat.huber2000 IPD: mean (SD) recurrences per arm per study, computed here from the patient rows."""
-    data = []
+    sel = Selected(for_reader("metadat-huber", HUBER))
     for name, _year, rowlist, arms in huber_summary():
         tid = _om89_tid(name)
         t, c = arms["Uro-Vaxom"], arms["Placebo"]
@@ -225,54 +222,36 @@ def read_huber(out: Out) -> None:
             locator=f"rows {rowlist[0]}-{rowlist[-1]} (patients of {name}): "
             "mean and SD of 'recurrences' per arm computed by the script",
         )
-        data.append(
-            data_row(
-                tid,
-                where,
-                m1i=round(mean(t), 10),
-                sd1i=round(stdev(t), 10),
-                n1i=len(t),
-                m2i=round(mean(c), 10),
-                sd2i=round(stdev(c), 10),
-                n2i=len(c),
-            )
+        row = data_row(
+            tid,
+            where,
+            m1i=round(mean(t), 10),
+            sd1i=round(stdev(t), 10),
+            n1i=len(t),
+            m2i=round(mean(c), 10),
+            sd2i=round(stdev(c), 10),
+            n2i=len(c),
         )
-    out.questions.append(question(SPECS["om-89-recurrent-uti-recurrences"], data))
-
-
-CRINS_OUTCOMES = {
-    "il2ra-paediatric-liver-transplant-acute-rejection": "AR",
-    "il2ra-paediatric-liver-transplant-steroid-resistant-rejection": "SRR",
-    "il2ra-paediatric-liver-transplant-ptld": "PTLD",
-    "il2ra-paediatric-liver-transplant-death": "deaths",
-}
+        sel.add({}, row)
+    sel.emit(out)
 
 
 def read_crins(out: Out) -> None:
     """Crins 2014: 6 controlled studies of basiliximab/daclizumab; 2 randomised, 4 not."""
     for n, r in numbered(CRINS):
         out.trial("bayesmeta-crins2014", _crins_trial(n, r))
-    for qid, col in CRINS_OUTCOMES.items():
+    for s in for_reader("bayesmeta-crins", CRINS):
+        cols = s.spec.dataset.columns  # outcome-data field -> source column
         data, skipped = [], []
         for n, r in numbered(CRINS):
-            events = "_events" if col != "deaths" else ""
-            ai, ci = count(r[f"exp_{col}{events}"]), count(r[f"cont_{col}{events}"])
-            if ai is None or ci is None:
+            values: dict[str, Any] = {key: count(r[col]) for key, col in cols.items()}
+            if None in values.values():
                 skipped.append(r["publication"])
                 continue
-            data.append(
-                data_row(
-                    _crins_tid(r),
-                    src(CRINS, n),
-                    subgroup=f"randomized: {r['randomized']}",
-                    ai=ai,
-                    n1i=count(r["exp_total"]),
-                    ci=ci,
-                    n2i=count(r["cont_total"]),
-                )
-            )
+            sub = f"randomized: {r['randomized']}"
+            data.append(data_row(_crins_tid(r), src(CRINS, n), None, subgroup=sub, **values))
         extra = (f"not reported (empty cells) in: {', '.join(skipped)}",) if skipped else ()
-        out.questions.append(question(SPECS[qid], data, extra))
+        out.questions.append(question(s, data, extra))
 
 
 def _crins_tid(r: dict[str, str]) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from seed_evidence_common import Out, review, src
+from seed_evidence_common import Out, question, review, src
+from seed_evidence_specs import for_reader, specs
 
 README = {
     "metadat": "trials/metadat/README.md",
@@ -164,7 +165,23 @@ def build_all() -> Out:
         read_cochrane,
         read_interferons,
         read_interferons_more,
+        read_none,
     ):
         reader(out)
+    _every_spec_used_once(out)
     out.sources = sources() + out.sources
     return out
+
+
+def read_none(out: Out) -> None:
+    """Questions whose spec says ``reader: none``: no outcome data (the notes say why)."""
+    for s in for_reader("none"):
+        out.questions.append(question(s, []))
+
+
+def _every_spec_used_once(out: Out) -> None:
+    made = [q["id"] for q in out.questions]
+    dupes = sorted({q for q in made if made.count(q) > 1})
+    missing = sorted(set(specs()) - set(made))
+    if dupes or missing:
+        raise ValueError(f"question specs made twice: {dupes}; specs no reader took: {missing}")

@@ -5,6 +5,7 @@ The broken files below are written out in full; the expected line numbers are co
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from immunograde.kb.check import check_kb
@@ -172,3 +173,84 @@ def test_stray_data_files_are_reported(tmp_path: Path) -> None:
     root = _write(tmp_path, {"substance/kagocel.yaml": "id: kagocel\n", "trials/x.yml": "[]\n",
                              "notes.txt": "free text is fine"})  # fmt: skip
     assert _problems(root) == {("substance/kagocel.yaml", None, None), ("trials/x.yml", None, None)}
+
+
+# ---------------------------------------------------------------- review dates (warnings, not errors)
+
+DUE_SUBSTANCE = """\
+id: tocilizumab
+name: tocilizumab
+classes: [l04ac]
+source: {file: atc/README.md}
+extracted_by: tests
+date_reviewed: 2026-01-10
+next_review: 2027-01-10
+"""
+# line 7: next_review
+
+DUE_SPEC = """\
+id: toci-death
+title: Tocilizumab and death
+dataset: {reader: none}
+population: adults in hospital
+intervention: {substance: tocilizumab, route: intravenous}
+comparator: usual care
+outcome: {name: death, type: binary, measure: RR, importance: critical}
+notes: [no data]
+source: {pmid: "33933206"}
+extracted_by: tests
+date_reviewed: 2026-01-10
+next_review: 2027-03-01
+"""
+# line 12: next_review
+
+
+def test_review_dates_that_have_passed_are_warnings_with_file_line_and_id(tmp_path: Path) -> None:
+    classes = (
+        REVIEW
+        + "records:\n  - {id: l04ac, name: Interleukin inhibitors, kind: atc, atc_code: L04AC}\n"
+    )
+    root = _write(tmp_path, {
+        "classes.yaml": classes, "substances/tocilizumab.yaml": DUE_SUBSTANCE,
+        "specs/questions/toci-death.yaml": DUE_SPEC,
+    })  # fmt: skip
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    before = check_kb(root, shared, today=date(2027, 1, 10))  # due on the day itself: not yet past
+    assert before.review_due == []
+    later = check_kb(root, shared, today=date(2027, 2, 1))
+    assert [(d.file, d.line, d.kind, d.id, d.next_review) for d in later.review_due] == [
+        ("substances/tocilizumab.yaml", 7, "substances", "tocilizumab", date(2027, 1, 10))
+    ]
+    latest = check_kb(root, shared, today=date(2027, 3, 2))
+    assert {(d.file, d.line, d.id) for d in latest.review_due} == {
+        ("substances/tocilizumab.yaml", 7, "tocilizumab"),
+        ("specs/questions/toci-death.yaml", 12, "toci-death"),
+    }
+    # warnings are not problems; the only problem is the spec's missing generated question
+    assert [(p.file, p.field) for p in latest.problems] == [
+        ("specs/questions/toci-death.yaml", "id")
+    ]
+
+
+def test_spec_files_are_validated_with_file_line_and_key(tmp_path: Path) -> None:
+    typo = DUE_SPEC.replace("comparator: usual care", "comparater: usual care")
+    root = _write(tmp_path, {"specs/questions/toci-death.yaml": typo,
+                             "specs/questions/other-name.yaml": DUE_SPEC})  # fmt: skip
+    assert _problems(root) == {
+        ("specs/questions/toci-death.yaml", 6, "comparater"),  # unknown key
+        ("specs/questions/toci-death.yaml", 1, "comparator"),  # the required key is missing
+        ("specs/questions/other-name.yaml", 1, "id"),  # id differs from the file name (and no
+        # generated question exists for it: reported on the same line and key)
+    }
+
+
+def test_the_catalogue_spec_rejects_unknown_keys(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "data" / "specs" / "catalogue.yaml").read_text()
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("- key: kagocel"))
+    lines[at] = lines[at].replace("- key:", "- kee:")
+    root = _write(tmp_path, {"specs/catalogue.yaml": "".join(lines)})
+    assert _problems(root) == {
+        ("specs/catalogue.yaml", at + 1, "list_substances.6.kee"),  # the misspelt key, on its line
+        ("specs/catalogue.yaml", at + 1, "list_substances.6.key"),  # so the entry lacks its key
+    }

@@ -73,3 +73,39 @@ def test_search_json(catalogue_db: Path) -> None:
     assert (body["hits"][0]["entity_id"], body["hits"][0]["match"]) == ("kagocel", "exact")
     code, out, _ = _run("search", "Kagocel", "--db", str(catalogue_db))
     assert code == ExitCode.OK and "kagocel" in out
+
+
+DUE = BROKEN_SUBSTANCE.replace("verified: true", "verified: false")
+CLASS = """\
+id: interferon-inducers
+name: Interferon inducers
+kind: no_atc
+source: {file: atc/README.md}
+extracted_by: tests
+date_reviewed: 2026-11-24
+next_review: 2028-01-01
+"""
+
+
+def test_check_lists_due_reviews_as_warnings_and_takes_today(tmp_path: Path) -> None:
+    (tmp_path / "substances").mkdir()
+    (tmp_path / "substances" / "kagocel.yaml").write_text(DUE, encoding="utf-8")
+    (tmp_path / "classes.yaml").write_text(CLASS, encoding="utf-8")
+    code, _, err = _run("kb", "check", "--data", str(tmp_path), "--today", "2027-11-24")
+    assert code == ExitCode.OK and "review due" not in err
+    code, _, err = _run("kb", "check", "--data", str(tmp_path), "--today", "2027-11-25")
+    assert code == ExitCode.OK  # a warning, not a failure
+    assert (
+        "warning: review due: substances/kagocel.yaml:7: substances kagocel: next_review 2027-11-24"
+        in err
+    )
+    code, out, _ = _run(
+        "kb", "check", "--data", str(tmp_path), "--today", "2027-11-25", "--format", "json"
+    )
+    body = json.loads(out)
+    assert body["ok"] is True and body["review_due"] == [
+        {"file": "substances/kagocel.yaml", "line": 7, "kind": "substances", "id": "kagocel",
+         "next_review": "2027-11-24"}
+    ]  # fmt: skip
+    code, _, err = _run("kb", "check", "--data", str(tmp_path), "--today", "25.11.2027")
+    assert code == ExitCode.USAGE and "--today" in err

@@ -6,6 +6,7 @@ exits with ``CHECK_FAILED``; build is atomic; search needs a built database (``N
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -47,16 +48,47 @@ def _report(problems: list[Problem], fmt: str, extra: dict[str, object]) -> None
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
 
 
+TodayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Date (YYYY-MM-DD) that decides which reviews are due (default: the clock's).",
+    ),
+]
+
+
+def _today(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        print(f"error: --today: {text!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        raise typer.Exit(ExitCode.USAGE) from None
+
+
 @kb_app.command("check")
-def check(data: DataOpt = None, fmt: FormatOpt = "text") -> None:
+def check(data: DataOpt = None, fmt: FormatOpt = "text", today: TodayOpt = None) -> None:
     """Validate every reviewed file and cross-reference; list ALL problems with file, line, field.
 
-    Example: immunograde kb check --format json
+    Records and spec files whose next_review date has passed are listed as warnings (they do not
+    fail the check).  Example: immunograde kb check --format json
     """
     start = time.perf_counter()
-    result = check_kb(data or settings.data_dir(), settings.shared_data_dir())
+    result = check_kb(data or settings.data_dir(), settings.shared_data_dir(), _today(today))
     seconds = round(time.perf_counter() - start, 3)
-    _report(result.problems, fmt, {"counts": result.counts(), "seconds": seconds})
+    due = result.review_due
+    extra = {
+        "counts": result.counts(),
+        "seconds": seconds,
+        "review_due": [d.as_dict() for d in due],
+    }
+    _report(result.problems, fmt, extra)
+    if fmt != "json":
+        for d in due:
+            print(f"warning: review due: {d}", file=sys.stderr)
+        if due:
+            print(f"{len(due)} record(s) due for review", file=sys.stderr)
     if result.ok and fmt != "json":
         counts = ", ".join(f"{v} {k}" for k, v in result.counts().items())
         console.print(f"ok: {counts} ({seconds} s)", markup=False)

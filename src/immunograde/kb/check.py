@@ -2,11 +2,15 @@
 
 :func:`check_kb` loads the data folder (:mod:`.loader` finds schema problems) and then checks what no
 single record can check on its own: unique ids, file stems, references between records (a product's
-substances, a question's trials, a ``source.ref``), and that cited shared data files exist.
+substances, a question's trials, a ``source.ref``), and that cited shared data files exist.  It also
+validates the spec files under ``data/specs`` (:mod:`.specs`) and lists the records and specs whose
+``next_review`` date has passed (:mod:`.review_due`: warnings, distinct from problems).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,21 +19,28 @@ from typing import Any
 from immunograde.errors import Problem
 from immunograde.kb.loader import ONE_PER_FILE, LoadedKB, Located, load_kb
 from immunograde.kb.models import Question, SourceRef, Trial
+from immunograde.kb.review_due import ReviewDue, overdue
+from immunograde.kb.specs import LoadedSpecs, load_specs
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The loaded knowledge base and every problem found (empty = the data are consistent)."""
+    """The loaded knowledge base, every problem found (empty = the data are consistent) and the
+    records whose ``next_review`` has passed (warnings: they do not make the check fail)."""
 
     kb: LoadedKB
     problems: list[Problem]
+    review_due: list[ReviewDue] = dataclasses.field(default_factory=list)
+    specs: LoadedSpecs = dataclasses.field(default_factory=LoadedSpecs)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def counts(self) -> dict[str, int]:
-        return {kind: len(recs) for kind, recs in self.kb.records.items()}
+        counts = {kind: len(recs) for kind, recs in self.kb.records.items()}
+        counts["specs"] = len(self.specs.all())
+        return counts
 
 
 def _ids(kb: LoadedKB, kind: str) -> set[str]:
@@ -160,9 +171,8 @@ def _source_refs(kb: LoadedKB, shared_data: Path | None) -> Iterable[Problem]:
 _DATA_SUFFIXES = {".yaml", ".yml", ".csv", ".json"}
 
 
-def _stray_files(data_dir: Path, kb: LoadedKB) -> Iterable[Problem]:
-    """Data-looking files the loader does not read (a typo in a folder or suffix loses data silently)."""
-    read = set(kb.files)
+def _stray_files(data_dir: Path, read: set[Path]) -> Iterable[Problem]:
+    """Data-looking files no loader reads (a typo in a folder or suffix loses data silently)."""
     for path in sorted(data_dir.rglob("*")):
         if path.is_file() and path.suffix in _DATA_SUFFIXES and path not in read:
             label = path.relative_to(data_dir).as_posix()
@@ -171,15 +181,36 @@ def _stray_files(data_dir: Path, kb: LoadedKB) -> Iterable[Problem]:
             )
 
 
-def check_kb(data_dir: Path, shared_data: Path | None = None) -> CheckResult:
-    """Validate everything under ``data_dir``; ``shared_data`` (if given and present) must hold cited files."""
+def _specs_generated(kb: LoadedKB, specs: LoadedSpecs) -> Iterable[Problem]:
+    """Every question spec has its generated question (else tools/seed_evidence.py was not run)."""
+    made = _ids(kb, "questions")
+    for loc in specs.questions:
+        if loc.record.id not in made:
+            yield Problem(
+                "no generated data/questions file: run tools/seed_evidence.py",
+                loc.file,
+                loc.line_of("id"),
+                "id",
+            )
+
+
+def check_kb(
+    data_dir: Path, shared_data: Path | None = None, today: dt.date | None = None
+) -> CheckResult:
+    """Validate everything under ``data_dir``; ``shared_data`` (if given and present) must hold cited files.
+
+    ``today`` (default: the clock's date) decides which ``next_review`` dates have passed."""
     kb = load_kb(data_dir)
+    specs = load_specs(data_dir)
     if shared_data is not None and not shared_data.is_dir():
         shared_data = None
-    problems = list(kb.problems)
+    problems = list(kb.problems) + list(specs.problems)
     for checker in (_unique_ids, _catalogue_refs, _trial_refs, _question_refs):
         problems.extend(checker(kb))
     problems.extend(_source_refs(kb, shared_data))
-    problems.extend(_stray_files(data_dir, kb))
+    problems.extend(_specs_generated(kb, specs))
+    problems.extend(_stray_files(data_dir, set(kb.files) | set(specs.files)))
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or ""))
-    return CheckResult(kb, problems)
+    records = [(kind, loc) for kind, locs in kb.records.items() for loc in locs]
+    records += [("spec", loc) for loc in specs.all()]
+    return CheckResult(kb, problems, overdue(records, today), specs)

@@ -6,6 +6,7 @@ Re-exported by :mod:`immunograde.kb.models` (import from there).
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
 
@@ -221,7 +222,11 @@ class OutcomeData(_Model):
 
 
 class PublishedResult(_Model):
-    """A pooled result as published (for comparison with ours), with its source."""
+    """A pooled result or certainty rating as published (for comparison with ours), with its source.
+
+    ``quote`` is the verbatim sentence (or sentences, joined by `` [...] ``) the numbers and the rating
+    were read from; every number given here appears in it (a test checks).  ``certainty`` is GRADE's
+    rating exactly as published, never inferred."""
 
     measure: str
     model: str | None = None
@@ -232,9 +237,11 @@ class PublishedResult(_Model):
     estimate: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    certainty: str | None = None
+    certainty: Literal["high", "moderate", "low", "very low"] | None = None
     quote: str | None = Field(
-        None, description="the verbatim sentence of the source that states the certainty or result"
+        None,
+        min_length=1,
+        description="the verbatim sentence of the source that states the certainty or result",
     )
     note: str | None = None
     source: SourceRef

@@ -1,0 +1,210 @@
+"""Reviewed spec files: the editorial choices the generators in ``tools/`` turn into knowledge-base records.
+
+- :class:`QuestionSpec` (``data/specs/questions/<id>.yaml``): one evidence question's PICO, outcome,
+  preferred analysis, published results, notes, and the :class:`Dataset` selector naming where its rows
+  are (a shared file, a review analysis and its subgroups, the arm substances);
+- :class:`CatalogueSpec` (``data/specs/catalogue.yaml``): which ATC codes and list entries the catalogue
+  takes, and how entries without an ATC code are grouped.
+
+Both carry the review fields (``extracted_by``, ``checked_by``, ``date_reviewed``, ``next_review``,
+``verified``) and forbid unknown keys, so a misspelt key is an error naming file, line and key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from immunograde.kb.model_base import (
+    ATC_PATTERN,
+    ID_PATTERN,
+    Control,
+    Reviewed,
+    Route,
+    SourceRef,
+    _Model,
+)
+from immunograde.kb.model_evidence import Intervention, Outcome, PublishedResult
+
+REVIEW_PATTERN = r"^CD[0-9]{6}(\.pub[0-9]+)?$"
+ANALYSIS_PATTERN = r"^[0-9]+\.[0-9]+$"
+
+
+class SpecReviewed(Reviewed):
+    """Review fields of a spec file; its ``source`` is optional (a selector may name the data)."""
+
+    source: SourceRef | None = None  # type: ignore[assignment]
+
+
+class FromAnalysis(_Model):
+    """Take a per-study value from the subgroup a study sits in in another analysis of the same review."""
+
+    analysis: str = Field(pattern=ANALYSIS_PATTERN)
+    label: str | None = Field(None, description="subgroup label prefix: '<label>: <subgroup>'")
+    map: dict[str, str] = Field(
+        default_factory=dict, description="subgroup name -> substance id (for substance_from)"
+    )
+
+
+class QualityFrom(_Model):
+    """Allocation concealment / low overall risk of bias from membership of a sensitivity analysis."""
+
+    analysis: str = Field(pattern=ANALYSIS_PATTERN)
+    allocation_adequate: str = Field(
+        description="subgroup listing trials with adequate concealment"
+    )
+    rob_low: str = Field(description="subgroup listing trials judged at low risk of bias")
+
+
+class Dataset(_Model):
+    """Where a question's rows come from and how a row becomes an arm and a data row.
+
+    ``reader`` names the reader in ``tools/seed_evidence*.py``.  ``pairwise70`` is general (a Cochrane
+    review analysis from the Pairwise70 extraction); the other readers know one shared file each;
+    ``publication`` questions are hand-extracted in the reader; ``none`` means no outcome data.
+    """
+
+    reader: Literal[
+        "pairwise70",
+        "metadat-bcg",
+        "metadat-axfors",
+        "metadat-bauer",
+        "metadat-huber",
+        "bayesmeta-crins",
+        "albuquerque-tsb",
+        "who-react",
+        "albuquerque-cap",
+        "publication",
+        "none",
+    ]
+    file: str | None = Field(None, description="path under ../shared/data (file readers)")
+    where: dict[str, str] = Field(
+        default_factory=dict, description="keep rows whose columns equal these values"
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="outcome-data field -> source column"
+    )
+    # ---- pairwise70
+    review: str | None = Field(None, pattern=REVIEW_PATTERN, description="e.g. CD002243.pub5")
+    analysis: str | None = Field(None, pattern=ANALYSIS_PATTERN, description="group.number")
+    form: Literal["binary", "continuous", "generic"] | None = None
+    subgroups: tuple[str, ...] = Field((), description="keep only rows in these subgroups")
+    exclude_studies: tuple[str, ...] = Field(
+        (), description="leave these studies out (say why in notes)"
+    )
+    substance: str | None = Field(
+        None, pattern=ID_PATTERN, description="experimental arm substance"
+    )
+    substance_by_footnote: dict[str, str] = Field(default_factory=dict)
+    substance_from: FromAnalysis | None = None
+    comparator_substance: str | None = Field(
+        None, pattern=ID_PATTERN, description="control arm substance (active comparator)"
+    )
+    arm_route: Route | None = Field(None, description="route of the experimental arm, if stated")
+    subgroup_from: FromAnalysis | None = None
+    quality_from: QualityFrom | None = None
+    randomised: bool | None = Field(None, description="only when the review's criteria state it")
+    control: Control = "unknown"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Dataset:
+        if self.reader == "pairwise70":
+            for name in ("review", "analysis", "form"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"{name}: the pairwise70 reader needs {name}")
+        return self
+
+    @property
+    def p70_file(self) -> str:
+        """The Pairwise70 CSV of the review (path under ../shared/data)."""
+        return "trials/cochrane_pairwise70/" + str(self.review).replace(".", "_") + "_data.csv"
+
+
+class QuestionSpec(SpecReviewed):
+    """The written part of one evidence question; the generator adds the rows from ``dataset``."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    dataset: Dataset
+    population: str = Field(min_length=1)
+    indication: str | None = None
+    intervention: Intervention
+    comparator: str = Field(min_length=1)
+    outcome: Outcome
+    model: str | None = Field(None, description="preferred model: random or fixed")
+    method: str | None = Field(None, description="preferred tau2 estimator (metafor name)")
+    subgroup_by: str | None = None
+    published: tuple[PublishedResult, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class ListSubstance(_Model):
+    """A list entry taken as a substance: linked to an ATC substance, or a substance of its own."""
+
+    key: str = Field(min_length=1, description="id of the entry in the flat list CSV")
+    atc: str | None = Field(None, pattern=ATC_PATTERN)
+    id: str | None = Field(None, pattern=ID_PATTERN)
+    name: str | None = None
+    classes: tuple[str, ...] = ()
+    extra_classes: tuple[str, ...] = ()
+    names: tuple[str, ...] = Field((), description="restrict the entry's names to these")
+
+    @model_validator(mode="after")
+    def _linked_or_named(self) -> ListSubstance:
+        if not self.atc and not (self.id and self.name and self.classes):
+            raise ValueError("atc: an entry needs atc, or id, name and classes")
+        return self
+
+
+class ListProduct(_Model):
+    """A product a list names, with its dose form in the source's words (``quote`` is in the entry)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    key: str = Field(min_length=1)
+    brand: str = Field(min_length=1)
+    substances: tuple[str, ...] = Field(min_length=1)
+    dose_form: str = Field(min_length=1)
+    route: Route
+    quote: str = Field(min_length=1)
+    strength: str | None = None
+
+
+class MergedSubstance(_Model):
+    name: str = Field(min_length=1)
+    codes: tuple[str, ...] = Field(min_length=1)
+
+
+class NoAtcClass(_Model):
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    file: str = Field(min_length=1, description="shared README that describes the group")
+
+
+class CatalogueSpec(SpecReviewed):
+    """The editorial part of the catalogue seed (which entries to take and how to group them)."""
+
+    atc_all_of: tuple[str, ...]
+    atc_extra: tuple[str, ...]
+    atc_merged: dict[str, MergedSubstance]
+    no_atc_classes: dict[str, NoAtcClass]
+    list_substances: tuple[ListSubstance, ...]
+    list_products: tuple[ListProduct, ...]
+    homeo_pattern: str
+    homeo_also: tuple[str, ...]
+    release_active_producer: str
+    release_active_text: str
+    fk_substances: dict[str, str]
+
+    @model_validator(mode="after")
+    def _valid(self) -> CatalogueSpec:
+        for i, code in enumerate(self.atc_extra):
+            if not re.match(ATC_PATTERN, code):
+                raise ValueError(f"atc_extra.{i}: {code!r} is not an ATC code")
+        for name in ("homeo_pattern", "release_active_producer", "release_active_text"):
+            try:
+                re.compile(getattr(self, name))
+            except re.error as exc:
+                raise ValueError(f"{name}: not a regular expression ({exc})") from exc
+        return self
