@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = settings.shared_data_dir()
 BCG = "trials/metadat/dat.bcg.csv"
 REVIEW = {
-    "extracted_by": "tests/kb/conftest.py",
+    "extracted_by": "script:tests/kb/conftest.py",  # rows read from the CSV by code, not by hand
     "date_reviewed": "2026-11-24",
     "next_review": "2027-11-24",
     "verified": False,

@@ -79,7 +79,7 @@ data:
   - {trial: t1, ai: 5, n1i: 4, ci: 3, n2i: 10}
   - {trial: t-missing, ai: 1, n1i: 10, ci: 2, n2i: 10}
 source: {pmid: "33933206"}
-extracted_by: tests
+extracted_by: script:tests (a script's rows need no quote; hand rows are tested in test_kb_curation)
 date_reviewed: 2026-11-24
 next_review: 2027-11-24
 """

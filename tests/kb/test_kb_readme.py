@@ -35,6 +35,11 @@ def _enumeration(label: str) -> set[str]:
         ("`allocation_concealment:", models.Allocation),
         ("outcome `type:", models.OutcomeType),
         ("`importance:", models.Importance),
+        ("trial `status:", models.TrialStatus),
+        ("`dispersion:", models.Dispersion),
+        ("`denominator:", models.Denominator),
+        ("reported result `kind:", models.ReportedKind),
+        ("search log `finding:", models.Finding),
     ],
 )
 def test_documented_enumerations_match_the_schema(label: str, literal: Any) -> None:
@@ -48,5 +53,5 @@ def test_rob_levels_match() -> None:
 
 def test_layout_paths_exist() -> None:
     for path in ("classes.yaml", "substances/", "products/", "regulatory/", "claims/", "sources/",
-                 "trials/", "questions/"):  # fmt: skip
+                 "trials/", "questions/", "search_logs/"):  # fmt: skip
         assert f"`{path}" in README and (DATA / path).exists(), path

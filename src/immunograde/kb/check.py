@@ -5,6 +5,7 @@ single record can check on its own: unique ids, file stems, references between r
 substances, a question's trials, a ``source.ref``), and that cited shared data files exist.  It also
 validates the spec files under ``data/specs`` (:mod:`.specs`) and lists the records and specs whose
 ``next_review`` date has passed (:mod:`.review_due`: warnings, distinct from problems).
+Hand-curated records (quotes holding their numbers, search logs) are checked by :mod:`.check_curation`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from immunograde.errors import Problem
+from immunograde.kb.check_curation import curation_problems
 from immunograde.kb.loader import ONE_PER_FILE, LoadedKB, Located, load_kb
 from immunograde.kb.models import Question, SourceRef, Trial
 from immunograde.kb.review_due import ReviewDue, overdue
@@ -208,6 +210,7 @@ def check_kb(
     for checker in (_unique_ids, _catalogue_refs, _trial_refs, _question_refs):
         problems.extend(checker(kb))
     problems.extend(_source_refs(kb, shared_data))
+    problems.extend(curation_problems(kb))
     problems.extend(_specs_generated(kb, specs))
     problems.extend(_stray_files(data_dir, set(kb.files) | set(specs.files)))
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.field or ""))

@@ -34,11 +34,14 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "claims": ("claims/*.yaml",),
     "trials": ("trials/*.yaml",),
     "questions": ("questions/*.yaml",),
+    "search_logs": ("search_logs/*.yaml",),
 }
 #: kinds whose files hold exactly one record, with ``id`` equal to the file stem
-ONE_PER_FILE = {"substances", "questions"}
+ONE_PER_FILE = {"substances", "questions", "search_logs"}
 _FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.S)
-_SOURCE_COLUMNS = ("file", "row", "key", "ref", "url", "pmid", "doi", "nct", "locator")
+_SOURCE_COLUMNS = (
+    "file", "row", "key", "ref", "url", "pmid", "doi", "nct", "locator", "quote", "accessed",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

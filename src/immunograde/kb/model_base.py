@@ -76,6 +76,20 @@ RobLevel = Literal["low", "some_concerns", "high", "not_assessed"]
 OutcomeType = Literal["binary", "continuous", "time_to_event"]
 Importance = Literal["critical", "important", "not_important"]
 Measure = Literal["RR", "OR", "RD", "HR", "MD", "SMD", "ROM", "IRR", "GEN"]
+TrialStatus = Literal[  # ClinicalTrials.gov overall status, lower case
+    "completed",
+    "terminated",
+    "withdrawn",
+    "recruiting",
+    "active_not_recruiting",
+    "not_yet_recruiting",
+    "unknown",
+]
+#: What the "±" or the spread of a continuous outcome is: a standard deviation, a standard error, an
+#: interquartile range, or not said by the source (``unclear`` rows are never pooled).
+Dispersion = Literal["sd", "se", "iqr", "unclear"]
+#: Which participants an outcome row counts: those randomised (intention to treat) or those analysed.
+Denominator = Literal["randomised", "analysed", "unclear"]
 
 
 class _Model(BaseModel):
@@ -96,6 +110,12 @@ class SourceRef(_Model):
     nct: str | None = Field(None, pattern=REGISTRY_PATTERNS["NCT"])
     url: str | None = Field(None, pattern=r"^https?://\S+$")
     locator: str | None = Field(None, description="table / figure / page in a publication")
+    quote: str | None = Field(
+        None,
+        min_length=1,
+        description="verbatim sentence or table row holding the numbers (excerpts joined by ' … ')",
+    )
+    accessed: dt.date | None = Field(None, description="date the source was read")
 
     @model_validator(mode="after")
     def _at_least_one(self) -> SourceRef:

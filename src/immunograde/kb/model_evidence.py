@@ -5,6 +5,8 @@ Re-exported by :mod:`immunograde.kb.models` (import from there).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from typing import Literal
 
@@ -17,6 +19,8 @@ from immunograde.kb.model_base import (
     Allocation,
     Blinding,
     Control,
+    Denominator,
+    Dispersion,
     Funding,
     Importance,
     Measure,
@@ -25,19 +29,24 @@ from immunograde.kb.model_base import (
     RobLevel,
     Route,
     SourceRef,
+    TrialStatus,
     _Model,
 )
+from immunograde.kb.model_curation import ReportedResult
 
 
 class Arm(_Model):
-    """One trial arm: what was given, how, and how many were randomised to it."""
+    """One trial arm: what was given (product, dose form, route, dose, duration) and to how many."""
 
     label: str = Field(min_length=1)
     substance: str | None = Field(None, pattern=ID_PATTERN)
     product: str | None = Field(None, pattern=ID_PATTERN)
+    dose_form: str | None = Field(None, description="words from the source, e.g. 'tablets'")
     dose: str | None = None
+    duration: str | None = Field(None, description="e.g. '5 days'")
     route: Route = "unknown"
-    n: int | None = Field(None, ge=0)
+    n: int | None = Field(None, ge=0, description="participants randomised to the arm")
+    n_analysed: int | None = Field(None, ge=0, description="participants analysed, if different")
     control: bool = False
 
 
@@ -77,12 +86,22 @@ class Trial(Reviewed):
     countries: tuple[str, ...] = ()
     multicentre: bool | None = None
     funding: Funding = "unknown"
+    sponsor: str | None = Field(None, description="sponsor as the registry or paper names it")
+    status: TrialStatus = "unknown"
+    results_posted: bool | None = Field(None, description="results posted on the registry")
+    results_posted_date: dt.date | None = None
+    population: str | None = Field(None, description="who was enrolled, in one line")
     arms: tuple[Arm, ...] = ()
     rob: tuple[RobJudgement, ...] = ()
+    more_sources: tuple[SourceRef, ...] = Field(
+        (), description="further sources of design facts (registry record, paper), with quotes"
+    )
     notes: str | None = None
 
     @model_validator(mode="after")
     def _ids(self) -> Trial:
+        if self.results_posted_date is not None and self.results_posted is not True:
+            raise ValueError("results_posted_date: needs results_posted: true")
         for rid in self.registry_ids:
             if registry_of(rid) is None:
                 raise ValueError(f"registry_ids: {rid!r} matches no known registry format")
@@ -154,16 +173,29 @@ class Outcome(_Model):
         return self
 
 
+#: The metafor columns stored for every outcome row (the table and the query API use these).
+METAFOR_COLUMNS = (
+    "ai", "bi", "ci", "di", "n1i", "n2i", "m1i", "sd1i", "m2i", "sd2i",
+    "yi", "vi", "sei", "estimate", "ci_low", "ci_high",
+)  # fmt: skip
 _BINARY = ("ai", "ci")
 _CONT = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+_CONT_SE = ("m1i", "se1i", "n1i", "m2i", "se2i", "n2i")
+#: Columns of an outcome row that hold numbers read from the source (each must be in the quote).
+ROW_NUMBERS = (
+    "ai", "bi", "ci", "di", "n1i", "n2i", "m1i", "sd1i", "se1i", "m2i", "sd2i", "se2i",
+    "yi", "vi", "sei", "estimate", "ci_low", "ci_high",
+)  # fmt: skip
 
 
 class OutcomeData(_Model):
     """One trial's outcome data for a question, in one of metafor's input forms.
 
     Forms: binary ``ai, n1i, ci, n2i`` (or ``ai, bi, ci, di``); continuous
-    ``m1i, sd1i, n1i, m2i, sd2i, n2i``; generic ``yi`` with ``vi`` or ``sei``; reported estimate
-    ``estimate, ci_low, ci_high`` (ratio measures on the natural scale).  Group 1 is the intervention.
+    ``m1i, sd1i, n1i, m2i, sd2i, n2i`` (or ``se1i, se2i`` for standard errors, ``dispersion: se``);
+    generic ``yi`` with ``vi`` or ``sei``; reported estimate ``estimate, ci_low, ci_high`` (ratio
+    measures on the natural scale).  Group 1 is the intervention.  A continuous row whose spread is
+    not known to be an SD or an SE (``dispersion: unclear``) is kept with its reason and never pooled.
     """
 
     trial: str = Field(pattern=ID_PATTERN)
@@ -179,12 +211,19 @@ class OutcomeData(_Model):
     sd1i: float | None = Field(None, ge=0)
     m2i: float | None = None
     sd2i: float | None = Field(None, ge=0)
+    se1i: float | None = Field(None, ge=0, description="standard error, arm 1 (dispersion: se)")
+    se2i: float | None = Field(None, ge=0, description="standard error, arm 2 (dispersion: se)")
     yi: float | None = None
     vi: float | None = Field(None, ge=0)
     sei: float | None = Field(None, ge=0)
     estimate: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    dispersion: Dispersion | None = Field(None, description="continuous rows: sd, se or unclear")
+    dispersion_note: str | None = Field(None, description="why the spread is unclear")
+    denominator: Denominator | None = Field(
+        None, description="n1i/n2i count those randomised (ITT) or those analysed"
+    )
     subgroup: str | None = None
     note: str | None = None
     source: SourceRef | None = None
@@ -193,7 +232,9 @@ class OutcomeData(_Model):
         """Which input form the row uses: ``binary``, ``continuous``, ``generic`` or ``estimate``."""
         if all(getattr(self, f) is not None for f in _BINARY):
             return "binary"
-        if all(getattr(self, f) is not None for f in _CONT):
+        if all(getattr(self, f) is not None for f in _CONT) or all(
+            getattr(self, f) is not None for f in _CONT_SE
+        ):
             return "continuous"
         if self.yi is not None and (self.vi is not None or self.sei is not None):
             return "generic"
@@ -218,7 +259,41 @@ class OutcomeData(_Model):
                 raise ValueError("ci: is larger than n2i")
         if form == "estimate" and not (self.ci_low <= self.estimate <= self.ci_high):  # type: ignore[operator]
             raise ValueError("estimate: is not inside [ci_low, ci_high]")
+        self._check_dispersion(form)
         return self
+
+    def _check_dispersion(self, form: str) -> None:
+        has_se = self.se1i is not None or self.se2i is not None
+        if self.dispersion is not None and form != "continuous":
+            raise ValueError("dispersion: only continuous rows (means with a spread) have one")
+        if self.dispersion == "iqr":
+            raise ValueError(
+                "dispersion: medians with an IQR are not means with SDs; record them under reported:"
+            )
+        if has_se and self.dispersion != "se":
+            raise ValueError("dispersion: se1i/se2i are standard errors and need dispersion: se")
+        if self.dispersion == "se" and not has_se:
+            raise ValueError("dispersion: se needs se1i and se2i (sd1i/sd2i are SDs)")
+        if has_se and (self.sd1i is not None or self.sd2i is not None):
+            raise ValueError("se1i: give SDs or SEs, not both")
+        if self.dispersion == "unclear" and not self.dispersion_note:
+            raise ValueError(
+                "dispersion_note: say why the spread is unclear (quote the source's words)"
+            )
+
+    def not_pooled_reason(self) -> str | None:
+        """Why the row is kept but never pooled (None when it is poolable)."""
+        if self.dispersion == "unclear":
+            return f"spread not stated as SD or SE: {self.dispersion_note}"
+        return None
+
+    def metafor_values(self) -> dict[str, float | None]:
+        """metafor's columns; SDs derived from SEs as SD = SE * sqrt(n) (Cochrane Handbook 6.5.2.2)."""
+        out = {c: getattr(self, c) for c in METAFOR_COLUMNS}
+        if self.dispersion == "se":
+            out["sd1i"] = self.se1i * math.sqrt(self.n1i)  # type: ignore[operator,arg-type]
+            out["sd2i"] = self.se2i * math.sqrt(self.n2i)  # type: ignore[operator,arg-type]
+        return out
 
 
 class PublishedResult(_Model):
@@ -265,6 +340,9 @@ class Question(Reviewed):
     subgroup_by: str | None = None
     published: tuple[PublishedResult, ...] = ()
     data: tuple[OutcomeData, ...] = ()
+    reported: tuple[ReportedResult, ...] = Field(
+        (), description="results shown beside the trial's design, never pooled"
+    )
     notes: str | None = None
 
 

@@ -4,8 +4,11 @@ These models are the authoritative schema (``data/README.md`` explains it).  One
 
 - catalogue: :class:`DrugClass`, :class:`Substance`, :class:`Product`, :class:`RegulatoryStatus`,
   :class:`Claim`, :class:`SourceEntry` (bibliography);
-- evidence: :class:`Trial` (design, arms, risk of bias), :class:`Question` (PICO + outcome) with its
-  :class:`OutcomeData` rows in metafor's columns.
+- evidence: :class:`Trial` (design, arms, risk of bias, status, sponsor), :class:`Question` (PICO +
+  outcome) with its :class:`OutcomeData` rows in metafor's columns and its :class:`ReportedResult`
+  entries (shown, never pooled);
+- hand curation: :class:`SearchLog` (the dated search behind "no trial found") — see
+  :mod:`.model_curation`.
 
 Every record carries the review fields of :class:`Reviewed` (source, extracted_by, checked_by,
 date_reviewed, next_review, verified).  Cross-references (a product's substances, a question's trials)
@@ -38,6 +41,8 @@ from immunograde.kb.model_base import (
     ClaimKind,
     ClassKind,
     Control,
+    Denominator,
+    Dispersion,
     Funding,
     Importance,
     Measure,
@@ -47,6 +52,16 @@ from immunograde.kb.model_base import (
     RobLevel,
     Route,
     SourceRef,
+    TrialStatus,
+)
+from immunograde.kb.model_curation import (
+    ExcludedItem,
+    Finding,
+    FoundItem,
+    ReportedKind,
+    ReportedResult,
+    Search,
+    SearchLog,
 )
 from immunograde.kb.model_evidence import (
     Arm,
@@ -75,8 +90,13 @@ __all__ = [
     "ClaimantKind",
     "ClassKind",
     "Control",
+    "Denominator",
     "Design",
+    "Dispersion",
     "DrugClass",
+    "ExcludedItem",
+    "Finding",
+    "FoundItem",
     "Funding",
     "Importance",
     "Intervention",
@@ -89,14 +109,19 @@ __all__ = [
     "Question",
     "RegStatus",
     "RegulatoryStatus",
+    "ReportedKind",
+    "ReportedResult",
     "Reviewed",
     "RobJudgement",
     "RobLevel",
     "Route",
+    "Search",
+    "SearchLog",
     "SourceEntry",
     "SourceRef",
     "Substance",
     "Trial",
+    "TrialStatus",
     "registry_of",
 ]  # fmt: skip
 
@@ -221,4 +246,5 @@ RECORD_MODELS: dict[str, type[Reviewed]] = {
     "sources": SourceEntry,
     "trials": Trial,
     "questions": Question,
+    "search_logs": SearchLog,
 }

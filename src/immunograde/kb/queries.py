@@ -37,6 +37,7 @@ from immunograde.kb.models import (
     Substance,
     Trial,
 )
+from immunograde.kb.queries_curation import CurationQueries
 from immunograde.kb.search import NameEntry, SearchHit, search
 from immunograde.kb.tables import DATA_COLUMNS
 
@@ -69,6 +70,9 @@ class OutcomeRow:
     subgroup: str | None
     form: str
     values: dict[str, float | None]
+    dispersion: str | None = None
+    denominator: str | None = None
+    not_pooled_reason: str | None = None
 
     def metafor(self) -> dict[str, Any]:
         """Flat dict: ``trial_id, label, year, subgroup`` and the non-null metafor columns."""
@@ -77,7 +81,14 @@ class OutcomeRow:
         return base | {k: v for k, v in self.values.items() if v is not None}
 
 
-class KnowledgeBase:
+def _outcome_row(r: tuple[Any, ...]) -> OutcomeRow:
+    k = 5 + len(DATA_COLUMNS)
+    values = dict(zip(DATA_COLUMNS, r[5:k], strict=True))
+    extra = {"dispersion": r[k], "denominator": r[k + 1], "not_pooled_reason": r[k + 2]}
+    return OutcomeRow(r[0], r[1], r[2], r[3], r[4], values, **extra)
+
+
+class KnowledgeBase(CurationQueries):
     """A read-only connection to the built DuckDB file with typed queries."""
 
     def __init__(self, path: Path | None = None) -> None:
@@ -156,12 +167,23 @@ class KnowledgeBase:
         )
 
     def regulatory_for(self, substance_id: str) -> list[RegulatoryStatus]:
-        return self._models(
+        """Regulatory rows of the substance.  A hand-sourced row replaces a script's ``unknown`` row
+        for the same product, agency and country (the script could not look; a person did)."""
+        rows = self._models(
             RegulatoryStatus,
             "SELECT record_json FROM regulatory WHERE substance = ? "
             "ORDER BY agency, country, product_name",
             [substance_id],
         )
+
+        def key(r: RegulatoryStatus) -> tuple[str | None, str, str]:
+            return (r.product, r.agency, r.country)
+
+        hand = {key(r) for r in rows if not r.extracted_by.startswith("script:")}
+        return [
+            r for r in rows
+            if not (r.extracted_by.startswith("script:") and r.status == "unknown" and key(r) in hand)
+        ]  # fmt: skip
 
     def claims_for(self, substance_id: str) -> list[Claim]:
         """Claims about the substance or any of its products."""
@@ -231,19 +253,22 @@ class KnowledgeBase:
             out.append(TrialForQuestion(trial, chosen[0] if chosen else None))
         return out
 
-    def outcome_data(self, question_id: str) -> list[OutcomeRow]:
-        """Per-trial rows in metafor columns, with trial id, label and year, in file order."""
+    def outcome_data(self, question_id: str, include_unpooled: bool = False) -> list[OutcomeRow]:
+        """Per-trial rows in metafor columns, with trial id, label and year, in file order.
+
+        Rows that must not be pooled (a continuous row whose spread is not stated as SD or SE) are
+        left out unless ``include_unpooled``; they then carry ``not_pooled_reason``.
+        """
         self.get_question(question_id)
         cols = ", ".join(f"o.{c}" for c in DATA_COLUMNS)
+        where = "" if include_unpooled else " AND o.pooled"
         rows = self.con.execute(
-            f"SELECT o.trial_id, t.label, t.year, o.subgroup, o.form, {cols} FROM outcome_data o "
-            "JOIN trials t ON t.id = o.trial_id WHERE o.question_id = ? ORDER BY o.rowid",
+            f"SELECT o.trial_id, t.label, t.year, o.subgroup, o.form, {cols}, o.dispersion, "
+            "o.denominator, o.not_pooled_reason FROM outcome_data o JOIN trials t "
+            f"ON t.id = o.trial_id WHERE o.question_id = ?{where} ORDER BY o.rowid",
             [question_id],
         ).fetchall()
-        return [
-            OutcomeRow(r[0], r[1], r[2], r[3], r[4], dict(zip(DATA_COLUMNS, r[5:], strict=True)))
-            for r in rows
-        ]
+        return [_outcome_row(r) for r in rows]
 
     # ------------------------------------------------------------ names
     def name_entries(self) -> list[NameEntry]:

@@ -6,21 +6,19 @@ Each main table keeps flat columns for SQL and ``record_json`` (the validated re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
 
-from immunograde.kb.loader import LoadedKB, Located
+from immunograde.kb.loader import LoadedKB
+from immunograde.kb.model_evidence import METAFOR_COLUMNS
 from immunograde.kb.models import OutcomeData
+from immunograde.kb.tables_curation import CURATION_TABLES, curation_rows, located
 
 S, N, F, B, D = pa.string(), pa.int64(), pa.float64(), pa.bool_(), pa.date32()
 _WHERE = [("file", S), ("line", N), ("record_json", S)]
-DATA_COLUMNS = [
-    "ai", "bi", "ci", "di", "n1i", "n2i", "m1i", "sd1i", "m2i", "sd2i",
-    "yi", "vi", "sei", "estimate", "ci_low", "ci_high",
-]  # fmt: skip
+DATA_COLUMNS = list(METAFOR_COLUMNS)
 
 TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "sources": [("id", S), ("kind", S), ("citation", S), *_WHERE],
@@ -50,7 +48,8 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "trials": [
         ("id", S), ("label", S), ("year", N), ("randomised", B), ("allocation_concealment", S),
         ("blinding", S), ("control", S), ("n_randomised", N), ("international", B),
-        ("multicentre", B), ("funding", S), *_WHERE,
+        ("multicentre", B), ("funding", S), ("sponsor", S), ("status", S), ("results_posted", B),
+        ("results_posted_date", D), ("population", S), *_WHERE,
     ],
     "trial_registry_ids": [("trial_id", S), ("registry_id", S)],
     "rob": [
@@ -64,20 +63,14 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "question_substances": [("question_id", S), ("substance_id", S)],
     "outcome_data": [
         ("question_id", S), ("trial_id", S), ("subgroup", S), ("form", S),
-        *[(c, F) for c in DATA_COLUMNS],
+        *[(c, F) for c in DATA_COLUMNS], ("dispersion", S), ("denominator", S), ("pooled", B),
+        ("not_pooled_reason", S),
     ],
+    **CURATION_TABLES,
 }  # fmt: skip
 
 
-def _where(loc: Located[Any]) -> dict[str, Any]:
-    rec = loc.record
-    return {
-        "file": loc.file,
-        "line": loc.line,
-        "record_json": json.dumps(
-            rec.model_dump(mode="json", exclude=set(type(rec).model_computed_fields))
-        ),
-    }
+_where = located
 
 
 def _names(kb: LoadedKB) -> Iterator[dict[str, Any]]:
@@ -110,7 +103,10 @@ def _names(kb: LoadedKB) -> Iterator[dict[str, Any]]:
 def _data_row(qid: str, row: OutcomeData) -> dict[str, Any]:
     out: dict[str, Any] = {"question_id": qid, "trial_id": row.trial, "subgroup": row.subgroup}
     out["form"] = row.form()
-    out.update({c: getattr(row, c) for c in DATA_COLUMNS})
+    out.update(row.metafor_values())
+    reason = row.not_pooled_reason()
+    out.update(dispersion=row.dispersion, denominator=row.denominator, pooled=reason is None,
+               not_pooled_reason=reason)  # fmt: skip
     return out
 
 
@@ -176,6 +172,8 @@ def table_rows(name: str, kb: LoadedKB) -> list[dict[str, Any]]:
     """Rows of table ``name`` (columns as in :data:`TABLES`)."""
     if name == "names":
         return list(_names(kb))
+    if name in CURATION_TABLES:
+        return list(curation_rows(name, kb))
     if name in {"substance_classes", "product_substances", "claim_subjects",
                 "trial_registry_ids", "rob", "question_substances", "outcome_data"}:  # fmt: skip
         return list(_links(name, kb))
