@@ -193,14 +193,13 @@ def test_check_search_log_cross_references(tmp_path: Path) -> None:
     root = _with_hand_files(tmp_path)
     lfile = root / "search_logs" / "umifenovir.yaml"
     text = lfile.read_text("utf-8")
-    text = text.replace(
-        "products: [arbidol-capsules]", "products: [arbidol-capsules, anaferon-product]"
-    )
+    text = text.replace("products: [arbidol-capsules,", "products: [anaferon-product,")
     text = text.replace("- trial: arbitr-umifenovir-2019", "- trial: no-such-trial")
     text = text.replace("registry_ids: [NCT03787459]", "registry_ids: [NCT0378745]")
+    text = text.replace("finding: randomised_trials_found", "finding: no_randomised_trial_found")
     lfile.write_text(text, "utf-8")
     assert _problems(root) == {
-        ("search_logs/umifenovir.yaml", _line(lfile, "products:"), "products.1"),  # not umifenovir
+        ("search_logs/umifenovir.yaml", _line(lfile, "products:"), "products.0"),  # not umifenovir
         ("search_logs/umifenovir.yaml", _line(lfile, "no-such-trial"), "found.0.trial"),
         ("search_logs/umifenovir.yaml", _line(lfile, "[NCT0378745]"), "found.1.registry_ids.0"),
         (
@@ -267,3 +266,19 @@ def test_trial_columns_in_the_database(kb: KnowledgeBase) -> None:
         "SELECT label, product, n FROM trial_arms WHERE trial_id = 'arbitr-umifenovir-2019' ORDER BY ord"
     ).fetchall()
     assert arms == [("umifenovir", "arbidol-capsules", 181), ("placebo", None, 178)]
+
+
+def test_unclear_spread_is_shown_not_pooled(kb: KnowledgeBase) -> None:
+    # Bai 2023 (PMID 37674112) writes "59.24 h ± 25.21" without saying what ± is
+    qid = "umifenovir-oral-influenza-like-illness-vs-oseltamivir-time-to-fever-resolution"
+    assert kb.outcome_data(qid) == []
+    (row,) = kb.outcome_data(qid, include_unpooled=True)
+    assert (row.values["m1i"], row.values["sd1i"], row.values["n1i"]) == (59.24, 25.21, 205)
+    assert row.dispersion == "unclear"
+    assert row.not_pooled_reason and "without saying whether ± is an SD" in row.not_pooled_reason
+
+
+def test_a_trial_of_three_products_is_found_from_each(kb: KnowledgeBase) -> None:
+    tid = "zaplatnikov-2014-ergoferon-kagocel-arbidol-children"
+    for substance in ("umifenovir", "ergoferon", "kagocel"):
+        assert tid in [t.id for t in kb.trials_for_substance(substance)], substance
