@@ -63,3 +63,7 @@ class NotFoundError(LookupError):
         if not self.suggestions:
             return self.message
         return f"{self.message} Did you mean: {', '.join(self.suggestions)}?"
+
+
+class BusyError(RuntimeError):
+    """Another command is writing the same file and did not finish in time (the message says who)."""

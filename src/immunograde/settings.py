@@ -5,6 +5,8 @@
 - ``IMMUNOGRADE_DB``: the built DuckDB knowledge base; default ``$IMMUNOGRADE_HOME/var/immunograde.duckdb``.
 - ``IMMUNOGRADE_HISTORY``: the evidence history (kept across rebuilds); default beside the knowledge base.
 - ``IMMUNOGRADE_SAFETY``: the scored spontaneous reports; default ``safety/`` beside the knowledge base.
+- ``IMMUNOGRADE_LOCK_WAIT``: seconds a command that writes the knowledge base or the history waits for
+  another one writing it (default 600), before it stops with exit code 7.
 """
 
 from __future__ import annotations
@@ -52,3 +54,8 @@ def history_path() -> Path:
 def safety_dir() -> Path:
     env = os.environ.get("IMMUNOGRADE_SAFETY")
     return Path(env).resolve() if env else db_path().parent / "safety"
+
+
+def lock_wait() -> float:
+    env = os.environ.get("IMMUNOGRADE_LOCK_WAIT")
+    return float(env) if env else 600.0

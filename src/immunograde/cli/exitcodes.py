@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 4  #: the named substance, question or file does not exist (suggestions given)
     NO_DATABASE = 5  #: the knowledge base has not been built yet (run ``immunograde kb build``)
     CHECK_FAILED = 6  #: ``kb check`` (or another check) found problems; all are listed
+    BUSY = 7  #: another command kept writing the same file past ``IMMUNOGRADE_LOCK_WAIT`` s
 
 
 EXIT_CODE_HELP = "Exit codes: " + ", ".join(f"{c.value} {c.name.lower()}" for c in ExitCode) + "."

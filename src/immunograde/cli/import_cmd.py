@@ -23,7 +23,7 @@ from immunograde.ingest.aact import import_aact
 from immunograde.ingest.csv_outcomes import import_csv
 from immunograde.ingest.ctgov import import_ctgov
 from immunograde.ingest.pubmed import import_pubmed
-from immunograde.ingest.writer import ImportSummary, open_db
+from immunograde.ingest.writer import ImportSummary, importing
 
 import_app = typer.Typer(
     help="Import registry and bibliographic records into the knowledge base (reg_ tables).\n\n"
@@ -80,12 +80,8 @@ def _run(
     fmt: Format,
     call: Callable[[duckdb.DuckDBPyConnection, _Bar | None], ImportSummary],
 ) -> None:
-    conn = open_db(db)
-    try:
-        with _progress(fmt is Format.text and err_console.is_terminal) as bar:
-            summary = call(conn, bar)
-    finally:
-        conn.close()
+    with importing(db) as conn, _progress(fmt is Format.text and err_console.is_terminal) as bar:
+        summary = call(conn, bar)
     _print(summary, fmt)
 
 

@@ -31,7 +31,7 @@ from immunograde.cli import (
 )
 from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
 from immunograde.cli.output import err_console
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import BusyError, InputError, NotFoundError
 
 app = typer.Typer(
     name="immunograde",
@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> None:
     except NotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(ExitCode.NOT_FOUND)
+    except BusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(ExitCode.BUSY)
     except BrokenPipeError:
         sys.exit(ExitCode.OK)
     sys.exit(rv if isinstance(rv, int) else ExitCode.OK)

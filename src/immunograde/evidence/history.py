@@ -29,6 +29,7 @@ from immunograde.errors import InputError, NotFoundError
 from immunograde.evidence import appraise_question
 from immunograde.evidence.effects import counts
 from immunograde.evidence.tsa_grading import question_tsa_for_grading, tsa_summary
+from immunograde.kb.dbfile import Rewrite, open_readonly, rewrite
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
@@ -204,39 +205,49 @@ def record_build(db_path: Path | None = None, hist: Path | None = None) -> list[
     version, states = snapshot(db)
     version = version or "unversioned"
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    con = _open(hist or history_path())
-    try:
-        if con.execute("SELECT 1 FROM hist_builds WHERE data_version = ?", [version]).fetchone():
-            return []
-        prev = con.execute(
-            "SELECT data_version FROM hist_builds ORDER BY recorded_at DESC, rowid DESC LIMIT 1"
-        ).fetchone()
-        changes = (
-            compare(_load(con, prev[0]), states, old_version=prev[0], new_version=version)
-            if prev
-            else []
-        )
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO hist_builds VALUES (?, ?, ?)", [version, now, now])
-        con.executemany("INSERT INTO hist_questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            [version, s.question_id, s.k, s.estimate, s.ci_low, s.ci_high, s.certainty, s.verdict,
-             s.tsa_conclusion, s.information_fraction, json.dumps(s.trials, sort_keys=True)]
-            for s in states.values()])  # fmt: skip
-        if changes:
-            con.executemany("INSERT INTO hist_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                [version, c.previous_version, c.question_id, c.field, c.old, c.new, c.trials_added,
-                 c.trials_removed, c.trials_corrected, now] for c in changes])  # fmt: skip
-        con.execute("COMMIT")
-        return changes
-    finally:
-        con.close()
+    with rewrite(hist or history_path()) as job:  # a copy, published whole: readers never wait
+        con = _open(job.path)
+        try:
+            return _record(con, version, states, now, job)
+        finally:
+            con.close()
+
+
+def _record(con: duckdb.DuckDBPyConnection, version: str, states: dict[str, QuestionState], now: str,
+            job: Rewrite) -> list[Change]:  # fmt: skip
+    """Store the build ``version`` (on the copy ``job``, left unpublished if already recorded)."""
+    if con.execute("SELECT 1 FROM hist_builds WHERE data_version = ?", [version]).fetchone():
+        job.keep = False
+        return []
+    prev = con.execute(
+        "SELECT data_version FROM hist_builds ORDER BY recorded_at DESC, rowid DESC LIMIT 1"
+    ).fetchone()
+    changes = (
+        compare(_load(con, prev[0]), states, old_version=prev[0], new_version=version)
+        if prev
+        else []
+    )
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT INTO hist_builds VALUES (?, ?, ?)", [version, now, now])
+    con.executemany("INSERT INTO hist_questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        [version, s.question_id, s.k, s.estimate, s.ci_low, s.ci_high, s.certainty, s.verdict,
+         s.tsa_conclusion, s.information_fraction, json.dumps(s.trials, sort_keys=True)]
+        for s in states.values()])  # fmt: skip
+    if changes:
+        con.executemany("INSERT INTO hist_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            [version, c.previous_version, c.question_id, c.field, c.old, c.new, c.trials_added,
+             c.trials_removed, c.trials_corrected, now] for c in changes])  # fmt: skip
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+    return changes
 
 
 def _reader(path: Path) -> duckdb.DuckDBPyConnection | None:
-    """Read-only connection (readers never block each other), None before any build is recorded."""
+    """Read-only connection to the history as it is now (writers publish a new file, so readers never
+    block them), None before any build is recorded."""
     if not path.exists():
         return None
-    return duckdb.connect(str(path), read_only=True)
+    return open_readonly(path)
 
 
 def question_history(question_id: str, hist: Path | None = None) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from immunograde import settings
 from immunograde.evidence.history import Change, record_build
 from immunograde.ingest.ctgov import import_ctgov
 from immunograde.ingest.pubmed import import_pubmed
-from immunograde.ingest.writer import open_db
+from immunograde.ingest.writer import importing
 from immunograde.kb.build import build_kb
 
 MARKER = ".imported"
@@ -61,11 +61,8 @@ def watch_once(
             out.skipped.append(p.name)
             continue
         say(f"importing {p.name}")
-        con = open_db(db)
-        try:
+        with importing(db) as con:  # readers (serve) keep the previous version until it is done
             (import_pubmed if _kind(p) == "pubmed" else import_ctgov)(p, con)
-        finally:
-            con.close()
         seen[p.name] = stamp
         out.imported.append(p.name)
     say("rebuilding the knowledge base")

@@ -10,7 +10,6 @@ streamed in ``nct_id`` order and merged study by study, so no table is ever held
 
 from __future__ import annotations
 
-import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from immunograde.ingest.writer import (
     paused_gc,
     transaction,
 )
+from immunograde.kb.dbfile import scratch_dir
 
 #: AACT table -> the columns read (names from AACT's data dictionary / ``db/structure.sql``)
 TABLES: dict[str, tuple[str, ...]] = {
@@ -164,14 +164,14 @@ def import_aact(
     progress = progress or NullProgress()
     summary = ImportSummary("aact", str(path))
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="immunograde-aact-") as tmp:
-        files = _locate(Path(path), Path(tmp))
+    with scratch_dir("aact") as tmp:
+        files = _locate(Path(path), tmp)
         if "studies" not in files:
             raise InputError.one("no studies.txt: not an AACT flat-file export", file=str(path))
         for table in TABLES:
             if table not in files:
                 summary.warn(f"{table}.txt not found: its rows are left empty")
-        stage = duckdb.connect(str(Path(tmp) / "stage.duckdb"))
+        stage = duckdb.connect(str(tmp / "stage.duckdb"))
         try:
             progress.set_total(len(files), "AACT files (staging)")
             for table, f in files.items():

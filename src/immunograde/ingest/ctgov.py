@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import tempfile
 import time
 import zipfile
 from collections import deque
@@ -45,6 +44,7 @@ from immunograde.ingest.writer import (
     transaction,
 )
 from immunograde.ingest.zipmembers import members, read_member
+from immunograde.kb.dbfile import scratch_dir
 
 
 def existing_path(path: Path) -> Path:
@@ -169,8 +169,8 @@ def _import_sql(path: Path, conn: duckdb.DuckDBPyConnection, progress: Progress)
     bar = (conn.execute("SELECT current_setting('enable_progress_bar')").fetchone() or (False,))[0]
     conn.execute("SET enable_progress_bar = false")  # the caller shows its own progress
     try:
-        with tempfile.TemporaryDirectory(prefix="immunograde-ctgov-") as tmp, transaction(conn):
-            import_zip_sql(path, conn, summary, progress, now(), Path(tmp))
+        with scratch_dir("ctgov") as tmp, transaction(conn):
+            import_zip_sql(path, conn, summary, progress, now(), tmp)
     finally:
         conn.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}")
     summary.seconds = time.perf_counter() - started

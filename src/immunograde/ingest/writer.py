@@ -10,7 +10,8 @@ re-importing the same records changes nothing (``unchanged``), and a record whos
 has all its rows replaced (``updated``).  No row-by-row INSERT.
 
 The caller wraps the whole import in :func:`transaction`: an error anywhere rolls everything back,
-so a failed import leaves the database as it was.
+so a failed import leaves the database as it was; the knowledge base itself is written through
+:func:`importing` (a copy published whole, one writer at a time, readers never blocked).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from immunograde import settings
 from immunograde.errors import InputError
 from immunograde.ingest.common import short_repr
 from immunograde.ingest.schema import Table, ensure_schema
+from immunograde.kb.dbfile import rewrite
 
 MAX_EXAMPLES = 20
 
@@ -90,12 +92,33 @@ class Record:
 
 
 def open_db(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the knowledge-base DuckDB file and make sure ``reg_`` tables exist."""
+    """Open (creating if needed) a DuckDB file for writing and make sure ``reg_`` tables exist.
+
+    Writes the file in place: for the knowledge base, use :func:`importing`."""
     db = Path(path) if path is not None else settings.db_path()
     db.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(db))
     ensure_schema(conn)
     return conn
+
+
+@contextmanager
+def importing(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The knowledge base (default ``settings.db_path()``) for one import.
+
+    The connection is to a private copy, moved over the live file when the block ends without error
+    (:func:`immunograde.kb.dbfile.rewrite`): ``serve`` and other readers go on reading the previous
+    version meanwhile and are never blocked, a second writer waits for this one, and an import that
+    fails or is killed leaves the knowledge base as it was.
+    """
+    db = Path(path) if path is not None else settings.db_path()
+    with rewrite(db) as job:
+        conn = open_db(job.path)
+        try:
+            yield conn
+            conn.execute("CHECKPOINT")
+        finally:
+            conn.close()
 
 
 @contextmanager

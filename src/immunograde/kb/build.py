@@ -1,8 +1,9 @@
 """``kb build``: check the reviewed files, then build the DuckDB knowledge base atomically.
 
 The new database is written to a temporary file in the same folder and moved over the old one with
-:func:`os.replace` only when complete; any failure (bad data, a crash mid-build) leaves the previous
-database byte-identical.  Tables whose names start with ``reg_`` (registry records imported by
+:func:`os.replace` only when complete (:func:`immunograde.kb.dbfile.rewrite`: one writer at a time,
+readers keep the old file until then); any failure (bad data, a crash or a kill mid-build) leaves the
+previous database byte-identical.  Tables whose names start with ``reg_`` (registry records imported by
 ``immunograde import``) and the history in ``builds`` are copied from the previous database into the
 new one before the rename.  Each build appends a ``builds`` row: build time and ``data_version`` (the
 SHA-256 of every reviewed file's path and bytes).
@@ -13,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ import duckdb
 
 from immunograde.errors import InputError, Problem
 from immunograde.kb.check import check_kb
+from immunograde.kb.dbfile import rewrite
 from immunograde.kb.loader import LoadedKB
 from immunograde.kb.tables import TABLES, table_rows
 
@@ -116,12 +117,6 @@ def _create_builds(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _remove(path: Path) -> None:
-    for p in (path, path.with_name(path.name + ".wal")):
-        if p.exists():
-            p.unlink()
-
-
 def build_kb(
     data_dir: Path,
     db_path: Path,
@@ -142,11 +137,8 @@ def build_kb(
     if not result.ok:
         raise InputError(list(result.problems))
     version = data_version(data_dir, result.kb.files)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
-    _remove(tmp)
-    try:
-        con = duckdb.connect(str(tmp))
+    with rewrite(db_path, copy=False) as job:  # one writer at a time; readers see the old file
+        con = duckdb.connect(str(job.path))
         try:
             _write_tables(con, result.kb, say)
             _create_builds(con)
@@ -165,15 +157,6 @@ def build_kb(
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, db_path)
-        stale_wal = db_path.with_name(db_path.name + ".wal")
-        if (
-            stale_wal.exists()
-        ):  # the old file's log: its rows were read through ATTACH; never replay it
-            stale_wal.unlink()
-    except BaseException:
-        _remove(tmp)
-        raise
     say("done")
     return BuildResult(db_path, version, counts, kept, time.perf_counter() - start)
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
 from pydantic import BaseModel
 
 from immunograde import settings
 from immunograde.errors import NotFoundError
 from immunograde.kb.build import latest_build
+from immunograde.kb.dbfile import open_readonly
 from immunograde.kb.models import (
     Claim,
     DrugClass,
@@ -95,7 +95,7 @@ class KnowledgeBase(CurationQueries):
         self.path = path or settings.db_path()
         if not self.path.exists():
             raise NoDatabaseError(self.path)
-        self.con = duckdb.connect(str(self.path), read_only=True)
+        self.con = open_readonly(self.path)  # this version of the file, however long it is open
         self._names: list[NameEntry] | None = None
 
     def close(self) -> None:

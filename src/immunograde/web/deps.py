@@ -21,6 +21,7 @@ import duckdb
 from fastapi import Depends, Request
 
 from immunograde import settings
+from immunograde.kb.dbfile import cursor
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 
 T = TypeVar("T")
@@ -92,7 +93,7 @@ class AppKB:
 
     def view(self) -> KnowledgeBase:
         kb, _ = self._current()
-        return _View(kb, kb.con.cursor())
+        return _View(kb, cursor(kb.con))
 
     def version(self) -> Stamp:
         """Changes whenever the database, the history or the safety scores are rewritten."""
