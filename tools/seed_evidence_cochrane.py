@@ -153,7 +153,7 @@ def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
     allocation, rob, quality = "unknown", _rob(ds.p70_file, ds.analysis, s.spec.id, n, r), ""
     if ds.quality_from:
         allocation, rob, quality = _quality(ds, s.spec.id, r["Study"])
-    control = arm("control", ds.comparator_substance, control=True)
+    control = arm(ds.comparator_label, ds.comparator_substance, control=True)
     out.trial(
         f"cochrane-{review.split('.')[0].lower()}",
         trial_record(
@@ -163,7 +163,7 @@ def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
             False,
             year=int(r["Study.year"]) if r["Study.year"].strip() else None,
             design=design(randomised=ds.randomised, allocation=allocation, control=ds.control),
-            arms=[arm("experimental", _substance(ds, r), route=ds.arm_route), control],
+            arms=[arm(ds.arm_label, _substance(ds, r), route=ds.arm_route), control],
             rob=rob,
             notes=(
                 f"from Cochrane {review} (Pairwise70 extraction); first seen in Analysis {ds.analysis}"

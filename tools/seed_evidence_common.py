@@ -104,8 +104,18 @@ class Out:
     sources: list[dict[str, Any]] = field(default_factory=list)
     substances: set[str] = field(default_factory=set)
 
+    def _merge_arms(self, have: dict[str, Any], record: dict[str, Any]) -> None:
+        """A later question of a multi-arm trial adds the arms the first did not name."""
+        known = {(a["label"], a.get("substance")) for a in have.get("arms", [])}
+        for a in record.get("arms", []):
+            if (a["label"], a.get("substance")) not in known:
+                have.setdefault("arms", []).append(a)
+                known.add((a["label"], a.get("substance")))
+                if a.get("substance"):
+                    self.substances.add(a["substance"])
+
     def trial(self, group: str, record: dict[str, Any]) -> dict[str, Any]:
-        """Add a trial record to a group (first record wins; RoB entries are merged)."""
+        """Add a trial record to a group (first record wins; RoB entries and new arms are merged)."""
         for other_group, trials in self.trials.items():
             if record["id"] in trials and other_group != group:
                 raise ValueError(f"trial id {record['id']} in two groups")
@@ -115,6 +125,7 @@ class Out:
             for rob in record.get("rob", []):
                 if rob not in have.setdefault("rob", []):
                     have["rob"].append(rob)
+            self._merge_arms(have, record)
             return have
         trials[record["id"]] = record
         for arm in record.get("arms", []):

@@ -107,6 +107,17 @@ COCHRANE = (
         "CD013719.pub2",
         "Mateos-Haro M et al. Treatments for alopecia areata: a network meta-analysis. 2023.",
     ),
+    (
+        "CD011381.pub3",
+        "Immunomodulators and immunosuppressants for relapsing-remitting multiple sclerosis: a network "
+        "meta-analysis.",
+    ),
+    ("CD012186.pub2", "Adverse effects of immunotherapies for multiple sclerosis: a network meta-analysis."),
+    (
+        "CD015443.pub2",
+        "Ridley B et al. Immunomodulators and immunosuppressants for progressive multiple sclerosis: a "
+        "network meta-analysis. 2024.",
+    ),
 )
 
 

@@ -102,6 +102,8 @@ class Dataset(_Model):
     comparator_substance: str | None = Field(
         None, pattern=ID_PATTERN, description="control arm substance (active comparator)"
     )
+    arm_label: str = Field("experimental", min_length=1, description="experimental arm label")
+    comparator_label: str = Field("control", min_length=1, description="control arm label")
     arm_route: Route | None = Field(None, description="route of the experimental arm, if stated")
     subgroup_from: FromAnalysis | None = None
     quality_from: QualityFrom | None = None
