@@ -71,11 +71,12 @@ def _values(form: str, r: dict[str, str]) -> dict[str, Any]:
             "sd2i": real(r["Control.SD"]),
             "n2i": count(r["Control.N"]),
         }
+    # a generic-inverse-variance row's N of 0 is a placeholder of the review software, not a sample size
     return {
         "yi": real(r["GIV.Mean"]),
         "sei": real(r["GIV.SE"]),
-        "n1i": count(r["Experimental.N"]),
-        "n2i": count(r["Control.N"]),
+        "n1i": count(r["Experimental.N"]) or None,
+        "n2i": count(r["Control.N"]) or None,
     }
 
 
@@ -161,7 +162,7 @@ def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
             r["Study"],
             src(ds.p70_file, n, ref="cochrane-" + slug(review)),
             False,
-            year=int(r["Study.year"]) if r["Study.year"].strip() else None,
+            year=_year(r["Study.year"]),
             design=design(randomised=ds.randomised, allocation=allocation, control=ds.control),
             arms=[arm(ds.arm_label, _substance(ds, r), route=ds.arm_route), control],
             rob=rob,
@@ -173,6 +174,15 @@ def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
         ),
     )
     return tid
+
+
+def _year(text: str) -> int | None:
+    """The study year when the cell holds one ('2015' or '2015.0'); anything else (e.g. 'Ovid') is unknown."""
+    try:
+        year = float(text)
+    except ValueError:
+        return None
+    return int(year) if year.is_integer() and 1900 <= year <= 2100 else None
 
 
 def _selected(ds: Dataset) -> list[tuple[int, dict[str, str]]]:

@@ -114,6 +114,39 @@ COCHRANE = (
     ),
     ("CD012186.pub2", "Adverse effects of immunotherapies for multiple sclerosis: a network meta-analysis."),
     (
+        "CD011535.pub7",
+        "Systemic pharmacological treatments for chronic plaque psoriasis: a network meta-analysis.",
+    ),
+    ("CD015123.pub2", "Natalizumab for multiple sclerosis (protocol title; the review's title not confirmed)."),
+    (
+        "CD013614.pub2",
+        "Tumor necrosis factor (TNF) inhibitors for the treatment of psoriatic arthritis (protocol title).",
+    ),
+    (
+        "CD013715.pub2",
+        "Cagnotto G et al. Tumor necrosis factor (TNF) inhibitors for juvenile idiopathic arthritis. 2025.",
+    ),
+    (
+        "CD007572.pub4",
+        "Hasskamp J et al. Anti-IL-12/23p40 antibodies for induction of remission in Crohn's disease. 2025.",
+    ),
+    (
+        "CD000478.pub5",
+        "Azathioprine and 6-mercaptopurine for maintenance of remission in ulcerative colitis (title of .pub4).",
+    ),
+    (
+        "CD014741.pub2",
+        "Marti-Carvajal AJ et al. Interleukin-receptor antagonist and tumour necrosis factor inhibitors for the "
+        "primary and secondary prevention of atherosclerotic cardiovascular diseases. 2024.",
+    ),
+    ("CD013474.pub2", "Maintenance therapy for chronic lymphocytic leukaemia."),
+    ("CD014574.pub2", "Rituximab for myasthenia gravis. 2025."),
+    (
+        "CD015854",
+        "Targeted immunosuppressive and immunomodulatory therapies for idiopathic inflammatory myopathies "
+        "(title not confirmed).",
+    ),
+    (
         "CD015443.pub2",
         "Ridley B et al. Immunomodulators and immunosuppressants for progressive multiple sclerosis: a "
         "network meta-analysis. 2024.",
