@@ -117,8 +117,10 @@ def test_every_number_equals_its_source_row(path: Path) -> None:
             continue
         row = source_rows(file)[where["row"] - 1]
         for key, column in mapping_for(q["id"], file, row, values).items():
-            if key not in values:  # a generic row's N of 0 is the review software's placeholder: left out
-                assert key in ("n1i", "n2i") and float(row[column] or 0) == 0, f"{q['id']} data.{i}.{key}"
+            if key not in values:  # a generic row's N of 0 is a placeholder of the review software
+                assert key in ("n1i", "n2i") and float(row[column] or 0) == 0, (
+                    f"{q['id']} data.{i}.{key}"
+                )
                 continue
             # exact equality: the source cell is the number (counts may be written '6.0')
             assert values[key] == float(row[column]), (
