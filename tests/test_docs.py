@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from immunograde.cli.main import app
+from immunograde.cli.main import all_commands, app
 from immunograde.settings import project_home, shared_data_dir
 
 ROOT = project_home()
@@ -40,11 +39,7 @@ def _commands() -> list[str]:
 
 
 def _cli_commands() -> list[str]:
-    names = [c.name for c in app.registered_commands if c.name]
-    for group in app.registered_groups:
-        sub: typer.Typer = group.typer_instance
-        names += [f"{group.name} {c.name}" for c in sub.registered_commands if c.name]
-    return sorted(names)
+    return all_commands()  # the lazily loaded command table (cli/main.py COMMANDS)
 
 
 def test_quick_start_has_exactly_two_setup_commands() -> None:

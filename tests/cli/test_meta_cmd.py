@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,7 +145,8 @@ def test_mantel_haenszel_and_peto_methods_run(
 
 
 BAD = {
-    "missing columns": ("study,ai,ci\nA,1,2\n", ":2: no complete set of outcome columns"),
+    "missing columns": ("study,ai,ci\nA,1,2\n", ":1: n1i: missing column(s) n1i, n2i"),
+    "incomplete row": ("study,ai,n1i,ci,n2i\nA,1,10,2,10\nB,1,,2,10\n", ":3: no complete set"),
     "events > n": ("study,ai,n1i,ci,n2i\nA,5,10,3,10\nB,12,10,3,10\n", ":3: ai"),
     "negative variance": ("study,yi,vi\nA,0.1,0.2\nB,0.3,-0.1\n", ":3: vi"),
     "not a number": ("study,yi,vi\nA,0.1,abc\nB,0.3,0.1\n", ":2: vi"),
@@ -214,3 +216,119 @@ def test_table_with_by_prints_the_test_for_subgroup_differences(
     assert "== random" in out and "== alternate" in out and "== systematic" in out
     assert f"Q(df = 2) = {sub['QM'][0]:.4f}" in out
     assert f"QM = {sub['QM_common'][0]:.4f}" in out
+
+
+# -- issue 19: every reproduction refused with file, line and column, nothing pooled ------------------
+sys.path.insert(0, str(ROOT / "tests" / "ingest"))  # importlib import mode: the shared cases
+from test_metafor_csv import REPRODUCTIONS  # noqa: E402
+
+NEGATIVE_RATIO = ("study,estimate,ci_low,ci_high\nA,-0.5,-0.9,-0.1\nB,0.8,0.6,1.1\n", 2, "estimate",
+                  "-0.5 is not a ratio: HR (a ratio measure) needs estimate, ci_low and ci_high > 0")  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [*REPRODUCTIONS, "negative ratio estimate"])
+def test_reproductions_exit_3_naming_file_line_and_column(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, line, field, message = REPRODUCTIONS.get(case, NEGATIVE_RATIO)
+    path = tmp_path / "in.csv"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(["meta", str(path), "--format", "json"], capsys)
+    assert (code, out) == (3, "")
+    where = f"error: {path}:{line}: " + (f"{field}: " if field else "")
+    assert err.splitlines()[0].startswith(where + message[:30]), err
+    assert message in err and "Traceback" not in err
+
+
+def test_repeated_column_no_longer_pools_harm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With one ``ai`` the trials show benefit (OR < 1): the repeated column used to replace it."""
+    text = REPRODUCTIONS["repeated column"][0]
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(",".join(r.split(",")[:5]) for r in text.splitlines()) + "\n")
+    code, out, _ = run(["meta", str(path), "--method", "FE", "--format", "json"], capsys)
+    res = json.loads(out)
+    # hand-derived: log OR of (2/98)/(8/92) and (3/117)/(12/108), inverse-variance pooled
+    y = np.log([(2 / 98) / (8 / 92), (3 / 117) / (12 / 108)])
+    v = np.array([1 / 2 + 1 / 98 + 1 / 8 + 1 / 92, 1 / 3 + 1 / 117 + 1 / 12 + 1 / 108])
+    assert code == 0 and res["estimate"] == pytest.approx(np.sum(y / v) / np.sum(1 / v), rel=1e-12)
+    assert res["estimate_exp"] < 1
+
+
+# -- correlations (ri, ni): metafor's COR and ZCOR ----------------------------------------------------
+@pytest.mark.parametrize("dataset", ["mcdaniel1994", "molloy2014"])
+@pytest.mark.parametrize("measure", ["COR", "ZCOR"])
+@pytest.mark.parametrize("method", ["REML", "DL", "FE"])
+def test_correlations_match_metafor(
+    dataset: str, measure: str, method: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = REF["correlation_inputs"][dataset]
+    path = tmp_path / "cor.csv"
+    path.write_text("study,ri,ni\n" + "".join(f"S{i},{r!r},{int(n)}\n" for i, (r, n)
+                                              in enumerate(zip(raw["ri"], raw["ni"], strict=True))))  # fmt: skip
+    code, out, err = run(["meta", str(path), "--measure", measure, "--method", method, "--format",
+                          "json"], capsys)  # fmt: skip
+    assert code == 0, err
+    res = json.loads(out)
+    ref = _ref(f"{dataset}_{measure}", method, "z")
+    tol = 1e-12 if method != "REML" else 1e-10  # closed form / metafor's iterations replayed
+    pairs = {"estimate": "b", "se": "se", "ci_low": "ci.lb", "ci_high": "ci.ub", "tau2": "tau2",
+             "i2": "I2", "q": "QE"}  # fmt: skip
+    for ours, theirs in pairs.items():
+        assert res[ours] == pytest.approx(ref[theirs], rel=tol, abs=1e-15), ours
+    assert res["measure"] == measure and res["k"] == len(raw["ri"]) and "estimate_exp" not in res
+    if method == "REML":
+        ci = next(c for c in REF["confint"] if c["dataset"] == f"{dataset}_{measure}"
+                  and c["method"] == "REML" and c["type"] == "QP")  # fmt: skip
+        assert [res["tau2_ci_low"], res["tau2_ci_high"]] == pytest.approx(ci["tau2"][1:], rel=1e-10)
+
+
+def test_correlation_default_is_fisher_z_and_r_of_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("study,ri,ni\nA,0.3,50\nB,0.1,80\n")
+    assert json.loads(run(["meta", str(path), "--format", "json"], capsys)[1])["measure"] == "ZCOR"
+    path.write_text("study,ri,ni\nA,1,50\nB,0.1,80\n")
+    code, _, err = run(["meta", str(path), "--measure", "COR"], capsys)
+    assert code == 3 and f"{path}:2: ri: the sampling variance of COR is 0" in err
+
+
+# -- --by: one batch, streamed ----------------------------------------------------------------------------
+def test_by_streams_valid_json_equal_to_fitting_each_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2,500 groups (more than one chunk of rows) of dat.bcg's log odds ratios resampled."""
+    ys = np.array(REF["data"]["bcg_OR"]["yi"])
+    vs = np.array(REF["data"]["bcg_OR"]["vi"])
+    rng = np.random.default_rng(2026)
+    path = tmp_path / "many.csv"
+    picks = [rng.choice(ys.size, size=rng.integers(1, 8), replace=False) for _ in range(2500)]
+    path.write_text("g,yi,vi\n" + "".join(f"G{g},{float(ys[i])!r},{float(vs[i])!r}\n" for g, idx in enumerate(picks)
+                                          for i in idx))  # fmt: skip
+    code, out, _ = run(["meta", str(path), "--by", "g", "--format", "json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and [r["group"] for r in rows] == [f"G{g}" for g in range(2500)]
+    from immunograde.stats.heterogeneity import confint_tau2
+    from immunograde.stats.rma import rma_uni
+
+    for g in rng.choice(2500, 40, replace=False):
+        one = rma_uni(ys[picks[g]], vs[picks[g]], method="REML")
+        assert rows[g]["estimate"] == pytest.approx(one.estimate, rel=1e-12)
+        assert rows[g]["k"] == one.k
+        if one.k >= 2:
+            assert rows[g]["tau2_ci_high"] == pytest.approx(
+                confint_tau2(one).tau2_ci_high, rel=1e-10
+            )
+        else:
+            assert rows[g]["tau2_ci_low"] is None
+
+
+def test_help_names_the_measures_and_methods_of_the_evidence_layer() -> None:
+    from immunograde.cli.meta_cmd import MEASURES_HELP, METHODS_HELP
+    from immunograde.evidence.meta_pool import ALL_METHODS
+    from immunograde.evidence.workbench_input import OFFERED
+
+    assert set(MEASURES_HELP.split(", ")) == set(OFFERED)
+    assert set(METHODS_HELP.split(", ")) == set(ALL_METHODS)

@@ -30,7 +30,7 @@ DECLARED_DATASETS = [
     "bcg_OR", "bcg_RR", "bcg_RD", "bcg_k2_OR", "bcg_k3_OR", "albuquerque2022_OR",
     "albuquerque2022_RD", "axfors2021_OR", "axfors2021_RD", "cap_steroids_OR", "cap_steroids_RR",
     "crins2014_OR", "hartmannboyce2018_OR", "hartmannboyce2018_RD", "normand1999_MD",
-    "normand1999_SMD", "mcdaniel1994_ZCOR",
+    "normand1999_SMD", "mcdaniel1994_ZCOR", "mcdaniel1994_COR", "molloy2014_ZCOR", "molloy2014_COR",
 ]  # fmt: skip
 METHODS = ["FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM"]
 TESTS = ["z", "knha"]

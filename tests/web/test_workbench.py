@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,31 @@ def test_mantel_haenszel_matches_metafor_and_the_cli(client: TestClient) -> None
     cli = pool_table(read_metafor_csv(bcg_csv(), "pasted text"), measure="RR", method="MH")[0]
     assert got["estimate"] == pytest.approx(cli["estimate"], rel=0, abs=0)
     assert got["method"] == "MH"
+
+
+# issue 19's reproductions, pasted and uploaded: the CSV reader's messages, a 400, nothing pooled
+sys.path.insert(0, str(project_home() / "tests" / "ingest"))  # importlib import mode
+from test_metafor_csv import REPRODUCTIONS  # noqa: E402
+
+NEGATIVE_RATIO = ("study,estimate,ci_low,ci_high\nA,-0.5,-0.9,-0.1\nB,0.8,0.6,1.1\n", 2, "estimate",
+                  "-0.5 is not a ratio: HR (a ratio measure) needs")  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [*REPRODUCTIONS, "negative ratio estimate"])
+def test_reproductions_are_refused_with_line_and_column(client: TestClient, case: str) -> None:
+    text, line, field, message = REPRODUCTIONS.get(case, NEGATIVE_RATIO)
+    measure = "HR" if case == "negative ratio estimate" else "OR" if "ai" in text else "GEN"
+    where = f"upload.csv:{line}: " + (f"{field}: " if field else "")
+    files = {"csv_file": ("upload.csv", text.encode(), "text/csv")}
+    r = client.post("/workbench.json", data={"measure": measure}, files=files)
+    assert r.status_code == 400 and "result" not in r.json()
+    assert (where + message) in r.json()["error"]["message"], r.json()
+
+
+def test_upload_that_is_not_utf8_names_the_line(client: TestClient) -> None:
+    files = {
+        "csv_file": ("latin1.csv", "study,yi,vi\nMüller,0.1,0.2\n".encode("latin-1"), "text/csv")
+    }
+    r = client.post("/workbench.json", data={"measure": "GEN"}, files=files)
+    assert r.status_code == 400
+    assert "latin1.csv:2: not UTF-8 text (byte 0xfc at offset 13)" in r.json()["error"]["message"]

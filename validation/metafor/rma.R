@@ -55,8 +55,18 @@ DATASETS <- list(
                               binn("RD", hb$x.nrt, hb$n.nrt, hb$x.ctrl, hb$n.ctrl)),
   normand1999_MD = list("length of stay, mean difference (large tau2)", cont("MD")),
   normand1999_SMD = list("length of stay, Hedges' g", cont("SMD")),
-  mcdaniel1994_ZCOR = list("interview validity, Fisher z: k = 160", escalc("ZCOR", ri = mc$ri, ni = mc$ni))
+  mcdaniel1994_ZCOR = list("interview validity, Fisher z: k = 160", escalc("ZCOR", ri = mc$ri, ni = mc$ni)),
+  mcdaniel1994_COR = list("interview validity, raw correlation: k = 160",
+                          escalc("COR", ri = mc$ri, ni = mc$ni)),
+  molloy2014_ZCOR = list("conscientiousness and medication adherence, Fisher z: k = 16",
+                         escalc("ZCOR", ri = dat.molloy2014$ri, ni = dat.molloy2014$ni)),
+  molloy2014_COR = list("conscientiousness and medication adherence, raw correlation: k = 16",
+                        escalc("COR", ri = dat.molloy2014$ri, ni = dat.molloy2014$ni))
 )
+# the raw correlations behind the *_COR / *_ZCOR datasets: `immunograde meta` reads them from a CSV
+# (ri, ni) and must give the same fits (tests/cli/test_meta_cmd.py)
+CORRELATION_INPUTS <- list(mcdaniel1994 = list(ri = mc$ri, ni = mc$ni),
+                           molloy2014 = list(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni))
 
 # ---- helpers ------------------------------------------------------------------------------------
 num <- function(x) structure(paste0("[", paste(ifelse(is.na(x) | !is.finite(x), "null",
@@ -197,7 +207,8 @@ uniroots <- lapply(uniroot_cases, function(cs) {
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             grid = list(datasets = names(DATASETS), methods = METHODS, tests = TESTS,
                         iterative = ITERATIVE),
-            data = data, models = models, confint = cis, metareg = metareg, sequential = seqs,
+            data = data, correlation_inputs = lapply(CORRELATION_INPUTS, function(x) lapply(x, num)),
+            models = models, confint = cis, metareg = metareg, sequential = seqs,
             subgroups = subgroups, nonconvergence = nonconvergence, uniroot = uniroots)
 writeLines(toJSON(out, auto_unbox = TRUE, json_verbatim = TRUE, null = "null"), "ref_rma.json")
 cat("wrote ref_rma.json:", length(DATASETS), "datasets,", length(cis), "tau2 CIs\n")

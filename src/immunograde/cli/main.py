@@ -1,7 +1,9 @@
 """Entry point: builds the typer app from the command modules and maps errors to exit codes.
 
-Each command module owns its commands and exposes ``register(app)``; this file only wires them and
-turns user errors into one clear line and a documented exit code (see :mod:`.exitcodes`).
+Each command module owns its commands and exposes ``register(app)``; this file only wires them
+(importing a module only when one of its commands runs, so ``immunograde --help`` starts in a
+fraction of a second) and turns user errors into one clear line and a documented exit code (see
+:mod:`.exitcodes`).
 """
 
 from __future__ import annotations
@@ -12,29 +14,86 @@ import os
 # same cores (the GPS fit ran ~2x slower with more); set before numpy is first imported
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import importlib
 import sys
+from typing import Any
 
-import click
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from immunograde import __version__
-from immunograde.cli import (
-    appraise_cmd,
-    build_cmd,
-    calibrate_cmd,
-    import_cmd,
-    kb_cmd,
-    living_cmd,
-    meta_cmd,
-    safety_cmd,
-    web_cmd,
-)
 from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
-from immunograde.cli.output import err_console
 from immunograde.errors import BusyError, InputError, NotFoundError
+
+#: command -> (module of ``immunograde.cli`` whose ``register(app)`` adds it, its one-line help).
+#: ``immunograde --help`` lists these without importing any command module; a command's module is
+#: imported only when that command runs (tests/cli/test_main.py checks the table against them).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("build_cmd", "Build the knowledge base, record what changed in the evidence, prepare "
+                           "the safety section."),
+    "meta": ("meta_cmd", "Pool the studies in FILE.csv (metafor's column names) as metafor's rma() "
+                         "does."),
+    "search": ("kb_cmd", "Find substances, products and classes by any name; tolerant of typos and "
+                         "transliteration."),
+    "appraise": ("appraise_cmd", "GRADE certainty, Summary of Findings and a verdict per form x "
+                                 "indication."),
+    "calibrate": ("calibrate_cmd", "Run ImmunoGrade on every outcome of the calibration set "
+                                   "(published GRADE ratings with their verbatim sentence) and report "
+                                   "n, exact agreement, weighted kappa, the confusion matrix and every "
+                                   "disagreement with the domains behind it."),
+    "tsa": ("living_cmd", "Trial sequential analysis of a question: required information size "
+                          "(diversity-adjusted), O'Brien-Fleming boundaries, conclusion and what it "
+                          "would take."),
+    "watch": ("living_cmd", "Import new ClinicalTrials.gov JSON / PubMed XML files from FOLDER, "
+                            "rebuild, print changes."),
+    "diff": ("living_cmd", "Compare two knowledge-base builds: estimate, certainty and verdict per "
+                           "question, and the trials added, removed or corrected."),
+    "serve": ("web_cmd", "Serve the web app and its JSON API."),
+    "report": ("web_cmd", "Write a substance dossier: its page as one document, plots included."),
+    "kb": ("kb_cmd", "Knowledge base: check and build the reviewed data files."),
+    "import": ("import_cmd", "Import registry and bibliographic records into the knowledge base "
+                             "(reg_ tables)."),
+    "safety": ("safety_cmd", "Safety signals from spontaneous reports (FAERS, openFDA, any report "
+                             "table)."),
+}  # fmt: skip
+_LOADED: dict[str, TyperGroup] = {}
+
+
+def command_group(module: str) -> TyperGroup:
+    """The commands one module registers, as a click group (the module is imported now)."""
+    if module not in _LOADED:
+        sub = typer.Typer(pretty_exceptions_enable=False, add_completion=False,
+                          rich_markup_mode=None)  # fmt: skip
+        sub.callback()(lambda: None)  # a group even when the module adds a single command
+        importlib.import_module(f"immunograde.cli.{module}").register(sub)
+        group = typer.main.get_command(sub)
+        assert isinstance(group, TyperGroup)
+        _LOADED[module] = group
+    return _LOADED[module]
+
+
+class LazyGroup(TyperGroup):
+    """The root command: lists :data:`COMMANDS` and imports a command's module only to run it."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        return None if entry is None else command_group(entry[0]).get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """As TyperGroup lists them, from :data:`COMMANDS` instead of the commands themselves."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, TyperCommand(name=name, help=text).get_short_help_str(limit))
+                for name, (_, text) in COMMANDS.items()]  # fmt: skip
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="immunograde",
+    cls=LazyGroup,
     help="ImmunoGrade: does it work, how sure are we, is it safe?  Evidence for immunomodulators.\n\n"
     + EXIT_CODE_HELP,
     no_args_is_help=True,
@@ -42,19 +101,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-for _module in (
-    build_cmd,
-    meta_cmd,
-    kb_cmd,
-    import_cmd,
-    appraise_cmd,
-    calibrate_cmd,
-    safety_cmd,
-    living_cmd,
-    web_cmd,
-):
-    _module.register(app)
 
 
 @app.callback(invoke_without_command=True)
@@ -66,18 +112,36 @@ def _root(
         raise typer.Exit(ExitCode.OK)
 
 
+def all_commands() -> list[str]:
+    """Every command with its group (``import csv``, ...): imports every command module."""
+    names = []
+    for name, (module, _) in COMMANDS.items():
+        cmd = command_group(module).commands.get(name)
+        if isinstance(cmd, TyperGroup):
+            names += [f"{name} {sub}" for sub in cmd.commands]
+        else:
+            names.append(name)
+    return sorted(names)
+
+
+def _also_click(kind: type[BaseException], name: str) -> tuple[type[BaseException], ...]:
+    """``kind`` and the real click's exception ``name`` if click has been imported by a command
+    (typer vendors its own click; importing the real one for everyone would cost start-up)."""
+    module = sys.modules.get("click.exceptions")
+    return (kind,) if module is None else (kind, getattr(module, name))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; never show a traceback for a user's mistake."""
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="immunograde", standalone_mode=False)
-    except (typer.Exit, click.exceptions.Exit) as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, click.exceptions.Abort):
-        err_console.print("aborted")
+    except _also_click(typer.Exit, "Exit") as exc:
+        sys.exit(getattr(exc, "exit_code", ExitCode.OK))
+    except _also_click(typer.Abort, "Abort"):
+        print("aborted", file=sys.stderr)
         sys.exit(ExitCode.USAGE)
-    except (typer.TyperException, click.ClickException) as exc:
-        # usage errors and bad option values (typer vendors its own click: both families are caught)
+    except _also_click(typer.TyperException, "ClickException") as exc:  # usage, bad option values
         show = getattr(exc, "show", None)
         if callable(show):
             show()

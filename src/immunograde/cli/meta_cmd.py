@@ -17,17 +17,20 @@ from typing import Any
 
 import typer
 
-from immunograde.cli.output import print_json
-from immunograde.errors import InputError, NotFoundError
-from immunograde.evidence.meta_pool import ALL_METHODS, pool_table, subgroup_difference
-from immunograde.evidence.workbench_input import read_metafor_csv
+from immunograde.cli.output import print_json_rows
+from immunograde.errors import InputError
+
+#: the choices named in the help (tests/cli/test_meta_cmd.py checks them against the evidence layer)
+METHODS_HELP = "FE, MH, PETO, DL, HE, HS, HSk, SJ, ML, REML, EB, PM"
+MEASURES_HELP = "OR, RR, RD, PETO, AS, MD, SMD, ROM, HR, GEN, ZCOR, COR"
 
 HELP = """Pool the studies in FILE.csv (metafor's column names) as metafor's rma() does.
 
 Columns: ai,bi,ci,di or ai,n1i,ci,n2i (2x2 counts); m1i,sd1i,n1i,m2i,sd2i,n2i (means); yi,vi or
-yi,sei (effect sizes); estimate,ci_low,ci_high (reported ratios or differences); optional study,
-year and text columns for --by.  Methods: FE, MH, PETO and the random-effects estimators
-DL, HE, HS, HSk, SJ, ML, REML, EB, PM.
+yi,sei (effect sizes); estimate,ci_low,ci_high (reported ratios or differences); ri,ni
+(correlations); optional study, year and text columns for --by.  Methods: FE, MH, PETO and the
+random-effects estimators DL, HE, HS, HSk, SJ, ML, REML, EB, PM.  With --by every group is fitted
+in one batch and printed as it is ready.
 
 --mode metafor (default) stops iterating where metafor stops, to reproduce its output;
 --mode exact converges to machine precision.
@@ -46,44 +49,36 @@ def meta(
     measure: str = typer.Option(
         None,
         "--measure",
-        help="OR, RR, RD, PETO, AS, MD, SMD, ROM, HR, GEN (default: OR / MD / GEN / HR by input form).",
+        help=f"{MEASURES_HELP} (default: OR / MD / GEN / HR / ZCOR by input form).",
     ),
-    method: str = typer.Option("REML", "--method", help=f"One of {', '.join(ALL_METHODS)}."),
+    method: str = typer.Option("REML", "--method", help=f"One of {METHODS_HELP}."),
     test: str = typer.Option("z", "--test", help="z or knha (Knapp-Hartung)."),
     by: str = typer.Option(None, "--by", help="Text column: one analysis per value."),
     mode: str = typer.Option("metafor", "--mode", help="metafor (reproduce metafor) or exact."),
     level: float = typer.Option(95.0, "--level", help="Confidence level in percent."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
-    """Run the meta-analysis and print it."""
+    """Run the meta-analysis and print it (group by group as they are ready)."""
     if test not in ("z", "knha"):
         raise InputError.one(f"unknown test {test!r}; choose z or knha", field="--test")
     if mode not in ("metafor", "exact"):
         raise InputError.one(f"unknown mode {mode!r}; choose metafor or exact", field="--mode")
     if fmt not in ("table", "json"):
         raise InputError.one(f"unknown format {fmt!r}; choose table or json", field="--format")
-    if not file.is_file():
-        raise NotFoundError(f"file not found: {file}")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError.one("not a UTF-8 text file", file=str(file)) from None
-    table = read_metafor_csv(text, str(file))
-    results = pool_table(
-        table, measure=measure, method=method, test=test, level=level, mode=mode, by=by
-    )
+    # the statistics are imported here, not at the top: `immunograde --help` needs none of them
+    from immunograde.evidence.meta_pool import iter_pool, subgroup_difference
+    from immunograde.evidence.workbench_input import read_file
+
+    table = read_file(file)
+    options: dict[str, Any] = {"measure": measure, "method": method, "test": test,
+                               "level": level, "mode": mode}  # fmt: skip
+    rows = iter_pool(table, by=by, **options)
     if fmt == "json":
-        print_json(results if by else results[0])
+        print_json_rows(rows, array=by is not None)
         return
-    for res in results:
+    for res in rows:
         typer.echo(format_table(res, level))
-    diff = (
-        subgroup_difference(
-            table, by, measure=measure, method=method, test=test, level=level, mode=mode
-        )
-        if by
-        else None
-    )
+    diff = subgroup_difference(table, by, **options) if by else None
     if diff is not None:
         typer.echo(
             f"Test for subgroup differences (separate tau^2): Q(df = {diff['q_between_df']}) = "

@@ -1,17 +1,37 @@
-"""Printing results: JSON for machines, rich tables for people.  One place, so every command agrees."""
+"""Printing results: JSON for machines, rich tables for people.  One place, so every command agrees.
+
+``console`` and ``err_console`` (rich) are created on first use: importing rich costs more than a
+small ``immunograde meta`` run, and commands that print JSON or plain text never need it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
-
-from rich.console import Console
+from collections.abc import Iterable
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from immunograde.jsonable import to_jsonable
 
-console = Console(soft_wrap=True)  # never break a path or an id across lines
-err_console = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    console: Console
+    err_console: Console
+
+_CONSOLES: dict[str, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` (stdout) and ``err_console`` (stderr): never break a path or an id across lines."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _CONSOLES:
+        from rich.console import Console
+
+        _CONSOLES[name] = Console(stderr=name == "err_console", soft_wrap=True)
+    return _CONSOLES[name]
 
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:
@@ -20,3 +40,28 @@ def dumps(obj: Any, *, indent: int | None = 2) -> str:
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(dumps(obj) + "\n")
+
+
+def print_json_rows(
+    rows: Iterable[dict[str, Any]], *, array: bool = True, chunk: int = 1024
+) -> None:
+    """Write result rows (plain str/int/float/bool/None values; NaN becomes null) as they come, a
+    chunk of rows at a time: a JSON array laid out as :func:`print_json` lays it out, or one object
+    when ``array`` is False.  10,000 rows never exist as one list or one string."""
+    import orjson
+
+    out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+    write = out.write if out is not None else (lambda b: sys.stdout.write(b.decode()))
+    if not array:
+        for row in rows:
+            write(orjson.dumps(row, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    it = iter(rows)
+    sep = b"[\n"
+    while batch := list(islice(it, chunk)):
+        text = orjson.dumps(batch, option=orjson.OPT_INDENT_2)  # b"[\n  {...},\n  {...}\n]"
+        write(sep + text[2:-2])
+        sep = b",\n"
+    write(b"\n]\n" if sep != b"[\n" else b"[]\n")
+    if out is not None:
+        out.flush()

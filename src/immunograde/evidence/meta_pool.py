@@ -1,37 +1,54 @@
-"""Pool a metafor-column table: one meta-analysis, or one per group (``--by``).
+"""Pool a metafor-column table: one meta-analysis, or one per group (``--by``), as a stream of rows.
 
-Shared by ``immunograde meta`` and the web workbench: the table comes from
-:func:`immunograde.evidence.workbench_input.read_metafor_csv`, effect sizes from
-:func:`~immunograde.evidence.workbench_input.effect_sizes`, the models from
-:mod:`immunograde.stats.rma` (FE and random effects), :mod:`immunograde.stats.mh` (MH) and
-:mod:`immunograde.stats.peto` (PETO).  Results use the JSON vocabulary of ``immunograde meta``.
+Shared by ``immunograde meta`` and the web workbench.  The table comes from the one CSV reader
+(:func:`immunograde.evidence.workbench_input.read_metafor_csv`), effect sizes from
+:func:`~immunograde.evidence.workbench_input.effect_sizes`; inverse-variance models (FE and the
+random-effects estimators) are fitted for all groups at once by :func:`immunograde.evidence.meta.
+fit_groups`, tau2 confidence intervals included (Q-profile, as metafor's ``confint``); MH and Peto
+by :mod:`immunograde.stats.mh` and :mod:`immunograde.stats.peto` per group.
+
+Everything that can fail is checked before the first row is produced, so a caller that prints the
+rows as they come never leaves a half-written result; rows are built a chunk of groups at a time,
+so 10,000 groups never exist as 10,000 dictionaries at once.  The JSON vocabulary of a row:
+``group`` (with ``by``), ``measure, k, method, test, estimate, se, statistic, p_value, ci_low,
+ci_high, pi_low, pi_high, tau2, i2, h2, q, q_p`` (``*_exp`` for ratio measures), ``mode, se_tau2,
+q_df, tau2_ci_low, tau2_ci_high, converged, k_omitted``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from immunograde.errors import InputError
+from immunograde.evidence.meta import GroupFits, fit_groups
 from immunograde.evidence.workbench_input import (
-    RATIO,
     MetaforTable,
+    binary_cells,
     effect_sizes,
-    result_dict,
+    exp_fields,
+    is_ratio,
+    table_measure,
 )
-from immunograde.stats.heterogeneity import confint_tau2
-from immunograde.stats.rma import rma_uni
-from immunograde.stats.subgroup import subgroups
 from immunograde.stats.tau2 import METHODS
 
 RE_METHODS = tuple(m for m in METHODS if m != "FE")
 ALL_METHODS = ("FE", "MH", "PETO", *RE_METHODS)
-DEFAULT_MEASURE = {"binary": "OR", "continuous": "MD", "generic": "GEN", "estimate": "HR"}
+CHUNK = 1024  #: groups turned into rows at a time
+_KEYS = ("estimate", "se", "statistic", "p_value", "ci_low", "ci_high", "pi_low", "pi_high",
+         "tau2", "i2", "h2", "q", "q_p")  # fmt: skip
 
 
-def pool_table(
+def pool_table(table: MetaforTable, **options: Any) -> list[dict[str, Any]]:
+    """All rows of :func:`iter_pool` as a list (for a handful of groups: the workbench, tests)."""
+    return list(iter_pool(table, **options))
+
+
+def iter_pool(
     table: MetaforTable,
     *,
     measure: str | None = None,
@@ -40,79 +57,100 @@ def pool_table(
     level: float = 95.0,
     mode: str = "metafor",
     by: str | None = None,
-) -> list[dict[str, Any]]:
-    """Fit the model to the whole table, or to each value of column ``by`` (in order of appearance).
+) -> Iterator[dict[str, Any]]:
+    """Fit the whole table, or each value of column ``by`` (in order of first appearance).
 
-    Raises :class:`InputError` (file and column named) for an unknown ``by`` column, a measure that
-    does not fit the data, a method that needs 2x2 tables, or numbers the model cannot use.
+    All fitting happens here, before the iterator is returned.  Raises :class:`InputError` (file
+    and column named) for an unknown ``by`` column, a measure that does not fit the data, a method
+    that needs 2x2 tables, a group with no usable study, or numbers the model cannot use.
     """
-    meas = (measure or DEFAULT_MEASURE[table.form]).upper()
-    if method not in ALL_METHODS:
-        raise InputError.one(
-            f"unknown method {method}; choose one of {', '.join(ALL_METHODS)}",
-            file=table.label,
-            field="method",
-        )
-    if method in ("MH", "PETO") and table.form != "binary":
-        raise InputError.one(
-            f"method {method} needs 2x2 counts (ai, bi/n1i, ci, di/n2i)",
-            file=table.label,
-            field="method",
-        )
-    if by is not None and by not in table.extra:
-        cols = ", ".join(table.extra) or "none"
-        raise InputError.one(
-            f"no column {by!r} to group by (text columns: {cols})",
-            file=table.label,
-            line=1,
-            field=by,
-        )
+    meas = table_measure(table, measure)
+    _check_options(table, method, by)
     es = effect_sizes(table, "PETO" if method == "PETO" else meas)
-    groups = [None] if by is None else list(dict.fromkeys(table.extra[by]))
-    out = []
-    for g in groups:
-        rows = (
-            np.ones(table.k, dtype=bool)
-            if g is None
-            else np.array([x == g for x in table.extra[by or ""]])
+    codes, labels = _groups(table, by)
+    if method in ("MH", "PETO"):
+        rows = [_fit_tables(table, codes == g, meas, method, level) for g in range(len(labels))]
+        return iter(
+            [{"group": lab, **r} for lab, r in zip(labels, rows, strict=True)] if by else rows
         )
-        res = _fit(
-            table, rows, np.asarray(es.yi), np.asarray(es.vi), meas, method, test, level, mode
-        )
-        if g is not None:
-            res = {"group": g, **res}
-        out.append(res)
-    return out
-
-
-def _fit(
-    table: MetaforTable,
-    rows: NDArray[np.bool_],
-    yi: NDArray[np.float64],
-    vi: NDArray[np.float64],
-    measure: str,
-    method: str,
-    test: str,
-    level: float,
-    mode: str,
-) -> dict[str, Any]:
+    y, v = np.asarray(es.yi), np.asarray(es.vi)
+    keep = np.isfinite(y) & np.isfinite(v)
+    omitted = np.bincount(codes[~keep], minlength=len(labels))
+    empty = np.flatnonzero(np.bincount(codes[keep], minlength=len(labels)) == 0)
+    if empty.size:
+        where = f" in group {labels[empty[0]]!r}" if by else ""
+        raise InputError.one(f"no study with a computable effect size{where} (k = 0)",
+                             file=table.label, field=by)  # fmt: skip
     try:
-        if method in ("MH", "PETO"):
-            return _fit_tables(table, rows, measure, method, level)
-        keep = rows & np.isfinite(yi) & np.isfinite(vi)
-        if not keep.any():
-            raise InputError.one("no study with a computable effect size (k = 0)", file=table.label)
-        fit = rma_uni(yi[keep], vi[keep], method=method, test=test, level=level, mode=mode)
-        out = result_dict(fit, measure)
-        lo = hi = None
-        if method != "FE" and fit.k >= 2:
-            ci = confint_tau2(fit)
-            lo, hi = ci.tau2_ci_low, ci.tau2_ci_high
-        out.update(mode=mode, se_tau2=fit.se_tau2, q_df=fit.q_df, tau2_ci_low=lo, tau2_ci_high=hi,
-                   converged=fit.converged, k_omitted=int(np.sum(rows & ~keep)))  # fmt: skip
-        return out
+        fitted = fit_groups(y[keep], v[keep], codes[keep], labels, method=method, test=test,
+                            level=level, mode=mode)  # fmt: skip
     except ValueError as exc:
         raise InputError.one(str(exc), file=table.label) from None
+    _check_pm(fitted, labels, by, table.label)
+    return _rows(fitted, meas, omitted, labels if by else None, mode)
+
+
+def _check_options(table: MetaforTable, method: str, by: str | None) -> None:
+    if method not in ALL_METHODS:
+        raise InputError.one(f"unknown method {method}; choose one of {', '.join(ALL_METHODS)}",
+                             file=table.label, field="method")  # fmt: skip
+    if method in ("MH", "PETO") and table.form != "binary":
+        raise InputError.one(f"method {method} needs 2x2 counts (ai, bi/n1i, ci, di/n2i)",
+                             file=table.label, field="method")  # fmt: skip
+    if by is not None and by not in table.extra:
+        cols = ", ".join(table.extra) or "none"
+        raise InputError.one(f"no column {by!r} to group by (text columns: {cols})",
+                             file=table.label, line=1, field=by)  # fmt: skip
+
+
+def _groups(table: MetaforTable, by: str | None) -> tuple[NDArray[np.intp], list[str]]:
+    """Each row's group number, groups numbered in order of first appearance."""
+    if by is None:
+        return np.zeros(table.k, dtype=np.intp), [""]
+    return table.groups(by)
+
+
+def _check_pm(fitted: GroupFits, labels: list[str], by: str | None, label: str) -> None:
+    """metafor stops when Q(tau2_max) is still above k - 1 under Paule-Mandel: so do we."""
+    failed = np.flatnonzero(np.isnan(fitted.fits.tau2))
+    if failed.size and fitted.fits.method == "PM" and fitted.fits.mode == "metafor":
+        where = f"group {labels[failed[0]]!r}: " if by else ""
+        raise InputError.one(f"{where}Paule-Mandel: Q(tau2_max) is still above k-1; tau2_max is "
+                             "too low (--mode exact continues the search)", file=label)  # fmt: skip
+
+
+def _rows(
+    fitted: GroupFits,
+    measure: str,
+    omitted: NDArray[np.intp],
+    labels: list[str] | None,
+    mode: str,
+) -> Iterator[dict[str, Any]]:
+    """One dictionary per group, made from the fits' columns a chunk of groups at a time."""
+    f, b = fitted.fits, fitted.bounds
+    exp = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high") if is_ratio(measure) else ()
+    keys = (*(("group",) if labels is not None else ()), "measure", "k", "method", "test", *_KEYS,
+            *(f"{x}_exp" for x in exp), "mode", "se_tau2", "q_df", "tau2_ci_low", "tau2_ci_high",
+            "converged", "k_omitted")  # fmt: skip
+    for a in range(0, f.k.size, CHUNK):
+        z = slice(a, a + CHUNK)
+        k = f.k[z]
+        ci = (k >= 2) & (b is not None)
+        lo = np.where(ci, b.tau2_ci_low[z], np.nan) if b is not None else np.full(k.size, np.nan)
+        hi = np.where(ci, b.tau2_ci_high[z], np.nan) if b is not None else lo
+        columns = [
+            *([labels[z]] if labels is not None else []), repeat(measure), k.tolist(),
+            repeat(f.method), repeat(f.test), *(getattr(f, key)[z].tolist() for key in _KEYS),
+            *(_none(np.exp(getattr(f, x)[z])) for x in exp), repeat(mode), f.se_tau2[z].tolist(),
+            f.q_df[z].tolist(), _none(lo), _none(hi), f.converged[z].tolist(), omitted[z].tolist(),
+        ]  # fmt: skip
+        for values in zip(*columns, strict=False):  # the constant columns repeat without end
+            yield dict(zip(keys, values, strict=True))
+
+
+def _none(x: NDArray[np.float64]) -> list[float | None]:
+    """Not finite (no bound: k < 2, a fixed-effect model; an overflowing exp) as None."""
+    return [v if v - v == 0 else None for v in x.tolist()]
 
 
 def _fit_tables(
@@ -121,38 +159,19 @@ def _fit_tables(
     from immunograde.stats.mh import rma_mh
     from immunograde.stats.peto import rma_peto
 
-    cols = {
-        c: a[rows]
-        for c, a in table.numbers.items()
-        if c in ("ai", "bi", "ci", "di", "n1i", "n2i") and not np.isnan(a).all()
-    }
-    ai, ci = cols.pop("ai"), cols.pop("ci")
-    if method == "MH":
-        fit: Any = rma_mh(
-            ai,
-            cols.get("bi"),
-            ci,
-            cols.get("di"),
-            n1i=cols.get("n1i"),
-            n2i=cols.get("n2i"),
-            measure=measure,
-            level=level,
-        )
-    else:
-        fit = rma_peto(
-            ai,
-            cols.get("bi"),
-            ci,
-            cols.get("di"),
-            n1i=cols.get("n1i"),
-            n2i=cols.get("n2i"),
-            level=level,
-        )
-        measure = "OR"
-    out = result_dict(fit, measure)
+    ai, bi, ci, di = (x[rows] for x in binary_cells(table))
+    try:
+        if method == "MH":
+            fit: Any = rma_mh(ai, bi, ci, di, measure=measure, level=level)
+        else:
+            fit = rma_peto(ai, bi, ci, di, level=level)
+            measure = "OR"
+    except ValueError as exc:
+        raise InputError.one(str(exc), file=table.label) from None
+    out: dict[str, Any] = {"measure": measure}
+    out.update({k: getattr(fit, k, None) for k in ("k", "method", "test", *_KEYS)})
+    exp_fields(out, measure)
     out.update(method=method, test="z", mode="metafor", tau2_ci_low=None, tau2_ci_high=None)
-    if measure in RATIO:
-        out.setdefault("pi_low_exp", None)
     return out
 
 
@@ -171,9 +190,11 @@ def subgroup_difference(
     ``q_between`` is the fixed-effect Q across the subgroup estimates (separate tau2 per subgroup,
     as RevMan); ``qm_common`` is metafor's ``rma(yi, vi, mods = ~ factor(by))`` QM (common tau2).
     """
+    from immunograde.stats.subgroup import subgroups
+
     if method in ("MH", "PETO") or by not in table.extra:
         return None
-    es = effect_sizes(table, (measure or DEFAULT_MEASURE[table.form]).upper())
+    es = effect_sizes(table, table_measure(table, measure))
     y, v = np.asarray(es.yi), np.asarray(es.vi)
     keep = np.isfinite(y) & np.isfinite(v)
     groups = np.asarray(table.extra[by])[keep]

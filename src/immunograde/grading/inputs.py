@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-RATIO_MEASURES = frozenset({"RR", "OR", "HR", "ROM", "IRR"})
+from immunograde.stats.measures import is_ratio
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class PooledEffect:
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in RATIO_MEASURES
+        """Judged on the log scale (the one vocabulary: :mod:`immunograde.stats.measures`)."""
+        return is_ratio(self.measure)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from immunograde.grading.absolute import risk_with_intervention
 from immunograde.grading.config import Rules
-from immunograde.grading.inputs import RATIO_MEASURES, OutcomeSpec, PooledEffect
+from immunograde.grading.inputs import OutcomeSpec, PooledEffect
+from immunograde.stats.measures import is_ratio
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def mid_thresholds(measure: str, mid: float | None) -> Thresholds | None:
     """The sourced MID as thresholds on the analysis scale; ``None`` when the outcome has none."""
     if mid is None:
         return None
-    if measure in RATIO_MEASURES:
+    if is_ratio(measure):
         if not 0 < mid < 2 or mid == 1:
             raise ValueError(f"a ratio MID must be in (0, 2) and not 1, got {mid}")
         lo, hi = (mid, 2 - mid) if mid < 1 else (2 - mid, mid)
@@ -71,7 +72,7 @@ def appreciable_thresholds(measure: str, mid: float | None, rules: Rules) -> Thr
     sourced = mid_thresholds(measure, mid)
     if sourced is not None:
         return sourced
-    if measure in RATIO_MEASURES:
+    if is_ratio(measure):
         r = rules.information_size.relative_risk_reduction
         return Thresholds(
             math.log(1 - r),

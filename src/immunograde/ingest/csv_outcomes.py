@@ -1,31 +1,32 @@
 """Import an outcome-data CSV in metafor's column conventions (one row per study).
 
-Columns: ``study`` (required), ``year``, and one complete form per row —
-binary ``ai, n1i, ci, n2i`` (or ``ai, bi, ci, di``); continuous ``m1i, sd1i, n1i, m2i, sd2i, n2i``;
-generic ``yi, vi`` (or ``yi, sei``); reported estimate ``estimate, ci_low, ci_high`` (ratio measures
-on the natural scale).  Group 1 is the intervention.  Every problem is reported at once with its
-line number and column; nothing is written unless the whole file is valid.
+The file is read by the one metafor-column CSV reader (:mod:`immunograde.ingest.metafor_csv`):
+the same rules and messages as ``immunograde meta`` and the workbench, plus those of a stored
+table -- ``study`` is required, the label ``slab`` (metafor's name: ``"study, year"``, or ``study``
+when there is no year) is unique within a file, and only storable columns are allowed.  Columns:
+``study``, ``year``, and one complete input form per row (binary ``ai, n1i, ci, n2i`` or
+``ai, bi, ci, di``; continuous ``m1i, sd1i, n1i, m2i, sd2i, n2i``; generic ``yi, vi`` or
+``yi, sei``; reported estimate ``estimate, ci_low, ci_high``; correlation ``ri, ni``); rows may use
+different forms, each stored with its form.  Group 1 is the intervention.  Every problem is reported
+at once with its line and column; nothing is written unless the whole file is valid.
 
-A study is identified by its label ``slab`` (metafor's name): ``"study, year"``, or ``study`` when
-there is no year; labels must be unique within a file.  Rows are stored in ``reg_csv_outcomes``
-under a dataset name (default: the file's stem); importing
+Rows are stored in ``reg_csv_outcomes`` under a dataset name (default: the file's stem); importing
 the dataset again replaces it (rows no longer in the file are deleted).
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
+import math
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from immunograde.errors import InputError, Problem
 from immunograde.ingest import schema
 from immunograde.ingest.ctgov import existing_path
+from immunograde.ingest.metafor_checks import slab
+from immunograde.ingest.metafor_csv import decode, read_metafor_csv
 from immunograde.ingest.writer import (
     ImportSummary,
     NullProgress,
@@ -36,117 +37,17 @@ from immunograde.ingest.writer import (
 )
 
 NUMERIC = [c for c, _ in schema.CSV_OUTCOMES.columns[6:]]
-COUNTS = ("ai", "bi", "ci", "di", "n1i", "n2i")
-NON_NEGATIVE = (*COUNTS, "sd1i", "sd2i", "vi", "sei")
-KNOWN = ("study", "year", *NUMERIC)
-FORMS = "ai,n1i,ci,n2i | ai,bi,ci,di | m1i,sd1i,n1i,m2i,sd2i,n2i | yi,vi | yi,sei | estimate,ci_low,ci_high"
-MAX_PROBLEMS = 50
-
-
-def form_of(v: dict[str, float | None]) -> str | None:
-    """Which metafor input form a row uses, or None when no form is complete."""
-    has = {k for k, x in v.items() if x is not None}
-    if {"ai", "ci"} <= has and ({"n1i", "n2i"} <= has or {"bi", "di"} <= has):
-        return "binary"
-    if {"m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"} <= has:
-        return "continuous"
-    if "yi" in has and ("vi" in has or "sei" in has):
-        return "generic"
-    if {"estimate", "ci_low", "ci_high"} <= has:
-        return "estimate"
-    return None
-
-
-def _number(text: str, col: str, line: int, label: str, problems: list[Problem]) -> float | None:
-    text = text.strip()
-    if text == "" or text.upper() == "NA":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        problems.append(Problem(f"not a number: {text!r}", label, line, col))
-        return None
-    if col in NON_NEGATIVE and value < 0:
-        problems.append(Problem(f"must not be negative: {text}", label, line, col))
-    elif col in COUNTS and not value.is_integer():
-        problems.append(Problem(f"a count must be a whole number: {text}", label, line, col))
-    return value
-
-
-def _check_form(v: dict[str, float | None], line: int, label: str, problems: list[Problem]) -> str:
-    form = form_of(v)
-    if form is None:
-        problems.append(
-            Problem(f"no complete set of outcome columns; need one of {FORMS}", label, line)
-        )
-        return "incomplete"
-    for a, n in (("ai", "n1i"), ("ci", "n2i")):
-        if form == "binary" and v[n] is not None and v[a] is not None and v[a] > v[n]:  # type: ignore[operator]
-            problems.append(
-                Problem(f"{a} ({v[a]:g}) is larger than {n} ({v[n]:g})", label, line, a)
-            )
-    if form == "estimate" and not (v["ci_low"] <= v["estimate"] <= v["ci_high"]):  # type: ignore[operator]
-        problems.append(
-            Problem("estimate is not inside [ci_low, ci_high]", label, line, "estimate")
-        )
-    return form
-
-
-def _header(fields: list[str] | None, label: str) -> list[str]:
-    if not fields:
-        raise InputError.one("empty file: expected a header row", file=label, line=1)
-    problems = []
-    for col in fields:
-        if col not in KNOWN:
-            near = difflib.get_close_matches(col, KNOWN, n=1)
-            hint = (
-                f" (did you mean {near[0]!r}?)" if near else f"; known columns: {', '.join(KNOWN)}"
-            )
-            problems.append(Problem(f"unknown column {col!r}{hint}", label, 1, col))
-    if "study" not in fields:
-        problems.append(Problem("missing required column 'study'", label, 1, "study"))
-    if problems:
-        raise InputError(problems)
-    return fields
 
 
 def read_rows(text: str, label: str, dataset: str) -> list[tuple[Any, ...]]:
     """Validate the whole CSV and return ``reg_csv_outcomes`` rows; all problems at once."""
-    dialect = (
-        csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-        if text.strip()
-        else csv.excel
-    )
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    _header([f.strip() for f in reader.fieldnames or []], label)
-    problems: list[Problem] = []
+    table = read_metafor_csv(text, label, store=True)
     rows: list[tuple[Any, ...]] = []
-    seen: dict[str, int] = {}
-    for row_no, raw in enumerate(reader, 1):
-        line = reader.line_num
-        raw = {(k or "").strip(): (x or "") for k, x in raw.items()}
-        study = raw.get("study", "").strip()
-        year = _number(raw.get("year", ""), "year", line, label, problems)
-        if year is not None and not (year.is_integer() and 1800 <= year <= 2100):
-            problems.append(Problem(f"not a year: {raw['year']!r}", label, line, "year"))
-            year = None
-        slab = f"{study}, {int(year)}" if year else study
-        if not study:
-            problems.append(Problem("study name is empty", label, line, "study"))
-        elif slab in seen:
-            problems.append(
-                Problem(f"study {slab!r} already on line {seen[slab]}", label, line, "study")
-            )
-        seen.setdefault(slab, line)
-        v = {c: _number(raw.get(c, ""), c, line, label, problems) for c in NUMERIC}
-        form = _check_form(v, line, label, problems)
-        rows.append((dataset, slab, study, row_no, int(year) if year else None, form, *v.values()))
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if problems:
-        raise InputError(problems)
-    if not rows:
-        raise InputError.one("no data rows under the header", file=label, line=2)
+    columns = {c: table.numbers[c].tolist() for c in NUMERIC if c in table.numbers}
+    for i, (study, year) in enumerate(zip(table.study, table.year, strict=True)):
+        values = [columns[c][i] if c in columns else None for c in NUMERIC]
+        values = [None if v is None or math.isnan(v) else v for v in values]
+        rows.append((dataset, slab(study, year), study, i + 1, year, table.row_form(i), *values))
     return rows
 
 
@@ -164,12 +65,10 @@ def import_csv(
     name = dataset or path.stem
     summary = ImportSummary("csv", str(path))
     started = time.perf_counter()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError.one(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    rows = read_rows(text, str(path), name)
+    rows = read_rows(decode(path.read_bytes(), str(path)), str(path), name)
     schema.ensure_schema(conn)
+    for col in ("ri", "ni"):  # tables made before correlations were stored
+        conn.execute(f"ALTER TABLE reg_csv_outcomes ADD COLUMN IF NOT EXISTS {col} DOUBLE")
     with transaction(conn):
         up = Upserter(conn, schema.CSV_OUTCOMES, (), summary)
         for row in rows:

@@ -131,7 +131,7 @@ CSV_OUTCOMES = _t(
     "reg_csv_outcomes",
     ("dataset", "slab"),
     "dataset:s slab:s study:s row_no:i year:i form:s ai:f bi:f ci:f di:f n1i:f n2i:f m1i:f sd1i:f "
-    "m2i:f sd2i:f yi:f vi:f sei:f estimate:f ci_low:f ci_high:f",
+    "m2i:f sd2i:f yi:f vi:f sei:f estimate:f ci_low:f ci_high:f ri:f ni:f",
     primary=True,
 )
 

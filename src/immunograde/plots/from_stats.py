@@ -10,14 +10,18 @@ from scipy import stats as sps
 
 from immunograde.plots.funnel import FunnelData
 from immunograde.plots.spec import ForestData, StudyRow, Summary
+from immunograde.stats.measures import is_ratio  # log axis and exp labels (one vocabulary)
 from immunograde.stats.rma import RmaResult
 
-RATIO_MEASURES = frozenset({"OR", "RR", "HR", "ROM", "IRR", "PETO", "PLO"})
-#: measures whose display scale is exp(yi); PLO is shown as odds.
-
-
-def is_ratio(measure: str) -> bool:
-    return measure.upper() in RATIO_MEASURES
+__all__ = [
+    "forest_from_fit",
+    "funnel_from_fit",
+    "is_ratio",
+    "model_label",
+    "sequence_forest",
+    "study_rows",
+    "summary_of",
+]
 
 
 def study_rows(

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special as sp
 
+from . import dist
 from . import tau2 as t2
 from .segments import Segments
 
@@ -225,12 +225,12 @@ def _inference(
     with np.errstate(invalid="ignore", divide="ignore"):
         stat = est / se
     alpha = 1.0 - level / 100.0
-    # scipy.special directly (what scipy.stats.norm/t/chi2 call), without the per-call overhead
-    z_p = 2.0 * sp.ndtr(-np.abs(stat))
-    z_crit = -sp.ndtri(alpha / 2.0)
-    dfp = np.where(knha, df, 1.0)
-    pval = np.where(knha, 2.0 * sp.stdtr(dfp, -np.abs(stat)), z_p)
-    crit = np.where(knha, -sp.stdtrit(dfp, alpha / 2.0), z_crit)
+    pval = 2.0 * dist.ndtr(-np.abs(stat))
+    crit = np.full(seg.n, -dist.ndtri(alpha / 2.0))
+    if knha.any():  # t quantiles (scipy, imported only for Knapp-Hartung)
+        i = np.nonzero(knha)[0]
+        pval[i] = 2.0 * dist.stdtr(df[i], -np.abs(stat[i]))
+        crit[i] = -dist.stdtrit(df[i], alpha / 2.0)
     return df, var, se, stat, pval, crit
 
 
@@ -245,7 +245,7 @@ def _heterogeneity(
     one = k <= 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.where(one, 0.0, np.maximum(0.0, ps.ypy))
-        q_p = np.where(one, 1.0, sp.chdtrc(np.where(one, 1.0, km1), q))
+        q_p = np.where(one, 1.0, dist.chdtrc(np.where(one, 1.0, km1), q))
         vt = np.where(one, 0.0, km1 / ps.tr_p)
         if method == "FE":
             i2 = np.maximum(0.0, np.nan_to_num(100.0 * (q - km1) / q, nan=0.0, neginf=0.0))

@@ -16,9 +16,8 @@ Hedges LV (1981). Distribution theory for Glass's estimator of effect size. J Ed
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
-from scipy.stats import norm
 
+from immunograde.stats import dist
 from immunograde.stats.escalc_checks import (
     EffectSizes,
     FloatArray,
@@ -32,11 +31,13 @@ from immunograde.stats.escalc_checks import (
     wmean,
 )
 from immunograde.stats.escalc_single import correlation, generic, proportion, rate_ratio
+from immunograde.stats.measures import FORM_MEASURES
 
 __all__ = ["MEASURES", "EffectSizes", "cmicalc", "escalc", "from_ci"]
 
-BINARY = ("OR", "RR", "RD", "PETO", "AS")
-MEASURES = (*BINARY, "MD", "SMD", "ROM", "COR", "ZCOR", "PR", "PLO", "IRR", "GEN")
+BINARY = FORM_MEASURES["binary"]  #: measures of 2x2 tables (the one vocabulary: .measures)
+TWO_GROUP = FORM_MEASURES["continuous"]
+MEASURES = (*BINARY, *TWO_GROUP, "COR", "ZCOR", "PR", "PLO", "IRR", "GEN")
 TO_OPTIONS = ("all", "only0", "if0all", "none")
 
 
@@ -46,6 +47,8 @@ def cmicalc(mi: FloatArray) -> FloatArray:
     ``c(m) = exp(lgamma(m/2) - log(sqrt(m/2)) - lgamma((m-1)/2))``, ``nan`` for ``m <= 1``
     (Hedges 1981, eq. 6e; the gamma-function form, not the ``1 - 3/(4m-1)`` approximation).
     """
+    from scipy.special import gammaln  # only Hedges' g needs it: imported on first use
+
     mi = np.asarray(mi, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.exp(gammaln(mi / 2) - np.log(np.sqrt(mi / 2)) - gammaln((mi - 1) / 2))
@@ -133,7 +136,7 @@ def _two_group(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectS
 
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     **{m: (("ai", "bi", "ci", "di"), ("ai", "n1i", "ci", "n2i")) for m in BINARY},
-    **{m: (("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),) for m in ("MD", "SMD", "ROM")},
+    **{m: (("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),) for m in TWO_GROUP},
     "COR": (("ri", "ni"),),
     "ZCOR": (("ri", "ni"),),
     "PR": (("xi", "ni"),),
@@ -193,7 +196,7 @@ def escalc(
     cols = columns(measure, _REQUIRED[measure], arrays)
     if measure in BINARY:
         return _binary(measure, _complete_table(cols), add_value, to, drop00, vtype)
-    if measure in ("MD", "SMD", "ROM"):
+    if measure in TWO_GROUP:
         for name in ("sd1i", "sd2i"):
             check_positive(name, cols[name], "standard deviations must be > 0")
         for name in ("n1i", "n2i"):
@@ -261,5 +264,5 @@ def from_ci(
             f"row {i}: need ci_low <= estimate <= ci_high with ci_low < ci_high; "
             f"got {cols['ci_low'][i]}, {cols['estimate'][i]}, {cols['ci_high'][i]}"
         )
-    sei = (hi - lo) / (2 * norm.ppf(1 - (1 - level) / 2))
+    sei = (hi - lo) / (2 * dist.ndtri(1 - (1 - level) / 2))
     return generic({"yi": est, "sei": sei})

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special as sp
 
+from . import dist
 from .batch import BatchResult, as_percent, check_inputs, check_options, fit_segments
 from .segments import Segments
 
@@ -145,9 +145,9 @@ def from_batch_row(res: BatchResult, g: int, y: FloatArray, v: FloatArray) -> Rm
     stat = float(res.statistic[g])
     qm_df = (1.0, float(res.df[g]))
     if res.df[g] > 0:  # knha (metafor uses z when k = 1)
-        qm_p = float(sp.fdtrc(1.0, res.df[g], stat * stat))
+        qm_p = float(dist.fdtrc(1.0, res.df[g], stat * stat))
     else:
-        qm_p = float(sp.chdtrc(1.0, stat * stat))
+        qm_p = float(dist.chdtrc(1.0, stat * stat)[()])
     return RmaResult(
         k=int(res.k[g]), method=res.method, test=res.test, mode=res.mode, level=res.level,
         estimate=float(res.estimate[g]), se=float(res.se[g]), statistic=stat,

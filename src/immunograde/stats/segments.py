@@ -9,6 +9,7 @@ single meta-analysis is the one-segment case and goes through exactly the same c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +23,6 @@ class Segments:
 
     starts: NDArray[np.intp]
     counts: NDArray[np.intp]
-    gid: NDArray[np.intp]  #: segment number of each flat element
 
     @classmethod
     def from_counts(cls, counts: NDArray[np.integer] | list[int]) -> Segments:
@@ -31,8 +31,17 @@ class Segments:
         if cnt.ndim != 1 or cnt.size == 0 or np.any(cnt < 1):
             raise ValueError("every meta-analysis needs at least one study (k >= 1)")
         starts = np.concatenate(([0], np.cumsum(cnt)[:-1])).astype(np.intp)
-        gid = np.repeat(np.arange(cnt.size, dtype=np.intp), cnt)
-        return cls(starts=starts, counts=cnt, gid=gid)
+        return cls(starts=starts, counts=cnt)
+
+    @cached_property
+    def gid(self) -> NDArray[np.intp]:
+        """Segment number of each flat element (computed when first needed)."""
+        return np.repeat(np.arange(self.counts.size, dtype=np.intp), self.counts)
+
+    @property
+    def size(self) -> int:
+        """Number of flat elements (studies over all segments)."""
+        return int(self.starts[-1] + self.counts[-1])
 
     @property
     def n(self) -> int:
@@ -51,14 +60,14 @@ class Segments:
     def members(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
         """Mask of the flat elements that belong to segments ``idx``."""
         if idx.size == self.n:
-            return np.ones(self.gid.size, dtype=bool)
+            return np.ones(self.size, dtype=bool)
         chosen = np.zeros(self.n, dtype=bool)
         chosen[idx] = True
-        return chosen[self.gid]
+        return np.repeat(chosen, self.counts)
 
     def expand(self, g: FloatArray) -> FloatArray:
         """Broadcast one value per segment to its studies."""
-        return g[self.gid]
+        return np.repeat(g, self.counts)
 
     def median(self, x: FloatArray) -> FloatArray:
         """Per-segment medians (R's ``median``: mean of the two middle values for even k)."""

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats as sps
 
+from . import dist
 from .batch import BatchResult, check_inputs, rma_batch
 from .rma import RmaResult, rma_uni
 
@@ -65,4 +65,4 @@ def subgroups(
         extra = (common.qm, common.qm_p, common.tau2)
     except ValueError:  # e.g. too few studies for G coefficients plus tau2
         extra = (nan, nan, nan)
-    return SubgroupResult(fits, overall, q, n - 1, float(sps.chi2.sf(q, n - 1)), *extra)
+    return SubgroupResult(fits, overall, q, n - 1, float(dist.chdtrc(n - 1, q)[()]), *extra)

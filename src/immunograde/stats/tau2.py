@@ -194,7 +194,7 @@ def fisher_scoring(
             t[idx[stop]] = t_a[stop]
             iters[idx[stop]] = it
             keep = ~stop
-            flat = keep[sub.gid]
+            flat = np.repeat(keep, sub.counts)
             idx, t_a, v_a, y_a = idx[keep], t_a[keep], v_a[flat], y_a[flat]
             sub = Segments.from_counts(sub.counts[keep]) if idx.size else sub
     return t, iters, iters <= MAXITER

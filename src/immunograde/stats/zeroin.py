@@ -59,35 +59,34 @@ def uniroot(
     fb = np.array(f_upper, dtype=float)
     if np.any(np.sign(fa) * np.sign(fb) > 0):
         raise ValueError("f() values at end points not of opposite sign")
-    c, fc = a.copy(), fa.copy()
     n = a.size
     root = np.full(n, np.nan)
     iters = np.zeros(n, dtype=np.int64)
-    done = np.zeros(n, dtype=bool)
     at_a = fa == 0.0
-    root[at_a], done[at_a] = a[at_a], True
-    at_b = (fb == 0.0) & ~done
-    root[at_b], done[at_b] = b[at_b], True
+    at_b = (fb == 0.0) & ~at_a
+    root[at_a], root[at_b] = a[at_a], b[at_b]
+    idx = np.nonzero(~(at_a | at_b))[0]  # the lanes still searching (compacted as they stop)
+    a, b, fa, fb = a[idx], b[idx], fa[idx], fb[idx]
+    c, fc = a.copy(), fa.copy()
     count = 0
-    while not done.all():
+    while idx.size:
         if count > maxiter:  # ``while (maxit--)`` with maxit = Maxit + 1
-            lanes = ~done
-            root[lanes] = b[lanes]
-            iters[lanes] = -1
+            root[idx], iters[idx] = b, -1
             break
         count += 1
-        act = ~done
-        a, b, c, fa, fb, fc, step, fin = _one_step(a, b, c, fa, fb, fc, tol, act)
+        a, b, c, fa, fb, fc, step, fin = _one_step(a, b, c, fa, fb, fc, tol)
         # R reports ``iter`` = passes - 1 (the function evaluations made inside the loop)
-        root[fin], iters[fin], done[fin] = b[fin], count - 1, True
-        move = act & ~fin
-        lanes = np.nonzero(move)[0]
-        a = np.where(move, b, a)
-        fa = np.where(move, fb, fa)
-        b = np.where(move, b + step, b)
-        if lanes.size:
-            fb[lanes] = f(b[lanes], lanes)
-        flip = move & (((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0)))
+        root[idx[fin]], iters[idx[fin]] = b[fin], count - 1
+        if fin.any():
+            keep = ~fin
+            idx, a, b, c, step = idx[keep], a[keep], b[keep], c[keep], step[keep]
+            fa, fb, fc = fa[keep], fb[keep], fc[keep]
+            if not idx.size:
+                break
+        a, fa = b, fb
+        b = b + step
+        fb = np.asarray(f(b, idx), dtype=float)
+        flip = ((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0))
         c = np.where(flip, a, c)
         fc = np.where(flip, fa, fc)
     return RootResult(root=root, iterations=iters, converged=iters >= 0)
@@ -101,7 +100,6 @@ def _one_step(
     fb: FloatArray,
     fc: FloatArray,
     tol: float,
-    act: NDArray[np.bool_],
 ) -> tuple[
     FloatArray,
     FloatArray,
@@ -112,16 +110,16 @@ def _one_step(
     FloatArray,
     NDArray[np.bool_],
 ]:
-    """One pass of the zeroin loop body up to (not including) the new evaluation."""
+    """One pass of the zeroin loop body up to (not including) the new evaluation (every lane)."""
     prev_step = b - a
-    swap = act & (np.abs(fc) < np.abs(fb))
+    swap = np.abs(fc) < np.abs(fb)
     a, b, c = np.where(swap, b, a), np.where(swap, c, b), np.where(swap, b, c)
     fa, fb, fc = np.where(swap, fb, fa), np.where(swap, fc, fb), np.where(swap, fb, fc)
     tol_act = 2.0 * EPS * np.abs(b) + tol / 2.0
     new_step = (c - b) / 2.0
-    fin = act & ((np.abs(new_step) <= tol_act) | (fb == 0.0))
+    fin = (np.abs(new_step) <= tol_act) | (fb == 0.0)
     with np.errstate(all="ignore"):
-        interp = act & ~fin & (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
+        interp = ~fin & (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
         cb = c - b
         two = a == c
         t1_lin = fb / fa

@@ -1,7 +1,7 @@
 """The workbench behind its page: parse, pool, diagnose and draw a user's CSV, within stated limits.
 
-Parsing and effect sizes are :mod:`immunograde.evidence.workbench_input` (shared with ``immunograde
-meta``); models are :mod:`immunograde.stats` (``rma_uni``, ``rma_mh``, ``rma_peto``, leave-one-out,
+Parsing (the one metafor-column CSV reader, also behind ``immunograde meta`` and ``import csv``) and
+effect sizes are :mod:`immunograde.evidence.workbench_input`; models are :mod:`immunograde.stats` (``rma_uni``, ``rma_mh``, ``rma_peto``, leave-one-out,
 cumulative, trim-and-fill, Egger).  Results are kept briefly under a random token for the downloads.
 """
 
@@ -23,7 +23,13 @@ from pydantic import BaseModel, Field
 
 from immunograde.errors import InputError, NotFoundError
 from immunograde.evidence.meta_pool import pool_table
-from immunograde.evidence.workbench_input import RATIO, MetaforTable, effect_sizes, read_metafor_csv
+from immunograde.evidence.workbench_input import (
+    OFFERED,
+    MetaforTable,
+    effect_sizes,
+    is_ratio,
+    read_metafor_csv,
+)
 from immunograde.jsonable import to_jsonable
 from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, funnel_from_fit, sequence_forest
@@ -37,7 +43,7 @@ from immunograde.stats.trimfill import trimfill
 LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 20}
 METHODS = ("REML", "DL", "FE", "MH", "PETO", "ML", "PM", "EB", "HE", "HS", "HSk", "SJ")
 TESTS = ("z", "knha")
-MEASURES = ("OR", "RR", "RD", "PETO", "AS", "MD", "SMD", "ROM", "HR", "GEN")
+MEASURES = OFFERED  #: the measure vocabulary (immunograde.stats.measures), in the form's order
 PLOTS = (("forest", "Forest plot"), ("funnel", "Funnel plot with trim-and-fill"),
          ("leave_one_out", "Leave-one-out"), ("cumulative", "Cumulative (in row order, or by year)"))  # fmt: skip
 _STORE: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -51,7 +57,7 @@ class WorkbenchRequest(BaseModel):
     csv_text: str = Field(
         max_length=LIMITS["max_bytes"], description="CSV with metafor's column names"
     )
-    measure: str = Field("OR", description="OR, RR, RD, PETO, AS, MD, SMD, ROM, HR or GEN")
+    measure: str = Field("OR", description=", ".join(MEASURES))
     method: str = Field("REML", description="FE or a tau2 estimator: " + ", ".join(METHODS))
     test: str = Field("z", description="z or knha (Knapp-Hartung)")
 
@@ -180,7 +186,7 @@ async def run_page(text: str, name: str, measure: str, method: str, test: str) -
     token = _store({**out, "svgs": svgs})
     page = empty_page()
     r = out["result"]
-    ratio = out["measure"] in RATIO
+    ratio = is_ratio(out["measure"])
     for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
         val = r.get(k)
         r[f"{k}_display"] = (

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from immunograde.errors import InputError
+from immunograde.evidence.workbench_input import decode
 from immunograde.jsonable import to_jsonable
 from immunograde.web import workbench as wb
 from immunograde.web.templating import templates
@@ -31,10 +32,7 @@ async def _read_upload(upload: UploadFile | None) -> str | None:
             "(`immunograde meta FILE.csv`)",
             file=upload.filename,
         )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError.one("the file is not UTF-8 text", file=upload.filename) from None
+    return decode(data, upload.filename)  # the CSV reader's decoding and message
 
 
 @router.post("/workbench.json", name="workbench_run_json")
