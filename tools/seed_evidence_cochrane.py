@@ -154,7 +154,9 @@ def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
     allocation, rob, quality = "unknown", _rob(ds.p70_file, ds.analysis, s.spec.id, n, r), ""
     if ds.quality_from:
         allocation, rob, quality = _quality(ds, s.spec.id, r["Study"])
-    control = arm(ds.comparator_label, ds.comparator_substance, control=True)
+    comparator = ds.comparator_substance or ds.comparator_by_footnote.get(foot)
+    control_kind = "active" if ds.comparator_by_footnote.get(foot) else ds.control
+    control = arm(ds.comparator_label, comparator, control=True)
     out.trial(
         f"cochrane-{review.split('.')[0].lower()}",
         trial_record(
@@ -163,7 +165,7 @@ def _trial(out: Out, s: SpecOf, n: int, r: dict[str, str]) -> str:
             src(ds.p70_file, n, ref="cochrane-" + slug(review)),
             False,
             year=_year(r["Study.year"]),
-            design=design(randomised=ds.randomised, allocation=allocation, control=ds.control),
+            design=design(randomised=ds.randomised, allocation=allocation, control=control_kind),
             arms=[arm(ds.arm_label, _substance(ds, r), route=ds.arm_route), control],
             rob=rob,
             notes=(
@@ -192,7 +194,20 @@ def _selected(ds: Dataset) -> list[tuple[int, dict[str, str]]]:
         for n, r in analysis_rows(ds.p70_file, str(ds.analysis))
         if (not keep or " ".join(r["Subgroup"].split()) in keep)
         and r["Study"] not in ds.exclude_studies
+        and (not ds.studies or r["Study"] in ds.studies)
     ]
+
+
+#: group-1 <-> group-2 column pairs of a row whose question takes the review's control arm as group 1
+_SWAP = (("ai", "ci"), ("n1i", "n2i"), ("m1i", "m2i"), ("sd1i", "sd2i"))
+
+
+def _swapped(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for a, b in _SWAP:
+        if a in values or b in values:
+            out[a], out[b] = values.get(b), values.get(a)
+    return out
 
 
 def read_analysis(out: Out, s: SpecOf) -> None:
@@ -202,8 +217,14 @@ def read_analysis(out: Out, s: SpecOf) -> None:
         tid = _trial(out, s, n, r)
         foot = r.get("Footnotes", "").strip() or None
         values = _values(str(ds.form), r)
+        arms: dict[str, Any] = {}
+        if ds.swap_arms:
+            values = _swapped(values)
+            arms = {"arm1": ds.comparator_label, "arm2": ds.arm_label}
         data.append(
-            data_row(tid, src(ds.p70_file, n), note=foot, subgroup=_subgroup(ds, r), **values)
+            data_row(
+                tid, src(ds.p70_file, n), note=foot, subgroup=_subgroup(ds, r), **arms, **values
+            )
         )
     if not data:
         raise ValueError(f"{s.file}: {ds.review} Analysis {ds.analysis}: no rows selected")

@@ -207,6 +207,8 @@ def question(s: SpecOf, data: list[dict[str, Any]], extra_notes: tuple[str, ...]
     source = raw.get("source") or derived_source(spec)
     q["source"] = source
     q.update(review(verified_for(source.get("file", ""))))
+    if spec.checked_by and spec.verified:  # a second person compared the numbers with a source
+        q["checked_by"], q["verified"] = spec.checked_by, True
     q["date_reviewed"] = spec.date_reviewed.isoformat()
     q["next_review"] = spec.next_review.isoformat()
     return q

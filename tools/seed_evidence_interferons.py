@@ -46,9 +46,32 @@ def _sources() -> list[dict[str, Any]]:
     )
 
 
+#: The abstract's Results sentence holding the four numbers of the outcome row.
+CGD_QUOTE = (
+    "Of the 63 patients assigned to interferon, 14 had serious infections, as compared with 30 of the 65 "
+    "patients assigned to placebo (P = 0.002)."
+)
+#: The trial's patient-level data (survival_cgd/README.md): the second source the row was checked with.
+CGD_IPD = (
+    (
+        "trials/survival_cgd/cgd0.csv",
+        "one row per patient: treat 1 = rIFN-g (63 rows), 0 = placebo "
+        "(65 rows); patients with non-missing etime1 (a first serious infection): 14 and 30",
+    ),
+    (
+        "trials/survival_cgd/cgd.csv",
+        "counting-process rows: patients with a status = 1 interval: "
+        "rIFN-g 14 of 63, placebo 30 of 65; serious infections (status = 1 rows): 20 and 56",
+    ),
+)
+
+
 def _cgd(out: Out) -> None:
-    where = src(url=CGD_URL, ref="icgdsg-1991-ifn-gamma-cgd", locator="abstract, Results")
-    out.trial(
+    qspec = spec("interferon-gamma-chronic-granulomatous-disease-serious-infection").spec
+    where = src(
+        url=CGD_URL, ref="icgdsg-1991-ifn-gamma-cgd", locator="abstract, Results", quote=CGD_QUOTE
+    )
+    trial = out.trial(
         "publications-interferons",
         trial_record(
             "icgdsg-1991-ifn-gamma-cgd",
@@ -68,9 +91,15 @@ def _cgd(out: Out) -> None:
                 ),
                 arm("placebo", control=True, route="subcutaneous", n=65),
             ],
+            more_sources=[src(file, locator=what) for file, what in CGD_IPD],
             notes="design, dose, route and n from the abstract (Methods, Results); " + HAND,
         ),
     )
+    if qspec.checked_by and qspec.verified:  # the spec's notes say what was compared and matched
+        trial["checked_by"], trial["verified"] = qspec.checked_by, True
+        trial["notes"] = trial["notes"].replace(
+            "verified: false until checked", "checked against the patient-level data (more_sources)"
+        )
     data = [data_row("icgdsg-1991-ifn-gamma-cgd", where, ai=14, n1i=63, ci=30, n2i=65)]
     out.questions.append(
         question(spec("interferon-gamma-chronic-granulomatous-disease-serious-infection"), data)

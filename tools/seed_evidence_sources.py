@@ -151,6 +151,37 @@ COCHRANE = (
         "Ridley B et al. Immunomodulators and immunosuppressants for progressive multiple sclerosis: a "
         "network meta-analysis. 2024.",
     ),
+    # added 2026-12-07 (cochrane2): titles as read on Cochrane Library and PubMed-mirror pages (search tool)
+    (
+        "CD008858.pub5",
+        "de Oliveira Gomes J, Gagliardi AMZ, et al. Vaccines for preventing herpes zoster in older adults. 2023.",
+    ),
+    ("CD015219.pub2", "Favipiravir for treating COVID-19. 2024."),
+    (
+        "CD005187.pub6",
+        "Thomas RE, Jefferson T, Lasserson TJ, Earnshaw S. Influenza vaccination for healthcare workers who "
+        "care for people aged 60 or older living in long-term care institutions.",
+    ),
+    (
+        "CD005566.pub4",
+        "Abbasciano RG et al. Prophylactic corticosteroids for cardiopulmonary bypass in adult cardiac "
+        "surgery. 2024.",
+    ),
+    (
+        "CD013396.pub2",
+        "Patchen BK et al. Vitamin D supplementation in pregnant or breastfeeding women or young children "
+        "for preventing asthma.",
+    ),
+    ("CD011806.pub2", "Vitamin D for the treatment of inflammatory bowel disease."),
+    (
+        "CD013284.pub2",
+        "Martineau AR et al. Vitamin D for the management of chronic obstructive pulmonary disease. 2024.",
+    ),
+    (
+        "CD006475.pub3",
+        "Probiotics in infants for prevention of allergic disease (title of .pub2 'Probiotics in infants for "
+        "prevention of allergic disease and food hypersensitivity'; the .pub3 title not confirmed).",
+    ),
 )
 
 

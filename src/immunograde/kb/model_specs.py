@@ -94,6 +94,9 @@ class Dataset(_Model):
     exclude_studies: tuple[str, ...] = Field(
         (), description="leave these studies out (say why in notes)"
     )
+    studies: tuple[str, ...] = Field(
+        (), description="keep only these studies (e.g. the one trial with a given comparator)"
+    )
     substance: str | None = Field(
         None, pattern=ID_PATTERN, description="experimental arm substance"
     )
@@ -109,6 +112,16 @@ class Dataset(_Model):
     quality_from: QualityFrom | None = None
     randomised: bool | None = Field(None, description="only when the review's criteria state it")
     control: Control = "unknown"
+    comparator_by_footnote: dict[str, str] = Field(
+        default_factory=dict,
+        description="row footnote -> control arm substance (the review names the active comparator "
+        "in a footnote); such a trial's control is 'active'",
+    )
+    swap_arms: bool = Field(
+        False,
+        description="the question's intervention is the review's control arm: group 1 takes the "
+        "Control.* columns, group 2 the Experimental.* columns (binary and continuous rows only)",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Dataset:
@@ -116,6 +129,10 @@ class Dataset(_Model):
             for name in ("review", "analysis", "form"):
                 if getattr(self, name) is None:
                     raise ValueError(f"{name}: the pairwise70 reader needs {name}")
+        if self.swap_arms and self.form == "generic":
+            raise ValueError(
+                "swap_arms: a generic (yi) row cannot swap arms; use binary or continuous"
+            )
         return self
 
     @property
