@@ -22,8 +22,10 @@ ALLOWED: dict[str, set[str]] = {
     "plots": BASE | {"stats"},
     "safety": BASE | {"stats", "kb"},
     "evidence": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots"},
-    "web": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "evidence"},
-    "cli": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "evidence", "web"},
+    "market": BASE | {"stats", "kb", "ingest", "safety", "plots", "evidence"},
+    "web": BASE | {"stats", "grading", "kb", "ingest", "safety", "plots", "evidence", "market"},
+    "cli": BASE
+    | {"stats", "grading", "kb", "ingest", "safety", "plots", "evidence", "web", "market"},
 }
 
 

@@ -35,8 +35,12 @@ def test_build_json_reports_every_step(env: Path) -> None:
     assert body["changes"] == []  # the first recorded build has nothing to compare with
     assert body["safety"].startswith("scored the FAERS sample")
     assert (env / "safety" / "signals.parquet").exists()
+    assert body["market"].startswith(
+        "7 shipped files (cms_partd_usafacts inserted"
+    )  # reg_market_* tables
     again = json.loads(CliRunner().invoke(app, ["build", "--format", "json", "--no-safety"]).stdout)
     assert again["changes"] == [] and again["safety"].startswith("skipped")
+    assert again["market"].startswith("7 shipped files (all unchanged)")  # kept across the rebuild
 
 
 def test_build_stops_on_bad_data(env: Path, tmp_path: Path) -> None:

@@ -3,7 +3,10 @@
 1. check the reviewed files and build the DuckDB knowledge base atomically (as ``kb build``);
 2. record the build in the evidence history and print what changed (``living.history``);
 3. score the FAERS sample shipped in ``../shared`` for the substance pages' safety section, unless
-   reports were already ingested (``immunograde safety ingest`` replaces them with your own).
+   reports were already ingested (``immunograde safety ingest`` replaces them with your own);
+4. import the prescribing and sales files shipped in ``../shared`` (CMS, PBS, market reports, the EPD
+   fixture) into the ``reg_market_*`` tables and map their names to the new catalogue
+   (:func:`immunograde.market.importer.import_shipped`; unchanged files are not read again).
 """
 
 from __future__ import annotations
@@ -38,6 +41,19 @@ def _ensure_safety(fmt: str) -> str:
     return "scored the FAERS sample " + ", ".join(p.name for p in sample)
 
 
+def _market(db_path: Path) -> str:
+    from immunograde.market.importer import import_shipped
+
+    report = import_shipped(db_path)
+    changed = [f"{f.dataset} {f.status}" for f in report.files if f.status != "unchanged"]
+    mapped = sum(
+        v for k, v in report.names.items() if k not in ("unmapped", "ambiguous", "segment")
+    )
+    return (f"{len(report.files)} shipped files ({', '.join(changed) or 'all unchanged'}); "
+            f"{mapped} of {sum(report.names.values())} names mapped to the catalogue"
+            + (f"; missing: {'; '.join(report.skipped)}" if report.skipped else ""))  # fmt: skip
+
+
 def build(
     data: Path = typer.Option(None, "--data", help="Folder of reviewed files (default: data/)."),
     db: Path = typer.Option(
@@ -46,9 +62,12 @@ def build(
     safety: bool = typer.Option(
         True, "--safety/--no-safety", help="Score the shipped FAERS sample if none is ingested."
     ),
+    market: bool = typer.Option(
+        True, "--market/--no-market", help="Import the shipped prescribing and sales files."
+    ),
     fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """Build the knowledge base, record what changed in the evidence, prepare the safety section.
+    """Build the knowledge base, record what changed in the evidence, prepare the safety and market sections.
 
     Example: immunograde build --format json
     """
@@ -60,8 +79,10 @@ def build(
     hist = None if db is None else Path(result.db_path).parent / "history.duckdb"
     changes = record_build(Path(result.db_path), hist)
     status = _ensure_safety(fmt) if safety else "skipped (--no-safety)"
+    market_status = _market(Path(result.db_path)) if market else "skipped (--no-market)"
     if fmt == "json":
-        print_json({"ok": True, "build": result.__dict__, "changes": changes, "safety": status})
+        print_json({"ok": True, "build": result.__dict__, "changes": changes, "safety": status,
+                    "market": market_status})  # fmt: skip
         return
     if changes:
         console.print(
@@ -72,6 +93,7 @@ def build(
     else:
         console.print("evidence history: recorded; no certainty or verdict changed", markup=False)
     console.print(f"safety: {status}", markup=False)
+    console.print(f"market: {market_status}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

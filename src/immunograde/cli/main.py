@@ -55,6 +55,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                              "(reg_ tables)."),
     "safety": ("safety_cmd", "Safety signals from spontaneous reports (FAERS, openFDA, any report "
                              "table)."),
+    "market": ("market_cmd", "Prescribing and sales figures beside the verdicts (CMS, PBS, "
+                             "pharmacy-market reports, NHS EPD)."),
 }  # fmt: skip
 _LOADED: dict[str, TyperGroup] = {}
 

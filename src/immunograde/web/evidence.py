@@ -17,7 +17,7 @@ from immunograde.grading.config import load_rules, rules_as_text
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.web import history, safety_view
+from immunograde.web import history, market_view, safety_view
 
 
 def certainty_label(level: str | None) -> str:
@@ -107,6 +107,7 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
         "claims": _claims_view(sa, cards),
         "safety": safety_view.for_substance(s.id),
         "history": history.for_substance(kb, s.id),
+        "market": market_view.for_substance(kb, s.id),
     }
 
 

@@ -1,0 +1,275 @@
+"""``immunograde market``: spending and sales beside the verdicts, and the commands that fill them in.
+
+    immunograde market [--country US|AU|RU|UA|GB] [--year 2017] [--substance NAME] [--format json]
+    immunograde market certainty [--country ...] [--format json]   money by certainty, shares, trends
+    immunograde market import [FILE ...]                             the shipped files when none given
+    immunograde market unmapped [--dataset ...]                      every name not mapped, with volume
+    immunograde market measures [--engine duckdb|spark] [--check]    NHS EPD prescribing measures
+
+Thin shell over :mod:`immunograde.market` (the web pages call the same functions).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from immunograde import settings
+from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.output import console, err_console, print_json
+from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+
+market_app = typer.Typer(
+    help="Prescribing and sales figures beside the verdicts (CMS, PBS, pharmacy-market reports, NHS EPD).\n\n"
+    "Example: immunograde market --country US --year 2017 --format json",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+
+class Country(StrEnum):
+    US = "US"
+    AU = "AU"
+    RU = "RU"
+    UA = "UA"
+    GB = "GB"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", help="text or json")]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="knowledge base (default: IMMUNOGRADE_DB)")
+]
+
+
+def _open(db: Path | None) -> KnowledgeBase:
+    try:
+        return KnowledgeBase(db)
+    except NoDatabaseError as exc:
+        err_console.print(f"error: {exc}")
+        raise typer.Exit(ExitCode.NO_DATABASE) from exc
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+@market_app.callback()
+def market(
+    ctx: typer.Context,
+    country: Annotated[
+        Country | None, typer.Option("--country", help="US, AU, RU, UA or GB")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="calendar year")] = None,
+    programme: Annotated[
+        str | None, typer.Option("--programme", help='e.g. "Medicare Part D"')
+    ] = None,
+    substance: Annotated[
+        str | None, typer.Option("--substance", help="a substance id or any name")
+    ] = None,
+    class_id: Annotated[
+        str | None, typer.Option("--class", help="a catalogue class id (l04, j05ax)")
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option("--metric", help="spending, claims, cost, ...")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=0, help="rows to print (0 = all; text default 40)")
+    ] = None,
+    fmt: FormatOpt = Format.text,
+    db: DbOpt = None,
+) -> None:
+    """One row per figure: substance, product, country, programme, year, metric, value, unit, source,
+    verdict, certainty (and every verdict of the product's form).
+
+    Example: immunograde market --country RU --year 2025 --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"db": db}
+        return
+    from immunograde.market.query import Filters, market_rows
+    from immunograde.market.report import resolve_substance
+
+    kb = _open(db)
+    try:
+        sid = resolve_substance(kb, substance) if substance else None
+        filters = Filters(
+            country.value if country else None, programme, year, class_id, sid, metric
+        )
+        if class_id:
+            kb.get_class(class_id)
+        data = market_rows(kb, filters)
+    finally:
+        kb.close()
+    n = limit if limit is not None else (40 if fmt is Format.text else 0)
+    rows = data.rows[:n] if n else data.rows
+    if fmt is Format.json:
+        print_json(
+            {
+                "status": data.status,
+                "datasets": data.datasets,
+                "total": len(data.rows),
+                "rows": rows,
+            }
+        )
+        return
+    _print_rows(rows, len(data.rows), data.status)
+
+
+def _short_source(r: dict[str, Any]) -> str:
+    name = Path(r["source_file"]).name + (
+        f":{r['source_line']}" if r["source_line"] is not None else ""
+    )
+    return f"{r['source_url']} ({name})" if r["source_url"] else name
+
+
+def _print_rows(rows: list[dict[str, Any]], total: int, status: str) -> None:
+    if status != "ok":
+        console.print(status, markup=False)
+        return
+    t = Table(title=f"{total} figures (mapped to the catalogue)")
+    for col in ("substance", "product", "country", "programme", "year", "metric", "value", "unit",
+                "verdict", "certainty", "source"):  # fmt: skip
+        t.add_column(col, overflow="fold", justify="right" if col == "value" else "left")
+    for r in rows:
+        t.add_row(r["substance"] or r["class_id"] or "", r["product"], r["country"], r["programme"],
+                  str(r["year"]), r["metric"], _money(r["value"]), r["unit"], r["verdict_label"] or "—",
+                  r["certainty_label"], _short_source(r))  # fmt: skip
+    console.print(t)
+    if total > len(rows):
+        console.print(
+            f"{total - len(rows)} more: --limit 0 shows all, --format json prints all", markup=False
+        )
+
+
+@market_app.command("certainty")
+def certainty_cmd(
+    ctx: typer.Context,
+    country: Annotated[Country | None, typer.Option("--country")] = None,
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    programme: Annotated[str | None, typer.Option("--programme")] = None,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Money by certainty of the evidence, the share on low, very low or unknown certainty, and trends.
+
+    Example: immunograde market certainty --country US --year 2017
+    """
+    from immunograde.market.query import Filters
+    from immunograde.market.report import overview
+
+    kb = _open((ctx.obj or {}).get("db"))
+    try:
+        page = overview(kb, Filters(country.value if country else None, programme, year))
+    finally:
+        kb.close()
+    if fmt is Format.json:
+        print_json(
+            {k: page[k] for k in ("status", "rule", "by_certainty", "shares", "trends", "datasets")}
+        )
+        return
+    t = Table(title="Money by certainty of the evidence of benefit")
+    for col in (
+        "country",
+        "programme",
+        "span",
+        "unit",
+        "total",
+        "low/very low/not graded",
+        "share",
+        "mixed",
+    ):
+        t.add_column(col, justify="right" if col in ("total", "share", "mixed") else "left")
+    for s in page["shares"]:
+        share = (
+            "—" if s["share_low_or_unknown"] is None else f"{100 * s['share_low_or_unknown']:.1f} %"
+        )
+        t.add_row(s["country"], s["programme"], s["span"], s["unit"], _money(s["total"]),
+                  _money(s["low_or_unknown"]), share, _money(s["mixed"]))  # fmt: skip
+    console.print(t)
+    console.print(page["rule"], markup=False)
+
+
+@market_app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="files (default: the shipped ones)")
+    ] = None,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Import CMS, PBS, market-report or NHS EPD files (recognised by content); idempotent, one
+    transaction per file; then map every name to the catalogue.
+
+    Example: immunograde market import ../shared/data/prescribing/us_cms_drug_spending/partd_brandlvl.csv
+    """
+    from immunograde.market.importer import import_paths, import_shipped
+
+    db = (ctx.obj or {}).get("db") or settings.db_path()
+    report = import_paths(db, list(paths)) if paths else import_shipped(db)
+    if fmt is Format.json:
+        print_json(report)
+        return
+    t = Table(title=f"market import into {db}")
+    for col in ("dataset", "file", "figures", "status"):
+        t.add_column(col)
+    for f in report.files:
+        t.add_row(f.dataset, f.source_file, str(f.figures), f.status)
+    console.print(t)
+    console.print(
+        "names: " + ", ".join(f"{k} {v}" for k, v in sorted(report.names.items())), markup=False
+    )
+    for note in report.skipped:
+        console.print(f"skipped {note}", markup=False)
+
+
+@market_app.command("unmapped")
+def unmapped_cmd(
+    ctx: typer.Context,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="e.g. cms_partd_usafacts")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="0 = all")] = 0,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Every name not mapped to a catalogue substance or class, with its volume (largest money first).
+
+    Example: immunograde market unmapped --dataset market_points
+    """
+    from immunograde.market.query import unmapped_names
+
+    kb = _open((ctx.obj or {}).get("db"))
+    try:
+        rows = unmapped_names(kb, dataset)
+    finally:
+        kb.close()
+    shown = rows[:limit] if limit else rows
+    if fmt is Format.json:
+        print_json({"total": len(rows), "names": shown})
+        return
+    t = Table(title=f"{len(rows)} unmapped names")
+    for col in ("dataset", "name", "generic", "match", "years", "volumes"):
+        t.add_column(col, overflow="fold")
+    for r in shown:
+        vols = "; ".join(f"{k} {_money(v)}" for k, v in r["volumes"].items())
+        t.add_row(
+            r["dataset"],
+            r["name"],
+            r["generic_name"] or "",
+            r["match"],
+            f"{r['years'][0]}–{r['years'][1]}",
+            vols,
+        )
+    console.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``market`` command group."""
+    app.add_typer(market_app, name="market")

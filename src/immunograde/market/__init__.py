@@ -1,0 +1,1 @@
+"""Prescribing and sales figures set beside the evidence: import, name mapping, measures."""
