@@ -270,6 +270,93 @@ def unmapped_cmd(
     console.print(t)
 
 
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@market_app.command("measures")
+def measures_cmd(
+    ctx: typer.Context,
+    engine: Annotated[
+        EngineName, typer.Option("--engine", help="duckdb (default) or spark")
+    ] = EngineName.duckdb,
+    master: Annotated[str, typer.Option("--master", help="Spark master URL")] = "local[2]",
+    measure: Annotated[
+        list[str] | None, typer.Option("--measure", help="measure id (repeatable)")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="only validate the measure definitions")
+    ] = False,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """NHS EPD prescribing measures (OpenPrescribing's numerator/denominator from BNF-code filters) per
+    practice and area, with deciles and outliers; definitions are reviewed files in src/immunograde/market/measures/.
+
+    Example: immunograde market measures --engine spark --format json
+    """
+    import datetime as dt
+
+    from immunograde.market.epd_definitions import load_measures
+
+    measures = load_measures(only=measure)
+    if check:
+        today = dt.date.today()
+        due = [
+            {"measure_id": m.id, "next_review": m.definition.next_review}
+            for m in measures
+            if m.review_due(today)
+        ]
+        if fmt is Format.json:
+            print_json({"ok": True, "measures": [m.id for m in measures], "review_due": due})
+        else:
+            console.print(f"{len(measures)} measure definitions valid", markup=False)
+            for d in due:
+                console.print(
+                    f"warning: {d['measure_id']}: review was due on {d['next_review']}",
+                    markup=False,
+                )
+        return
+    from immunograde.market.epd_run import compute, stored
+
+    db = (ctx.obj or {}).get("db") or settings.db_path()
+    results = compute(db, engine=engine.value, master=master, only=measure)
+    kb = _open(db)
+    try:
+        summary = stored(kb)
+    finally:
+        kb.close()
+    if fmt is Format.json:
+        print_json({"engine": results.engine, "seconds": results.seconds, "measures": summary})
+        return
+    _print_measures(summary, results.engine)
+
+
+def _print_measures(summary: list[dict[str, Any]], engine: str) -> None:
+    t = Table(title=f"EPD measures ({engine})")
+    for col in (
+        "measure",
+        "month",
+        "practices",
+        "with ratio",
+        "national",
+        "p10",
+        "p50",
+        "p90",
+        "outliers",
+    ):
+        t.add_column(col, justify="left" if col in ("measure", "month") else "right")
+    for m in summary:
+        for month in m["months"]:
+            practice = month["levels"].get("practice", {})
+            dec = practice.get("deciles", {})
+            fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+            t.add_row(m["measure_id"], month["month"], str(practice.get("organisations", 0)),
+                      str(practice.get("with_ratio", 0)), fmt(month["national_ratio"]), fmt(dec.get(10)),
+                      fmt(dec.get(50)), fmt(dec.get(90)), str(practice.get("outliers", 0)))  # fmt: skip
+    console.print(t)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``market`` command group."""
     app.add_typer(market_app, name="market")

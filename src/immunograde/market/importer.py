@@ -59,6 +59,7 @@ class ImportReport:
     files: list[store.FileResult] = field(default_factory=list)
     names: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)  #: EPD measures computed again (DuckDB)
 
 
 def label_for(path: Path) -> str:
@@ -174,6 +175,10 @@ def import_paths(db_path: Path, paths: list[Path]) -> ImportReport:
             report.names = store.name_counts(con)
     finally:
         con.close()
+    if any(f.dataset == "nhs_epd" and f.status != "unchanged" for f in report.files):
+        from immunograde.market.epd_run import compute
+
+        report.measures = sorted(compute(db_path).values.column("measure_id").unique().to_pylist())
     return report
 
 

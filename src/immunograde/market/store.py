@@ -151,3 +151,33 @@ def name_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(
         con.execute(f"SELECT match, count(*) FROM {NAMES} GROUP BY match ORDER BY match").fetchall()
     )
+
+
+EPD_VALUES = "reg_market_epd_values"
+EPD_DECILES = "reg_market_epd_deciles"
+EPD_RUNS = "reg_market_epd_runs"
+EPD_DDL = [
+    f"CREATE TABLE IF NOT EXISTS {EPD_VALUES} (measure_id VARCHAR, month VARCHAR, org_type VARCHAR, "
+    "org_id VARCHAR, org_name VARCHAR, numerator BIGINT, denominator BIGINT, ratio DOUBLE, "
+    "percentile DOUBLE, outlier VARCHAR)",
+    f"CREATE TABLE IF NOT EXISTS {EPD_DECILES} (measure_id VARCHAR, month VARCHAR, org_type VARCHAR, "
+    "p BIGINT, n BIGINT, value DOUBLE)",
+    f"CREATE TABLE IF NOT EXISTS {EPD_RUNS} (measure_id VARCHAR, definition VARCHAR, engine VARCHAR, "
+    "files VARCHAR, computed_at TIMESTAMP)",
+]
+
+
+def write_epd_results(
+    con: duckdb.DuckDBPyConnection, values: pa.Table, deciles: pa.Table, runs: pa.Table
+) -> None:
+    """Replace the stored results of the measures in ``runs`` (call inside a transaction)."""
+    for ddl in EPD_DDL:
+        con.execute(ddl)
+    ids = runs.column("measure_id").to_pylist()
+    for table, data in ((EPD_VALUES, values), (EPD_DECILES, deciles), (EPD_RUNS, runs)):
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, measure_id)", [ids])
+        con.register("_epd_in", data)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM _epd_in")
+        finally:
+            con.unregister("_epd_in")
