@@ -104,3 +104,20 @@ def _month(kb: KnowledgeBase, measure_id: str, month: str) -> dict[str, Any]:
     )
     return {"month": month, "national_ratio": national, "levels": levels,
             "outliers": [dict(zip(cols, o, strict=True)) for o in outliers]}  # fmt: skip
+
+
+def values(kb: KnowledgeBase, measure_id: str, org_type: str | None = None,
+           month: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """A measure's stored value per organisation (NotFoundError for a measure never computed)."""
+    from immunograde.errors import NotFoundError
+
+    known = [m["measure_id"] for m in stored(kb)]
+    if measure_id not in known:
+        raise NotFoundError(f"no computed measure {measure_id!r}.", known)
+    cols = ("month", "org_type", "org_id", "org_name", "numerator", "denominator", "ratio", "percentile", "outlier")
+    rows = kb.con.execute(
+        f"SELECT {', '.join(cols)} FROM {store.EPD_VALUES} WHERE measure_id = ? AND (? IS NULL OR org_type = ?) "
+        "AND (? IS NULL OR month = ?) ORDER BY month, org_type, org_id",
+        [measure_id, org_type, org_type, month, month],
+    ).fetchall()  # fmt: skip
+    return [dict(zip(cols, r, strict=True)) for r in rows]

@@ -61,12 +61,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 def warm_jobs(kb: KnowledgeBase) -> Iterator[tuple[tuple[Any, ...], Callable[[], Any]]]:
     """What to precompute at start, under the keys :mod:`.routes.pages` uses: the map (which appraises
     every substance with evidence), the home and class lists, then every substance page."""
+    from immunograde.market.query import market_rows
     from immunograde.web import catalogue, evidence
 
     cells = evidence.map_cells(kb)
     yield ("map-cells",), lambda: cells
     yield ("map-filters",), lambda: evidence.map_filters(kb, cells)
     yield ("home",), lambda: catalogue.home_data(kb)
+    yield ("market-rows",), lambda: market_rows(kb)  # every verdict beside spending: the market page
     yield ("classes",), lambda: catalogue.classes_data(kb)
     first = list(dict.fromkeys(c["substance_id"] for c in cells))
     rest = [s.id for s in kb.list_substances() if s.id not in set(first)]

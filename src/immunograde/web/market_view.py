@@ -59,9 +59,22 @@ def market_page(kb: KnowledgeBase, cached: Cached[Any], filters: Filters) -> dic
     page["products"] = [_fmt_product(p) for p in page["products"]]
     page["reports"] = [_fmt_product(p) for p in page["reports"]]
     page["html_products"] = HTML_PRODUCTS
+    page["epd"] = cached(("market-epd",), lambda: epd_measures(kb))
     for t in page["by_certainty"]:
         t["value_text"] = human(t["value"], t["unit"])
     return page
+
+
+def epd_measures(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The stored NHS EPD measure results, with the definition's wording the page shows."""
+    from immunograde.market.epd_run import stored
+
+    out = []
+    for m in stored(kb):
+        d = m["definition"]
+        out.append({**m, "title": d.get("title"), "why": d.get("description"), "low_is_good": d.get("low_is_good"),
+                    "review": {k: d.get(k) for k in ("authored_by", "checked_by", "date_reviewed", "next_review")}})  # fmt: skip
+    return out
 
 
 def for_substance(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
