@@ -114,7 +114,17 @@ def values(kb: KnowledgeBase, measure_id: str, org_type: str | None = None,
     known = [m["measure_id"] for m in stored(kb)]
     if measure_id not in known:
         raise NotFoundError(f"no computed measure {measure_id!r}.", known)
-    cols = ("month", "org_type", "org_id", "org_name", "numerator", "denominator", "ratio", "percentile", "outlier")
+    cols = (
+        "month",
+        "org_type",
+        "org_id",
+        "org_name",
+        "numerator",
+        "denominator",
+        "ratio",
+        "percentile",
+        "outlier",
+    )
     rows = kb.con.execute(
         f"SELECT {', '.join(cols)} FROM {store.EPD_VALUES} WHERE measure_id = ? AND (? IS NULL OR org_type = ?) "
         "AND (? IS NULL OR month = ?) ORDER BY month, org_type, org_id",

@@ -68,12 +68,15 @@ def warm_jobs(kb: KnowledgeBase) -> Iterator[tuple[tuple[Any, ...], Callable[[],
     yield ("map-cells",), lambda: cells
     yield ("map-filters",), lambda: evidence.map_filters(kb, cells)
     yield ("home",), lambda: catalogue.home_data(kb)
-    yield ("market-rows",), lambda: market_rows(kb)  # every verdict beside spending: the market page
     yield ("classes",), lambda: catalogue.classes_data(kb)
     first = list(dict.fromkeys(c["substance_id"] for c in cells))
     rest = [s.id for s in kb.list_substances() if s.id not in set(first)]
     for sid in first + rest:
         yield ("substance", sid), partial(evidence.substance_page, kb, sid)
+    yield (
+        ("market-rows",),
+        lambda: market_rows(kb),
+    )  # the market page: every verdict beside spending
 
 
 def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

@@ -115,12 +115,17 @@ def substance_market(substance_id: str, kb: KB, store: Store) -> Any:
     )
 
 
-@api.get("/measures", summary="NHS EPD prescribing measures: per month, national ratio, deciles, outliers")
+@api.get(
+    "/measures",
+    summary="NHS EPD prescribing measures: per month, national ratio, deciles, outliers",
+)
 def epd_measures_api(kb: KB, store: Store) -> Any:
     return to_jsonable(store.cached(("market-epd",), lambda: market_view.epd_measures(kb)))
 
 
-@api.get("/measures/{measure_id}/values", summary="A measure's value per practice and area (paginated)")
+@api.get(
+    "/measures/{measure_id}/values", summary="A measure's value per practice and area (paginated)"
+)
 def epd_values_api(request: Request, measure_id: str, kb: KB, limit: Limit = 100, offset: Offset = 0,
                    format: Format = "json", org_type: Text = "", month: Text = "") -> Response:  # fmt: skip
     from immunograde.market.epd_run import values
