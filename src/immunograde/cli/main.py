@@ -30,7 +30,7 @@ from immunograde.errors import BusyError, InputError, NotFoundError
 #: imported only when that command runs (tests/cli/test_main.py checks the table against them).
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build_cmd", "Build the knowledge base, record what changed in the evidence, prepare "
-                           "the safety section."),
+                           "the safety and market sections."),
     "meta": ("meta_cmd", "Pool the studies in FILE.csv (metafor's column names) as metafor's rma() "
                          "does."),
     "search": ("kb_cmd", "Find substances, products and classes by any name; tolerant of typos and "
