@@ -70,6 +70,21 @@ def test_regulatory_status_with_explicit_unknowns(kb: KnowledgeBase) -> None:
     assert kagocel == {("EMA", "unknown"), ("FDA", "unknown"), ("Minzdrav (ГРЛС)", "unknown")}
 
 
+def test_hand_sourced_status_replaces_the_scripts_unknown(kb: KnowledgeBase) -> None:
+    """data/regulatory/hand-ingavirin.yaml: the Russian registration read from the Vidal card (with its
+    quote) replaces the seed's substance-level "unknown"; FDA and EMA stay unknown (nothing was found)."""
+    rows = kb.regulatory_for("pentanedioic-acid-imidazolyl-ethanamide")
+    ru = [r for r in rows if r.country == "RU"]
+    assert [(r.status, r.product, str(r.date)) for r in ru] == [
+        ("authorised", "ingavirin-capsules-60mg", "2024-06-14")
+    ]
+    assert "ЛП-(005765)-(РГ-RU) от 14.06.24" in (ru[0].source.quote or "")
+    assert {(r.agency, r.status) for r in rows if r.country != "RU"} == {
+        ("EMA", "unknown"),
+        ("FDA", "unknown"),
+    }
+
+
 def test_claims_for_substance_include_product_claims(kb: KnowledgeBase) -> None:
     claims = {c.id: c for c in kb.claims_for("interferon-alfa-2b")}
     assert {"rsp-viferon", "rsp-alpharona", "rsp-genferon"} <= set(claims)

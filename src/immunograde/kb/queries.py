@@ -168,21 +168,25 @@ class KnowledgeBase(CurationQueries):
 
     def regulatory_for(self, substance_id: str) -> list[RegulatoryStatus]:
         """Regulatory rows of the substance.  A hand-sourced row replaces a script's ``unknown`` row
-        for the same product, agency and country (the script could not look; a person did)."""
+        for the same agency and country when the script's row is about the same product or about the
+        substance as a whole (no product): the script could not look; a person did."""
         rows = self._models(
             RegulatoryStatus,
             "SELECT record_json FROM regulatory WHERE substance = ? "
             "ORDER BY agency, country, product_name",
             [substance_id],
         )
+        hand = [r for r in rows if not r.extracted_by.startswith("script:")]
 
-        def key(r: RegulatoryStatus) -> tuple[str | None, str, str]:
-            return (r.product, r.agency, r.country)
+        def superseded(r: RegulatoryStatus) -> bool:
+            return any(
+                (h.agency, h.country) == (r.agency, r.country) and r.product in (None, h.product)
+                for h in hand
+            )
 
-        hand = {key(r) for r in rows if not r.extracted_by.startswith("script:")}
         return [
             r for r in rows
-            if not (r.extracted_by.startswith("script:") and r.status == "unknown" and key(r) in hand)
+            if not (r.extracted_by.startswith("script:") and r.status == "unknown" and superseded(r))
         ]  # fmt: skip
 
     def claims_for(self, substance_id: str) -> list[Claim]:
