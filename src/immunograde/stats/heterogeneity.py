@@ -244,6 +244,20 @@ def _q_lanes(seg: Segments, y: FloatArray, v: FloatArray) -> _LaneFunc:
     """``Q(t)`` of lanes ``lanes`` of ``seg``: ``sum w (y - mu_w)^2``, ``w = 1/(v + t)``, with
     the arithmetic of :func:`.tau2.psums` (so each lane equals the one-segment value)."""
 
+    k = int(seg.counts[0])
+    if np.all(seg.counts == k):  # every analysis of k studies: rows of a 2-d array, broadcasting
+        y2, v2 = y.reshape(-1, k), v.reshape(-1, k)  # instead of gathering and repeating
+
+        def q_uniform(t: FloatArray, lanes: NDArray[np.intp]) -> FloatArray:
+            starts = np.arange(0, lanes.size * k, k)  # the same sums, element for element
+            yl = y2[lanes]
+            w = 1.0 / (v2[lanes] + t[:, None])
+            mu = np.add.reduceat((w * yl).ravel(), starts) / np.add.reduceat(w.ravel(), starts)
+            r = yl - mu[:, None]
+            return np.add.reduceat((w * r * r).ravel(), starts)
+
+        return q_uniform
+
     def q(t: FloatArray, lanes: NDArray[np.intp]) -> FloatArray:
         sub, flat = gather(seg, lanes)
         yl = y[flat]
