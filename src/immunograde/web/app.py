@@ -19,6 +19,7 @@ from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
 from immunograde.web.deps import AppKB, DatabaseMissing, PageCache
+from immunograde.web.i18n import LanguageMiddleware
 from immunograde.web.templating import templates
 from immunograde.web.twins import wants_json
 
@@ -112,6 +113,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     app.state.kb = AppKB(database or db_path())
     if os.environ.get("IMMUNOGRADE_PAGE_CACHE", "1") != "0":  # 0: for benchmarks without it
         app.add_middleware(PageCache, store=app.state.kb)
+    app.add_middleware(LanguageMiddleware)  # outermost: the language is set before any page runs
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.include_router(api.router)

@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 from immunograde import settings
 from immunograde.kb.dbfile import cursor
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.web import i18n
 
 T = TypeVar("T")
 CACHE_ENTRIES = 512
@@ -158,7 +159,8 @@ class AppKB:
 
 
 class ResponseStore:
-    """Whole responses (status, headers, body) per database version and URL, LRU up to ``max_bytes``."""
+    """Whole responses (status, headers, body) per database version, URL and language, LRU up to
+    ``max_bytes``."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -207,7 +209,7 @@ Message = MutableMapping[str, Any]
 
 class PageCache:
     """ASGI middleware: serve a cacheable GET from :class:`ResponseStore` (per database version, path and
-    query string); otherwise run the app and keep its 200 response.  Everything else passes through."""
+    query string and language); otherwise run the app and keep its 200 response.  Everything else passes through."""
 
     def __init__(self, app: Callable[..., Awaitable[None]], store: AppKB) -> None:
         self.app = app
@@ -224,7 +226,8 @@ class PageCache:
         if not self.cacheable(scope):
             return await self.app(scope, receive, send)
         try:
-            key = (self.store.version(), scope["path"], scope.get("query_string", b""))
+            lang = i18n.from_scope(scope)[0]  # ?lang= is in the query; Accept-Language is not
+            key = (self.store.version(), scope["path"], scope.get("query_string", b""), lang)
         except DatabaseMissing:
             return await self.app(scope, receive, send)
         hit = self.store.responses.get(key)

@@ -11,12 +11,20 @@ from markupsafe import Markup
 
 from immunograde import __version__
 from immunograde.jsonable import to_jsonable
+from immunograde.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 env = templates.env
 env.autoescape = True
 env.globals["version"] = __version__
+# gettext: `_()` and `{% trans %}` in the reader's language (web/i18n.py); newstyle means `%` is
+# written `%%` in a message, and `{% trans %}` blocks are whitespace-trimmed as the extractor sees them
+env.add_extension("jinja2.ext.i18n")
+env.policies["ext.i18n.trimmed"] = True
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.globals.update(lang=i18n.current, link=i18n.link, lang_field=i18n.lang_field,
+                   lang_switch=i18n.switch)  # fmt: skip
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -37,3 +45,4 @@ def _tojson_attr(value: Any) -> Markup:
 
 env.filters["num"] = _num
 env.filters["jsonattr"] = _tojson_attr
+env.filters["tr"] = i18n.tr

@@ -1,0 +1,170 @@
+"""The reader's language: English or Russian, from ``?lang=`` first, then ``Accept-Language``, else English.
+
+Messages live in gettext catalogues, ``src/immunograde/locale/<lang>/LC_MESSAGES/messages.po`` (edited
+and reviewed as text; ``tools/i18n.py update`` re-extracts them).  They are compiled in memory when first
+used, so a fresh clone needs no build step; fuzzy entries are left out, as ``msgfmt`` does.
+
+The language is chosen once per request by :class:`LanguageMiddleware` and kept in a context variable,
+which the templates' ``_()`` / ``{% trans %}`` and the ``tr`` filter read.  Page data and the JSON twins
+stay in English (the data's own words): translation happens only when a page is rendered.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from markupsafe import Markup
+
+LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский"}
+DEFAULT = "en"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+DOMAIN = "messages"
+
+_lang: ContextVar[str] = ContextVar("immunograde_lang", default=DEFAULT)
+_in_url: ContextVar[bool] = ContextVar("immunograde_lang_in_url", default=False)
+Message = MutableMapping[str, Any]
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of ``lang`` (fuzzy and empty entries left out); English is the msgids."""
+    path = po_path(lang)
+    if lang == DEFAULT or not path.exists():
+        return _gettext.NullTranslations()
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    buf = BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return Translations(fp=buf, domain=DOMAIN)
+
+
+def parse_accept_language(header: str | None) -> str | None:
+    """The supported language the ``Accept-Language`` header prefers most (``q`` weights), if any."""
+    best: tuple[float, int, str] | None = None
+    for i, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0 and (best is None or (q, -i) > (best[0], best[1])):
+            best = (q, -i, primary)
+    return best[2] if best else None
+
+
+def negotiate(query_lang: str | None, accept_language: str | None) -> tuple[str, bool]:
+    """``(language, chosen_in_url)``: ``?lang=`` wins, then ``Accept-Language``, then English."""
+    if query_lang and query_lang.lower() in LANGUAGES:
+        return query_lang.lower(), True
+    return parse_accept_language(accept_language) or DEFAULT, False
+
+
+def from_scope(scope: Message) -> tuple[str, bool]:
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    accept = None
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            accept = value.decode("latin-1")
+    return negotiate(query.get("lang"), accept)
+
+
+class LanguageMiddleware:
+    """ASGI middleware: choose the language, keep it for the request, and say so in the response."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Message, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]]) -> None:  # fmt: skip
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        lang, in_url = from_scope(scope)
+        tokens = (_lang.set(lang), _in_url.set(in_url))
+
+        async def tag(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    headers += [(b"content-language", lang.encode()), (b"vary", b"Accept-Language")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, tag)
+        finally:
+            _lang.reset(tokens[0])
+            _in_url.reset(tokens[1])
+
+
+def current() -> str:
+    return _lang.get()
+
+
+def use(lang: str) -> None:
+    """Set the language outside a request (the CLI, tests)."""
+    _lang.set(lang if lang in LANGUAGES else DEFAULT)
+
+
+def gettext(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def tr(value: Any) -> Any:
+    """Template filter: a data label (a verdict, a certainty) in the reader's language, unescaped text."""
+    if not isinstance(value, str) or not value:
+        return value
+    return translations(current()).gettext(value)
+
+
+def link(path: str) -> str:
+    """An internal link that keeps ``?lang=`` when the reader chose the language in the URL."""
+    if not _in_url.get() or not path.startswith("/") or path.startswith(("/static/", "/api/")):
+        return path
+    path, hash_, fragment = path.partition("#")
+    base, _, query = path.partition("?")
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
+    params.append(("lang", current()))
+    return f"{base}?{urlencode(params)}{hash_}{fragment}"
+
+
+def lang_field() -> Markup:
+    """A hidden form field that keeps ``?lang=`` across a GET form."""
+    if not _in_url.get():
+        return Markup("")
+    return Markup('<input type="hidden" name="lang" value="{}">').format(current())
+
+
+def switch(path: str, query: str) -> list[dict[str, Any]]:
+    """The language switch: this page in each language (the other query parameters kept)."""
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
+    return [
+        {"code": code, "name": name, "current": code == current(),
+         "href": f"{path}?{urlencode([*params, ('lang', code)])}"}
+        for code, name in LANGUAGES.items()
+    ]  # fmt: skip
