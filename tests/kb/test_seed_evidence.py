@@ -345,7 +345,10 @@ EXPECTED_QUESTIONS = {
     # Cochrane (Pairwise70)
     "corticosteroids-sepsis-28day-mortality",
     "zinc-common-cold-prevention",
-    "zinc-common-cold-treatment-duration",
+    # split by route on 2026-12-07 (lozenges and intranasal zinc are never pooled): was
+    # zinc-common-cold-treatment-duration
+    "zinc-lozenges-common-cold-treatment-duration",
+    "zinc-intranasal-common-cold-treatment-duration",
     "rituximab-ms-first-choice-disability-worsening",
     "rituximab-ms-first-choice-relapse",
     "rituximab-progressive-ms-disability-worsening",
