@@ -38,9 +38,32 @@ def _hand_files() -> list[Path]:
     return out
 
 
+def _generated_files_hand_files_name() -> list[Path]:
+    """Generated trial files holding a trial a hand-curated search log names (a Cochrane trial found again by
+    hand, e.g. the zinc trials of CD014914), with the generated bibliography their records cite."""
+    named = set()
+    for path in sorted((DATA / "search_logs").glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("found", ()):
+            named.add(item.get("trial"))
+    out = []
+    for folder in ("trials", "sources"):
+        for path in sorted((DATA / folder).glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            if "script:tools/seed_" not in text:
+                continue
+            ids = (
+                {t["id"] for t in (yaml.safe_load(text).get("trials") or ())}
+                if folder == "trials"
+                else set()
+            )
+            if folder == "sources" or ids & named:
+                out.append(path)
+    return out
+
+
 def _with_hand_files(dest: Path) -> Path:
     write_catalogue_copy(dest)
-    for path in _hand_files():
+    for path in _hand_files() + _generated_files_hand_files_name():
         target = dest / path.relative_to(DATA)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)

@@ -344,7 +344,12 @@ EXPECTED_QUESTIONS = {
     "corticosteroids-severe-cap-mortality",
     # Cochrane (Pairwise70)
     "corticosteroids-sepsis-28day-mortality",
-    "zinc-common-cold-prevention",
+    # split by form on 2026-12-07: was zinc-common-cold-prevention (lozenges, intranasal gel and daily
+    # oral supplements pooled)
+    "zinc-lozenges-common-cold-prevention",
+    "zinc-intranasal-common-cold-prevention",
+    "zinc-oral-supplement-common-cold-prevention",
+    "zinc-unstated-form-common-cold-prevention",
     # split by route on 2026-12-07 (lozenges and intranasal zinc are never pooled): was
     # zinc-common-cold-treatment-duration
     "zinc-lozenges-common-cold-treatment-duration",
