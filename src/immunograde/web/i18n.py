@@ -142,6 +142,29 @@ def tr(value: Any) -> Any:
     return translations(current()).gettext(value)
 
 
+def term(value: Any) -> Any:
+    """Template filter: a vocabulary key (``not_submitted``, ``intranasal``) as words, translated."""
+    if not isinstance(value, str) or not value:
+        return value
+    return tr(value.replace("_", " "))
+
+
+def certainty_label(level: str | None) -> str:
+    """Template filter: a GRADE certainty key as its label in ``rules.yaml``, translated."""
+    from immunograde.grading.config import load_rules
+
+    levels = load_rules().certainty_levels["levels"]
+    return tr(levels[level]["label"] if level in levels else "not graded")
+
+
+def verdict_label(verdict: str | None) -> str:
+    """Template filter: a verdict key as its label in ``rules.yaml``, translated."""
+    from immunograde.grading.config import load_rules
+
+    labels = load_rules().verdicts.labels
+    return tr(labels.get(verdict or "", (verdict or "").replace("_", " ")))
+
+
 def link(path: str) -> str:
     """An internal link that keeps ``?lang=`` when the reader chose the language in the URL."""
     if not _in_url.get() or not path.startswith("/") or path.startswith(("/static/", "/api/")):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -52,8 +53,53 @@ def data_entries() -> Iterator[Entry]:
     for key, level in rules.certainty_levels["levels"].items():
         yield Entry(level["label"], "grading/rules.yaml", f"certainty level label: {key}")
     yield Entry("not graded", "web/evidence.py", "certainty label when a question is not graded")
+    yield Entry("no controlled evidence", "web/evidence.py", "a class member's verdict label")
     for key, label in BUCKET_LABELS.items():
         yield Entry(label, "market/verdicts.py", f"market certainty bucket: {key}")
+    yield from vocabulary_entries()
+    yield from profile_entries()
+    yield from methods_entries()
+    yield from workbench_entries()
+
+
+def vocabulary_entries() -> Iterator[Entry]:
+    """Vocabulary keys the pages show as words (the ``term`` filter: ``not_submitted`` -> "not submitted")."""
+    from typing import get_args
+
+    from immunograde.kb import model_base as mb
+
+    seen: set[str] = set()
+    vocabularies = {
+        "route": mb.Route, "regulatory status": mb.RegStatus, "claimant": mb.ClaimantKind,
+        "funding": mb.Funding, "risk of bias": mb.RobLevel, "outcome importance": mb.Importance,
+    }  # fmt: skip
+    extra = {
+        "form": ["route not stated"],
+        "search hit": ["substance", "product", "class"],
+        "profile answer": ["yes", "no", "unknown"],
+        "review field": ["version", "written by", "reviewed by", "date reviewed", "next review"],
+        "GRADE domain": ["risk of bias", "inconsistency", "indirectness", "imprecision",
+                         "publication bias", "upgrading"],
+    }  # fmt: skip
+    words = {
+        name: [v.replace("_", " ") for v in get_args(lit)] for name, lit in vocabularies.items()
+    }
+    for name, values in {**words, **extra}.items():
+        for value in values:
+            if value not in seen:
+                seen.add(value)
+                yield Entry(value, "kb/model_base.py", f"vocabulary: {name}")
+
+
+def profile_entries() -> Iterator[Entry]:
+    """The evidence profile's questions (grading/profile.py states them as its answers' labels)."""
+    import re
+
+    from immunograde.grading import profile
+
+    source = Path(profile.__file__).read_text(encoding="utf-8")
+    for question in dict.fromkeys(re.findall(r'"(Is [^"]+\?)"', source)):
+        yield Entry(question, "grading/profile.py", "evidence profile question")
 
 
 def template_catalog() -> Catalog:
@@ -66,3 +112,25 @@ def template_catalog() -> Catalog:
             auto_comments=[entry.comment] if entry.comment else [],
         )
     return catalog
+
+
+def methods_entries() -> Iterator[Entry]:
+    """The Methods page's section titles and pooling paragraphs (the rationales stay in English)."""
+    from immunograde.grading.config import rules_as_text
+    from immunograde.web.evidence import POOLING_TEXT
+
+    for section in rules_as_text():
+        yield Entry(section.title, "grading/config.py", f"Methods section title: {section.key}")
+    for text in POOLING_TEXT:
+        yield Entry(text, "web/evidence.py", "Methods: pooling")
+
+
+def workbench_entries() -> Iterator[Entry]:
+    """The workbench's plot titles and scale notes (web/workbench.py)."""
+    from immunograde.web.workbench import PLOTS
+
+    for _name, title in PLOTS:
+        yield Entry(title, "web/workbench.py", "workbench plot title")
+    for note in ("Ratio measures are pooled on the log scale; the table shows them back-transformed.",
+                 "Estimates are on the measure's own scale."):  # fmt: skip
+        yield Entry(note, "web/workbench.py", "workbench scale note (as written there)")

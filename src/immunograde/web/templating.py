@@ -46,3 +46,6 @@ def _tojson_attr(value: Any) -> Markup:
 env.filters["num"] = _num
 env.filters["jsonattr"] = _tojson_attr
 env.filters["tr"] = i18n.tr
+env.filters["term"] = i18n.term
+env.filters["certainty_label"] = i18n.certainty_label
+env.filters["verdict_label"] = i18n.verdict_label
