@@ -68,6 +68,9 @@ def search_results(kb: KnowledgeBase, query: str, limit: int) -> list[dict[str, 
                 "match": hit.match,
                 "score": round(hit.score, 4),
                 "href": href,
+                "substance_id": None
+                if hit.entity_kind == "class"
+                else hit.substance_id or hit.entity_id,
             }
         )
     return out
@@ -91,3 +94,24 @@ def classes_data(kb: KnowledgeBase) -> dict[str, Any]:
     ]
     classes.sort(key=lambda c: (c["atc_code"] is None, c["atc_code"] or "", c["name"]))
     return {"classes": classes}
+
+
+def best_verdict(substance_page: dict[str, Any]) -> dict[str, Any]:
+    """The substance's best verdict across its evidence cards (rules.yaml's order), with the certainty of
+    the question that decided it: what a search hit shows beside the name."""
+    from immunograde.grading.config import load_rules
+
+    rules = load_rules().verdicts
+    cards = substance_page.get("evidence") or []
+    if not cards:
+        key = "no_controlled_evidence"
+        return {"verdict": key, "verdict_label": rules.labels[key], "certainty": None,
+                "indication": None, "form": None, "cards": 0}  # fmt: skip
+    order = list(rules.order)
+    best = min(
+        cards, key=lambda c: order.index(c["verdict"]) if c["verdict"] in order else len(order)
+    )
+    certainty = next((q["certainty"] for q in best.get("questions", [])
+                      if q["question_id"] == best.get("deciding_question_id")), None)  # fmt: skip
+    return {"verdict": best["verdict"], "verdict_label": best["verdict_label"], "certainty": certainty,
+            "indication": best["indication"], "form": best["form"], "cards": len(cards)}  # fmt: skip

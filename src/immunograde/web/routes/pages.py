@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,8 +22,15 @@ def home(request: Request, kb: KB, store: Store) -> dict[str, Any]:
 
 
 @twin(router, "/search", "search.html")
-def search(request: Request, kb: KB, q: str = "", limit: int = 30) -> dict[str, Any]:
-    return {"query": q, "results": catalogue.search_results(kb, q, limit) if q.strip() else []}
+def search(request: Request, kb: KB, store: Store, q: str = "", limit: int = 30) -> dict[str, Any]:
+    """Hits with each substance's best verdict and its certainty (from the cached substance pages)."""
+    results = catalogue.search_results(kb, q, limit) if q.strip() else []
+    for r in results:
+        sid = r["substance_id"]
+        if sid:
+            page = store.cached(("substance", sid), partial(evidence.substance_page, kb, sid))
+            r["verdict"] = catalogue.best_verdict(page)
+    return {"query": q, "results": results}
 
 
 @router.get("/search/suggest", response_class=HTMLResponse, include_in_schema=False)
