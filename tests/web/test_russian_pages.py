@@ -82,3 +82,28 @@ def test_json_twins_are_language_neutral(client: TestClient, path: str) -> None:
     assert client.get(path, params={"lang": "ru"}).json() == english
     assert client.get(path, headers={"Accept-Language": "ru"}).json() == english
     assert not CYRILLIC_WORD.search(str(english.get("evidence", "")))  # data keeps its own words
+
+
+def test_cli_appraise_table_in_russian(web_db: object, capsys: pytest.CaptureFixture[str]) -> None:
+    """``immunograde appraise ... --lang ru``: the table's headings, forms, verdicts and certainty in
+    Russian; the default stays English; an unknown language is a usage error."""
+    from immunograde.cli.exitcodes import ExitCode
+    from immunograde.cli.main import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exc:
+            main(["appraise", "baricitinib", "--db", str(web_db), *argv])
+        out = capsys.readouterr()
+        return int(exc.value.code or 0), out.out, out.err
+
+    try:
+        code, out, _ = run("--lang", "ru")
+        assert code == 0
+        for word in ("вопросы", "Форма", "Вывод", "внутрь", ru("High")):
+            assert word in out, word
+        code, out, _ = run()
+        assert code == 0 and "Form" in out and not CYRILLIC_WORD.search(out.split("Why")[0])
+        code, _, err = run("--lang", "de")
+        assert code == ExitCode.USAGE and "--lang" in err
+    finally:
+        i18n.use("en")

@@ -15,7 +15,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from immunograde.web import i18n
-from immunograde.web.i18n_catalog import data_entries, template_entries
+from immunograde.web.i18n_catalog import cli_entries, data_entries, template_entries
 
 
 def _catalog(lang: str) -> Catalog:
@@ -39,13 +39,15 @@ def test_extraction_finds_the_templates_and_the_rules_labels() -> None:
                  "methods", "market", "market_unmapped", "workbench", "error", "changes",
                  "_sections", "_market", "_market_section"):  # fmt: skip
         assert f"templates/{page}.html" in files, page
+    assert {"cli/appraise_cmd.py"} <= {e.location for e in cli_entries()}
     labels = {e.msgid for e in data_entries()}
     assert {"proven benefit", "net harm", "High", "Very low"} <= labels
 
 
 def test_every_message_has_a_russian_translation() -> None:
     ru = _catalog("ru")
-    missing = [e for e in (*template_entries(), *data_entries()) if not _translated(ru, e.msgid)]
+    entries = (*template_entries(), *cli_entries(), *data_entries())
+    missing = [e for e in entries if not _translated(ru, e.msgid)]
     assert not missing, "no Russian translation (run `python tools/i18n.py update`, translate in " \
         f"{i18n.po_path('ru')}):\n" + "\n".join(f"  {e.location}: {e.msgid!r}" for e in missing)  # fmt: skip
 

@@ -26,6 +26,9 @@ from immunograde.grading.sof import to_html as sof_html
 from immunograde.ingest.queries import studies_matching
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.web import i18n
+
+_ = i18n.gettext  # the table's words in the language of --lang (the catalogues of web/i18n.py)
 
 FORMATS = ("table", "json", "markdown", "html", "csv")
 #: registry statuses of trials that should have reported results by now
@@ -61,15 +64,15 @@ def _per_1000(a: dict[str, object]) -> str:
 
 
 def _questions_table(sa: SubstanceAppraisal) -> Table:
-    t = Table(title=f"{sa.name}: questions", show_lines=True)
+    t = Table(title=_("%(name)s: questions") % {"name": sa.name}, show_lines=True)
     for col in (
-        "Question",
-        "Form",
-        "k (n)",
-        "Effect (95% CI)",
-        "per 1000",
-        "Certainty",
-        "Statement",
+        _("Question"),
+        _("Form"),
+        _("k (n)"),
+        _("Effect (95% CI)"),
+        _("per 1000"),
+        _("Certainty"),
+        _("Statement"),
     ):
         t.add_column(col, overflow="fold")
     for a in entries(sa):
@@ -77,22 +80,35 @@ def _questions_table(sa: SubstanceAppraisal) -> Table:
             continue
         cert = a["certainty"]
         cert_text = (
-            "—" if cert is None else f"{a['certainty_symbol']} {str(cert).replace('_', ' ')}"
+            "—" if cert is None else f"{a['certainty_symbol']} {i18n.certainty_label(str(cert))}"
         )
-        t.add_row(str(a["question_id"]), str(a["form"]), f"{a['k']} ({a['participants']})",
+        t.add_row(str(a["question_id"]), i18n.term(str(a["form"])), f"{a['k']} ({a['participants']})",
                   _effect(a), _per_1000(a), cert_text, str(a["statement"]))  # fmt: skip
     return t
 
 
 def _verdict_table(sa: SubstanceAppraisal) -> Table:
-    t = Table(title=f"{sa.name}: verdicts (form x indication)", show_lines=True)
-    for col in ("Form", "Indication", "Verdict", "Natural Medicines (crosswalk)", "Why"):
+    t = Table(
+        title=_("%(name)s: verdicts (form x indication)") % {"name": sa.name}, show_lines=True
+    )
+    for col in (
+        _("Form"),
+        _("Indication"),
+        _("Verdict"),
+        _("Natural Medicines (crosswalk)"),
+        _("Why"),
+    ):
         t.add_column(col, overflow="fold")
     for v in sa.verdicts:
-        why = v.why + (
-            "" if not v.claims else f"  Claims: {len(v.claims)} (see --format markdown)."
+        claims = _("Claims: %(n)s (see --format markdown).") % {"n": len(v.claims)}
+        why = v.why + ("" if not v.claims else "  " + claims)
+        t.add_row(
+            i18n.term(v.form),
+            v.indication or "—",
+            i18n.tr(v.verdict_label),
+            v.natural_medicines,
+            why,
         )
-        t.add_row(v.form, v.indication or "—", v.verdict_label, v.natural_medicines, why)
     return t
 
 
@@ -136,14 +152,29 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+        lang: Annotated[
+            str,
+            typer.Option(
+                "--lang",
+                help="Language of the table's headings and labels: en or ru (statements, names and "
+                "the json/markdown/html/csv formats stay in the data's own words).",
+            ),
+        ] = "en",
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.
 
         Example: immunograde appraise tocilizumab --indication COVID-19 --format json
+        Example: immunograde appraise Кагоцел --lang ru
         """
         if fmt not in FORMATS:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
             raise typer.Exit(ExitCode.USAGE)
+        if lang not in i18n.LANGUAGES:
+            err_console.print(
+                f"error: --lang must be one of {', '.join(i18n.LANGUAGES)}", markup=False
+            )
+            raise typer.Exit(ExitCode.USAGE)
+        i18n.use(lang)
         try:
             kb = KnowledgeBase(db)
         except NoDatabaseError as exc:

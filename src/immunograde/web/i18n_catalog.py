@@ -20,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from immunograde.web.i18n import DOMAIN, LOCALE_DIR
 
 TEMPLATES = LOCALE_DIR.parent / "web" / "templates"
+CLI = LOCALE_DIR.parent / "cli"
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true"}
 
 
@@ -40,6 +41,14 @@ def template_entries() -> Iterator[Entry]:
     for filename, _lineno, message, comments, _context in found:
         msgid = message if isinstance(message, str) else (message[0], message[1])
         yield Entry(msgid, f"templates/{filename}", " ".join(comments))
+
+
+def cli_entries() -> Iterator[Entry]:
+    """Strings the command line marks with ``_()`` (``appraise --lang``)."""
+    found = extract_from_dir(str(CLI), method_map=[("**.py", "python")])
+    for filename, _lineno, message, comments, _context in found:
+        msgid = message if isinstance(message, str) else (message[0], message[1])
+        yield Entry(msgid, f"cli/{filename}", " ".join(comments))
 
 
 def data_entries() -> Iterator[Entry]:
@@ -105,7 +114,7 @@ def profile_entries() -> Iterator[Entry]:
 def template_catalog() -> Catalog:
     """The ``.pot``: every message, its locations (files only, no line numbers: fewer merge conflicts)."""
     catalog = Catalog(project="ImmunoGrade", domain=DOMAIN, charset="utf-8")
-    for entry in (*template_entries(), *data_entries()):
+    for entry in (*template_entries(), *cli_entries(), *data_entries()):
         catalog.add(
             entry.msgid,
             locations=[(entry.location, 0)],
