@@ -107,3 +107,20 @@ def test_cli_appraise_table_in_russian(web_db: object, capsys: pytest.CaptureFix
         assert code == ExitCode.USAGE and "--lang" in err
     finally:
         i18n.use("en")
+
+
+def test_summary_of_findings_in_russian(client: TestClient) -> None:
+    """The stored SoF table: headings, certainty labels, 'per 1000', ranges, trials and footnote
+    prefixes in Russian; the English page keeps the stored table byte for byte."""
+    from immunograde.grading.sof import HEADERS
+
+    data = client.get("/substances/baricitinib.json").json()
+    stored = next(q["sof_html"] for c in data["evidence"] for q in c["questions"] if q["sof_html"])
+    assert stored in client.get("/substances/baricitinib").text
+    text = visible_text(client.get("/substances/baricitinib?lang=ru").text)
+    for heading in HEADERS:
+        assert ru(heading) in text
+    assert " на 1000" in text and " per 1000" not in text
+    assert re.search(r"\(от [\d.]+ до [\d.]+\)", text)
+    assert re.search(r"\d+ \(\d+ РКИ\)", text)
+    assert "понижено на" in text and "rated down" not in text

@@ -69,6 +69,7 @@ def data_entries() -> Iterator[Entry]:
     yield from profile_entries()
     yield from methods_entries()
     yield from workbench_entries()
+    yield from sof_entries()
 
 
 def vocabulary_entries() -> Iterator[Entry]:
@@ -143,3 +144,11 @@ def workbench_entries() -> Iterator[Entry]:
     for note in ("Ratio measures are pooled on the log scale; the table shows them back-transformed.",
                  "Estimates are on the measure's own scale."):  # fmt: skip
         yield Entry(note, "web/workbench.py", "workbench scale note (as written there)")
+
+
+def sof_entries() -> Iterator[Entry]:
+    """What the Summary-of-Findings filter replaces (web/i18n_sof.py)."""
+    from immunograde.web import i18n_sof
+
+    for msgid, comment in i18n_sof.entries():
+        yield Entry(msgid, "web/i18n_sof.py", comment)

@@ -1,0 +1,94 @@
+"""The Summary-of-Findings table (built in English by :func:`immunograde.grading.sof.to_html` and stored
+with the page) in the reader's language, at render time.
+
+Only pieces whose English form is fixed by the code are replaced, by exact text: the column headings
+(``grading.sof.HEADERS``), the certainty labels after their GRADE symbols (``rules.yaml``), "N per 1000",
+"(low to high)", "N (k RCTs)" and each footnote's "Domain (rated down n levels):".  Outcome names,
+statements and the footnotes' reasons are the data's own words and stay as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from immunograde.web import i18n
+
+PER_1000 = re.compile(r"(?<=[>\s(])(\d+) per 1000\b")
+RANGE = re.compile(r"\((-?[\d.]+) to (-?[\d.]+)\)")
+DESIGN = re.compile(r"(?<=>)([\d,]+) \((\d+) (RCT|study|studies|RCTs)\)(?=[<\s])")
+PLURALS = {
+    "RCT": ("%(count)s RCT", "%(count)s RCTs"),
+    "study": ("%(count)s study", "%(count)s studies"),
+}
+MOVED = {"rated down": ("rated down %(count)s level", "rated down %(count)s levels"),
+         "rated up": ("rated up %(count)s level", "rated up %(count)s levels")}  # fmt: skip
+
+
+def _plural(pair: tuple[str, str], n: int) -> str:
+    return i18n.ngettext(pair[0], pair[1], n) % {"count": n}
+
+
+def _design(m: re.Match[str]) -> str:
+    kind = "RCT" if m.group(3).startswith("RCT") else "study"
+    return f"{m.group(1)} ({escape(_plural(PLURALS[kind], int(m.group(2))))})"
+
+
+def translate(html: Markup | str) -> Markup:
+    """Template filter ``sof``: the stored SoF table in the reader's language (English: unchanged)."""
+    if i18n.current() == i18n.DEFAULT or not html:
+        return Markup(html)
+    from immunograde.evidence.sof_rows import DOMAIN_TITLES
+    from immunograde.grading.config import load_rules
+    from immunograde.grading.sof import HEADERS
+
+    out = str(html)
+    for h in HEADERS:
+        out = out.replace(
+            f'<th scope="col">{escape(h)}</th>', f'<th scope="col">{escape(i18n.tr(h))}</th>'
+        )
+    for level in load_rules().certainty_levels["levels"].values():
+        out = out.replace(
+            f"{level['symbol']} {level['label']}", f"{level['symbol']} {i18n.tr(level['label'])}"
+        )
+    out = PER_1000.sub(
+        lambda m: str(escape(i18n.gettext("%(n)s per 1000") % {"n": m.group(1)})), out
+    )
+    out = RANGE.sub(
+        lambda m: (
+            "("
+            + str(
+                escape(
+                    i18n.gettext("%(low)s to %(high)s") % {"low": m.group(1), "high": m.group(2)}
+                )
+            )
+            + ")"
+        ),
+        out,
+    )
+    out = DESIGN.sub(_design, out)
+    for title in DOMAIN_TITLES.values():
+        for moved, pair in MOVED.items():
+            for n in (1, 2, 3):
+                english = f"{title} ({moved} {n} level{'s' if n > 1 else ''}):"
+                out = out.replace(
+                    f"{escape(english)}", f"{escape(i18n.tr(title))} ({escape(_plural(pair, n))}):"
+                )
+    return Markup(out)  # built from the stored (escaped) HTML and escaped translations
+
+
+def entries() -> list[tuple[str | tuple[str, str], str]]:
+    """The messages :func:`translate` uses, for the catalogue (msgid, comment)."""
+    from immunograde.evidence.sof_rows import DOMAIN_TITLES
+    from immunograde.grading.sof import HEADERS
+
+    out: list[tuple[str | tuple[str, str], str]] = [
+        (h, "Summary of Findings column") for h in HEADERS
+    ]
+    out += [(t, "Summary of Findings footnote: domain") for t in DOMAIN_TITLES.values()]
+    out += [("%(n)s per 1000", "Summary of Findings: absolute risk"),
+            ("%(low)s to %(high)s", "a range (95% CI)")]  # fmt: skip
+    out += [(pair, "Summary of Findings: participants (trials)") for pair in PLURALS.values()]
+    out += [(pair, "Summary of Findings footnote: how the rating moved") for pair in MOVED.values()]
+    return out
