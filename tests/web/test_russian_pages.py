@@ -124,3 +124,11 @@ def test_summary_of_findings_in_russian(client: TestClient) -> None:
     assert re.search(r"\(от [\d.]+ до [\d.]+\)", text)
     assert re.search(r"\d+ \(\d+ РКИ\)", text)
     assert "понижено на" in text and "rated down" not in text
+
+
+def test_dossier_in_russian_is_kept_apart_from_the_english_one(client: TestClient) -> None:
+    english = client.get("/substances/tocilizumab/report.html").text
+    russian = client.get("/substances/tocilizumab/report.html?lang=ru").text
+    assert '<html lang="en">' in english and ru("ImmunoGrade dossier") not in english
+    assert '<html lang="ru">' in russian and ru("ImmunoGrade dossier") in russian
+    assert client.get("/substances/tocilizumab/report.html").text == english  # cached per language

@@ -37,7 +37,7 @@ def test_extraction_finds_the_templates_and_the_rules_labels() -> None:
     files = {e.location for e in templates}
     for page in ("base", "home", "search", "substance", "question", "map", "class", "classes",
                  "methods", "market", "market_unmapped", "workbench", "error", "changes",
-                 "_sections", "_market", "_market_section"):  # fmt: skip
+                 "_sections", "_market", "_market_section", "report"):  # fmt: skip
         assert f"templates/{page}.html" in files, page
     assert {"cli/appraise_cmd.py"} <= {e.location for e in cli_entries()}
     labels = {e.msgid for e in data_entries()}

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from immunograde.web import catalogue, evidence, history
+from immunograde.web import catalogue, evidence, history, i18n
 from immunograde.web.deps import KB, Store
 from immunograde.web.templating import templates
 from immunograde.web.twins import twin, wants_json
@@ -64,7 +64,7 @@ def substance_report(substance_id: str, kb: KB, store: Store) -> HTMLResponse:
         plan.render_plots()
         return report.to_html(plan)
 
-    html = store.cached(("report", substance_id), build)
+    html = store.cached(("report", substance_id, i18n.current()), build)  # one per language
     return HTMLResponse(
         html, headers={"Content-Disposition": f'inline; filename="{substance_id}.html"'}
     )
