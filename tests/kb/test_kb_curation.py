@@ -40,7 +40,8 @@ def _hand_files() -> list[Path]:
 
 def _generated_files_hand_files_name() -> list[Path]:
     """Generated trial files holding a trial a hand-curated search log names (a Cochrane trial found again by
-    hand, e.g. the zinc trials of CD014914), with the generated bibliography their records cite."""
+    hand, e.g. the zinc trials of CD014914), with the generated bibliography their records cite and the
+    generated questions their risk-of-bias judgements name (the probiotics trials of CD006475)."""
     named = set()
     for path in sorted((DATA / "search_logs").glob("*.yaml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("found", ()):
@@ -58,6 +59,15 @@ def _generated_files_hand_files_name() -> list[Path]:
             )
             if folder == "sources" or ids & named:
                 out.append(path)
+    rob_questions = {
+        rob["question"]
+        for path in out
+        if path.parent.name == "trials"
+        for trial in yaml.safe_load(path.read_text(encoding="utf-8"))["trials"]
+        for rob in trial.get("rob") or ()
+        if rob.get("question")
+    }
+    out += [DATA / "questions" / f"{q}.yaml" for q in sorted(rob_questions)]
     return out
 
 
@@ -230,6 +240,35 @@ def test_check_search_log_cross_references(tmp_path: Path) -> None:
             _line(lfile, "finding:"),
             "finding",
         ),  # nothing randomised left
+    }
+
+
+def test_check_controlled_trials_found(tmp_path: Path) -> None:
+    """``controlled_trials_found``: controlled trials whose randomisation the source leaves open (the
+    probiotics trials of Cochrane CD006475, which admitted quasi-randomised trials: ``randomised: null``).
+    It needs such a trial and no randomised one (that is ``randomised_trials_found``); the stronger finding
+    is refused for trials that are not known to be randomised."""
+    root = _with_hand_files(tmp_path)
+    assert _problems(root) == set()
+    log = _load("search_logs/probiotics.yaml")
+    assert log["finding"] == "controlled_trials_found"
+    trials = {t["id"]: t for t in _load("trials/cochrane-cd006475.yaml")["trials"]}
+    named = [trials[f["trial"]] for f in log["found"] if f.get("trial")]
+    assert named and all(t["design"]["randomised"] is None for t in named)
+    assert all(any(a.get("control") for a in t["arms"]) for t in named)
+    pfile = root / "search_logs" / "probiotics.yaml"
+    ufile = root / "search_logs" / "umifenovir.yaml"
+    pfile.write_text(pfile.read_text("utf-8").replace(
+        "finding: controlled_trials_found", "finding: randomised_trials_found"), "utf-8")  # fmt: skip
+    ufile.write_text(ufile.read_text("utf-8").replace(
+        "finding: randomised_trials_found", "finding: controlled_trials_found"), "utf-8")  # fmt: skip
+    assert _problems(root) == {
+        ("search_logs/probiotics.yaml", _line(pfile, "finding:"), "finding"),  # none randomised
+        (
+            "search_logs/umifenovir.yaml",
+            _line(ufile, "finding:"),
+            "finding",
+        ),  # ARBITR is randomised
     }
 
 

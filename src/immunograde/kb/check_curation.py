@@ -121,7 +121,7 @@ def _log_problems(
                 loc, f"products.{i}", f"product {pid!r} does not contain {log.substance!r}"
             )
     names = {log.substance, *log.products}
-    randomised = False
+    randomised = controlled = False
     for i, item in enumerate(log.found):
         for j, rid in enumerate(item.registry_ids):
             if registry_of(rid) is None:
@@ -135,6 +135,9 @@ def _log_problems(
             yield _problem(loc, f"found.{i}.trial", f"unknown trial {item.trial!r}")
             continue
         randomised |= trial.design.randomised is True
+        controlled |= trial.design.randomised is not False and (
+            trial.design.control not in ("none", "unknown") or any(a.control for a in trial.arms)
+        )
         if not any({a.substance, a.product} & names for a in trial.arms):
             yield _problem(loc, f"found.{i}.trial", f"no arm of trial {trial.id!r} names "
                            f"{log.substance!r} or the log's products")  # fmt: skip
@@ -142,6 +145,10 @@ def _log_problems(
         yield _problem(
             loc, "finding", "randomised_trials_found needs a found trial with randomised: true"
         )
+    if log.finding == "controlled_trials_found" and (randomised or not controlled):
+        yield _problem(loc, "finding", "controlled_trials_found needs a found trial with a control arm "
+                       "and randomised: null, and none with randomised: true (that is "
+                       "randomised_trials_found)")  # fmt: skip
     if log.finding == "no_randomised_trial_found" and randomised:
         yield _problem(loc, "finding", "a found trial is randomised: the finding cannot be "
                        "no_randomised_trial_found")  # fmt: skip

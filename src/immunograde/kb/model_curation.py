@@ -31,6 +31,9 @@ ReportedKind = Literal[
 ]
 Finding = Literal[
     "randomised_trials_found",  # at least one randomised controlled trial is in the knowledge base
+    # controlled trials are in the knowledge base, none known to be randomised: the review listing them
+    # admitted randomised and quasi-randomised trials and did not say which each one is (randomised: null)
+    "controlled_trials_found",
     "registered_no_results",  # registered trials found, no results public
     "non_randomised_only",  # only non-randomised or uncontrolled studies found
     "no_randomised_trial_found",  # nothing controlled found in the sources searched
