@@ -132,3 +132,21 @@ def test_dossier_in_russian_is_kept_apart_from_the_english_one(client: TestClien
     assert '<html lang="en">' in english and ru("ImmunoGrade dossier") not in english
     assert '<html lang="ru">' in russian and ru("ImmunoGrade dossier") in russian
     assert client.get("/substances/tocilizumab/report.html").text == english  # cached per language
+
+
+def test_chart_titles_in_russian(client: TestClient) -> None:
+    """Axis, column and legend titles of the charts follow the language; the English chart is unchanged
+    (each is cached apart); the page's chart images ask for the page's language."""
+    data = client.get("/substances/tocilizumab.json").json()
+    qid = data["evidence"][0]["questions"][0]["question_id"]
+    english = client.get(f"/plots/questions/{qid}/forest.svg").text
+    russian = client.get(f"/plots/questions/{qid}/forest.svg", params={"lang": "ru"}).text
+    assert ">Study<" in english and ">Study<" not in russian
+    for title in ("Study", "Weight"):
+        assert f">{ru(title)}<" in russian
+    assert ru("favours intervention") in russian
+    assert client.get(f"/plots/questions/{qid}/forest.svg").text == english
+    page = client.get(f"/questions/{qid}", params={"lang": "ru"}).text
+    assert f'src="/plots/questions/{qid}/forest.svg?lang=ru"' in page
+    legend = client.get("/map.svg", params={"lang": "ru"}).text
+    assert ru("Verdict") in legend and ru("proven benefit")[:10] in legend

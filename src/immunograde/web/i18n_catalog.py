@@ -70,6 +70,7 @@ def data_entries() -> Iterator[Entry]:
     yield from methods_entries()
     yield from workbench_entries()
     yield from sof_entries()
+    yield from chart_entries()
 
 
 def vocabulary_entries() -> Iterator[Entry]:
@@ -152,3 +153,11 @@ def sof_entries() -> Iterator[Entry]:
 
     for msgid, comment in i18n_sof.entries():
         yield Entry(msgid, "web/i18n_sof.py", comment)
+
+
+def chart_entries() -> Iterator[Entry]:
+    """Chart titles the chart filter translates (web/i18n_charts.py)."""
+    from immunograde.web import i18n_charts
+
+    for msgid, comment in i18n_charts.entries():
+        yield Entry(msgid, "web/i18n_charts.py", comment)

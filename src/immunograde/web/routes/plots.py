@@ -12,7 +12,7 @@ from immunograde.evidence.feed import atom_feed
 from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
 from immunograde.safety.chart import signals_chart
 from immunograde.safety.store import signals_for_substance
-from immunograde.web import charts, evidence, history
+from immunograde.web import charts, evidence, history, i18n, i18n_charts
 from immunograde.web.deps import KB, Store
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +24,10 @@ CHARTS = {
 
 
 def _image(store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str) -> Response:
+    key, spec_fn = (
+        (*key, i18n.current()),
+        i18n_charts.translated(spec_fn),
+    )  # titles in the reader's language
     if fmt in ("vl.json", "json"):  # the Vega-Lite specification itself
         import json
 

@@ -1,0 +1,86 @@
+"""Chart titles, axis titles and legends in the reader's language: the Vega-Lite spec the plots modules
+build in English is translated before it is rendered (English: unchanged).
+
+Only titles whose English form is fixed by the code are replaced (exactly, or by the patterns below);
+the data in a chart (study labels, indications, question titles) keeps its own words.  The evidence
+map's verdict legend shows the translated verdict labels through a Vega expression lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from immunograde.web import i18n
+
+EXACT = ("Verdict", "Participants", "Study", "Intervention vs control", "Risk of bias", "RoB", "Weight",
+         "Participants (cumulative)", "Cumulative Z", "favours control", "favours intervention")  # fmt: skip
+#: (English pattern, msgid with the pattern's groups as named values)
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?P<measure>\S+) \(log scale\)$"), "%(measure)s (log scale)"),
+    (re.compile(r"^(?P<measure>\S+) \[95% CI\]$"), "%(measure)s [95%% CI]"),
+    (re.compile(r"^Cumulative meta-analysis by year: (?P<title>.*)$"),
+     "Cumulative meta-analysis by year: %(title)s"),
+    (re.compile(r"^Trial sequential analysis: (?P<title>.*)$"), "Trial sequential analysis: %(title)s"),
+)  # fmt: skip
+FAVOURS = re.compile(r"^← (?P<left>.+?)(?P<gap>\s+\|\s+)(?P<right>.+?) →$")
+MAP_LEGEND = "replace(datum.label, /_/g, ' ')"
+
+
+def _title(text: str) -> str:
+    if text in EXACT:
+        return i18n.tr(text)
+    favours = FAVOURS.match(text)
+    if favours:
+        return f"← {i18n.tr(favours['left'])}{favours['gap']}{i18n.tr(favours['right'])} →"
+    for pattern, msgid in PATTERNS:
+        found = pattern.match(text)
+        if found:
+            return i18n.gettext(msgid) % found.groupdict()
+    return text
+
+
+def _walk(node: Any) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "title" and isinstance(value, str):
+                out[key] = _title(value)
+            elif key == "title" and isinstance(value, list):
+                out[key] = [_title(v) if isinstance(v, str) else v for v in value]
+            elif key == "text" and isinstance(value, str):
+                out[key] = _title(value)
+            elif key == "labelExpr" and value == MAP_LEGEND:
+                out[key] = _verdict_legend()
+            else:
+                out[key] = _walk(value)
+        return out
+    if isinstance(node, list):
+        return [_walk(v) for v in node]
+    return node
+
+
+def _verdict_legend() -> str:
+    from immunograde.grading.config import load_rules
+
+    labels = {k: i18n.tr(v) for k, v in load_rules().verdicts.labels.items()}
+    return f"{json.dumps(labels, ensure_ascii=False)}[datum.label] || {MAP_LEGEND}"
+
+
+def translate(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with its fixed titles in the current language (a copy; English: the spec itself)."""
+    if i18n.current() == i18n.DEFAULT:
+        return spec
+    result: dict[str, Any] = _walk(spec)
+    return result
+
+
+def translated(spec_fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    return lambda: translate(spec_fn())
+
+
+def entries() -> list[tuple[str, str]]:
+    """The messages :func:`translate` uses, for the catalogue (msgid, comment)."""
+    return [(t, "chart title") for t in EXACT] + [(m, "chart title pattern") for _, m in PATTERNS]
