@@ -193,3 +193,50 @@ def test_workbench_on_an_uploaded_csv_and_download_the_plot(page: Page, tmp_path
     download.save_as(saved)
     svg = saved.read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "Aronson" in svg  # the first trial of dat.bcg, labelled
+
+
+def _contrast(page: Page, selector: str) -> float:
+    """WCAG contrast of an element's computed text colour on its computed background (opaque)."""
+    return float(page.evaluate(
+        """sel => {
+          const el = document.querySelector(sel), cs = getComputedStyle(el);
+          const lum = c => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => {
+              v = v / 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+          const [hi, lo] = [lum(cs.color), lum(cs.backgroundColor)].sort((a, b) => b - a);
+          return (hi + 0.05) / (lo + 0.05);
+        }""",
+        selector,
+    ))  # fmt: skip
+
+
+def test_russian_reader_switches_language_and_reads_badges(browser: Browser, base_url: str) -> None:
+    """A browser that prefers Russian gets Russian pages; the switch gives English and back, and the
+    choice stays in the links; verdict badges keep WCAG AA contrast as rendered."""
+    context = browser.new_context(
+        base_url=base_url, locale="ru-RU", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        expect(page.locator("main h1")).to_have_text(
+            "Работает ли? Насколько мы уверены? Безопасно ли?"
+        )
+        page.locator("nav.lang a", has_text="English").click()
+        page.wait_for_url("**/?lang=en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.locator("nav.lang a", has_text="Русский").click()
+        page.wait_for_url("**/?lang=ru")
+        page.locator("header nav a", has_text="Карта доказательств").click()
+        page.wait_for_url("**/map?lang=ru")
+        expect(page.locator("main h1")).to_have_text("Карта доказательств")
+        page.goto("/substances/tocilizumab?lang=ru")
+        expect(page.locator("#evidence")).to_have_text("Работает ли — и насколько мы уверены?")
+        for verdict in ("proven_benefit", "possible_benefit", "uncertain", "net_harm"):
+            if page.locator(f".badge.v-{verdict}").count():
+                assert _contrast(page, f".badge.v-{verdict}") >= 4.5, verdict
+        shot(page, "substance-tocilizumab-ru")
+    finally:
+        context.close()

@@ -104,3 +104,13 @@ def test_link_helper_leaves_static_api_and_foreign_links_alone() -> None:
     finally:
         i18n._in_url.reset(token)
         i18n.use("en")
+
+
+def test_term_translates_a_forms_route_and_keeps_its_dose_form() -> None:
+    i18n.use("ru")
+    try:
+        assert i18n.term("oral, film-coated tablet") == "внутрь, film-coated tablet"
+        assert i18n.term("not_submitted") == i18n.tr("not submitted") != "not submitted"
+        assert i18n.term("something new") == "something new"  # no translation: shown as it is
+    finally:
+        i18n.use("en")

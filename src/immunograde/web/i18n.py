@@ -146,7 +146,10 @@ def term(value: Any) -> Any:
     """Template filter: a vocabulary key (``not_submitted``, ``intranasal``) as words, translated."""
     if not isinstance(value, str) or not value:
         return value
-    return tr(value.replace("_", " "))
+    head, comma, rest = value.partition(
+        ", "
+    )  # a form: "oral, film-coated tablet" (the route is a term)
+    return tr(head.replace("_", " ")) + comma + rest
 
 
 def certainty_label(level: str | None) -> str:
