@@ -3,20 +3,23 @@ with the page) in the reader's language, at render time.
 
 Only pieces whose English form is fixed by the code are replaced, by exact text: the column headings
 (``grading.sof.HEADERS``), the certainty labels after their GRADE symbols (``rules.yaml``), "N per 1000",
-"(low to high)", "N (k RCTs)" and each footnote's "Domain (rated down n levels):".  Outcome names,
+"(low to high)", "N (k RCTs)", each footnote's "Domain (rated down n levels):", and the Comment column's
+GRADE statement (web/i18n_statements.py).  Outcome names,
 statements and the footnotes' reasons are the data's own words and stay as written.
 """
 
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from markupsafe import Markup, escape
 
-from immunograde.web import i18n
+from immunograde.web import i18n, i18n_statements
 
 PER_1000 = re.compile(r"(?<=[>\s(])(\d+) per 1000\b")
 RANGE = re.compile(r"\((-?[\d.]+) to (-?[\d.]+)\)")
+CELL = re.compile(r"<td>([^<]*)</td>")  # the Comment column holds the statement
 DESIGN = re.compile(r"(?<=>)([\d,]+) \((\d+) (RCT|study|studies|RCTs)\)(?=[<\s])")
 PLURALS = {
     "RCT": ("%(count)s RCT", "%(count)s RCTs"),
@@ -68,6 +71,9 @@ def translate(html: Markup | str) -> Markup:
         out,
     )
     out = DESIGN.sub(_design, out)
+    out = CELL.sub(
+        lambda m: f"<td>{escape(i18n_statements.translate(unescape(m.group(1))))}</td>", out
+    )
     for title in DOMAIN_TITLES.values():
         for moved, pair in MOVED.items():
             for n in (1, 2, 3):

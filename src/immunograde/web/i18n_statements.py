@@ -1,0 +1,101 @@
+"""GRADE's plain-language statements in the reader's language, at render time.
+
+A statement is stored in English, built from a cell of ``rules.yaml`` (``statements.cells``, Santesso
+2020; or ``verdicts.no_evidence``) with its placeholders filled in.  For Russian, the English text is
+matched against every cell (as a pattern: placeholders become groups) and, when one matches exactly, the
+same values are put into the Russian cell of ``locale/<lang>/statements.yaml`` (reviewed data).  When
+several cells match ("may reduce {outcome}" and "may reduce {outcome} slightly") the most specific one
+(the most literal text) wins; when none does, the English text is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from immunograde.web import i18n
+
+#: a name never spans a sentence or a label: "The verdict for X ...: Y may reduce Z." is not one statement
+NAME = r"(?:(?!\.\s|:\s).)+?"
+ANY = r".+?"
+NAMES = {"intervention": NAME, "outcome": NAME, "subject": NAME}
+Template = tuple[
+    re.Pattern[str], int, str
+]  # (English pattern, literal length, translated template)
+
+
+def statements_file(lang: str) -> Path:
+    return i18n.LOCALE_DIR / lang / "statements.yaml"
+
+
+@cache
+def translated_cells(lang: str) -> dict[str, Any]:
+    path = statements_file(lang)
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def english_cells() -> list[tuple[tuple[str, ...], str, bool]]:
+    """Every English template: (its key path, the template, whether the sentence is capitalised + '.')."""
+    from immunograde.grading.config import load_rules
+
+    rules = load_rules()
+    out: list[tuple[tuple[str, ...], str, bool]] = []
+    for level, cells in rules.statements["cells"].items():
+        for cell, texts in cells.items():
+            for direction in ("reduction", "increase"):
+                out.append((("cells", level, cell, direction), texts[direction], True))
+    for key, text in rules.verdicts.no_evidence.items():
+        out.append((("no_evidence", key), text, False))
+    return out
+
+
+def _pattern(template: str, sentence: bool) -> tuple[re.Pattern[str], int]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex, literal, seen = "", 0, set()
+    for i, part in enumerate(parts):
+        if i % 2:
+            regex += f"(?P={part})" if part in seen else f"(?P<{part}>{NAMES.get(part, ANY)})"
+            seen.add(part)
+        else:
+            regex += re.escape(part)
+            literal += len(part)
+    if sentence:  # statement(): first letter upper-cased, a full stop added
+        regex = (
+            "(?i:" + regex[:1] + ")" + regex[1:] + r"\." if regex[:1].isalpha() else regex + r"\."
+        )
+    return re.compile(f"^{regex}$", re.S), literal
+
+
+@cache
+def templates(lang: str) -> tuple[tuple[Template, bool], ...]:
+    ru = translated_cells(lang)
+    out = []
+    for path, english, sentence in english_cells():
+        node: Any = ru
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            pattern, literal = _pattern(english, sentence)
+            out.append(((pattern, literal, node), sentence))
+    out.sort(key=lambda t: -t[0][1])  # most specific first
+    return tuple(out)
+
+
+def translate(text: Any) -> Any:
+    """Template filter ``statement``: the statement in the reader's language if its cell is known."""
+    lang = i18n.current()
+    if lang == i18n.DEFAULT or not isinstance(text, str) or not text:
+        return text
+    for (pattern, _literal, target), sentence in templates(lang):
+        found = pattern.match(text)
+        if found:
+            out = target.format(**found.groupdict())
+            return (out[:1].upper() + out[1:] + ".") if sentence else out
+    return text

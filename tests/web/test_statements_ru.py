@@ -1,0 +1,96 @@
+"""GRADE's plain-language statements in Russian (locale/ru/statements.yaml, reviewed data): every cell of
+rules.yaml has its Russian cell with the same placeholders, a stored English statement is shown in Russian
+exactly when it is one cell filled in, and anything else is left in English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from immunograde.web import i18n
+from immunograde.web.i18n_statements import english_cells, translate, translated_cells
+
+VALUES = {"intervention": "tocilizumab", "outcome": "all-cause mortality (28 days)", "n": "2",
+          "subject": "Kagocel (oral) for influenza", "trials": "Smith 2010 (reported as text)",
+          "ids": "NCT01234567", "sources": "PubMed, ClinicalTrials.gov", "searched_on": "2026-11-30"}  # fmt: skip
+
+
+@pytest.fixture
+def russian() -> object:
+    i18n.use("ru")
+    yield None
+    i18n.use("en")
+
+
+def _russian(path: tuple[str, ...]) -> str:
+    node: object = translated_cells("ru")
+    for key in path:
+        assert isinstance(node, dict) and key in node, path
+        node = node[key]
+    assert isinstance(node, str)
+    return node
+
+
+def test_the_russian_file_is_reviewed_data_with_every_cell() -> None:
+    data = translated_cells("ru")
+    for field in (
+        "source",
+        "russian_wording",
+        "translated_by",
+        "checked_by",
+        "date_reviewed",
+        "next_review",
+    ):
+        assert field in data, field
+    for path, english, _ in english_cells():
+        assert set(re.findall(r"\{(\w+)\}", _russian(path))) == set(
+            re.findall(r"\{(\w+)\}", english)
+        ), path
+
+
+def test_every_cell_round_trips(russian: object) -> None:
+    for path, english, sentence in english_cells():
+        text = english.format(**VALUES)
+        expected = _russian(path).format(**VALUES)
+        if sentence:  # as grading.statements.statement() writes it
+            text, expected = (
+                text[0].upper() + text[1:] + ".",
+                expected[0].upper() + expected[1:] + ".",
+            )
+        assert translate(text) == expected, path
+
+
+def test_the_most_specific_cell_wins_and_other_text_stays(russian: object) -> None:
+    assert "немного" in translate("Tocilizumab may reduce mortality slightly.")
+    assert "немного" not in translate("Tocilizumab may reduce mortality.")
+    explanation = ("The verdict for X rests on Y. The evidence shows a benefit, with low certainty: "
+                   "X may reduce Y.  Under ImmunoGrade's rules that makes the verdict \"possible benefit\".")  # fmt: skip
+    assert translate(explanation) == explanation
+    i18n.use("en")
+    assert translate("Tocilizumab may reduce mortality.") == "Tocilizumab may reduce mortality."
+
+
+def test_substance_page_statements_in_russian(client: TestClient) -> None:
+    data = client.get("/substances/tocilizumab.json").json()
+    page = client.get("/substances/tocilizumab?lang=ru").text
+    english = client.get("/substances/tocilizumab").text
+    statements = [
+        q["statement"] for c in data["evidence"] for q in c["questions"] if q["statement"]
+    ]
+    assert statements
+    i18n.use("ru")
+    try:
+        shown = [translate(s) for s in statements]
+    finally:
+        i18n.use("en")
+    translated = [s for s, t in zip(statements, shown, strict=True) if s != t]
+    assert len(translated) == len(statements), [
+        s for s, t in zip(statements, shown, strict=True) if s == t
+    ]
+    from markupsafe import escape
+
+    for s, t in zip(statements, shown, strict=True):  # the statement under each outcome's heading
+        assert f'<p class="statement">{escape(t)}</p>' in page
+        assert f'<p class="statement">{escape(s)}</p>' in english
