@@ -114,3 +114,11 @@ def test_term_translates_a_forms_route_and_keeps_its_dose_form() -> None:
         assert i18n.term("something new") == "something new"  # no translation: shown as it is
     finally:
         i18n.use("en")
+
+
+def test_home_search_box_has_the_headers_typeahead(client: TestClient) -> None:
+    html = client.get("/", params={"lang": "ru"}).text
+    assert html.count('hx-get="/search/suggest?lang=ru"') == 2  # the header's and the home page's
+    assert 'hx-target="#suggest-home"' in html and 'id="suggest-home"' in html
+    fragment = client.get("/search/suggest", params={"q": "Кагоц", "lang": "ru"}).text
+    assert 'href="/substances/kagocel?lang=ru"' in fragment and ">вещество<" in fragment
