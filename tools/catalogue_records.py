@@ -190,19 +190,26 @@ def _claim(
 def add_claims(cat: Catalogue) -> None:
     keys = list(dict.fromkeys([str(e["key"]) for e in spec.LIST_SUBSTANCES]
                               + [str(p["key"]) for p in spec.LIST_PRODUCTS]))  # fmt: skip
+    # the statement is the entry's whole text from the list's JSON (the flat CSV keeps only its first 600
+    # characters, cut mid-word): a claim is quoted whole
     for key in keys:
-        row, rec = cat.s.flat_row(key, "rsp")
+        _, rec = cat.s.flat_row(key, "rsp")
         prods = [str(p["id"]) for p in spec.LIST_PRODUCTS if p["key"] == key]
-        source = src(spec.FLAT, row, ref="fuflomycin-lists", url=rec["source"])
+        source = {
+            "ref": "fuflomycin-lists",
+            "url": rec["source"],
+            "file": spec.RSP_JSON,
+            "key": key,
+        }
         cat.claims["rsp"].append(_claim(f"rsp-{slug(key)}", rec["title_ru"], RSP_CLAIMANT,
-            "satirical_wiki", rec["summary_ru"], rec["label"], _key_substances(cat, key), prods,
-            source, "unproven"))  # fmt: skip
+            "satirical_wiki", strip_html(cat.s.rsp[key]["contents"]), rec["label"],
+            _key_substances(cat, key), prods, source, "unproven"))  # fmt: skip
     for key, sid in spec.FK_SUBSTANCES.items():
-        row, rec = cat.s.flat_row(key, "fk")
-        source = src(spec.FLAT, row, ref="fuflomycin-lists", url=rec["source"])
+        _, rec = cat.s.flat_row(key, "fk")
+        source = {"ref": "fuflomycin-lists", "url": rec["source"], "file": spec.FK_JSON, "key": key}
         cat.claims["fk"].append(_claim(f"fk-{slug(key)}", rec["title_ru"], FK_CLAIMANT,
-            "professional_body", rec["summary_ru"], rec["label"], [sid], [], source,
-            "not_recommended"))  # fmt: skip
+            "professional_body", strip_html(cat.s.fk[key]["contents"]), rec["label"], [sid], [],
+            source, "not_recommended"))  # fmt: skip
     _homeopathy(cat)
 
 
@@ -224,7 +231,7 @@ def _homeopathy(cat: Catalogue) -> None:
             else None, "source": source, **review(False),
         })  # fmt: skip
         cat.claims["homeopathy"].append(_claim(f"homeopathy-{sid}", rec["title"], HOMEO_CLAIMANT,
-            "activist", text[:600], rec["label"], [sid], [pid], source, "homeopathic"))  # fmt: skip
+            "activist", text, rec["label"], [sid], [pid], source, "homeopathic"))  # fmt: skip
 
 
 REG_COLUMNS = [

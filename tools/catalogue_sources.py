@@ -78,6 +78,7 @@ class Sources:
                     self.atc[rec["atc_code"]] = (file, i, rec)
         self.flat = read_csv(shared / spec.FLAT)
         self.rsp = {e["id"]: e for e in json.loads((shared / spec.RSP_JSON).read_text("utf-8"))}
+        self.fk = {e["id"]: e for e in json.loads((shared / spec.FK_JSON).read_text("utf-8"))}
         self.homeo = json.loads((shared / spec.HOMEO_JSON).read_text("utf-8"))
         self.ema = read_csv(shared / spec.EMA_FULL)
 

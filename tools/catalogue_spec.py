@@ -21,6 +21,7 @@ ATC_FULL = "atc/who_atc_ddd_2026-04-25.csv"
 EMA_FULL = "regulatory/ema_epar_human_2022-11-17_no_indication_text.csv"
 FLAT = "unproven_lists/fuflomycin_rsp_fk_flat.csv"
 RSP_JSON = "unproven_lists/fuflomycin_rsp.json"
+FK_JSON = "unproven_lists/fuflomycin_fk.json"
 HOMEO_JSON = "unproven_lists/fuflomycin_homeopathy.json"
 
 DATA = Path(__file__).resolve().parents[1] / "data"

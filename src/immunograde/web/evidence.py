@@ -85,13 +85,35 @@ def evidence_cards(sa: SubstanceAppraisal) -> list[dict[str, Any]]:
     return cards
 
 
+#: Who made a claim, in the order the page shows them: the products' own published claims first (label and
+#: instruction texts, the maker, promotion, regulators, other published pages), then the lists of unproven
+#: drugs as secondary sources (a professional body's, an activist's, a satirical wiki's).
+CLAIMANT_ORDER = (
+    "label", "manufacturer", "advertisement", "regulator", "other",
+    "professional_body", "activist", "satirical_wiki",
+)  # fmt: skip
+SECONDARY_CLAIMANTS = frozenset({"professional_body", "activist", "satirical_wiki"})
+
+
 def _claims_view(sa: SubstanceAppraisal, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Claims with what the evidence says beside them (the best verdict for the substance)."""
+    """Claims with what the evidence says beside them (the best verdict for the substance): published
+    claims first, the unproven-drug lists after them (``secondary``), each quoted whole."""
     says = "no controlled trial in the knowledge base"
     graded = [c for c in cards if c["questions"] and c["verdict"] != "no_controlled_evidence"]
     if graded:
         says = "; ".join(f"{c['indication']} ({c['form']}): {c['verdict_label']}" for c in graded)
-    return [{**c, "evidence_says": says, "date": c.get("date")} for c in sa.claims]
+    order = {k: i for i, k in enumerate(CLAIMANT_ORDER)}
+    claims = sorted(sa.claims, key=lambda c: (order.get(c["claimant_kind"], len(order)), c["id"]))
+    return [
+        {
+            **c,
+            "evidence_says": says,
+            "date": c.get("date"),
+            "secondary": c["claimant_kind"] in SECONDARY_CLAIMANTS,
+            "url": c["source"].get("url"),
+        }
+        for c in claims
+    ]
 
 
 def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:

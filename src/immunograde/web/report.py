@@ -241,7 +241,16 @@ def _md_claims(page: dict[str, Any]) -> list[str]:
     lines = ["## What is claimed, and what the evidence says", ""]
     if not page["claims"]:
         return [*lines, "No claims recorded.", ""]
+    headings = {
+        False: "**Published claims: labels, instructions, promotion**",
+        True: "**Lists of drugs with unproven efficacy (secondary sources)**",
+    }
+    shown: set[bool] = set()
     for c in page["claims"]:
+        group = bool(c.get("secondary"))
+        if group not in shown:
+            shown.add(group)
+            lines += [headings[group], ""]
         when = f", {c['date']}" if c.get("date") else ""
         kind = str(c["claimant_kind"]).replace("_", " ")
         lines.append(f"- **{_md(c['claimant'])}** ({kind}{when}): “{_md(c['statement'])}”  ")
