@@ -16,7 +16,8 @@ from typing import Any
 from immunograde.web import i18n
 
 EXACT = ("Verdict", "Participants", "Study", "Intervention vs control", "Risk of bias", "RoB", "Weight",
-         "Participants (cumulative)", "Cumulative Z", "favours control", "favours intervention")  # fmt: skip
+         "Participants (cumulative)", "Cumulative Z", "favours control", "favours intervention",
+         "Forest plot", "Leave-one-out", "Cumulative meta-analysis", "Standard error")  # fmt: skip
 #: (English pattern, msgid with the pattern's groups as named values)
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<measure>\S+) \(log scale\)$"), "%(measure)s (log scale)"),

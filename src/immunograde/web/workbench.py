@@ -39,6 +39,7 @@ from immunograde.stats.cumulative import cumulative
 from immunograde.stats.influence import leave_one_out
 from immunograde.stats.rma import RmaResult, rma_uni
 from immunograde.stats.trimfill import trimfill
+from immunograde.web import i18n_charts
 
 LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 20}
 METHODS = ("REML", "DL", "FE", "MH", "PETO", "ML", "PM", "EB", "HE", "HS", "HSk", "SJ")
@@ -182,6 +183,7 @@ async def run_page(text: str, name: str, measure: str, method: str, test: str) -
     except TimeoutError:
         raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s; use the command line",
                              file=name) from None  # fmt: skip
+    out["specs"] = {k: i18n_charts.translate(spec) for k, spec in out["specs"].items()}  # reader's language
     svgs = {k: render(spec, "svg") for k, spec in out["specs"].items()}
     token = _store({**out, "svgs": svgs})
     page = empty_page()
