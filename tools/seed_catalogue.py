@@ -101,6 +101,15 @@ class Catalogue:
             note = (
                 f"Names from {spec.FLAT} row {row} ('{rec['title_ru']}'), matched by INN/ATC name."
             )
+            if entry.get(
+                "same_as"
+            ):  # the ATC name is not among the entry's names: a quoted source links them
+                same = entry["same_as"]
+                note = (
+                    f"Names from {spec.FLAT} row {row} ('{rec['title_ru']}'), linked to this ATC substance "
+                    f'by a quoted source ({same["url"]}): "{" ".join(same["quote"].split())}".'
+                )
+                sub["verified"] = False  # an editorial link (data/README.md, review fields)
             sub["notes"] = "\n".join(filter(None, [sub.get("notes"), note]))
             return
         sid = str(entry["id"])

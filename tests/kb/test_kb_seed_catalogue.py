@@ -109,12 +109,47 @@ def test_required_substances_and_codes(kb: LoadedKB, sid: str, code: str) -> Non
      ("pentanedioic-acid-imidazolyl-ethanamide", "Ингавирин"), ("tilorone", "Амиксин"),
      ("umifenovir", "Arbidol"), ("inosine-pranobex", "Isoprinosine"), ("om-85", "Broncho-Vaxom"),
      ("om-89", "Uro-Vaxom"), ("irs-19", "IRS 19"), ("glucosaminylmuramyl-dipeptide", "Likopid"),
-     ("sodium-deoxyribonucleate", "Derinat"), ("oscillokokcinum", "Оциллококцинум")],
+     ("sodium-deoxyribonucleate", "Derinat"), ("oscillokokcinum", "Оциллококцинум"),
+     ("riamilovir", "Триазавирин"), ("riamilovir", "Triazavirine")],
 )  # fmt: skip
 def test_listed_immune_boosters_are_seeded_with_their_names(
     kb: LoadedKB, sid: str, name: str
 ) -> None:
     assert name in _by_id(kb, "substances")[sid].all_names()
+
+
+def test_atc_links_of_list_entries_are_by_name_or_by_a_quoted_source(
+    kb: LoadedKB, rows: dict[str, Any]
+) -> None:
+    """A list entry joins an ATC substance by its names (the spec's reviewed choice), or, where its names
+    cannot (Triazavirine = riamilovir), through ``same_as``: a source whose quote names the entry's product;
+    the substance then says so in its notes and is not verified (an editorial link)."""
+    import yaml
+
+    spec = yaml.safe_load((REPO / "data" / "specs" / "catalogue.yaml").read_text(encoding="utf-8"))
+    flat = {
+        r["id"]: r for r in rows["unproven_lists/fuflomycin_rsp_fk_flat.csv"] if r["list"] == "rsp"
+    }
+    subs = {loc.record.id: loc.record for loc in kb.of("substances")}
+    by_code = {c: s for s in subs.values() for c in s.atc_codes}
+    linked = 0
+    for entry in spec["list_substances"]:
+        if not entry.get("atc"):
+            continue
+        r, sub = flat[entry["key"]], by_code[entry["atc"]]
+        names = {
+            r["title_ru"],
+            r["inn"],
+            *(n.strip() for n in r["other_names"].split(";") if n.strip()),
+        }
+        by_name = any(normalise(n) == normalise(sub.name) for n in names)
+        if "same_as" in entry:
+            assert not by_name, entry["key"]  # only where the names cannot link it
+            quote = entry["same_as"]["quote"].casefold()
+            assert any(n.casefold() in quote for n in names), entry["key"]
+            assert entry["same_as"]["url"] in (sub.notes or "") and sub.verified is False
+            linked += 1
+    assert linked >= 1 and "triazavirine" not in subs
 
 
 def _entry_names(source: Any, rows: dict[str, Any], homeo: dict[str, Any]) -> set[str]:

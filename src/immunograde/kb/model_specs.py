@@ -169,11 +169,18 @@ class ListSubstance(_Model):
     classes: tuple[str, ...] = ()
     extra_classes: tuple[str, ...] = ()
     names: tuple[str, ...] = Field((), description="restrict the entry's names to these")
+    same_as: SourceRef | None = Field(
+        None,
+        description="for an ``atc`` link whose ATC name is not among the entry's names: a public source "
+        "whose quote names the entry's product and its active substance (e.g. an instruction's Состав)",
+    )
 
     @model_validator(mode="after")
     def _linked_or_named(self) -> ListSubstance:
         if not self.atc and not (self.id and self.name and self.classes):
             raise ValueError("atc: an entry needs atc, or id, name and classes")
+        if self.same_as is not None and not (self.atc and self.same_as.quote):
+            raise ValueError("same_as: needs atc and a source quote")
         return self
 
 
