@@ -75,3 +75,28 @@ def test_markdown_report_keeps_the_order(client: TestClient) -> None:
     text = "\n".join(_md_claims(page))
     assert text.index("Published claims") < text.index("Lists of drugs with unproven efficacy")
     assert text.count("Published claims") == 1
+
+
+def test_claims_never_say_no_controlled_trial_when_the_kb_has_one(
+    client: TestClient, web_db: Path
+) -> None:
+    """Beside each claim, "Evidence here" names the controlled trials the knowledge base holds when no
+    question grades them (Kagocel's two randomised trials report only non-poolable results)."""
+    from immunograde.kb.queries import KnowledgeBase
+
+    kb = KnowledgeBase(web_db)
+    try:
+        checked = 0
+        for sid in {s for r in _published() for s in r["substances"]} | {"kagocel", "thymalin"}:
+            controlled = [
+                t for t in kb.trials_for_substance(sid)
+                if t.design.randomised is not False
+                and (t.design.control not in ("none", "unknown") or any(a.control for a in t.arms))
+            ]  # fmt: skip
+            for c in client.get(f"/substances/{sid}.json").json()["claims"]:
+                if controlled:
+                    assert "no controlled trial" not in c["evidence_says"], sid
+                    checked += 1
+        assert checked
+    finally:
+        kb.close()

@@ -95,10 +95,29 @@ CLAIMANT_ORDER = (
 SECONDARY_CLAIMANTS = frozenset({"professional_body", "activist", "satirical_wiki"})
 
 
-def _claims_view(sa: SubstanceAppraisal, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _controlled_trials(kb: KnowledgeBase, substance_id: str) -> int:
+    """Trials in the knowledge base with an arm of the substance (or its products) and a control."""
+    return sum(
+        1
+        for t in kb.trials_for_substance(substance_id)
+        if t.design.randomised is not False
+        and (t.design.control not in ("none", "unknown") or any(a.control for a in t.arms))
+    )
+
+
+def _claims_view(
+    sa: SubstanceAppraisal, cards: list[dict[str, Any]], controlled: int = 0
+) -> list[dict[str, Any]]:
     """Claims with what the evidence says beside them (the best verdict for the substance): published
-    claims first, the unproven-drug lists after them (``secondary``), each quoted whole."""
+    claims first, the unproven-drug lists after them (``secondary``), each quoted whole.  With no graded
+    verdict, the sentence says how many controlled trials the knowledge base holds (never "no controlled
+    trial" when there are some)."""
     says = "no controlled trial in the knowledge base"
+    if controlled:
+        says = (
+            f"{controlled} controlled trial(s) in the knowledge base, "
+            "no pooled verdict from them yet"
+        )
     graded = [c for c in cards if c["questions"] and c["verdict"] != "no_controlled_evidence"]
     if graded:
         says = "; ".join(f"{c['indication']} ({c['form']}): {c['verdict_label']}" for c in graded)
@@ -126,7 +145,7 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
         "products": kb.products_for(s.id),
         "regulatory": sa.regulatory,
         "evidence": cards,
-        "claims": _claims_view(sa, cards),
+        "claims": _claims_view(sa, cards, _controlled_trials(kb, s.id)),
         "safety": safety_view.for_substance(s.id),
         "history": history.for_substance(kb, s.id),
         "market": market_view.for_substance(kb, s.id),
