@@ -54,3 +54,19 @@ def test_pages_show_translated_indications(client: TestClient) -> None:
     finally:
         i18n.use("en")
     assert indication(known[0]) == known[0]  # English: as written
+
+
+def test_class_names_in_russian(client: TestClient) -> None:
+    from immunograde.web.i18n_glossary import class_names
+
+    data = yaml.safe_load((i18n.LOCALE_DIR / "ru" / "classes.yaml").read_text(encoding="utf-8"))
+    for field in ("source", "translated_by", "checked_by", "date_reviewed", "next_review"):
+        assert field in data, field
+    classes = client.get("/classes.json").json()["classes"]
+    missing = [c["id"] for c in classes if c["id"] not in class_names("ru")]
+    if missing:
+        warnings.warn(f"{len(missing)} classes have no Russian name: {missing}", stacklevel=1)
+    page = client.get("/classes/l04ac", params={"lang": "ru"}).text
+    assert f"<h1>{class_names('ru')['l04ac']}</h1>" in page
+    english = client.get("/classes/j07").text
+    assert "<h1>Vaccines</h1>" in english  # English ATC capitals shown capitalised, as before

@@ -1,7 +1,8 @@
-"""Indications in the reader's language, from reviewed data (``locale/<lang>/indications.yaml``).
+"""Indications and class names in the reader's language, from reviewed data
+(``locale/<lang>/indications.yaml``, ``locale/<lang>/classes.yaml``).
 
 An indication is the data's own text; it is shown translated only when that exact text has an entry,
-otherwise as written.  The data and the JSON twins keep the English text.
+otherwise as written; a class by its id.  The data and the JSON twins keep the English text.
 """
 
 from __future__ import annotations
@@ -15,12 +16,31 @@ from immunograde.web import i18n
 
 
 @cache
-def indications(lang: str) -> dict[str, str]:
-    path = i18n.LOCALE_DIR / lang / "indications.yaml"
+def _glossary(lang: str, name: str) -> dict[str, str]:
+    path = i18n.LOCALE_DIR / lang / f"{name}.yaml"
     if lang == i18n.DEFAULT or not path.exists():
         return {}
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return dict(data.get("indications") or {})
+    return dict(data.get(name) or {})
+
+
+def indications(lang: str) -> dict[str, str]:
+    return _glossary(lang, "indications")
+
+
+def class_names(lang: str) -> dict[str, str]:
+    return _glossary(lang, "classes")
+
+
+def class_name(cls: Any) -> str:
+    """Template filter ``class_name``: a class (id and name) by its name in the reader's language; the
+    English ATC names written in capitals are shown capitalised."""
+    get = cls.get if isinstance(cls, dict) else lambda k: getattr(cls, k, None)
+    translated = class_names(i18n.current()).get(str(get("id")))
+    if translated:
+        return translated
+    name = str(get("name") or get("id") or "")
+    return name.capitalize() if name.isupper() else name
 
 
 def indication(text: Any) -> Any:

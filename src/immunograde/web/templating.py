@@ -52,3 +52,4 @@ env.filters["verdict_label"] = i18n.verdict_label
 env.filters["sof"] = i18n_sof.translate
 env.filters["statement"] = i18n_statements.translate
 env.filters["indication"] = i18n_glossary.indication
+env.filters["class_name"] = i18n_glossary.class_name
