@@ -4,6 +4,7 @@ questions may add indications before a translator sees them)."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -70,3 +71,24 @@ def test_class_names_in_russian(client: TestClient) -> None:
     assert f"<h1>{class_names('ru')['l04ac']}</h1>" in page
     english = client.get("/classes/j07").text
     assert "<h1>Vaccines</h1>" in english  # English ATC capitals shown capitalised, as before
+
+
+def test_substance_names_in_russian(client: TestClient) -> None:
+    from immunograde.web.i18n_glossary import _glossary
+
+    names = _glossary("ru", "substances")
+    data = yaml.safe_load((i18n.LOCALE_DIR / "ru" / "substances.yaml").read_text(encoding="utf-8"))
+    for field in ("source", "translated_by", "checked_by", "date_reviewed", "next_review"):
+        assert field in data, field
+    cells = client.get("/map.json").json()["cells"]
+    kb_names = {c["substance_id"]: c["substance"] for c in cells}
+    missing = [i for i, n in kb_names.items() if i not in names and not re.search("[А-Яа-я]", n)]
+    if missing:
+        warnings.warn(f"{len(missing)} substances have no Russian name: {missing}", stacklevel=1)
+    page = client.get("/substances/tocilizumab", params={"lang": "ru"}).text
+    assert (
+        f'<h1>{names["tocilizumab"]} <span class="small" lang="en">tocilizumab</span></h1>' in page
+    )
+    assert "<h1>tocilizumab</h1>" in client.get("/substances/tocilizumab").text
+    hits = client.get("/search", params={"q": "Кагоцел", "lang": "ru"}).text
+    assert f">{names['kagocel']}</a>" in hits

@@ -1,8 +1,8 @@
 """Indications and class names in the reader's language, from reviewed data
-(``locale/<lang>/indications.yaml``, ``locale/<lang>/classes.yaml``).
+(``locale/<lang>/indications.yaml``, ``classes.yaml``, ``substances.yaml``).
 
 An indication is the data's own text; it is shown translated only when that exact text has an entry,
-otherwise as written; a class by its id.  The data and the JSON twins keep the English text.
+otherwise as written; a class and a substance by their id.  The data and the JSON twins keep the English text.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ def indications(lang: str) -> dict[str, str]:
 
 def class_names(lang: str) -> dict[str, str]:
     return _glossary(lang, "classes")
+
+
+def substance_name(name: Any, substance_id: Any) -> Any:
+    """Template filter ``substance_name(id)``: a substance's name in the reader's language, if known."""
+    return _glossary(i18n.current(), "substances").get(str(substance_id), name)
 
 
 def class_name(cls: Any) -> str:

@@ -53,3 +53,4 @@ env.filters["sof"] = i18n_sof.translate
 env.filters["statement"] = i18n_statements.translate
 env.filters["indication"] = i18n_glossary.indication
 env.filters["class_name"] = i18n_glossary.class_name
+env.filters["substance_name"] = i18n_glossary.substance_name
