@@ -100,3 +100,18 @@ def test_claims_never_say_no_controlled_trial_when_the_kb_has_one(
         assert checked
     finally:
         kb.close()
+
+
+def test_evidence_beside_claims_is_in_the_readers_language(client: TestClient) -> None:
+    """ "Evidence here" is built from parts the page translates: the count of controlled trials (Russian
+    plural forms) or the graded verdicts with their indication and form."""
+    claims = client.get("/substances/kagocel.json").json()["claims"]
+    n = claims[0]["controlled"]
+    assert n and all(c["controlled"] == n and not c["evidence"] for c in claims)
+    en = _claims_section(client.get("/substances/kagocel").text)
+    ru = _claims_section(client.get("/substances/kagocel?lang=ru").text)
+    assert f"{n} controlled trial" in en and "in the knowledge base, no pooled verdict" in en
+    assert f"{n} контролируем" in ru and "сводного вывода по" in ru
+    assert "controlled trial" not in ru
+    graded = client.get("/substances/umifenovir.json").json()["claims"][0]["evidence"]
+    assert graded and all({"indication", "form", "verdict_label"} <= set(e) for e in graded)

@@ -114,19 +114,24 @@ def _claims_view(
     trial" when there are some)."""
     says = "no controlled trial in the knowledge base"
     if controlled:
-        says = (
-            f"{controlled} controlled trial(s) in the knowledge base, "
-            "no pooled verdict from them yet"
-        )
+        trials = "1 controlled trial" if controlled == 1 else f"{controlled} controlled trials"
+        says = f"{trials} in the knowledge base, no pooled verdict from {'it' if controlled == 1 else 'them'} yet"
     graded = [c for c in cards if c["questions"] and c["verdict"] != "no_controlled_evidence"]
     if graded:
         says = "; ".join(f"{c['indication']} ({c['form']}): {c['verdict_label']}" for c in graded)
+    # the same, as parts a page translates (evidence_says stays the English sentence of the JSON twin)
+    evidence = [
+        {"indication": c["indication"], "form": c["form"], "verdict_label": c["verdict_label"]}
+        for c in graded
+    ]
     order = {k: i for i, k in enumerate(CLAIMANT_ORDER)}
     claims = sorted(sa.claims, key=lambda c: (order.get(c["claimant_kind"], len(order)), c["id"]))
     return [
         {
             **c,
             "evidence_says": says,
+            "evidence": evidence,
+            "controlled": controlled,
             "date": c.get("date"),
             "secondary": c["claimant_kind"] in SECONDARY_CLAIMANTS,
             "url": c["source"].get("url"),
