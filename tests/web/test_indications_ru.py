@@ -92,3 +92,42 @@ def test_substance_names_in_russian(client: TestClient) -> None:
     assert "<h1>tocilizumab</h1>" in client.get("/substances/tocilizumab").text
     hits = client.get("/search", params={"q": "Кагоцел", "lang": "ru"}).text
     assert f">{names['kagocel']}</a>" in hits
+
+
+def test_outcomes_and_follow_up_times_in_russian(web_db: Path, client: TestClient) -> None:
+    from immunograde.web.i18n_glossary import _glossary, outcome, time_point
+
+    data = yaml.safe_load((i18n.LOCALE_DIR / "ru" / "outcomes.yaml").read_text(encoding="utf-8"))
+    for field in ("source", "translated_by", "checked_by", "date_reviewed", "next_review"):
+        assert field in data, field
+    kb = KnowledgeBase(web_db)
+    try:
+        rows = kb.con.execute(
+            "SELECT DISTINCT json_extract_string(record_json, '$.outcome.name') FROM questions"
+        ).fetchall()
+    finally:
+        kb.close()
+    found = {r[0] for r in rows if r[0]}
+    missing = sorted(found - set(_glossary("ru", "outcomes")))
+    if missing:
+        warnings.warn(
+            f"{len(missing)} of {len(found)} outcomes have no Russian: {missing}", stacklevel=1
+        )
+    i18n.use("ru")
+    try:
+        assert outcome("all-cause mortality (28 days)") == "смертность от всех причин (28 дн.)"
+        assert (
+            time_point("> 26 weeks") == "> 26 нед." and time_point("6 to 12 weeks") == "6–12 нед."
+        )
+        assert (
+            time_point("mean 3.1 years") == "в среднем 3.1 г." and time_point("day 7") == "7-й день"
+        )
+        assert (
+            outcome("an outcome nobody translated (28 days)")
+            == "an outcome nobody translated (28 days)"
+        )
+    finally:
+        i18n.use("en")
+    assert outcome("all-cause mortality (28 days)") == "all-cause mortality (28 days)"
+    page = client.get("/substances/baricitinib", params={"lang": "ru"}).text
+    assert "восстановление роста волос ≥ 75%" in page and "(наблюдение: " in page

@@ -7,6 +7,7 @@ otherwise as written; a class and a substance by their id.  The data and the JSO
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -16,8 +17,9 @@ from immunograde.web import i18n
 
 
 @cache
-def _glossary(lang: str, name: str) -> dict[str, str]:
-    path = i18n.LOCALE_DIR / lang / f"{name}.yaml"
+def _glossary(lang: str, name: str, file: str = "") -> dict[str, str]:
+    """The ``name`` mapping of ``locale/<lang>/<file or name>.yaml`` (empty for English or no file)."""
+    path = i18n.LOCALE_DIR / lang / f"{file or name}.yaml"
     if lang == i18n.DEFAULT or not path.exists():
         return {}
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -53,3 +55,44 @@ def indication(text: Any) -> Any:
     if not isinstance(text, str):
         return text
     return indications(i18n.current()).get(text, text)
+
+
+UNITS = {"day": "дн.", "days": "дн.", "week": "нед.", "weeks": "нед.", "month": "мес.", "months": "мес.",
+         "year": "г.", "years": "г.", "hour": "ч", "hours": "ч"}  # fmt: skip
+PREFIXES = {"": "", "> ": "> ", "mean ": "в среднем ", "up to ": "до ", "at least ": "не менее ",
+            "day ": "день "}  # fmt: skip
+TIME = re.compile(
+    r"^(?P<prefix>> |mean |up to |at least )?(?P<n>\d+(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d+)?)\s+(?P<unit>\w+)$"
+)
+DAY = re.compile(r"^day (?P<n>\d+(?:±\d+)?)$")
+WITH_TIME = re.compile(r"^(?P<name>.+) \((?P<time>[^()]*)\)$")
+
+
+def time_point(text: Any) -> Any:
+    """Template filter ``time_point``: a follow-up time in the reader's language, when its form is known."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    known = _glossary(i18n.current(), "time_points", "outcomes").get(text)
+    if known:
+        return known
+    day = DAY.match(text)
+    if day:
+        return f"{day['n']}-й день"
+    found = TIME.match(text)
+    if found and found["unit"] in UNITS:
+        n = re.sub(r"\s*(?:-|to)\s*", "–", found["n"])
+        return f"{PREFIXES[found['prefix'] or '']}{n} {UNITS[found['unit']]}"
+    return text
+
+
+def outcome(text: Any) -> Any:
+    """Template filter ``outcome``: an outcome, or "outcome (time)", in the reader's language if known."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    names = _glossary(i18n.current(), "outcomes")
+    if text in names:
+        return names[text]
+    found = WITH_TIME.match(text)
+    if found and found["name"] in names:
+        return f"{names[found['name']]} ({time_point(found['time'])})"
+    return text

@@ -15,10 +15,12 @@ from html import unescape
 
 from markupsafe import Markup, escape
 
-from immunograde.web import i18n, i18n_statements
+from immunograde.web import i18n, i18n_glossary, i18n_statements
 
 PER_1000 = re.compile(r"(?<=[>\s(])(\d+) per 1000\b")
 RANGE = re.compile(r"\((-?[\d.]+) to (-?[\d.]+)\)")
+ROW = re.compile(r'<th scope="row">([^<]*)</th>')  # the outcome, "name (follow-up: time)"
+FOLLOW_UP = re.compile(r"^(?P<name>.+) \(follow-up: (?P<time>.+)\)$")
 CELL = re.compile(r"<td>([^<]*)</td>")  # the Comment column holds the statement
 DESIGN = re.compile(r"(?<=>)([\d,]+) \((\d+) (RCT|study|studies|RCTs)\)(?=[<\s])")
 PLURALS = {
@@ -31,6 +33,16 @@ MOVED = {"rated down": ("rated down %(count)s level", "rated down %(count)s leve
 
 def _plural(pair: tuple[str, str], n: int) -> str:
     return i18n.ngettext(pair[0], pair[1], n) % {"count": n}
+
+
+def _outcome(text: str) -> str:
+    found = FOLLOW_UP.match(text)
+    if found and i18n_glossary.outcome(found["name"]) != found["name"]:
+        follow_up = i18n.gettext("follow-up: %(time)s") % {
+            "time": i18n_glossary.time_point(found["time"])
+        }
+        return f"{i18n_glossary.outcome(found['name'])} ({follow_up})"
+    return str(i18n_glossary.outcome(text))
 
 
 def _design(m: re.Match[str]) -> str:
@@ -71,6 +83,7 @@ def translate(html: Markup | str) -> Markup:
         out,
     )
     out = DESIGN.sub(_design, out)
+    out = ROW.sub(lambda m: f'<th scope="row">{escape(_outcome(unescape(m.group(1))))}</th>', out)
     out = CELL.sub(
         lambda m: f"<td>{escape(i18n_statements.translate(unescape(m.group(1))))}</td>", out
     )
@@ -97,4 +110,5 @@ def entries() -> list[tuple[str | tuple[str, str], str]]:
             ("%(low)s to %(high)s", "a range (95% CI)")]  # fmt: skip
     out += [(pair, "Summary of Findings: participants (trials)") for pair in PLURALS.values()]
     out += [(pair, "Summary of Findings footnote: how the rating moved") for pair in MOVED.values()]
+    out += [("follow-up: %(time)s", "Summary of Findings: the outcome's follow-up time")]
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from immunograde.web import i18n
+from immunograde.web import i18n, i18n_glossary
 
 #: a name never spans a sentence or a label: "The verdict for X ...: Y may reduce Z." is not one statement
 NAME = r"(?:(?!\.\s|:\s).)+?"
@@ -96,6 +96,9 @@ def translate(text: Any) -> Any:
     for (pattern, _literal, target), sentence in templates(lang):
         found = pattern.match(text)
         if found:
-            out = target.format(**found.groupdict())
+            values = found.groupdict()
+            if "outcome" in values:
+                values["outcome"] = i18n_glossary.outcome(values["outcome"])
+            out = target.format(**values)
             return (out[:1].upper() + out[1:] + ".") if sentence else out
     return text

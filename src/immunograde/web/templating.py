@@ -54,3 +54,5 @@ env.filters["statement"] = i18n_statements.translate
 env.filters["indication"] = i18n_glossary.indication
 env.filters["class_name"] = i18n_glossary.class_name
 env.filters["substance_name"] = i18n_glossary.substance_name
+env.filters["outcome"] = i18n_glossary.outcome
+env.filters["time_point"] = i18n_glossary.time_point
