@@ -244,26 +244,26 @@ def test_check_search_log_cross_references(tmp_path: Path) -> None:
 
 
 def test_check_controlled_trials_found(tmp_path: Path) -> None:
-    """``controlled_trials_found``: controlled trials whose randomisation the source leaves open (the
-    probiotics trials of Cochrane CD006475, which admitted quasi-randomised trials: ``randomised: null``).
-    It needs such a trial and no randomised one (that is ``randomised_trials_found``); the stronger finding
-    is refused for trials that are not known to be randomised."""
+    """``controlled_trials_found``: controlled trials whose randomisation the source leaves open (tilorone's
+    double-blind placebo-controlled ALS study, which does not say how patients were allocated:
+    ``randomised: null``).  It needs such a trial and no randomised one (that is ``randomised_trials_found``);
+    the stronger finding is refused for trials that are not known to be randomised."""
     root = _with_hand_files(tmp_path)
     assert _problems(root) == set()
-    log = _load("search_logs/probiotics.yaml")
+    log = _load("search_logs/tilorone.yaml")
     assert log["finding"] == "controlled_trials_found"
-    trials = {t["id"]: t for t in _load("trials/cochrane-cd006475.yaml")["trials"]}
+    trials = {t["id"]: t for t in _load("trials/hand-tilorone.yaml")["trials"]}
     named = [trials[f["trial"]] for f in log["found"] if f.get("trial")]
     assert named and all(t["design"]["randomised"] is None for t in named)
     assert all(any(a.get("control") for a in t["arms"]) for t in named)
-    pfile = root / "search_logs" / "probiotics.yaml"
+    tfile = root / "search_logs" / "tilorone.yaml"
     ufile = root / "search_logs" / "umifenovir.yaml"
-    pfile.write_text(pfile.read_text("utf-8").replace(
+    tfile.write_text(tfile.read_text("utf-8").replace(
         "finding: controlled_trials_found", "finding: randomised_trials_found"), "utf-8")  # fmt: skip
     ufile.write_text(ufile.read_text("utf-8").replace(
         "finding: randomised_trials_found", "finding: controlled_trials_found"), "utf-8")  # fmt: skip
     assert _problems(root) == {
-        ("search_logs/probiotics.yaml", _line(pfile, "finding:"), "finding"),  # none randomised
+        ("search_logs/tilorone.yaml", _line(tfile, "finding:"), "finding"),  # none randomised
         (
             "search_logs/umifenovir.yaml",
             _line(ufile, "finding:"),
