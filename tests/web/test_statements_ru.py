@@ -66,6 +66,13 @@ def test_every_cell_round_trips(russian: object) -> None:
 def test_the_most_specific_cell_wins_and_other_text_stays(russian: object) -> None:
     assert "немного" in translate("Tocilizumab may reduce mortality slightly.")
     assert "немного" not in translate("Tocilizumab may reduce mortality.")
+    # the page's substance is named in Russian, at the start of the sentence with a capital
+    assert translate("Tocilizumab may reduce mortality.", "tocilizumab", "tocilizumab").startswith(
+        "Тоцилизумаб может снижать"
+    )
+    assert translate("Tocilizumab may reduce mortality.", "baricitinib", "baricitinib").startswith(
+        "Tocilizumab"
+    )
     explanation = ("The verdict for X rests on Y. The evidence shows a benefit, with low certainty: "
                    "X may reduce Y.  Under ImmunoGrade's rules that makes the verdict \"possible benefit\".")  # fmt: skip
     assert translate(explanation) == explanation
@@ -83,7 +90,7 @@ def test_substance_page_statements_in_russian(client: TestClient) -> None:
     assert statements
     i18n.use("ru")
     try:
-        shown = [translate(s) for s in statements]
+        shown = [translate(s, "tocilizumab", "tocilizumab") for s in statements]
     finally:
         i18n.use("en")
     translated = [s for s, t in zip(statements, shown, strict=True) if s != t]

@@ -50,8 +50,11 @@ def _design(m: re.Match[str]) -> str:
     return f"{m.group(1)} ({escape(_plural(PLURALS[kind], int(m.group(2))))})"
 
 
-def translate(html: Markup | str) -> Markup:
-    """Template filter ``sof``: the stored SoF table in the reader's language (English: unchanged)."""
+def translate(
+    html: Markup | str, name: str | None = None, substance_id: str | None = None
+) -> Markup:
+    """Template filter ``sof(name, id)``: the stored SoF table in the reader's language (English:
+    unchanged); ``name`` / ``id``: the page's substance, named in that language in the statements."""
     if i18n.current() == i18n.DEFAULT or not html:
         return Markup(html)
     from immunograde.evidence.sof_rows import DOMAIN_TITLES
@@ -85,7 +88,10 @@ def translate(html: Markup | str) -> Markup:
     out = DESIGN.sub(_design, out)
     out = ROW.sub(lambda m: f'<th scope="row">{escape(_outcome(unescape(m.group(1))))}</th>', out)
     out = CELL.sub(
-        lambda m: f"<td>{escape(i18n_statements.translate(unescape(m.group(1))))}</td>", out
+        lambda m: (
+            f"<td>{escape(i18n_statements.translate(unescape(m.group(1)), name, substance_id))}</td>"
+        ),
+        out,
     )
     for title in DOMAIN_TITLES.values():
         for moved, pair in MOVED.items():

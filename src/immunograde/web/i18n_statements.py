@@ -88,8 +88,9 @@ def templates(lang: str) -> tuple[tuple[Template, bool], ...]:
     return tuple(out)
 
 
-def translate(text: Any) -> Any:
-    """Template filter ``statement``: the statement in the reader's language if its cell is known."""
+def translate(text: Any, name: str | None = None, substance_id: str | None = None) -> Any:
+    """Template filter ``statement(name, id)``: the statement in the reader's language if its cell is
+    known; an intervention that is the page's substance (``name``) is given its name in that language."""
     lang = i18n.current()
     if lang == i18n.DEFAULT or not isinstance(text, str) or not text:
         return text
@@ -99,6 +100,10 @@ def translate(text: Any) -> Any:
             values = found.groupdict()
             if "outcome" in values:
                 values["outcome"] = i18n_glossary.outcome(values["outcome"])
+            if name and values.get("intervention", "").casefold() == name.casefold():
+                values["intervention"] = i18n_glossary.substance_name(
+                    values["intervention"], substance_id
+                )
             out = target.format(**values)
             return (out[:1].upper() + out[1:] + ".") if sentence else out
     return text
