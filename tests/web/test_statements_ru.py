@@ -102,3 +102,23 @@ def test_substance_page_statements_in_russian(client: TestClient) -> None:
     for s, t in zip(statements, shown, strict=True):  # the statement under each outcome's heading
         assert f'<p class="statement">{escape(t)}</p>' in page
         assert f'<p class="statement">{escape(s)}</p>' in english
+
+
+def test_verdict_explanations_in_russian(client: TestClient, russian: object) -> None:
+    """The explanation paragraph is rebuilt in Russian when it has grading/verdict.py's form (the
+    'evidence shows' variant); other forms stay English; nothing is lost: numbers and label survive."""
+    from immunograde.web.i18n_statements import PARAGRAPH, explanation
+
+    i18n.use("en")
+    cards = client.get("/substances/tocilizumab.json").json()["evidence"]
+    i18n.use("ru")
+    shown = [(c, explanation(c["explanation"], "tocilizumab", "tocilizumab")) for c in cards]
+    rebuilt = [(c, t) for c, t in shown if PARAGRAPH.match(c["explanation"])]
+    assert rebuilt, "no explanation of the usual form"
+    for card, text in rebuilt:
+        found = PARAGRAPH.match(card["explanation"])
+        assert found and text != card["explanation"] and text.startswith("Тоцилизумаб")
+        assert f"участников: {found['participants']}" in text
+        assert f"«{i18n.tr(card['verdict_label'])}»" in text
+    other = "The verdict for x rests on y. Something else entirely."
+    assert explanation(other) == other

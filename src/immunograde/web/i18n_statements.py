@@ -107,3 +107,42 @@ def translate(text: Any, name: str | None = None, substance_id: str | None = Non
             out = target.format(**values)
             return (out[:1].upper() + out[1:] + ".") if sentence else out
     return text
+
+
+PARAGRAPH = re.compile(
+    r"^The verdict for (?P<subject>.+?) rests on (?P<outcome>.+) \((?P<participants>\d+) participants\), "
+    r"the best-supported of its (?P<n>\d+) (?P<importance>\w+) outcome\(s\)\.  "
+    r"The evidence shows (?P<effect>.+?), with (?P<certainty>high|moderate|low|very low) certainty: "
+    r"(?P<statement>.+)  Under ImmunoGrade's rules that makes the verdict \"(?P<label>[^\"]+)\"\.$",
+    re.S,
+)
+SUBJECT = re.compile(r"^(?P<name>.+?) \((?P<form>[^()]+)\) for (?P<indication>.+)$")
+
+
+def explanation(text: Any, name: str | None = None, substance_id: str | None = None) -> Any:
+    """Template filter ``explanation(name, id)``: the verdict's explanation paragraph in the reader's
+    language when it has the form grading/verdict.py writes and every part is known; else as written."""
+    lang = i18n.current()
+    parts = translated_cells(lang).get("explanation") if lang != i18n.DEFAULT else None
+    found = PARAGRAPH.match(text) if isinstance(text, str) and parts else None
+    if not found or not parts:
+        return translate(text, name, substance_id)
+    effect = parts["effects"].get(found["effect"])
+    importance = parts["importance"].get(found["importance"])
+    if effect is None or importance is None:
+        return text
+    subject = found["subject"]
+    who = SUBJECT.match(subject)
+    if who:
+        label = who["name"]
+        if name and label.casefold() == name.casefold():
+            label = i18n_glossary.substance_name(label, substance_id)
+        subject = parts["subject"].format(name=label, form=i18n.term(who["form"]),
+                                          indication=i18n_glossary.indication(who["indication"]))  # fmt: skip
+    claim = parts["claim"].format(effect=effect, certainty=parts["certainty"][found["certainty"]])
+    subject = subject[:1].upper() + subject[1:]  # it opens the paragraph
+    return parts["paragraph"].format(
+        subject=subject, outcome=i18n_glossary.outcome(found["outcome"]),
+        participants=found["participants"], importance=importance, n=found["n"], claim=claim,
+        statement=translate(found["statement"], name, substance_id), label=i18n.tr(found["label"]),
+    )  # fmt: skip

@@ -51,6 +51,7 @@ env.filters["certainty_label"] = i18n.certainty_label
 env.filters["verdict_label"] = i18n.verdict_label
 env.filters["sof"] = i18n_sof.translate
 env.filters["statement"] = i18n_statements.translate
+env.filters["explanation"] = i18n_statements.explanation
 env.filters["indication"] = i18n_glossary.indication
 env.filters["class_name"] = i18n_glossary.class_name
 env.filters["substance_name"] = i18n_glossary.substance_name
