@@ -146,6 +146,9 @@ def test_chart_titles_in_russian(client: TestClient) -> None:
         assert f">{ru(title)}<" in russian
     assert ru("favours intervention") in russian
     assert client.get(f"/plots/questions/{qid}/forest.svg").text == english
+    # the same URL answers in the header's language: caches must keep the languages apart
+    by_header = client.get(f"/plots/questions/{qid}/forest.svg", headers={"Accept-Language": "ru"})
+    assert by_header.text == russian and "Accept-Language" in by_header.headers["vary"]
     page = client.get(f"/questions/{qid}", params={"lang": "ru"}).text
     assert f'src="/plots/questions/{qid}/forest.svg?lang=ru"' in page
     legend = client.get("/map.svg", params={"lang": "ru"}).text

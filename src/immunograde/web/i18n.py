@@ -106,8 +106,11 @@ class LanguageMiddleware:
         async def tag(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                    headers += [(b"content-language", lang.encode()), (b"vary", b"Accept-Language")]
+                kind = next((v for k, v in headers if k == b"content-type"), b"")
+                if kind.startswith(b"text/html"):
+                    headers.append((b"content-language", lang.encode()))
+                if kind.startswith((b"text/html", b"image/", b"application/pdf")):  # charts too
+                    headers.append((b"vary", b"Accept-Language"))
                 message = {**message, "headers": headers}
             await send(message)
 
