@@ -65,6 +65,11 @@ def data_entries() -> Iterator[Entry]:
     yield Entry("no controlled evidence", "web/evidence.py", "a class member's verdict label")
     for key, label in BUCKET_LABELS.items():
         yield Entry(label, "market/verdicts.py", f"market certainty bucket: {key}")
+    from immunograde.market.verdicts import RULE
+    from immunograde.safety.store import LIMITS
+
+    yield Entry(LIMITS, "safety/store.py", "what spontaneous reports can and cannot show (substance pages)")
+    yield Entry(RULE, "market/verdicts.py", "how a money figure is matched to a verdict (market pages)")
     yield from vocabulary_entries()
     yield from profile_entries()
     yield from methods_entries()
