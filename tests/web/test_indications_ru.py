@@ -131,3 +131,19 @@ def test_outcomes_and_follow_up_times_in_russian(web_db: Path, client: TestClien
     assert outcome("all-cause mortality (28 days)") == "all-cause mortality (28 days)"
     page = client.get("/substances/baricitinib", params={"lang": "ru"}).text
     assert "восстановление роста волос ≥ 75%" in page and "(наблюдение: " in page
+
+
+def test_profile_details_in_russian() -> None:
+    from immunograde.web.i18n_glossary import profile_detail
+
+    english = ("Smith 2010, Jones 2012 and 3 more; 2 trial(s) with a significant benefit, 1 independently "
+               "funded, funding not recorded for 1")  # fmt: skip
+    i18n.use("ru")
+    try:
+        text = profile_detail(english)
+        assert text.startswith("Smith 2010, Jones 2012 и ещё 3; ")
+        assert "испытаний со значимой пользой: 2" in text and "финансирование не указано: 1" in text
+        assert profile_detail("OIS 8058") == "оптимальный размер информации: 8058"
+    finally:
+        i18n.use("en")
+    assert profile_detail(english) == english

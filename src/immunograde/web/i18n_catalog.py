@@ -68,8 +68,16 @@ def data_entries() -> Iterator[Entry]:
     from immunograde.market.verdicts import RULE
     from immunograde.safety.store import LIMITS
 
-    yield Entry(LIMITS, "safety/store.py", "what spontaneous reports can and cannot show (substance pages)")
-    yield Entry(RULE, "market/verdicts.py", "how a money figure is matched to a verdict (market pages)")
+    yield Entry(
+        LIMITS, "safety/store.py", "what spontaneous reports can and cannot show (substance pages)"
+    )
+    yield Entry(
+        RULE, "market/verdicts.py", "how a money figure is matched to a verdict (market pages)"
+    )
+    from immunograde.web.i18n_glossary import PROFILE_NOTES
+
+    for _pattern, msgid in PROFILE_NOTES:
+        yield Entry(msgid, "grading/profile.py", "evidence profile: the detail column's notes")
     yield from vocabulary_entries()
     yield from profile_entries()
     yield from methods_entries()

@@ -8,7 +8,7 @@ otherwise as written; a class and a substance by their id.  The data and the JSO
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import yaml
@@ -96,3 +96,29 @@ def outcome(text: Any) -> Any:
     if found and found["name"] in names:
         return f"{names[found['name']]} ({time_point(found['time'])})"
     return text
+
+
+#: the evidence profile's notes (grading/profile.py) and the trial list's tail (web/evidence.py)
+PROFILE_NOTES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?P<n>\d+) trial\(s\) with a significant benefit, (?P<m>\d+) independently funded"),
+     "%(n)s trial(s) with a significant benefit, %(m)s independently funded"),
+    (re.compile(r", funding not recorded for (?P<n>\d+)"), ", funding not recorded for %(n)s"),
+    (re.compile(r"\bOIS not computed\b"), "OIS not computed"),
+    (re.compile(r"\bOIS (?P<n>\d+)\b"), "OIS %(n)s"),
+    (re.compile(r"\bagencies: "), "agencies: "),
+    (re.compile(r" and (?P<n>\d+) more\b"), " and %(n)s more"),
+)  # fmt: skip
+
+
+def profile_detail(text: Any) -> Any:
+    """Template filter ``profile_detail``: the evidence profile's detail column in the reader's language
+    (trial labels and agency names stay as written)."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    for pattern, msgid in PROFILE_NOTES:
+        text = pattern.sub(partial(_note, msgid), text)
+    return text
+
+
+def _note(msgid: str, found: re.Match[str]) -> str:
+    return i18n.gettext(msgid) % found.groupdict()
