@@ -15,7 +15,7 @@ from typing import Any
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from immunograde.web.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, po_path
+from immunograde.web.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR, po_path
 from immunograde.web.i18n_catalog import template_catalog
 
 
@@ -37,7 +37,14 @@ def update() -> None:
                 catalog = read_po(fh, locale=lang, domain=DOMAIN)
         else:
             catalog = Catalog(locale=lang, domain=DOMAIN, project="ImmunoGrade", charset="utf-8")
-        catalog.update(template, no_fuzzy_matching=False)
+        catalog.update(
+            template, no_fuzzy_matching=lang == DEFAULT
+        )  # English: the msgids themselves
+        if lang == DEFAULT:
+            for message in catalog:
+                if message.id:
+                    message.flags.discard("fuzzy")
+                    message.string = ("", "") if isinstance(message.id, tuple) else ""
         catalog.fuzzy = False  # the header: the file is in use, not a draft
         catalog.language_team = f"ImmunoGrade {LANGUAGES[lang]}"
         catalog.last_translator = "see the file's review notes (the first comment lines)"
