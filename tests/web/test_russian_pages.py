@@ -153,6 +153,7 @@ def test_chart_titles_in_russian(client: TestClient) -> None:
     assert f'src="/plots/questions/{qid}/forest.svg?lang=ru"' in page
     legend = client.get("/map.svg", params={"lang": "ru"}).text
     assert ru("Verdict") in legend and ru("proven benefit")[:10] in legend
+    assert "тоцилизумаб" in legend and "tocilizumab" in client.get("/map.svg").text  # axis labels
 
 
 def test_workbench_in_russian_with_russian_chart_titles(client: TestClient) -> None:

@@ -12,7 +12,7 @@ from immunograde.evidence.feed import atom_feed
 from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
 from immunograde.safety.chart import signals_chart
 from immunograde.safety.store import signals_for_substance
-from immunograde.web import charts, evidence, history, i18n, i18n_charts
+from immunograde.web import charts, evidence, history, i18n, i18n_charts, i18n_glossary
 from immunograde.web.deps import KB, Store
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +67,9 @@ def map_image(request: Request, fmt: str, kb: KB, store: Store, class_id: str = 
     chosen = evidence.filter_cells(
         kb, cells, class_id=class_id, route=route, region=region, view=view
     )
-    spec = charts.evidence_map(chosen)
+    shown = [dict(c, substance=i18n_glossary.substance_name(c["substance"], c["substance_id"]),
+                  indication=i18n_glossary.indication(c["indication"])) for c in chosen]  # fmt: skip
+    spec = charts.evidence_map(shown)  # names and indications in the reader's language
     spec["width"] = 640
     return _image(store, ("map", class_id, route, region, view), lambda: spec, fmt)
 
