@@ -122,3 +122,26 @@ def test_verdict_explanations_in_russian(client: TestClient, russian: object) ->
         assert f"«{i18n.tr(card['verdict_label'])}»" in text
     other = "The verdict for x rests on y. Something else entirely."
     assert explanation(other) == other
+
+
+def test_no_important_benefit_explanation_in_russian(russian: object) -> None:
+    from immunograde.web.i18n_statements import explanation
+
+    english = (
+        "The verdict for hydroxychloroquine (oral) for COVID-19 (treatment) rests on all-cause mortality "
+        "(6877 participants), the best-supported of its 1 critical outcome(s).  The claim rated is no "
+        "important benefit (the 95% CI excludes a ratio of 0.75; no sourced MID: appreciable ratio "
+        "0.75 / 1.25), with high certainty. Hydroxychloroquine probably results in little to no "
+        "difference in all-cause mortality.  Under ImmunoGrade's rules that makes the verdict "
+        '"no important benefit".'
+    )
+    text = explanation(english, "hydroxychloroquine", "hydroxychloroquine")
+    assert text.startswith("Гидроксихлорохин (внутрь), показание «COVID-19 (лечение)»")
+    assert (
+        "95% ДИ исключает отношение 0.75; MID в источниках нет: значимое отношение 0.75 / 1.25"
+        in text
+    )
+    assert "достоверность: высокая" in text and f"«{i18n.tr('no important benefit')}»" in text
+    assert explanation(english.replace("appreciable ratio", "some other basis")) == english.replace(
+        "appreciable ratio", "some other basis"
+    )

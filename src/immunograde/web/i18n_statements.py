@@ -112,7 +112,9 @@ def translate(text: Any, name: str | None = None, substance_id: str | None = Non
 PARAGRAPH = re.compile(
     r"^The verdict for (?P<subject>.+?) rests on (?P<outcome>.+) \((?P<participants>\d+) participants\), "
     r"the best-supported of its (?P<n>\d+) (?P<importance>\w+) outcome\(s\)\.  "
-    r"The evidence shows (?P<effect>.+?), with (?P<certainty>high|moderate|low|very low) certainty: "
+    r"(?:The evidence shows (?P<effect>.+?), with (?P<certainty>high|moderate|low|very low) certainty: "
+    r"|The claim rated is no important benefit \(the 95% CI excludes (?P<shown>[^;()]+); (?P<source>[^()]+)\), "
+    r"with (?P<nb_certainty>high|moderate|low|very low) certainty\. )"
     r"(?P<statement>.+)  Under ImmunoGrade's rules that makes the verdict \"(?P<label>[^\"]+)\"\.$",
     re.S,
 )
@@ -127,9 +129,9 @@ def explanation(text: Any, name: str | None = None, substance_id: str | None = N
     found = PARAGRAPH.match(text) if isinstance(text, str) and parts else None
     if not found or not parts:
         return translate(text, name, substance_id)
-    effect = parts["effects"].get(found["effect"])
     importance = parts["importance"].get(found["importance"])
-    if effect is None or importance is None:
+    claim = _claim(found, parts)
+    if claim is None or importance is None:
         return text
     subject = found["subject"]
     who = SUBJECT.match(subject)
@@ -139,10 +141,39 @@ def explanation(text: Any, name: str | None = None, substance_id: str | None = N
             label = i18n_glossary.substance_name(label, substance_id)
         subject = parts["subject"].format(name=label, form=i18n.term(who["form"]),
                                           indication=i18n_glossary.indication(who["indication"]))  # fmt: skip
-    claim = parts["claim"].format(effect=effect, certainty=parts["certainty"][found["certainty"]])
     subject = subject[:1].upper() + subject[1:]  # it opens the paragraph
     return parts["paragraph"].format(
         subject=subject, outcome=i18n_glossary.outcome(found["outcome"]),
         participants=found["participants"], importance=importance, n=found["n"], claim=claim,
         statement=translate(found["statement"], name, substance_id), label=i18n.tr(found["label"]),
     )  # fmt: skip
+
+
+#: the threshold a "no important benefit" claim names (grading/thresholds.py)
+SHOWN = re.compile(r"^a ratio of (?P<value>[\d.]+)$")
+SOURCES = (
+    (re.compile(r"^sourced MID: ratio (?P<a>[\d.]+)$"), "sourced_ratio"),
+    (re.compile(r"^sourced MID: (?P<a>[\d.]+)$"), "sourced"),
+    (re.compile(r"^no sourced MID: appreciable ratio (?P<a>[\d.]+) / (?P<b>[\d.]+)$"), "appreciable_ratio"),
+    (re.compile(r"^no sourced MID: appreciable SMD (?P<a>[\d.]+)$"), "appreciable_smd"),
+)  # fmt: skip
+
+
+def _claim(found: re.Match[str], parts: dict[str, Any]) -> str | None:
+    """The paragraph's middle sentence in the reader's language, or None when a part is unknown."""
+    if found["effect"] is not None:
+        effect = parts["effects"].get(found["effect"])
+        if effect is None:
+            return None
+        return str(
+            parts["claim"].format(effect=effect, certainty=parts["certainty"][found["certainty"]])
+        )
+    ratio = SHOWN.match(found["shown"])
+    shown = parts["no_benefit"]["ratio"].format(value=ratio["value"]) if ratio else found["shown"]
+    for pattern, key in SOURCES:
+        source = pattern.match(found["source"])
+        if source:
+            basis = parts["no_benefit"][key].format(**source.groupdict())
+            return str(parts["no_benefit"]["claim"].format(
+                shown=shown, source=basis, certainty=parts["certainty"][found["nb_certainty"]]))  # fmt: skip
+    return None
