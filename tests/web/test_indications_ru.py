@@ -147,3 +147,22 @@ def test_profile_details_in_russian() -> None:
     finally:
         i18n.use("en")
     assert profile_detail(english) == english
+
+
+def test_trial_design_in_russian(client: TestClient) -> None:
+    from immunograde.web.i18n_glossary import design
+
+    i18n.use("ru")
+    try:
+        assert design("randomised, double blind, control: placebo") == (
+            "рандомизированное, двойное слепое, контроль: плацебо"
+        )
+        assert design("randomised, blinding unknown, control: something new") == (
+            "рандомизированное, ослепление неизвестно, control: something new"
+        )
+    finally:
+        i18n.use("en")
+    assert (
+        design("randomised, double blind, control: placebo")
+        == "randomised, double blind, control: placebo"
+    )

@@ -78,6 +78,13 @@ def data_entries() -> Iterator[Entry]:
 
     for _pattern, msgid in PROFILE_NOTES:
         yield Entry(msgid, "grading/profile.py", "evidence profile: the detail column's notes")
+    from immunograde.web.i18n_glossary import CONTROLS, DESIGN_PARTS
+
+    for part in DESIGN_PARTS:
+        yield Entry(part, "web/evidence.py", "a trial's design (question page)")
+    yield Entry("control: %(what)s", "web/evidence.py", "a trial's design: its control")
+    for control in CONTROLS:
+        yield Entry(f"control {control}", "web/evidence.py", "a trial's control (after 'control:')")
     yield from vocabulary_entries()
     yield from profile_entries()
     yield from methods_entries()

@@ -122,3 +122,25 @@ def profile_detail(text: Any) -> Any:
 
 def _note(msgid: str, found: re.Match[str]) -> str:
     return i18n.gettext(msgid) % found.groupdict()
+
+
+#: a trial's design as web/evidence.py writes it: "randomised, double blind, control: placebo"
+DESIGN_PARTS = ("randomised", "not randomised", "randomisation unknown", "double blind", "single blind",
+                "blinding open", "blinding unknown")  # fmt: skip
+CONTROLS = ("placebo", "active", "usual care", "none", "unknown")
+
+
+def design(text: Any) -> Any:
+    """Template filter ``design``: a trial's design in the reader's language, part by part."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    out = []
+    for part in text.split(", "):
+        what = part.removeprefix("control: ")
+        if part in DESIGN_PARTS:
+            out.append(i18n.tr(part))
+        elif what != part and what in CONTROLS:
+            out.append(i18n.gettext("control: %(what)s") % {"what": i18n.tr(f"control {what}")})
+        else:
+            out.append(part)
+    return ", ".join(out)

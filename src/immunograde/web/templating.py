@@ -58,3 +58,4 @@ env.filters["substance_name"] = i18n_glossary.substance_name
 env.filters["outcome"] = i18n_glossary.outcome
 env.filters["time_point"] = i18n_glossary.time_point
 env.filters["profile_detail"] = i18n_glossary.profile_detail
+env.filters["design"] = i18n_glossary.design
