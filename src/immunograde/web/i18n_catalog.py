@@ -83,6 +83,14 @@ def data_entries() -> Iterator[Entry]:
     for part in DESIGN_PARTS:
         yield Entry(part, "web/evidence.py", "a trial's design (question page)")
     yield Entry("control: %(what)s", "web/evidence.py", "a trial's design: its control")
+    from immunograde.web.i18n_glossary import TSA_CONCLUSIONS, TSA_SENTENCES
+
+    for _pattern, msgid in TSA_SENTENCES:
+        yield Entry(msgid, "evidence/tsa.py", "trial sequential analysis summary (question page)")
+    for conclusion in TSA_CONCLUSIONS:
+        yield Entry(
+            f"TSA: {conclusion}", "evidence/tsa.py", "a TSA conclusion (after 'Conclusion:')"
+        )
     for control in CONTROLS:
         yield Entry(f"control {control}", "web/evidence.py", "a trial's control (after 'control:')")
     yield from vocabulary_entries()

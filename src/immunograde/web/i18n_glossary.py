@@ -144,3 +144,59 @@ def design(text: Any) -> Any:
         else:
             out.append(part)
     return ", ".join(out)
+
+
+#: the trial sequential analysis's summary (web/history.py, evidence/tsa.py), sentence by sentence
+N = r"[\d,]+"
+F = r"[\d.]+"
+TSA_SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"Conclusion: (?P<conclusion>[a-z ]+)\. Information fraction (?P<f>{F}) of a required "
+                rf"information size of (?P<ris>{N}) participants \(diversity D² = (?P<d>{F})\)\."),
+     "Conclusion: %(conclusion)s. Information fraction %(f)s of a required information size of %(ris)s "
+     "participants (diversity D² = %(d)s)."),
+    (re.compile(rf"The monitoring boundary for benefit was crossed at (?P<at>{N}) participants \(information "
+                rf"fraction (?P<f>{F})\): no further participants are needed for this conclusion\."),
+     "The monitoring boundary for benefit was crossed at %(at)s participants (information fraction %(f)s): "
+     "no further participants are needed for this conclusion."),
+    (re.compile(rf"The monitoring boundary for harm was crossed at (?P<at>{N}) participants \(information "
+                rf"fraction (?P<f>{F})\): no further participants are needed for this conclusion\."),
+     "The monitoring boundary for harm was crossed at %(at)s participants (information fraction %(f)s): "
+     "no further participants are needed for this conclusion."),
+    (re.compile(rf"The required information size \((?P<ris>{N})\) is reached \((?P<n>{N}) participants\) "
+                r"without the Z curve crossing a monitoring boundary: an effect as large as assumed is unlikely\."),
+     "The required information size (%(ris)s) is reached (%(n)s participants) without the Z curve crossing "
+     "a monitoring boundary: an effect as large as assumed is unlikely."),
+    (re.compile(rf"The futility boundary was crossed at (?P<at>{N}) participants: an effect as large as "
+                r"assumed is unlikely; no further participants are needed to show it\."),
+     "The futility boundary was crossed at %(at)s participants: an effect as large as assumed is unlikely; "
+     "no further participants are needed to show it."),
+    (re.compile(rf"(?P<needed>{N}) more participants are needed to reach the required information size "
+                rf"\((?P<ris>{N})\)\."),
+     "%(needed)s more participants are needed to reach the required information size (%(ris)s)."),
+    (re.compile(rf"The (?P<k>\d+) registered trials? without results would bring the information fraction "
+                rf"from (?P<a>{F}) to (?P<b>{F})\."),
+     "The registered trials without results (%(k)s) would bring the information fraction from %(a)s to %(b)s."),
+    (re.compile(r"No registered trial without results was found for this question\."),
+     "No registered trial without results was found for this question."),
+)  # fmt: skip
+TSA_CONCLUSIONS = ("not yet", "benefit established", "harm established", "futility established")
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+def _tsa_sentence(msgid: str, found: re.Match[str]) -> str:
+    values = {
+        k: THOUSANDS.sub("\u00a0", v) for k, v in found.groupdict().items()
+    }  # 14,631 -> 14 631
+    if "conclusion" in values:
+        values["conclusion"] = i18n.tr(f"TSA: {values['conclusion']}")
+    return i18n.gettext(msgid) % values
+
+
+def tsa_summary(text: Any) -> Any:
+    """Template filter ``tsa_summary``: the TSA summary in the reader's language, sentence by sentence
+    (a sentence of another form stays as written)."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    for pattern, msgid in TSA_SENTENCES:
+        text = pattern.sub(partial(_tsa_sentence, msgid), text)
+    return text

@@ -59,3 +59,4 @@ env.filters["outcome"] = i18n_glossary.outcome
 env.filters["time_point"] = i18n_glossary.time_point
 env.filters["profile_detail"] = i18n_glossary.profile_detail
 env.filters["design"] = i18n_glossary.design
+env.filters["tsa_summary"] = i18n_glossary.tsa_summary
