@@ -50,13 +50,38 @@ def test_no_trials_gives_no_controlled_evidence_with_claims(kb: KnowledgeBase) -
 
 def test_forms_are_kept_apart(kb: KnowledgeBase) -> None:
     sa = appraise_substance(kb, "interferon alfa-2b")
-    by_route = {v.route: v for v in sa.verdicts}
-    assert "rectal" in by_route and by_route["rectal"].verdict == "no_controlled_evidence"
-    # every product sits under its own route, never under another form's evidence
+    # the rectal form has a hand-curated trial whose result cannot be pooled (data/trials/hand-viferon.yaml):
+    # "trials found, none poolable", naming that trial, never "no controlled evidence"
+    trial = kb.get_trial("viferon-rectal-children-health-groups-2-4")
+    rectal = [v for v in sa.verdicts if v.route == "rectal"]
+    assert rectal and all(v.verdict == "trials_not_poolable" for v in rectal)
+    assert all(trial.label in v.why and v.why.startswith("1 trial(s)") for v in rectal)
+    # no other form's verdict names it (evidence attaches to the form tested)
+    assert not [v.route for v in sa.verdicts if v.route != "rectal" and trial.label in v.why]
+    # every product sits under its own route only, never under another form's evidence
     for p in kb.products_for("interferon-alfa-2b"):
-        (holder,) = [v for v in sa.verdicts if f"{p.brand} ({p.dose_form})" in v.products]
-        assert holder.route == p.route
-    assert len({v.route for v in sa.verdicts}) == len(sa.verdicts)
+        holders = [v for v in sa.verdicts if f"{p.brand} ({p.dose_form})" in v.products]
+        assert holders and {v.route for v in holders} == {p.route}
+    keys = [(v.route, v.indication) for v in sa.verdicts]
+    assert len(set(keys)) == len(keys)
+
+
+def test_a_form_without_trials_says_what_was_searched(kb: KnowledgeBase) -> None:
+    # Grippferon (nasal) has a search log that found no randomised trial (data/search_logs/): the nasal form
+    # says so with the log's newest date; a form no log covers (ophthalmic) says no search is recorded
+    log = kb.search_log_for("interferon-alfa-2b")
+    logs = [
+        x
+        for x in kb.search_logs_for("interferon-alfa-2b")
+        if x.finding == "no_randomised_trial_found"
+    ]
+    assert log is not None and logs
+    newest = max(s.date for s in logs[0].searches)
+    sa = appraise_substance(kb, "interferon alfa-2b")
+    (nasal,) = [v for v in sa.verdicts if v.route == "intranasal"]
+    assert nasal.verdict == "no_trials_found" and newest.isoformat() in nasal.why
+    (eye,) = [v for v in sa.verdicts if v.route == "ophthalmic"]
+    assert eye.verdict == "no_controlled_evidence" and "no dated search" in eye.why
 
 
 def test_unknown_name_and_indication(kb: KnowledgeBase) -> None:

@@ -372,7 +372,8 @@ EXPECTED_QUESTIONS = {
     "interferon-beta-1a-sc-22ug-relapsing-ms-relapse-rate",
     "interferon-beta-1a-sc-44ug-relapsing-ms-relapse-rate",
     "interferon-beta-covid19-hospitalised-mortality",
-    "interferon-alfa-2b-rectal-children-acute-respiratory-infection",
+    # (interferon-alfa-2b-rectal-children-acute-respiratory-infection: superseded by the hand-curated
+    # interferon-alfa-2b-rectal-arvi-children-time-to-recovery, which holds the 260-child trial)
     "peginterferon-alfa-2b-high-dose-ribavirin-hepatitis-c-svr",
     "peginterferon-alfa-2b-low-dose-ribavirin-hepatitis-c-svr",
     "interferon-beta-1b-sc-8miu-relapsing-ms-exacerbation-rate",

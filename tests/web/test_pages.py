@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from immunograde.grading.config import load_rules
 
@@ -109,7 +110,9 @@ def test_methods_page_is_generated_from_rules(client: TestClient) -> None:
 
     rules = load_rules()
     page = client.get("/methods").text
-    assert rules.imprecision.rationale.split(".")[0][:60] in page.replace("\n", " ")
+    # the page escapes quotes (Jinja autoescape), so compare with the escaped sentence
+    expected = str(escape(rules.imprecision.rationale.split(".")[0][:60]))
+    assert expected in page.replace("\n", " ")
 
 
 def test_forest_plot_images(client: TestClient) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from immunograde.errors import InputError
 from immunograde.evidence.analysis import QuestionAnalysis, analyse
 from immunograde.evidence.facts import outcome_spec, pooled_effect, question_context, trial_facts
+from immunograde.evidence.known import KnownSource, question_state
 from immunograde.evidence.sof_rows import sof_row
 from immunograde.grading.absolute import AbsoluteEffect, absolute_effect
 from immunograde.grading.certainty import Certainty
@@ -31,12 +32,12 @@ from immunograde.grading.profile import (
 )
 from immunograde.grading.sof import SofRow
 from immunograde.grading.statements import EffectSize
-from immunograde.grading.verdict import OutcomeGrade, Verdict, decide
+from immunograde.grading.verdict import EvidenceState, OutcomeGrade, Verdict, decide
 from immunograde.kb.models import DrugClass, Product, Question, RegulatoryStatus, Substance
 from immunograde.kb.queries import OutcomeRow, TrialForQuestion
 
 
-class EvidenceSource(Protocol):
+class EvidenceSource(KnownSource, Protocol):
     """The knowledge-base queries an appraisal needs (:class:`immunograde.kb.queries.KnowledgeBase`)."""
 
     def get_question(self, question_id: str) -> Question: ...
@@ -163,6 +164,7 @@ class Graded:
     grade: OutcomeGrade | None
     ois: int | None
     higher_is_better: bool = False
+    state: EvidenceState | None = None  # what is known when nothing could be pooled
 
 
 def appraise_question(
@@ -215,8 +217,9 @@ def grade_question(
     known = {rid for t in facts for rid in t.registry_ids}
     ctx = question_context(q, tuple(m for m in missing_results if m[0] not in known))
     opts = Options(tsa, baseline_risk)
+    state = question_state(kb, q, missing_results) if analysis.fit is None else None
     return _assemble(
-        q, substance_label(q, kb), analysis, facts, _regulatory(regs), ctx, opts, rules
+        q, substance_label(q, kb), analysis, facts, _regulatory(regs), ctx, opts, rules, state
     )
 
 
@@ -229,13 +232,15 @@ def _assemble(
     ctx: QuestionContext,
     opts: Options,
     rules: Rules,
+    state: EvidenceState | None = None,
 ) -> Graded:
     pooled = pooled_effect(analysis)
     spec = outcome_spec(q)
     subject = f"{name} ({form_label(q.intervention.route, q.intervention.dose_form)})"
     if pooled is None:
-        verdict = decide([], subject=subject, rules=rules)
-        return Graded(_empty(q, name, analysis, verdict, regs, rules), (), None, None)
+        verdict = decide([], subject=subject, rules=rules, state=state)
+        empty = _empty(q, name, analysis, verdict, regs, rules)
+        return Graded(empty, (), None, None, state=state)
     g = grade_outcome(q.id, name, pooled, facts, spec, ctx, rules, opts.tsa)
     cert, size, text, og = g.certainty, g.size, g.statement, g.grade
     verdict = decide([og], subject=subject, rules=rules)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from immunograde.errors import NotFoundError
+from immunograde.evidence.known import KnownSource, form_state, merge_states
 from immunograde.evidence.question import Appraisal, Graded, form_label, grade_question
 from immunograde.grading.config import Rules, load_rules
 from immunograde.grading.inputs import TrialFacts, TsaSummary
@@ -27,7 +28,7 @@ from immunograde.grading.profile import (
     evidence_profile,
     shows_benefit,
 )
-from immunograde.grading.verdict import decide
+from immunograde.grading.verdict import EvidenceState, decide
 from immunograde.kb.models import ID_PATTERN, Claim, Product, Question, RegulatoryStatus, Substance
 from immunograde.kb.queries import KnowledgeBase
 
@@ -139,11 +140,15 @@ def _group_verdict(
     regs: Sequence[RegulatoryFact],
     claims: Sequence[Claim],
     rules: Rules,
+    state: EvidenceState | None = None,
 ) -> FormVerdict:
     form = form_label(route, None)
     subject = f"{sub.name} ({form})" + (f" for {indication}" if indication else "")
     grades = [g.grade for g in graded if g.grade is not None]
-    v = decide(grades, subject=subject, authorised=_authorised(regs, rules), rules=rules)
+    if state is None and graded:
+        state = merge_states(g.state for g in graded)
+    auth = _authorised(regs, rules)
+    v = decide(grades, subject=subject, authorised=auth, rules=rules, state=state)
     trials, benefit = _merged_trials(graded)
     deciding = next((g for g in graded if g.appraisal.question_id == v.deciding_question), None)
     ois = deciding.ois if deciding else None
@@ -217,7 +222,7 @@ def appraise_substance(
     regs_raw = kb.regulatory_for(sub.id)
     regs = [RegulatoryFact(r.agency, r.country, r.status, r.product_name) for r in regs_raw]
     claims = kb.claims_for(sub.id)
-    verdicts = _verdicts(sub, graded, kb.products_for(sub.id), regs, claims, indication, rules)
+    verdicts = _verdicts(kb, sub, graded, kb.products_for(sub.id), regs, claims, indication, rules)
     return SubstanceAppraisal(
         substance_id=sub.id,
         name=sub.name,
@@ -231,6 +236,7 @@ def appraise_substance(
 
 
 def _verdicts(
+    kb: KnownSource,
     sub: Substance,
     graded: Sequence[Graded],
     products: Sequence[Product],
@@ -250,8 +256,13 @@ def _verdicts(
         for p in products:
             if p.route not in routes:
                 uncovered.setdefault(p.route, []).append(p)
+        held = {t.id for g in graded for t in g.trials} | {
+            tid for g in graded if g.state for tid in g.state.trial_ids
+        }
         for route, prods in sorted(uncovered.items()):
-            out.append(_group_verdict(sub, route, None, [], prods, regs, claims, rules))
+            state = form_state(kb, sub.id, route, prods, held)
+            out.append(_group_verdict(sub, route, None, [], prods, regs, claims, rules, state))
     if not out:
-        out.append(_group_verdict(sub, "unknown", None, [], [], regs, claims, rules))
+        state = form_state(kb, sub.id, "unknown", [], frozenset())
+        out.append(_group_verdict(sub, "unknown", None, [], [], regs, claims, rules, state))
     return out

@@ -45,6 +45,7 @@ class UnpoolableTrial:
 
     label: str
     reported: str
+    trial_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class EvidenceState:
     sources: tuple[str, ...] = ()
     registered_without_results: tuple[str, ...] = ()
     unpoolable_trials: tuple[UnpoolableTrial, ...] = ()
+
+    @property
+    def trial_ids(self) -> tuple[str, ...]:
+        """Ids of the unpoolable trials (those that have one)."""
+        return tuple(t.trial_id for t in self.unpoolable_trials if t.trial_id)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,13 @@ def no_evidence_key(state: EvidenceState | None) -> str:
     return "no_trials_found" if state.searched_on else "no_controlled_evidence"
 
 
+def _sources_text(sources: Sequence[str], most: int = 4) -> str:
+    """``a, b, c, d and 3 more sources`` (the whole list is on the search log)."""
+    if len(sources) <= most:
+        return ", ".join(sources)
+    return f"{', '.join(sources[:most])} and {len(sources) - most} more sources"
+
+
 def _no_evidence(subject: str, state: EvidenceState | None, rules: Rules) -> tuple[str, str]:
     key = no_evidence_key(state)
     s = state or EvidenceState()
@@ -116,7 +129,7 @@ def _no_evidence(subject: str, state: EvidenceState | None, rules: Rules) -> tup
         n=len(s.unpoolable_trials) or len(s.registered_without_results),
         trials="; ".join(f"{t.label} ({t.reported})" for t in s.unpoolable_trials),
         ids=", ".join(s.registered_without_results),
-        sources=", ".join(s.sources) or "the sources listed in the search log",
+        sources=_sources_text(s.sources) or "the sources listed in the search log",
         searched_on=s.searched_on.isoformat() if s.searched_on else "an unrecorded date",
     )
     return key, text

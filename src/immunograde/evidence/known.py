@@ -1,0 +1,208 @@
+"""What is known when nothing can be pooled: the dated search, the trials found and what they reported.
+
+One recipe behind the four "unknown" verdicts (``rules.yaml`` ``verdicts.no_evidence``), for a question and
+for a form (route) of a substance that has no question:
+
+- ``trials_not_poolable``: trials of exactly this form are in the knowledge base, but none gave a result
+  that can be pooled (each is named with what it reported: an HR, a difference, a p-value, words);
+- ``trials_registered_no_results``: trials are registered (completed or ended) with no results public;
+- ``no_trials_found``: a dated, reviewed search log for the substance or product found no controlled trial
+  (the verdict names the sources searched and the date);
+- ``no_controlled_evidence``: none of the above -- nothing is in our files and no search has been recorded,
+  which says nothing about the world.
+
+Evidence attaches to the form tested: a trial counts for a form only when one of its active arms gives the
+substance (or one of its products) by that route; trials whose route is not stated count for the
+"route not stated" form only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from immunograde.grading.verdict import EvidenceState, UnpoolableTrial
+from immunograde.kb.models import Product, Question, ReportedResult, SearchLog, Trial
+
+__all__ = ["describe_reported", "form_state", "merge_states", "question_state", "trials_of_form"]
+
+_CONTROL = {
+    "placebo": "placebo-controlled",
+    "active": "active comparator",
+    "usual_care": "usual-care control",
+    "none": "no-treatment control",
+}
+#: trial statuses after which results are due (ClinicalTrials.gov's overall status, lower case)
+_ENDED = {"completed", "terminated"}
+
+
+class KnownSource(Protocol):
+    """The knowledge-base reads this module needs (``KnowledgeBase`` has them)."""
+
+    def reported_results(self, question_id: str) -> list[ReportedResult]: ...
+    def get_trial(self, trial_id: str) -> Trial: ...
+    def search_logs_for(self, substance_id: str) -> list[SearchLog]: ...
+    def search_logs_for_product(self, product_id: str) -> list[SearchLog]: ...
+    def trials_for_substance(self, substance_id: str) -> list[Trial]: ...
+    def get_product(self, product_id: str) -> Product: ...
+
+
+def _num(x: float | None) -> str:
+    return "?" if x is None else f"{x:g}"
+
+
+def describe_reported(r: ReportedResult) -> str:
+    """One reported result in words, e.g. ``time to recovery: difference -2.85 days, p = 0.0001``."""
+    p = f"p {r.p_relation} {_num(r.p_value)}" if r.p_value is not None else ""
+    unit = f" {r.unit}" if r.unit else ""
+    if r.kind == "estimate":
+        body = f"{r.measure} {_num(r.estimate)} ({_num(r.ci_low)} to {_num(r.ci_high)})"
+    elif r.kind == "difference":
+        body = f"{r.measure} {_num(r.estimate)}{unit if r.unit not in (r.measure or '') else ''}"
+    elif r.kind in ("medians", "means", "proportions"):
+        body = f"{r.kind} {_num(r.value1)}{unit} vs {_num(r.value2)}{unit}"
+    elif r.kind == "p_value":
+        body, p = p, ""
+    else:
+        body = (r.text or "").strip().rstrip(".")
+    return f"{r.outcome}: " + ", ".join(x for x in (body, p) if x)
+
+
+def _unpoolable(kb: KnownSource, results: Iterable[ReportedResult]) -> tuple[UnpoolableTrial, ...]:
+    by_trial: dict[str, list[str]] = {}
+    for r in results:
+        by_trial.setdefault(r.trial, []).append(describe_reported(r))
+    return tuple(
+        UnpoolableTrial(kb.get_trial(tid).label, "; ".join(what), tid)
+        for tid, what in by_trial.items()
+    )
+
+
+def _searched(logs: Sequence[SearchLog]) -> tuple[object, tuple[str, ...]]:
+    """The date of the newest search in the logs and the sources searched (first-seen order)."""
+    dates = [s.date for log in logs for s in log.searches]
+    sources = dict.fromkeys(s.source.strip() for log in logs for s in log.searches)
+    return (max(dates) if dates else None), tuple(sources)
+
+
+def _state(
+    kb: KnownSource,
+    unpoolable: tuple[UnpoolableTrial, ...],
+    registered: Iterable[str],
+    logs: Sequence[SearchLog],
+) -> EvidenceState:
+    searched_on, sources = _searched(logs)
+    return EvidenceState(
+        searched_on=searched_on,  # type: ignore[arg-type]
+        sources=sources,
+        registered_without_results=tuple(dict.fromkeys(registered)),
+        unpoolable_trials=unpoolable,
+    )
+
+
+def question_state(
+    kb: KnownSource, q: Question, missing_results: Sequence[tuple[str, int]] = ()
+) -> EvidenceState:
+    """What is known about a question none of whose trials could be pooled.
+
+    ``missing_results``: registered trials (registry id, planned participants) without results that
+    should have reported the question's outcome (the CLI and the build read them from the registry).
+    """
+    unpoolable = _unpoolable(kb, kb.reported_results(q.id))
+    iv = q.intervention
+
+    def covers(log: SearchLog) -> bool:
+        if not log.products:
+            return True
+        if iv.product:
+            return iv.product in log.products
+        return any(kb.get_product(p).route == iv.route for p in log.products)
+
+    logs = [log for s in iv.substance_ids() for log in kb.search_logs_for(s) if covers(log)]
+    if iv.product:
+        logs += kb.search_logs_for_product(iv.product)
+    return _state(kb, unpoolable, (rid for rid, _ in missing_results), _unique(logs))
+
+
+def _unique(logs: Iterable[SearchLog]) -> list[SearchLog]:
+    return list({log.id: log for log in logs}.values())
+
+
+def trials_of_form(
+    kb: KnownSource, substance_id: str, route: str, products: Sequence[Product]
+) -> list[Trial]:
+    """Trials with an active arm giving the substance (or one of ``products``) by exactly ``route``."""
+    ids = {p.id for p in products}
+    out = []
+    for t in kb.trials_for_substance(substance_id):
+        arms = [
+            a for a in t.arms if not a.control and (a.substance == substance_id or a.product in ids)
+        ]
+        if any(a.route == route for a in arms):
+            out.append(t)
+    return out
+
+
+def form_state(
+    kb: KnownSource,
+    substance_id: str,
+    route: str,
+    products: Sequence[Product],
+    held_elsewhere: set[str] | frozenset[str] = frozenset(),
+) -> EvidenceState:
+    """What is known about a form (route) of a substance that has no question of its own.
+
+    Trials of the form in ``held_elsewhere`` (trial ids already graded under a question) are left out.
+    A trial with results counts as found-but-not-poolable; an ended trial without results posted or
+    published counts as registered without results.
+    """
+    trials = [
+        t for t in trials_of_form(kb, substance_id, route, products) if t.id not in held_elsewhere
+    ]
+    found, registered = [], []
+    for t in trials:
+        published = bool(t.pmid or t.doi or t.results_posted)
+        if not published and t.status in _ENDED and t.registry_ids:
+            registered.extend(t.registry_ids[:1])
+        else:
+            found.append(UnpoolableTrial(t.label, _trial_summary(t), t.id))
+    ids = {p.id for p in products}
+    # a log that names products covers those products' form only; one that names none covers the substance
+    logs = [
+        log
+        for log in kb.search_logs_for(substance_id)
+        if not log.products or ids & set(log.products)
+    ]
+    for p in products:
+        logs += kb.search_logs_for_product(p.id)
+    return _state(kb, tuple(found), registered, _unique(logs))
+
+
+def _trial_summary(t: Trial) -> str:
+    d = t.design
+    parts = [
+        {True: "randomised", False: "not randomised"}.get(d.randomised, "randomisation not stated"),
+        _CONTROL.get(d.control, ""),
+        f"blinding: {d.blinding}" if d.blinding != "unknown" else "",
+        f"{t.n_randomised} participants" if t.n_randomised else "",
+        ", ".join(t.registry_ids),
+        "no question holds its outcome numbers",
+    ]
+    return "; ".join(x for x in parts if x)
+
+
+def merge_states(states: Iterable[EvidenceState | None]) -> EvidenceState | None:
+    """One state for a form x indication from its questions' states (None when none has one)."""
+    have = [s for s in states if s is not None]
+    if not have:
+        return None
+    trials = {t.trial_id or t.label: t for s in have for t in s.unpoolable_trials}
+    dates = [s.searched_on for s in have if s.searched_on]
+    return EvidenceState(
+        searched_on=max(dates) if dates else None,
+        sources=tuple(dict.fromkeys(x for s in have for x in s.sources)),
+        registered_without_results=tuple(
+            dict.fromkeys(x for s in have for x in s.registered_without_results)
+        ),
+        unpoolable_trials=tuple(trials.values()),
+    )
