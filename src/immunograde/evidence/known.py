@@ -19,12 +19,24 @@ substance (or one of its products) by that route; trials whose route is not stat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from immunograde.grading.verdict import EvidenceState, UnpoolableTrial
 from immunograde.kb.models import Product, Question, ReportedResult, SearchLog, Trial
 
-__all__ = ["describe_reported", "form_state", "merge_states", "question_state", "trials_of_form"]
+if TYPE_CHECKING:
+    from immunograde.kb.queries import KnowledgeBase
+
+__all__ = [
+    "describe_reported",
+    "form_state",
+    "merge_states",
+    "question_state",
+    "reported_rows",
+    "substance_searches",
+    "substance_trials",
+    "trials_of_form",
+]
 
 _CONTROL = {
     "placebo": "placebo-controlled",
@@ -58,7 +70,7 @@ def describe_reported(r: ReportedResult) -> str:
     if r.kind == "estimate":
         body = f"{r.measure} {_num(r.estimate)} ({_num(r.ci_low)} to {_num(r.ci_high)})"
     elif r.kind == "difference":
-        body = f"{r.measure} {_num(r.estimate)}{unit if r.unit not in (r.measure or '') else ''}"
+        body = f"{r.measure} {_num(r.estimate)}{unit if (r.unit or '') not in (r.measure or '') else ''}"
     elif r.kind in ("medians", "means", "proportions"):
         body = f"{r.kind} {_num(r.value1)}{unit} vs {_num(r.value2)}{unit}"
     elif r.kind == "p_value":
@@ -159,7 +171,8 @@ def form_state(
     trials = [
         t for t in trials_of_form(kb, substance_id, route, products) if t.id not in held_elsewhere
     ]
-    found, registered = [], []
+    found: list[UnpoolableTrial] = []
+    registered: list[str] = []
     for t in trials:
         published = bool(t.pmid or t.doi or t.results_posted)
         if not published and t.status in _ENDED and t.registry_ids:
@@ -181,7 +194,11 @@ def form_state(
 def _trial_summary(t: Trial) -> str:
     d = t.design
     parts = [
-        {True: "randomised", False: "not randomised"}.get(d.randomised, "randomisation not stated"),
+        "randomisation not stated"
+        if d.randomised is None
+        else "randomised"
+        if d.randomised
+        else "not randomised",
         _CONTROL.get(d.control, ""),
         f"blinding: {d.blinding}" if d.blinding != "unknown" else "",
         f"{t.n_randomised} participants" if t.n_randomised else "",
@@ -206,3 +223,100 @@ def merge_states(states: Iterable[EvidenceState | None]) -> EvidenceState | None
         ),
         unpoolable_trials=tuple(trials.values()),
     )
+
+
+def _source_link(
+    pmid: str | None, doi: str | None, registry_ids: Sequence[str], url: str | None
+) -> str | None:
+    if pmid:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    if doi:
+        return f"https://doi.org/{doi}"
+    nct = next((r for r in registry_ids if r.startswith("NCT")), None)
+    if nct:
+        return f"https://clinicaltrials.gov/study/{nct}"
+    return url
+
+
+def substance_trials(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
+    """Every trial of the substance in the knowledge base, with its form, design, size, status and where
+    its results are (questions that pool them, questions that show them as reported, or none)."""
+    pooled: dict[str, list[str]] = {}
+    shown: dict[str, list[str]] = {}
+    for q in kb.questions_for(substance_id):
+        for tq in kb.trials_for_question(q.id):
+            pooled.setdefault(tq.trial.id, []).append(q.id)
+        for r in kb.reported_results(q.id):
+            if q.id not in shown.setdefault(r.trial, []):
+                shown[r.trial].append(q.id)
+    ids = {p.id for p in kb.products_for(substance_id)}
+    out = []
+    for t in kb.trials_for_substance(substance_id):
+        arms = [
+            a for a in t.arms if not a.control and (a.substance == substance_id or a.product in ids)
+        ]
+        out.append(
+            {
+                "id": t.id,
+                "label": t.label,
+                "year": t.year,
+                "routes": sorted({a.route for a in arms}) or ["unknown"],
+                "design": _trial_summary(t).replace("; no question holds its outcome numbers", ""),
+                "n_randomised": t.n_randomised,
+                "registry_ids": list(t.registry_ids),
+                "pmid": t.pmid,
+                "doi": t.doi,
+                "link": _source_link(t.pmid, t.doi, t.registry_ids, t.source.url),
+                "status": t.status,
+                "results_posted": t.results_posted,
+                "sponsor": t.sponsor,
+                "pooled_in": pooled.get(t.id, []),
+                "reported_in": [q for q in shown.get(t.id, []) if q not in pooled.get(t.id, [])],
+                "verified": t.verified,
+            }
+        )
+    return out
+
+
+def substance_searches(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
+    """The substance's search logs, newest first: when, where, how many searches, the finding."""
+    out = []
+    for log in kb.search_logs_for(substance_id):
+        searched_on, sources = _searched([log])
+        out.append(
+            {
+                "id": log.id,
+                "products": list(log.products),
+                "searched_on": searched_on.isoformat() if searched_on else None,  # type: ignore[attr-defined]
+                "sources": list(sources),
+                "searches": len(log.searches),
+                "terms": [s.terms for s in log.searches],
+                "found": len(log.found),
+                "excluded": len(log.excluded),
+                "finding": log.finding,
+                "conclusion": log.conclusion,
+                "checked_by": log.checked_by,
+            }
+        )
+    return out
+
+
+def reported_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
+    """A question's reported-but-not-poolable results, each with its trial, words, reason and source."""
+    out = []
+    for r in kb.reported_results(question_id):
+        t = kb.get_trial(r.trial)
+        src = r.source
+        out.append(
+            {
+                "trial_id": t.id,
+                "trial": t.label,
+                "outcome": r.outcome,
+                "result": describe_reported(r).split(": ", 1)[-1],
+                "why_not_pooled": r.why_not_pooled,
+                "link": _source_link(src.pmid, src.doi, [src.nct] if src.nct else [], src.url),
+                "locator": src.locator,
+                "quote": src.quote,
+            }
+        )
+    return out

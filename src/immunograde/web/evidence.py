@@ -10,6 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from immunograde.evidence.known import reported_rows, substance_searches, substance_trials
 from immunograde.evidence.question import Appraisal, grade_question
 from immunograde.evidence.substance import SubstanceAppraisal, appraise_substance
 from immunograde.grading import sof
@@ -150,6 +151,8 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
         "products": kb.products_for(s.id),
         "regulatory": sa.regulatory,
         "evidence": cards,
+        "trials": substance_trials(kb, s.id),
+        "searches": substance_searches(kb, s.id),
         "claims": _claims_view(sa, cards, _controlled_trials(kb, s.id)),
         "safety": safety_view.for_substance(s.id),
         "history": history.for_substance(kb, s.id),
@@ -219,6 +222,7 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "sof_html": sof.to_html([a.sof]) if a.sof is not None else Markup(""),
         "k": a.k,
         "trials": _trial_rows(kb, q.id),
+        "reported": reported_rows(kb, q.id),
         "tsa": history.tsa_summary(kb, q.id),
     }
 

@@ -1,0 +1,75 @@
+"""What is known, on the pages (issue 14): a product with trials shows them; one without says what was
+searched, where and when.  Expected values are read from the curated files through the knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from immunograde.kb.queries import KnowledgeBase
+
+
+def test_substance_page_lists_every_trial_with_its_form(client: TestClient, web_db: Path) -> None:
+    kb = KnowledgeBase(web_db)
+    try:
+        trials = kb.trials_for_substance("interferon-alfa-2b")
+        logs = kb.search_logs_for("interferon-alfa-2b")
+    finally:
+        kb.close()
+    page = client.get("/substances/interferon-alfa-2b.json").json()
+    assert [t["id"] for t in page["trials"]] == [t.id for t in trials]
+    viferon = next(
+        t for t in page["trials"] if t["id"] == "viferon-rectal-children-health-groups-2-4"
+    )
+    assert viferon["routes"] == ["rectal"] and viferon["reported_in"] and not viferon["pooled_in"]
+    assert [s["id"] for s in page["searches"]] == [log.id for log in logs]
+    html = client.get("/substances/interferon-alfa-2b").text
+    assert 'id="trials"' in html and 'id="searched"' in html
+    assert str(escape(viferon["label"])) in html
+    for log in logs:
+        assert str(escape(log.conclusion)) in html
+        newest = max(s.date for s in log.searches).isoformat()
+        assert f"Searched on {newest}" in html
+
+
+def test_question_page_shows_results_that_cannot_be_pooled(
+    client: TestClient, web_db: Path
+) -> None:
+    qid = "interferon-alfa-2b-rectal-arvi-children-time-to-recovery"
+    kb = KnowledgeBase(web_db)
+    try:
+        reported = kb.reported_results(qid)
+    finally:
+        kb.close()
+    page = client.get(f"/questions/{qid}.json").json()
+    assert [r["outcome"] for r in page["reported"]] == [r.outcome for r in reported]
+    first = page["reported"][0]
+    # the difference and p-value of the file's first reported row, in words
+    assert (
+        f"{reported[0].estimate:g}" in first["result"]
+        and f"{reported[0].p_value:g}" in first["result"]
+    )
+    html = client.get(f"/questions/{qid}").text
+    assert 'id="reported"' in html and str(escape(reported[0].why_not_pooled)) in html
+
+
+def test_substance_without_search_says_so(client: TestClient, web_db: Path) -> None:
+    kb = KnowledgeBase(web_db)
+    try:
+        unsearched = next(
+            s
+            for s in kb.list_substances()
+            if not kb.search_logs_for(s.id) and not kb.questions_for(s.id)
+        )
+    finally:
+        kb.close()
+    html = client.get(f"/substances/{unsearched.id}").text
+    assert "No hand search for trials" in html and "Trials may exist" in html
+    (card,) = client.get(f"/substances/{unsearched.id}.json").json()["evidence"][:1]
+    assert card["verdict"] in {
+        "no_controlled_evidence",
+        "trials_not_poolable",
+        "trials_registered_no_results",
+    }
