@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from immunograde.evidence.answers import store_answers
+from immunograde.evidence.history import record_build
 from immunograde.kb.build import build_kb
 from immunograde.settings import data_dir, shared_data_dir
 
@@ -19,8 +21,12 @@ from immunograde.web.app import create_app  # noqa: E402
 
 @pytest.fixture(scope="session")
 def web_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built as ``immunograde build`` builds it: the knowledge base, the stored answers, the history
+    (beside the file, where the app reads it)."""
     path = tmp_path_factory.mktemp("webkb") / "immunograde.duckdb"
     build_kb(data_dir(), path, shared_data_dir())
+    store_answers(path)
+    record_build(path, path.parent / "history.duckdb")
     return path
 
 

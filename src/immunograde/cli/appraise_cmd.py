@@ -1,15 +1,13 @@
 """``immunograde appraise SUBSTANCE``: GRADE certainty, Summary of Findings and a verdict per form.
 
-Thin shell over :func:`immunograde.evidence.appraise_substance`.  An unknown name exits with
+Thin shell over the evidence layer's stored answers (:mod:`immunograde.evidence.answers`).  An unknown name exits with
 ``NOT_FOUND`` and suggestions; a substance with no trials is not an error (its verdict is "no controlled
 evidence", shown with the claims made for it).
 """
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -19,35 +17,17 @@ from rich.table import Table
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.output import console, err_console, print_json
+from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
-from immunograde.evidence.substance import SubstanceAppraisal, appraise_substance
+from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
 from immunograde.grading.sof import to_csv as sof_csv
 from immunograde.grading.sof import to_html as sof_html
-from immunograde.ingest.queries import studies_matching
-from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n
 
 _ = i18n.gettext  # the table's words in the language of --lang (the catalogues of web/i18n.py)
 
 FORMATS = ("table", "json", "markdown", "html", "csv")
-#: registry statuses of trials that should have reported results by now
-FINISHED = ("COMPLETED", "TERMINATED")
-
-
-def missing_results_from_registry(kb: KnowledgeBase) -> Callable[[Question], list[tuple[str, int]]]:
-    """Registered, finished trials of the question's substances and indication with no results
-    posted (imported ClinicalTrials.gov records; nothing when none were imported)."""
-
-    def lookup(q: Question) -> list[tuple[str, int]]:
-        names = [n for s in q.intervention.substance_ids() for n in kb.get_substance(s).all_names()]
-        cond = re.sub(r"\(.*?\)", "", q.indication or "").strip()
-        if not names:
-            return []
-        found = studies_matching(kb.con, names, [cond] if cond else [], FINISHED)
-        return [(t.nct_id, t.enrollment or 0) for t in found if t.has_results is False]
-
-    return lookup
 
 
 def _effect(a: dict[str, object]) -> str:
@@ -182,13 +162,13 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(ExitCode.NO_DATABASE) from exc
         try:
             with err_console.status("appraising") if fmt == "table" else nullcontext():
-                result = appraise_substance(
-                    kb,
-                    substance,
-                    indication,
-                    missing_results=missing_results_from_registry(kb),
-                    baseline_risk=baseline_risk,
-                )
+                if indication is None and baseline_risk is None:
+                    # the stored answer: the same object every page, the API and the history show
+                    result = Answers(kb).substance(resolve_substance(kb, substance)[0].id)
+                else:  # the same recipe on a subset of questions, or with a stated comparator risk
+                    result = compute_substance(
+                        kb, substance, indication, baseline_risk=baseline_risk
+                    )
         finally:
             kb.close()
         _show(result, fmt)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -72,9 +73,13 @@ def build(
     Example: immunograde build --format json
     """
     from immunograde.cli.kb_cmd import run_build
+    from immunograde.evidence.answers import store_answers
     from immunograde.evidence.history import record_build
 
     result = run_build(data, db, fmt, echo=fmt != "json")
+    # every question's and substance's answer, computed once and stored: every surface reads these
+    with err_console.status("appraising every question") if fmt != "json" else nullcontext():
+        n_questions, n_substances = store_answers(Path(result.db_path))
     # the history lives beside the knowledge base it describes (as the web app reads it)
     hist = None if db is None else Path(result.db_path).parent / "history.duckdb"
     changes = record_build(Path(result.db_path), hist)
@@ -82,8 +87,12 @@ def build(
     market_status = _market(Path(result.db_path)) if market else "skipped (--no-market)"
     if fmt == "json":
         print_json({"ok": True, "build": result.__dict__, "changes": changes, "safety": status,
-                    "market": market_status})  # fmt: skip
+                    "market": market_status, "appraisals": {"questions": n_questions,
+                    "substances": n_substances}})  # fmt: skip
         return
+    console.print(
+        f"appraisals: {n_questions} questions and {n_substances} substances stored", markup=False
+    )
     if changes:
         console.print(
             f"{len(changes)} change(s) in the evidence since the last recorded build:", markup=False

@@ -26,9 +26,9 @@ import numpy as np
 
 from immunograde import settings
 from immunograde.errors import InputError, NotFoundError
-from immunograde.evidence import appraise_question
+from immunograde.evidence.answers import Answers
 from immunograde.evidence.effects import counts
-from immunograde.evidence.tsa_grading import question_tsa_for_grading, tsa_summary
+from immunograde.jsonable import to_jsonable
 from immunograde.kb.dbfile import Rewrite, open_readonly, rewrite
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.stats.escalc import escalc
@@ -40,7 +40,9 @@ _DDL = (
     "recorded_at VARCHAR)",
     "CREATE TABLE IF NOT EXISTS hist_questions (data_version VARCHAR, question_id VARCHAR, k INTEGER, "
     "estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, certainty VARCHAR, verdict VARCHAR, "
-    "tsa_conclusion VARCHAR, information_fraction DOUBLE, trials_json VARCHAR)",
+    "tsa_conclusion VARCHAR, information_fraction DOUBLE, trials_json VARCHAR, appraisal_json VARCHAR)",
+    # history files written before the appraisal was kept whole
+    "ALTER TABLE hist_questions ADD COLUMN IF NOT EXISTS appraisal_json VARCHAR",
     "CREATE TABLE IF NOT EXISTS hist_changes (data_version VARCHAR, previous_version VARCHAR, "
     "question_id VARCHAR, field VARCHAR, old VARCHAR, new VARCHAR, trials_added VARCHAR[], "
     "trials_removed VARCHAR[], trials_corrected VARCHAR[], recorded_at VARCHAR)",
@@ -63,6 +65,7 @@ class QuestionState:
     tsa_conclusion: str | None  #: benefit_established, ..., not_yet (at GRADE's RRR), or None
     information_fraction: float | None
     trials: dict[str, str]  #: trial id -> content hash of its outcome data
+    appraisal_json: str | None = None  #: the whole appraisal every surface shows (evidence.answers)
 
 
 @dataclass(frozen=True)
@@ -107,19 +110,21 @@ def _pooled(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
     return c.shape[0], est, lo, hi, None, None, None, None
 
 
-def _appraised(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
-    """``k, estimate, ci_low, ci_high, certainty, verdict, tsa_conclusion, information_fraction``
-    from the appraisal and the TSA that informed it (own pooled estimate if the appraisal fails)."""
-    t = question_tsa_for_grading(kb, qid)
-    tc, frac = (None, None) if t is None else (t.conclusion, t.information_fraction)
+def _appraised(answers: Answers, kb: KnowledgeBase, qid: str) -> tuple[tuple[Any, ...], str | None]:
+    """``k, estimate, ci_low, ci_high, certainty, verdict, tsa_conclusion, information_fraction`` and the
+    appraisal's JSON, from the answer every surface shows (own pooled estimate if the appraisal fails)."""
     try:
-        a = appraise_question(kb, qid, tsa=None if t is None else tsa_summary(t))
+        a = answers.question(qid)
     except (InputError, NotFoundError, ValueError):  # the appraisal cannot handle this question
-        return (*_pooled(kb, qid)[:6], tc, frac)
+        return (*_pooled(kb, qid)[:6], None, None), None
     est = a.estimate_exp if a.estimate_exp is not None else a.estimate
     lo = a.ci_low_exp if a.ci_low_exp is not None else a.ci_low
     hi = a.ci_high_exp if a.ci_high_exp is not None else a.ci_high
-    return a.k, est, lo, hi, a.certainty, a.verdict, tc, frac
+    tc, frac = (
+        (None, None) if a.tsa is None else (a.tsa["conclusion"], a.tsa["information_fraction"])
+    )
+    blob = json.dumps(to_jsonable(a), sort_keys=True, ensure_ascii=False)
+    return (a.k, est, lo, hi, a.certainty, a.verdict, tc, frac), blob
 
 
 def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
@@ -127,17 +132,18 @@ def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
     kb = KnowledgeBase(db_path)
     try:
         info = kb.build_info() or {}
+        answers = Answers(kb)
         out: dict[str, QuestionState] = {}
         for q in kb.all_questions():
             trials: dict[str, list[str]] = {}
             for r in kb.outcome_data(q.id):
                 trials.setdefault(r.trial_id, []).append(_hash(r.values | {"subgroup": r.subgroup}))
-            k, est, lo, hi, cert, verdict, tc, frac = _appraised(kb, q.id)
+            (k, est, lo, hi, cert, verdict, tc, frac), blob = _appraised(answers, kb, q.id)
             hashes = {
                 t: hashlib.sha256("".join(sorted(h)).encode()).hexdigest()[:16]
                 for t, h in trials.items()
             }
-            out[q.id] = QuestionState(q.id, k, est, lo, hi, cert, verdict, tc, frac, hashes)
+            out[q.id] = QuestionState(q.id, k, est, lo, hi, cert, verdict, tc, frac, hashes, blob)
         version = info.get("data_version")
         return (None if version is None else str(version)), out
     finally:
@@ -229,10 +235,13 @@ def _record(con: duckdb.DuckDBPyConnection, version: str, states: dict[str, Ques
     )
     con.execute("BEGIN TRANSACTION")
     con.execute("INSERT INTO hist_builds VALUES (?, ?, ?)", [version, now, now])
-    con.executemany("INSERT INTO hist_questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.executemany(
+        "INSERT INTO hist_questions (data_version, question_id, k, estimate, ci_low, ci_high, "
+        "certainty, verdict, tsa_conclusion, information_fraction, trials_json, appraisal_json) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         [version, s.question_id, s.k, s.estimate, s.ci_low, s.ci_high, s.certainty, s.verdict,
-         s.tsa_conclusion, s.information_fraction, json.dumps(s.trials, sort_keys=True)]
-        for s in states.values()])  # fmt: skip
+         s.tsa_conclusion, s.information_fraction, json.dumps(s.trials, sort_keys=True),
+         s.appraisal_json] for s in states.values()])  # fmt: skip
     if changes:
         con.executemany("INSERT INTO hist_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [version, c.previous_version, c.question_id, c.field, c.old, c.new, c.trials_added,
@@ -258,7 +267,7 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
     try:
         rows = con.execute(
             "SELECT b.data_version, b.recorded_at, q.k, q.estimate, q.ci_low, q.ci_high, q.certainty, "
-            "q.verdict, q.tsa_conclusion, q.information_fraction FROM hist_questions q "
+            "q.verdict, q.tsa_conclusion, q.information_fraction, q.appraisal_json FROM hist_questions q "
             "JOIN hist_builds b USING (data_version) "
             "WHERE q.question_id = ? ORDER BY b.recorded_at, b.rowid", [question_id]).fetchall()  # fmt: skip
         keys = (
@@ -273,7 +282,11 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
             "tsa_conclusion",
             "information_fraction",
         )
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        return [
+            dict(zip(keys, r[:-1], strict=True))
+            | {"appraisal": json.loads(r[-1]) if r[-1] else None}
+            for r in rows
+        ]
     finally:
         con.close()
 

@@ -2,7 +2,7 @@
 
 JSON (``immunograde appraise --format json``): a list with one entry per question (the fields of
 :class:`~immunograde.evidence.question.Appraisal` plus ``form_verdict``, the verdict of its form x
-indication), then one entry per form with no question (``question_id: null``, verdict
+indication, and ``appraisal``, the appraisal object itself, as every surface shows it), then one entry per form with no question (``question_id: null``, verdict
 ``no_controlled_evidence``, the products and the claims made for them).
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from immunograde.evidence.substance import FormVerdict, SubstanceAppraisal
 from immunograde.grading.sof import to_markdown as sof_markdown
+from immunograde.jsonable import to_jsonable
 
 
 def _form_verdict(v: FormVerdict) -> dict[str, Any]:
@@ -68,6 +69,7 @@ def entries(sa: SubstanceAppraisal) -> list[dict[str, Any]]:
         d = dataclasses.asdict(a)
         v = _verdict_for(sa, a.question_id)
         d["form_verdict"] = _form_verdict(v) if v else None
+        d["appraisal"] = to_jsonable(a)  # the one object every page, the API and the history show
         out.append(d)
     out += [_no_evidence_entry(sa, v) for v in sa.verdicts if not v.question_ids]
     return out

@@ -95,6 +95,12 @@ class Appraisal:
     dropped_rows: list[str]
     sof: SofRow | None
     published: list[dict[str, Any]]
+    #: the trial sequential analysis fed to imprecision (``rrr, required_information_size, participants,
+    #: information_fraction, conclusion, reconciliation``), None when the question allows none
+    tsa: dict[str, Any] | None = None
+    data_version: str | None = (
+        None  #: the knowledge base's data version the appraisal was computed on
+    )
 
 
 def substance_label(q: Question, kb: EvidenceSource | None = None) -> str:

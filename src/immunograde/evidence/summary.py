@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from immunograde.evidence.substance import appraise_substance
+from immunograde.evidence.answers import Answers
 from immunograde.kb.queries import KnowledgeBase
 
 
@@ -32,7 +32,7 @@ class VerdictSummary:
 
 def substance_verdicts(kb: KnowledgeBase, substance_id: str) -> list[VerdictSummary]:
     """Every verdict of one substance (``NotFoundError`` for an unknown id)."""
-    sa = appraise_substance(kb, substance_id)
+    sa = Answers(kb).substance(kb.get_substance(substance_id).id)
     by_q = {a.question_id: a for a in sa.questions}
     products = kb.products_for(sa.substance_id)
     out = []

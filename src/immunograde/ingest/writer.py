@@ -116,6 +116,9 @@ def importing(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         conn = open_db(job.path)
         try:
             yield conn
+            # the stored appraisals read registry records (trials without results): once records change
+            # they are stale, so they are dropped and recomputed on first use (evidence.answers)
+            conn.execute("DROP TABLE IF EXISTS appraisals_meta")
             conn.execute("CHECKPOINT")
         finally:
             conn.close()

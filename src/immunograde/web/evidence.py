@@ -10,9 +10,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from immunograde.evidence.answers import Answers
 from immunograde.evidence.known import reported_rows, substance_searches, substance_trials
-from immunograde.evidence.question import Appraisal, grade_question
-from immunograde.evidence.substance import SubstanceAppraisal, appraise_substance
+from immunograde.evidence.question import Appraisal
+from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
 from immunograde.grading import sof
 from immunograde.grading.config import load_rules, rules_as_text
 from immunograde.jsonable import to_jsonable
@@ -143,7 +144,7 @@ def _claims_view(
 
 def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
     s = kb.get_substance(substance_id)
-    sa = appraise_substance(kb, s.id)
+    sa = Answers(kb).substance(s.id)
     cards = evidence_cards(sa)
     return {
         "substance": s,
@@ -151,6 +152,7 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
         "products": kb.products_for(s.id),
         "regulatory": sa.regulatory,
         "evidence": cards,
+        "appraisals": sa.questions,
         "trials": substance_trials(kb, s.id),
         "searches": substance_searches(kb, s.id),
         "claims": _claims_view(sa, cards, _controlled_trials(kb, s.id)),
@@ -209,8 +211,7 @@ def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
 
 def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
     q = kb.get_question(question_id)
-    graded = grade_question(kb, q.id)
-    a = graded.appraisal
+    a = Answers(kb).question(q.id)
     sid = next(iter(q.intervention.substance_ids()), None)
     return {
         "question": q,
@@ -223,7 +224,7 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "k": a.k,
         "trials": _trial_rows(kb, q.id),
         "reported": reported_rows(kb, q.id),
-        "tsa": history.tsa_summary(kb, q.id),
+        "tsa": history.tsa_summary(kb, q.id, a.tsa),
     }
 
 
@@ -247,7 +248,7 @@ def question_summary(q: Question) -> dict[str, Any]:
 
 
 def appraisal_json(kb: KnowledgeBase, substance_id: str) -> Any:
-    return to_jsonable(appraise_substance(kb, substance_id))
+    return to_jsonable(Answers(kb).substance(resolve_substance(kb, substance_id)[0].id))
 
 
 def methods_data() -> dict[str, Any]:
@@ -277,7 +278,7 @@ POOLING_TEXT = (
 
 
 def _cells_for(kb: KnowledgeBase, sid: str, name: str, boosters: set[str]) -> list[dict[str, Any]]:
-    sa = appraise_substance(kb, sid)
+    sa = Answers(kb).substance(sid)
     by_id = {a.question_id: a for a in sa.questions}
     cells = []
     for v in sa.verdicts:
@@ -364,7 +365,7 @@ def class_page(kb: KnowledgeBase, class_id: str) -> dict[str, Any]:
     members = []
     order = list(load_rules().verdicts.order)
     for s in kb.class_members(class_id):
-        sa = appraise_substance(kb, s.id)
+        sa = Answers(kb).substance(s.id)
         graded = [v for v in sa.verdicts if v.question_ids]
         best = min(
             graded, key=lambda v: order.index(v.verdict) if v.verdict in order else 99, default=None

@@ -76,16 +76,31 @@ def for_substance(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def tsa_summary(kb: KnowledgeBase, question_id: str) -> dict[str, Any] | None:
-    """The trial sequential analysis of a binary question, or None where TSA does not apply."""
+def tsa_summary(
+    kb: KnowledgeBase, question_id: str, block: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The trial sequential analysis of a binary question, or None where TSA does not apply.
+
+    ``block``: the appraisal's own TSA block (evidence.answers), whose sentence reconciling the verdict
+    with the TSA's conclusion is added to the summary; the TSA here is computed with the same declared
+    relative risk reduction, so the two never disagree on the numbers.
+    """
     try:
         t = question_tsa(kb, question_id)
     except (InputError, ValueError):
         return None
-    summary = (
-        f"Conclusion: {t.conclusion.replace('_', ' ')}. Information fraction "
-        f"{t.information_fraction:.2f} of a required information size of {t.required_information_size:,} "
-        f"participants (diversity D² = {t.diversity:.2f}). {t.what_would_it_take}"
+    target = (
+        f"relative risk reduction {t.rrr:.0%}"
+        if t.rrr is not None
+        else f"mean difference {t.mid:g}"
     )
+    summary = (
+        f"Conclusion ({target}): {t.conclusion.replace('_', ' ')}. "
+        f"Information fraction {t.information_fraction:.2f} of a required information size of "
+        f"{t.required_information_size:,} participants (diversity D² = {t.diversity:.2f}). "
+        f"{t.what_would_it_take}"
+    )
+    if block and block.get("reconciliation"):
+        summary += f" {block['reconciliation']}"
     return {"summary": summary, "required_information_size": t.required_information_size,
             "information_fraction": t.information_fraction, "conclusion": t.conclusion}  # fmt: skip
