@@ -53,8 +53,15 @@ def _ours_in(kb: KnowledgeBase, q: Question, measure: str) -> tuple[float, float
 
 
 def test_published_estimates_same_direction_and_overlap(kb: KnowledgeBase) -> None:
-    cases = [(q, p) for q in kb.all_questions() for p in q.published if p.estimate is not None]
-    assert cases
+    # questions that hold a review's pooled result but none of its per-trial rows (e.g. the Cochrane
+    # influenza-vaccine summaries) have nothing of ours to compare: they are shown as published only
+    cases = [
+        (q, p)
+        for q in kb.all_questions()
+        for p in q.published
+        if p.estimate is not None and kb.outcome_data(q.id)
+    ]
+    assert len(cases) >= 20  # 22 when the influenza-vaccine summaries landed
     for q, p in cases:
         est, lo, hi = _ours_in(kb, q, p.measure)
         assert (est < 1) == (p.estimate < 1), q.id
