@@ -101,9 +101,26 @@ class KnowledgeBase(CurationQueries):
     def close(self) -> None:
         self.con.close()
 
+    # The file is read-only and this connection sees one version of it ("this version of the file,
+    # however long it is open"), so a query's answer never changes: reads are kept per instance.  The
+    # build's appraisals ask for the same questions, trials and rows thousands of times (each DuckDB
+    # round trip costs about a millisecond).  Lists are copied on the way out.
+    def _rows(self, sql: str, params: list[Any] | None = None) -> list[Any]:
+        cache: dict[Any, list[Any]] = self.__dict__.setdefault("_row_cache", {})
+        key = (sql, tuple(params or ()))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = self.con.execute(sql, params or []).fetchall()
+        return list(hit)
+
     def _models(self, model: type[M], sql: str, params: list[Any] | None = None) -> list[M]:
-        rows = self.con.execute(sql, params or []).fetchall()
-        return [model.model_validate(json.loads(r[0])) for r in rows]
+        cache: dict[Any, list[Any]] = self.__dict__.setdefault("_model_cache", {})
+        key = (model, sql, tuple(params or ()))
+        hit = cache.get(key)
+        if hit is None:
+            rows = self.con.execute(sql, params or []).fetchall()
+            hit = cache[key] = [model.model_validate(json.loads(r[0])) for r in rows]
+        return list(hit)
 
     def _one(self, model: type[M], table: str, rid: str, what: str) -> M:
         found = self._models(model, f"SELECT record_json FROM {table} WHERE id = ?", [rid])
@@ -241,9 +258,9 @@ class KnowledgeBase(CurationQueries):
     def trials_for_question(self, question_id: str) -> list[TrialForQuestion]:
         """Trials with data for the question (in data order), each with its RoB for that question."""
         self.get_question(question_id)
-        rows = self.con.execute(
+        rows = self._rows(
             "SELECT t.record_json FROM outcome_data o JOIN trials t ON t.id = o.trial_id "
-            "WHERE o.question_id = ? ORDER BY o.rowid", [question_id]).fetchall()  # fmt: skip
+            "WHERE o.question_id = ? ORDER BY o.rowid", [question_id])  # fmt: skip
         out: list[TrialForQuestion] = []
         seen: set[str] = set()
         for (raw,) in rows:
@@ -266,12 +283,12 @@ class KnowledgeBase(CurationQueries):
         self.get_question(question_id)
         cols = ", ".join(f"o.{c}" for c in DATA_COLUMNS)
         where = "" if include_unpooled else " AND o.pooled"
-        rows = self.con.execute(
+        rows = self._rows(
             f"SELECT o.trial_id, t.label, t.year, o.subgroup, o.form, {cols}, o.dispersion, "
             "o.denominator, o.not_pooled_reason FROM outcome_data o JOIN trials t "
             f"ON t.id = o.trial_id WHERE o.question_id = ?{where} ORDER BY o.rowid",
             [question_id],
-        ).fetchall()
+        )
         return [_outcome_row(r) for r in rows]
 
     # ------------------------------------------------------------ names

@@ -31,6 +31,7 @@ class CurationQueries:
     if TYPE_CHECKING:  # provided by KnowledgeBase
 
         def _models(self, model: type[M], sql: str, params: list[Any] | None = None) -> list[M]: ...
+        def _rows(self, sql: str, params: list[Any] | None = None) -> list[Any]: ...
         def get_question(self, question_id: str) -> Any: ...
         def get_substance(self, substance_id: str) -> Any: ...
         def get_product(self, product_id: str) -> Any: ...
@@ -65,10 +66,10 @@ class CurationQueries:
     def reported_results(self, question_id: str) -> list[ReportedResult]:
         """The question's reported-but-not-poolable results, in file order."""
         self.get_question(question_id)
-        rows = self.con.execute(
+        rows = self._rows(
             "SELECT record_json FROM reported_results WHERE question_id = ? ORDER BY ord",
             [question_id],
-        ).fetchall()
+        )
         return [ReportedResult.model_validate(json.loads(r[0])) for r in rows]
 
     def trials_for_substance(self, substance_id: str) -> list[Trial]:
