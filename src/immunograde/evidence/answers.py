@@ -24,9 +24,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -163,10 +166,68 @@ def _dumps(obj: Any) -> str:
     return json.dumps(to_jsonable(obj), sort_keys=True, ensure_ascii=False)
 
 
-def store_answers(db_path: Path) -> tuple[int, int]:
+_WORKER_KB: KnowledgeBase | None = None
+
+
+def _worker_init(path: str) -> None:
+    global _WORKER_KB
+    _WORKER_KB = KnowledgeBase(Path(path)).bulk()
+
+
+def _substance_job(sid: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """One substance's appraisal and its questions', as stored JSON (runs in a build worker)."""
+    assert _WORKER_KB is not None
+    sa = compute_substance(_WORKER_KB, sid)
+    return sid, _dumps(sa), [(a.question_id, _dumps(a)) for a in sa.questions]
+
+
+def _question_job(qid: str) -> tuple[str, str]:
+    assert _WORKER_KB is not None
+    return qid, _dumps(compute_question(_WORKER_KB, qid))
+
+
+def build_workers() -> int:
+    """Processes for the build's appraisals: ``IMMUNOGRADE_BUILD_WORKERS``, else the usable cores."""
+    env = os.environ.get("IMMUNOGRADE_BUILD_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _compute_all(
+    path: Path, sids: list[str], lone: list[str], workers: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Every substance's and every lone question's stored JSON, in ``workers`` processes (one process
+    when small or asked); results are merged in id order, so the stored file does not depend on them."""
+    if workers <= 1 or len(sids) + len(lone) < 200:
+        _worker_init(str(path))
+        try:
+            subs = [_substance_job(s) for s in sids]
+            qs = [_question_job(q) for q in lone]
+        finally:
+            global _WORKER_KB
+            if _WORKER_KB is not None:
+                _WORKER_KB.close()
+            _WORKER_KB = None
+    else:
+        ctx = multiprocessing.get_context("spawn")  # no DuckDB connection crosses a fork
+        with ProcessPoolExecutor(workers, ctx, _worker_init, (str(path),)) as pool:
+            subs = list(pool.map(_substance_job, sids, chunksize=4))
+            qs = list(pool.map(_question_job, lone, chunksize=4))
+    substances: dict[str, str] = {}
+    questions: dict[str, str] = {}
+    for sid, blob, members in sorted(subs):
+        substances[sid] = blob
+        for qid, qblob in members:
+            questions.setdefault(qid, qblob)
+    questions.update(dict(qs))
+    return questions, substances
+
+
+def store_answers(db_path: Path, workers: int | None = None) -> tuple[int, int]:
     """Compute every substance's and question's answer and store them in the knowledge base at
-    ``db_path`` (on a private copy, under the writer lock, published whole).  Returns the numbers of
-    questions and substances stored."""
+    ``db_path`` (on a private copy, under the writer lock, published whole), in ``workers`` processes
+    (default :func:`build_workers`).  Returns the numbers of questions and substances stored."""
     import duckdb
 
     from immunograde.kb.dbfile import rewrite
@@ -174,28 +235,24 @@ def store_answers(db_path: Path) -> tuple[int, int]:
     with rewrite(db_path) as rw:
         kb = KnowledgeBase(rw.path)
         try:
-            questions: dict[str, str] = {}
-            substances: dict[str, str] = {}
-            for s in kb.list_substances():
-                sa = compute_substance(kb, s.id)
-                substances[s.id] = _dumps(sa)
-                for a in sa.questions:
-                    questions.setdefault(a.question_id, _dumps(a))
-            for q in kb.all_questions():
-                if q.id not in questions:
-                    questions[q.id] = _dumps(compute_question(kb, q.id))
+            sids = [s.id for s in kb.list_substances()]
+            held = {q.id for s in sids for q in kb.questions_for(s)}
+            lone = [q.id for q in kb.all_questions() if q.id not in held]
             version = _data_version(kb)
         finally:
             kb.close()
+        questions, substances = _compute_all(
+            rw.path, sids, lone, build_workers() if workers is None else workers
+        )
         con = duckdb.connect(str(rw.path))
         try:
             for table in ("appraisals", "substance_appraisals", "appraisals_meta"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             for ddl in _DDL:
                 con.execute(ddl)
-            con.executemany("INSERT INTO appraisals VALUES (?, ?)", list(questions.items()))
+            con.executemany("INSERT INTO appraisals VALUES (?, ?)", sorted(questions.items()))
             con.executemany(
-                "INSERT INTO substance_appraisals VALUES (?, ?)", list(substances.items())
+                "INSERT INTO substance_appraisals VALUES (?, ?)", sorted(substances.items())
             )
             con.execute("INSERT INTO appraisals_meta VALUES (?, ?)", [version, rules_fingerprint()])
             con.execute("CHECKPOINT")
@@ -279,6 +336,17 @@ class Answers:
             for a in sa.questions:
                 self._questions.setdefault(a.question_id, a)
             return sa
+
+    def question_json(self, question_id: str) -> str:
+        """The question's appraisal as the JSON text every surface serves (the stored text itself
+        when stored)."""
+        if self.stored:
+            row = self.kb.con.execute(
+                "SELECT appraisal_json FROM appraisals WHERE question_id = ?", [question_id]
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+        return _dumps(self.question(question_id))
 
     def _read(self, table: str, key: str, value: str) -> dict[str, Any] | None:
         if not self.stored:

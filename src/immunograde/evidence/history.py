@@ -28,7 +28,6 @@ from immunograde import settings
 from immunograde.errors import InputError, NotFoundError
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.effects import counts
-from immunograde.jsonable import to_jsonable
 from immunograde.kb.dbfile import Rewrite, open_readonly, rewrite
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.stats.escalc import escalc
@@ -114,22 +113,22 @@ def _appraised(answers: Answers, kb: KnowledgeBase, qid: str) -> tuple[tuple[Any
     """``k, estimate, ci_low, ci_high, certainty, verdict, tsa_conclusion, information_fraction`` and the
     appraisal's JSON, from the answer every surface shows (own pooled estimate if the appraisal fails)."""
     try:
-        a = answers.question(qid)
+        blob = answers.question_json(qid)
     except (InputError, NotFoundError, ValueError):  # the appraisal cannot handle this question
         return (*_pooled(kb, qid)[:6], None, None), None
-    est = a.estimate_exp if a.estimate_exp is not None else a.estimate
-    lo = a.ci_low_exp if a.ci_low_exp is not None else a.ci_low
-    hi = a.ci_high_exp if a.ci_high_exp is not None else a.ci_high
-    tc, frac = (
-        (None, None) if a.tsa is None else (a.tsa["conclusion"], a.tsa["information_fraction"])
-    )
-    blob = json.dumps(to_jsonable(a), sort_keys=True, ensure_ascii=False)
-    return (a.k, est, lo, hi, a.certainty, a.verdict, tc, frac), blob
+    a = json.loads(blob)
+    est = a["estimate_exp"] if a["estimate_exp"] is not None else a["estimate"]
+    lo = a["ci_low_exp"] if a["ci_low_exp"] is not None else a["ci_low"]
+    hi = a["ci_high_exp"] if a["ci_high_exp"] is not None else a["ci_high"]
+    t = a.get("tsa") or {}
+    row = (a["k"], est, lo, hi, a["certainty"], a["verdict"], t.get("conclusion"),
+           t.get("information_fraction"))  # fmt: skip
+    return row, blob
 
 
 def snapshot(db_path: Path) -> tuple[str | None, dict[str, QuestionState]]:
     """Data version and per-question state of the knowledge base at ``db_path``."""
-    kb = KnowledgeBase(db_path)
+    kb = KnowledgeBase(db_path).bulk()
     try:
         info = kb.build_info() or {}
         answers = Answers(kb)

@@ -122,7 +122,32 @@ class KnowledgeBase(CurationQueries):
             hit = cache[key] = [model.model_validate(json.loads(r[0])) for r in rows]
         return list(hit)
 
+    def bulk(self) -> KnowledgeBase:
+        """Read whole tables at the first lookup (records by id, outcome rows by question): for a job
+        that reads everything, like the build's appraisals, thousands of round trips become a handful.
+        Returns ``self``."""
+        self.__dict__["_bulk"] = {}
+        return self
+
+    def _table(self, table: str) -> dict[str, str] | None:
+        """``id -> record_json`` of a whole table in bulk mode, else None."""
+        bulk: dict[str, dict[str, str]] | None = self.__dict__.get("_bulk")
+        if bulk is None:
+            return None
+        if table not in bulk:
+            bulk[table] = dict(self.con.execute(f"SELECT id, record_json FROM {table}").fetchall())
+        return bulk[table]
+
     def _one(self, model: type[M], table: str, rid: str, what: str) -> M:
+        whole = self._table(table)
+        if whole is not None:
+            cache: dict[Any, Any] = self.__dict__.setdefault("_model_cache", {})
+            key = (model, table, rid)
+            if key in cache:
+                return cache[key]
+            if rid in whole:
+                cache[key] = model.model_validate(json.loads(whole[rid]))
+                return cache[key]
         found = self._models(model, f"SELECT record_json FROM {table} WHERE id = ?", [rid])
         if not found:
             ids = [r[0] for r in self.con.execute(f"SELECT id FROM {table}").fetchall()]
@@ -282,6 +307,21 @@ class KnowledgeBase(CurationQueries):
         """
         self.get_question(question_id)
         cols = ", ".join(f"o.{c}" for c in DATA_COLUMNS)
+        bulk: dict[str, Any] | None = self.__dict__.get("_bulk")
+        if bulk is not None:
+            if "outcome_data" not in bulk:
+                grouped: dict[tuple[str, bool], list[OutcomeRow]] = {}
+                for r in self.con.execute(
+                    f"SELECT o.question_id, o.pooled, o.trial_id, t.label, t.year, o.subgroup, o.form, "
+                    f"{cols}, o.dispersion, o.denominator, o.not_pooled_reason FROM outcome_data o "
+                    "JOIN trials t ON t.id = o.trial_id ORDER BY o.rowid"
+                ).fetchall():
+                    row = _outcome_row(r[2:])
+                    grouped.setdefault((r[0], True), []).append(row)
+                    if r[1]:
+                        grouped.setdefault((r[0], False), []).append(row)
+                bulk["outcome_data"] = grouped
+            return list(bulk["outcome_data"].get((question_id, include_unpooled), []))
         where = "" if include_unpooled else " AND o.pooled"
         rows = self._rows(
             f"SELECT o.trial_id, t.label, t.year, o.subgroup, o.form, {cols}, o.dispersion, "
