@@ -182,3 +182,21 @@ def test_cli_baseline_risk(kb_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert entry["risk_intervention_per_1000"] == pytest.approx(50.0 * entry["estimate_exp"])
     code, _, err = run([*argv[:5], "2", *argv[6:]], capsys)
     assert code == ExitCode.INPUT and "baseline_risk" in err
+
+
+def test_an_authorisation_speaks_for_its_own_form_only(kb: KnowledgeBase) -> None:
+    # the EMA authorisation row of IntronA names its product, whose route is not stated in the EPAR
+    # table (data/products): it must not answer "authorised by a stringent regulator" for rectal Viferon
+    products = {p.id: p for p in kb.products_for("interferon-alfa-2b")}
+    ema = [
+        r
+        for r in kb.regulatory_for("interferon-alfa-2b")
+        if r.agency == "EMA" and r.product and r.status == "authorised"
+    ]
+    assert ema and all(products[r.product].route != "rectal" for r in ema)
+    sa = appraise_substance(kb, "interferon alfa-2b")
+    for v in sa.verdicts:
+        (reg,) = [p for p in v.profile if p.key == "stringent_regulator"]
+        names = " ".join(reg.trials)
+        for r in ema:
+            assert (r.product_name in names) == (products[r.product].route == v.route), v.route

@@ -47,6 +47,7 @@ class EvidenceSource(KnownSource, Protocol):
     def get_substance(self, substance_id: str) -> Substance: ...
     def get_class(self, class_id: str) -> DrugClass: ...
     def get_product(self, product_id: str) -> Product: ...
+    def products_for(self, substance_id: str) -> list[Product]: ...
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,18 @@ def _regulatory(regs: list[RegulatoryStatus]) -> list[RegulatoryFact]:
     return [RegulatoryFact(r.agency, r.country, r.status, r.product_name) for r in regs]
 
 
+def regulatory_of_form(
+    regs: Sequence[RegulatoryStatus], products: Sequence[Product], route: str
+) -> list[RegulatoryStatus]:
+    """The regulatory rows that speak for the form (route) ``route``: rows about a product of that
+    route, and rows naming no product when every product of the substance has that route (or there is
+    none).  An authorisation of one form never stands for another (the EMA's IntronA is not rectal
+    Viferon)."""
+    route_of = {p.id: p.route for p in products}
+    single = len(set(route_of.values())) <= 1 and set(route_of.values()) <= {route}
+    return [r for r in regs if (route_of.get(r.product) == route if r.product else single)]
+
+
 @dataclass(frozen=True)
 class Options:
     """Inputs from outside the knowledge base (a TSA, a stated population risk)."""
@@ -219,7 +232,11 @@ def grade_question(
     q = kb.get_question(question_id)
     analysis = analyse(q, kb.outcome_data(question_id))
     facts = trial_facts(q, analysis, kb.trials_for_question(question_id))
-    regs = [r for s in q.intervention.substance_ids() for r in kb.regulatory_for(s)]
+    regs = [
+        r
+        for s in q.intervention.substance_ids()
+        for r in regulatory_of_form(kb.regulatory_for(s), kb.products_for(s), q.intervention.route)
+    ]
     known = {rid for t in facts for rid in t.registry_ids}
     ctx = question_context(q, tuple(m for m in missing_results if m[0] not in known))
     opts = Options(tsa, baseline_risk)

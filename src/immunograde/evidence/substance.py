@@ -19,7 +19,13 @@ from typing import Any
 
 from immunograde.errors import NotFoundError
 from immunograde.evidence.known import KnownSource, form_state, merge_states
-from immunograde.evidence.question import Appraisal, Graded, form_label, grade_question
+from immunograde.evidence.question import (
+    Appraisal,
+    Graded,
+    form_label,
+    grade_question,
+    regulatory_of_form,
+)
 from immunograde.grading.config import Rules, load_rules
 from immunograde.grading.inputs import TrialFacts, TsaSummary
 from immunograde.grading.profile import (
@@ -220,9 +226,10 @@ def appraise_substance(
         for q in questions
     ]
     regs_raw = kb.regulatory_for(sub.id)
-    regs = [RegulatoryFact(r.agency, r.country, r.status, r.product_name) for r in regs_raw]
     claims = kb.claims_for(sub.id)
-    verdicts = _verdicts(kb, sub, graded, kb.products_for(sub.id), regs, claims, indication, rules)
+    verdicts = _verdicts(
+        kb, sub, graded, kb.products_for(sub.id), regs_raw, claims, indication, rules
+    )
     return SubstanceAppraisal(
         substance_id=sub.id,
         name=sub.name,
@@ -240,17 +247,21 @@ def _verdicts(
     sub: Substance,
     graded: Sequence[Graded],
     products: Sequence[Product],
-    regs: Sequence[RegulatoryFact],
+    regs_raw: Sequence[RegulatoryStatus],
     claims: Sequence[Claim],
     indication: str | None,
     rules: Rules,
 ) -> list[FormVerdict]:
+    def regs(route: str) -> list[RegulatoryFact]:
+        own = regulatory_of_form(regs_raw, products, route)
+        return [RegulatoryFact(r.agency, r.country, r.status, r.product_name) for r in own]
+
     groups = _groups(graded)
     routes = {route for route, _ in groups}
     out = []
     for (route, ind), members in groups.items():
         mine = [p for p in products if p.route == route]
-        out.append(_group_verdict(sub, route, ind, members, mine, regs, claims, rules))
+        out.append(_group_verdict(sub, route, ind, members, mine, regs(route), claims, rules))
     if indication is None:
         uncovered: dict[str, list[Product]] = {}
         for p in products:
@@ -261,8 +272,12 @@ def _verdicts(
         }
         for route, prods in sorted(uncovered.items()):
             state = form_state(kb, sub.id, route, prods, held)
-            out.append(_group_verdict(sub, route, None, [], prods, regs, claims, rules, state))
+            out.append(
+                _group_verdict(sub, route, None, [], prods, regs(route), claims, rules, state)
+            )
     if not out:
         state = form_state(kb, sub.id, "unknown", [], frozenset())
-        out.append(_group_verdict(sub, "unknown", None, [], [], regs, claims, rules, state))
+        out.append(
+            _group_verdict(sub, "unknown", None, [], [], regs("unknown"), claims, rules, state)
+        )
     return out
