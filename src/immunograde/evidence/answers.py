@@ -27,6 +27,8 @@ import json
 import multiprocessing
 import os
 import re
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -169,8 +171,22 @@ def _dumps(obj: Any) -> str:
 _WORKER_KB: KnowledgeBase | None = None
 
 
-def _worker_init(path: str) -> None:
+def _die_with_parent() -> None:
+    """A build worker ends when the build does, even when the build is killed (Linux: the kernel sends
+    SIGKILL when the parent exits); otherwise orphaned workers would keep the build's output pipes
+    open and compute for nobody."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
+def _worker_init(path: str, in_worker: bool = True) -> None:
     global _WORKER_KB
+    if in_worker:
+        _die_with_parent()
     _WORKER_KB = KnowledgeBase(Path(path)).bulk()
 
 
@@ -200,7 +216,7 @@ def _compute_all(
     """Every substance's and every lone question's stored JSON, in ``workers`` processes (one process
     when small or asked); results are merged in id order, so the stored file does not depend on them."""
     if workers <= 1 or len(sids) + len(lone) < 200:
-        _worker_init(str(path))
+        _worker_init(str(path), in_worker=False)
         try:
             subs = [_substance_job(s) for s in sids]
             qs = [_question_job(q) for q in lone]
