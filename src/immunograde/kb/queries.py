@@ -81,6 +81,11 @@ class OutcomeRow:
         return base | {k: v for k, v in self.values.items() if v is not None}
 
 
+def _hashable(params: list[Any] | None) -> tuple[Any, ...]:
+    """Query parameters as a cache key (list parameters, e.g. for ``list_contains``, as tuples)."""
+    return tuple(tuple(p) if isinstance(p, list) else p for p in params or ())
+
+
 def _outcome_row(r: tuple[Any, ...]) -> OutcomeRow:
     k = 5 + len(DATA_COLUMNS)
     values = dict(zip(DATA_COLUMNS, r[5:k], strict=True))
@@ -107,7 +112,7 @@ class KnowledgeBase(CurationQueries):
     # round trip costs about a millisecond).  Lists are copied on the way out.
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[Any]:
         cache: dict[Any, list[Any]] = self.__dict__.setdefault("_row_cache", {})
-        key = (sql, tuple(params or ()))
+        key = (sql, _hashable(params))
         hit = cache.get(key)
         if hit is None:
             hit = cache[key] = self.con.execute(sql, params or []).fetchall()
@@ -115,7 +120,7 @@ class KnowledgeBase(CurationQueries):
 
     def _models(self, model: type[M], sql: str, params: list[Any] | None = None) -> list[M]:
         cache: dict[Any, list[Any]] = self.__dict__.setdefault("_model_cache", {})
-        key = (model, sql, tuple(params or ()))
+        key = (model, sql, _hashable(params))
         hit = cache.get(key)
         if hit is None:
             rows = self.con.execute(sql, params or []).fetchall()
