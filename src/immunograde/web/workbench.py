@@ -183,7 +183,9 @@ async def run_page(text: str, name: str, measure: str, method: str, test: str) -
     except TimeoutError:
         raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s; use the command line",
                              file=name) from None  # fmt: skip
-    out["specs"] = {k: i18n_charts.translate(spec) for k, spec in out["specs"].items()}  # reader's language
+    out["specs"] = {
+        k: i18n_charts.translate(spec) for k, spec in out["specs"].items()
+    }  # reader's language
     svgs = {k: render(spec, "svg") for k, spec in out["specs"].items()}
     token = _store({**out, "svgs": svgs})
     page = empty_page()
