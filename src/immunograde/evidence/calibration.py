@@ -2,7 +2,7 @@
 
 The calibration set is reviewed data: every ``published`` entry of a question that gives a certainty
 rating with the verbatim sentence stating it (``quote``) and its source.  Each is appraised with the
-same recipe as the build (the TSA fed to imprecision when one can be computed), and the two ratings are
+answer every surface shows (:mod:`immunograde.evidence.answers`), and the two ratings are
 compared: n, exact agreement, linearly weighted kappa, the 4x4 confusion matrix and every disagreement
 with the domains behind ImmunoGrade's rating.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from immunograde.evidence.tsa_grading import appraise_with_tsa
+from immunograde.evidence.answers import Answers
 from immunograde.grading.agreement import confusion, exact_agreement, weighted_kappa
 from immunograde.grading.config import LEVELS
 from immunograde.kb.queries import KnowledgeBase
@@ -67,11 +67,12 @@ def _source_text(p: Any) -> str:
 def calibration_items(kb: KnowledgeBase) -> list[Item]:
     """Every published certainty with its quote, appraised by ImmunoGrade."""
     items = []
+    answers = Answers(kb)  # the stored answer every page shows (the same recipe when not stored)
     for q in kb.all_questions():
         rated = [p for p in q.published if p.certainty and p.quote]
         if not rated:
             continue
-        a, _ = appraise_with_tsa(kb, q.id)
+        a = answers.question(q.id)
         for p in rated:
             level = level_of(str(p.certainty))
             items.append(

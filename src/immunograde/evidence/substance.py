@@ -34,7 +34,7 @@ from immunograde.grading.profile import (
     evidence_profile,
     shows_benefit,
 )
-from immunograde.grading.verdict import EvidenceState, decide
+from immunograde.grading.verdict import UNKNOWN_VERDICTS, EvidenceState, decide
 from immunograde.kb.models import ID_PATTERN, Claim, Product, Question, RegulatoryStatus, Substance
 from immunograde.kb.queries import KnowledgeBase
 
@@ -176,7 +176,7 @@ def _group_verdict(
         question_ids=[g.appraisal.question_id for g in graded],
         products=[_product_text(p) for p in products],
         profile=list(evidence_profile(trials, benefit, ois, regs, rules)),
-        claims=own_claims if v.key == "no_controlled_evidence" else [],
+        claims=own_claims if v.key in UNKNOWN_VERDICTS else [],
     )
 
 

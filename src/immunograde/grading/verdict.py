@@ -79,6 +79,17 @@ class Verdict:
     certainty: str | None = None
 
 
+#: the verdicts that say what is known when nothing could be graded (no GRADE answer)
+UNKNOWN_VERDICTS = frozenset(
+    {
+        "trials_not_poolable",
+        "trials_registered_no_results",
+        "no_trials_found",
+        "no_controlled_evidence",
+    }
+)
+
+
 def is_safety_outcome(name: str, rules: Rules) -> bool:
     """A safety outcome by name (``verdicts.safety_outcome_terms``): counts for harm only."""
     low = name.casefold()

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.known import reported_rows, substance_searches, substance_trials
 from immunograde.evidence.question import Appraisal
-from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
+from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.grading import sof
 from immunograde.grading.config import load_rules, rules_as_text
 from immunograde.jsonable import to_jsonable
@@ -118,7 +118,7 @@ def _claims_view(
     if controlled:
         trials = "1 controlled trial" if controlled == 1 else f"{controlled} controlled trials"
         says = f"{trials} in the knowledge base, no pooled verdict from {'it' if controlled == 1 else 'them'} yet"
-    graded = [c for c in cards if c["questions"] and c["verdict"] != "no_controlled_evidence"]
+    graded = [c for c in cards if c["questions"] and c["verdict"] not in UNKNOWN_VERDICTS]
     if graded:
         says = "; ".join(f"{c['indication']} ({c['form']}): {c['verdict_label']}" for c in graded)
     # the same, as parts a page translates (evidence_says stays the English sentence of the JSON twin)
