@@ -19,9 +19,8 @@ from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
+from immunograde.evidence.rules import sof_csv, sof_html
 from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
-from immunograde.grading.sof import to_csv as sof_csv
-from immunograde.grading.sof import to_html as sof_html
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n
 

@@ -14,9 +14,9 @@ import typer
 from immunograde.cli.output import console, dumps, err_console, print_json
 from immunograde.errors import InputError
 from immunograde.safety.engines import make_engine
+from immunograde.safety.pipeline import GPSPrior
 from immunograde.safety.report_table import score_report_table
 from immunograde.safety.scoring import PAIR_COLUMNS, ScoreResult
-from immunograde.stats.gps import GPSPrior
 
 safety_app = typer.Typer(
     help="Safety signals from spontaneous reports (FAERS, openFDA, any report table).",

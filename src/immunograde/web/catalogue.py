@@ -99,7 +99,7 @@ def classes_data(kb: KnowledgeBase) -> dict[str, Any]:
 def best_verdict(substance_page: dict[str, Any]) -> dict[str, Any]:
     """The substance's best verdict across its evidence cards (rules.yaml's order), with the certainty of
     the question that decided it: what a search hit shows beside the name."""
-    from immunograde.grading.config import load_rules
+    from immunograde.evidence.rules import load_rules
 
     rules = load_rules().verdicts
     cards = substance_page.get("evidence") or []

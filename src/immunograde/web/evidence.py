@@ -14,8 +14,7 @@ from immunograde.evidence.answers import Answers
 from immunograde.evidence.known import reported_rows, substance_searches, substance_trials
 from immunograde.evidence.question import Appraisal
 from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
-from immunograde.grading import sof
-from immunograde.grading.config import load_rules, rules_as_text
+from immunograde.evidence.rules import load_rules, rules_as_text, sof_html
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
@@ -41,7 +40,7 @@ def _question_view(a: Appraisal) -> dict[str, Any]:
         "certainty_label": certainty_label(a.certainty),
         "statement": a.statement,
         "downgrades": a.downgrades,
-        "sof_html": sof.to_html([a.sof]) if a.sof is not None else Markup(""),
+        "sof_html": sof_html([a.sof]) if a.sof is not None else Markup(""),
         "appraisal": a,
     }
 
@@ -220,7 +219,7 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "appraisal": a,
         "certainty_symbols": a.certainty_symbol or "",
         "certainty_label": certainty_label(a.certainty),
-        "sof_html": sof.to_html([a.sof]) if a.sof is not None else Markup(""),
+        "sof_html": sof_html([a.sof]) if a.sof is not None else Markup(""),
         "k": a.k,
         "trials": _trial_rows(kb, q.id),
         "reported": reported_rows(kb, q.id),

@@ -157,7 +157,7 @@ def term(value: Any) -> Any:
 
 def certainty_label(level: str | None) -> str:
     """Template filter: a GRADE certainty key as its label in ``rules.yaml``, translated."""
-    from immunograde.grading.config import load_rules
+    from immunograde.evidence.rules import load_rules
 
     levels = load_rules().certainty_levels["levels"]
     return tr(levels[level]["label"] if level in levels else "not graded")
@@ -165,7 +165,7 @@ def certainty_label(level: str | None) -> str:
 
 def verdict_label(verdict: str | None) -> str:
     """Template filter: a verdict key as its label in ``rules.yaml``, translated."""
-    from immunograde.grading.config import load_rules
+    from immunograde.evidence.rules import load_rules
 
     labels = load_rules().verdicts.labels
     return tr(labels.get(verdict or "", (verdict or "").replace("_", " ")))

@@ -53,7 +53,7 @@ def cli_entries() -> Iterator[Entry]:
 
 def data_entries() -> Iterator[Entry]:
     """Labels that come from reviewed data and are translated when shown (the ``tr`` filter)."""
-    from immunograde.grading.config import load_rules
+    from immunograde.evidence.rules import load_rules
     from immunograde.market.verdicts import BUCKET_LABELS
 
     rules = load_rules()
@@ -134,7 +134,7 @@ def profile_entries() -> Iterator[Entry]:
     """The evidence profile's questions (grading/profile.py states them as its answers' labels)."""
     import re
 
-    from immunograde.grading import profile
+    from immunograde.evidence.rules import profile
 
     source = Path(profile.__file__).read_text(encoding="utf-8")
     for question in dict.fromkeys(re.findall(r'"(Is [^"]+\?)"', source)):
@@ -155,7 +155,7 @@ def template_catalog() -> Catalog:
 
 def methods_entries() -> Iterator[Entry]:
     """The Methods page's section titles and pooling paragraphs (the rationales stay in English)."""
-    from immunograde.grading.config import rules_as_text
+    from immunograde.evidence.rules import rules_as_text
     from immunograde.web.evidence import POOLING_TEXT
 
     for section in rules_as_text():

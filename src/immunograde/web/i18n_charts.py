@@ -64,7 +64,7 @@ def _walk(node: Any) -> Any:
 
 
 def _verdict_legend() -> str:
-    from immunograde.grading.config import load_rules
+    from immunograde.evidence.rules import load_rules
 
     labels = {k: i18n.tr(v) for k, v in load_rules().verdicts.labels.items()}
     return f"{json.dumps(labels, ensure_ascii=False)}[datum.label] || {MAP_LEGEND}"

@@ -58,8 +58,8 @@ def translate(
     if i18n.current() == i18n.DEFAULT or not html:
         return Markup(html)
     from immunograde.evidence.sof_rows import DOMAIN_TITLES
-    from immunograde.grading.config import load_rules
-    from immunograde.grading.sof import HEADERS
+    from immunograde.evidence.rules import SOF_HEADERS as HEADERS
+    from immunograde.evidence.rules import load_rules
 
     out = str(html)
     for h in HEADERS:
@@ -106,7 +106,7 @@ def translate(
 def entries() -> list[tuple[str | tuple[str, str], str]]:
     """The messages :func:`translate` uses, for the catalogue (msgid, comment)."""
     from immunograde.evidence.sof_rows import DOMAIN_TITLES
-    from immunograde.grading.sof import HEADERS
+    from immunograde.evidence.rules import SOF_HEADERS as HEADERS
 
     out: list[tuple[str | tuple[str, str], str]] = [
         (h, "Summary of Findings column") for h in HEADERS

@@ -43,7 +43,7 @@ def translated_cells(lang: str) -> dict[str, Any]:
 
 def english_cells() -> list[tuple[tuple[str, ...], str, bool]]:
     """Every English template: (its key path, the template, whether the sentence is capitalised + '.')."""
-    from immunograde.grading.config import load_rules
+    from immunograde.evidence.rules import load_rules
 
     rules = load_rules()
     out: list[tuple[tuple[str, ...], str, bool]] = []

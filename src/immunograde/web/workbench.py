@@ -22,11 +22,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from immunograde.errors import InputError, NotFoundError
-from immunograde.evidence.meta_pool import pool_table
+from immunograde.evidence.workbench import RmaResult, WorkbenchAnalysis, analyse_table
 from immunograde.evidence.workbench_input import (
     OFFERED,
-    MetaforTable,
-    effect_sizes,
     is_ratio,
     read_metafor_csv,
 )
@@ -35,10 +33,6 @@ from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, funnel_from_fit, sequence_forest
 from immunograde.plots.funnel import funnel_spec
 from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
-from immunograde.stats.cumulative import cumulative
-from immunograde.stats.influence import leave_one_out
-from immunograde.stats.rma import RmaResult, rma_uni
-from immunograde.stats.trimfill import trimfill
 from immunograde.web import i18n_charts
 
 LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 20}
@@ -96,59 +90,41 @@ def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     return match
 
 
-def _labels(table: MetaforTable) -> list[str]:
-    return [s + (f" ({y})" if y else "") for s, y in zip(table.study, table.year, strict=True)]
-
-
 def analyse(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
     """Everything the page shows: the pooled result (as ``immunograde meta``), per-study rows and charts.
 
-    The result comes from :func:`immunograde.evidence.meta_pool.pool_table`, so the workbench and the
-    CLI agree to the last digit.  Plots use the inverse-variance model of the same kind (FE for MH and
-    Peto, whose per-study weights are not inverse-variance weights).
+    The numbers come from :func:`immunograde.evidence.workbench.analyse_table` (the result from the same
+    ``pool_table`` as the CLI, so the workbench and the CLI agree to the last digit); this module draws.
     """
     measure = _check_choice(measure, MEASURES, "measure")
     method = _check_choice(method, METHODS, "method")
     test = _check_choice(test, TESTS, "test")
     table = read_metafor_csv(text, name, max_rows=LIMITS["max_rows"])
-    result = pool_table(table, measure=measure, method=method, test=test)[0]
-    es = effect_sizes(table, "OR" if method == "PETO" else measure)
-    keep = np.isfinite(es.yi) & np.isfinite(es.vi)
-    labels = [lab for lab, ok in zip(_labels(table), keep, strict=True) if ok]
-    y, v = es.yi[keep], es.vi[keep]
-    plot_method = "FE" if method in ("MH", "PETO") or y.size < 2 else method
-    fit = rma_uni(y, v, method=plot_method, test=test)
-    result["dropped"] = [lab for lab, ok in zip(_labels(table), keep, strict=True) if not ok]
-    return {"table": table, "labels": labels, "fit": fit, "result": result, "measure": result["measure"],
-            "specs": _specs(table, labels, fit, result["measure"], test)}  # fmt: skip
+    w = analyse_table(table, measure, method, test)
+    m = w.result["measure"]
+    return {"table": table, "labels": w.labels, "fit": w.fit, "result": w.result, "measure": m,
+            "specs": _specs(w, m)}  # fmt: skip
 
 
-def _specs(
-    table: MetaforTable, labels: list[str], fit: RmaResult, measure: str, test: str
-) -> dict[str, Any]:
+def _specs(w: WorkbenchAnalysis, measure: str) -> dict[str, Any]:
+    fit, labels = w.fit, w.labels
     specs: dict[str, Any] = {
         "forest": forest_spec(forest_from_fit(labels, fit, measure, title="Forest plot"))
     }
-    y, v = fit.yi, fit.vi
-    if fit.k >= 3:
-        tf = trimfill(y, v, method=fit.method, test=test)
+    if w.trimfill is not None:
+        tf = w.trimfill
         filled = tf.fill.astype(bool)
         specs["funnel"] = funnel_spec(funnel_from_fit(
             fit, measure, labels=labels, filled_yi=tf.yi[filled].tolist(), filled_vi=tf.vi[filled].tolist(),
             filled_estimate=tf.fit.estimate if tf.k0 else None,
         ))  # fmt: skip
-    if fit.k >= 2:
-        loo = leave_one_out(y, v, method=fit.method, test=test).fits
+    if w.leave_one_out is not None:
+        loo = w.leave_one_out
         specs["leave_one_out"] = forest_spec(sequence_forest(
             [f"omitting {lab}" for lab in labels], loo.estimate, loo.ci_low, loo.ci_high, measure,
             kind="omitted", overall=fit, title="Leave-one-out"))  # fmt: skip
-        years = table.year if len(table.year) == fit.k else []
-        order = (
-            [int(yr or 0) for yr in years]
-            if years and all(yr is not None for yr in years)
-            else None
-        )
-        cum = cumulative(y, v, order, method=fit.method, test=test)
+    if w.cumulative is not None:
+        cum = w.cumulative
         specs["cumulative"] = forest_spec(sequence_forest(
             [f"+ {labels[i]}" for i in cum.order], cum.fits.estimate, cum.fits.ci_low, cum.fits.ci_high,
             measure, kind="cumulative", title="Cumulative meta-analysis"))  # fmt: skip
