@@ -73,3 +73,30 @@ def test_substance_without_search_says_so(client: TestClient, web_db: Path) -> N
         "trials_not_poolable",
         "trials_registered_no_results",
     }
+
+
+def test_every_question_pages_data_csv_link_answers(client: TestClient, web_db: Path) -> None:
+    """The "data (CSV)" link of a question page (it answered 404 on every page, issue 12) gives the
+    question's rows in metafor's columns, the same rows as the API."""
+    import csv
+    import io
+    import re
+
+    kb = KnowledgeBase(web_db)
+    try:
+        questions = [q.id for q in kb.all_questions()]
+        counts = {q: len(kb.outcome_data(q)) for q in questions}
+    finally:
+        kb.close()
+    linked = 0
+    for qid in questions:
+        html = client.get(f"/questions/{qid}").text
+        for href in re.findall(r'href="([^"]*data\.csv[^"]*)"', html):
+            r = client.get(href.replace("&amp;", "&"))
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), qid
+            rows = list(csv.DictReader(io.StringIO(r.text)))
+            assert len(rows) == counts[qid], qid
+            api = client.get(f"/api/v1/questions/{qid}/data", params={"format": "csv"}).text
+            assert r.text == api, qid
+            linked += 1
+    assert linked >= 100  # every question with data links its rows

@@ -13,8 +13,8 @@ from markupsafe import Markup
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.known import reported_rows, substance_searches, substance_trials
 from immunograde.evidence.question import Appraisal
-from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.evidence.rules import load_rules, rules_as_text, sof_html
+from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase

@@ -57,9 +57,9 @@ def translate(
     unchanged); ``name`` / ``id``: the page's substance, named in that language in the statements."""
     if i18n.current() == i18n.DEFAULT or not html:
         return Markup(html)
-    from immunograde.evidence.sof_rows import DOMAIN_TITLES
     from immunograde.evidence.rules import SOF_HEADERS as HEADERS
     from immunograde.evidence.rules import load_rules
+    from immunograde.evidence.sof_rows import DOMAIN_TITLES
 
     out = str(html)
     for h in HEADERS:
@@ -105,8 +105,8 @@ def translate(
 
 def entries() -> list[tuple[str | tuple[str, str], str]]:
     """The messages :func:`translate` uses, for the catalogue (msgid, comment)."""
-    from immunograde.evidence.sof_rows import DOMAIN_TITLES
     from immunograde.evidence.rules import SOF_HEADERS as HEADERS
+    from immunograde.evidence.sof_rows import DOMAIN_TITLES
 
     out: list[tuple[str | tuple[str, str], str]] = [
         (h, "Summary of Findings column") for h in HEADERS

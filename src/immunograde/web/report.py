@@ -26,8 +26,8 @@ from markupsafe import Markup
 
 from immunograde import __version__
 from immunograde.errors import NotFoundError
-from immunograde.evidence.substance import resolve_substance
 from immunograde.evidence.rules import sof_markdown
+from immunograde.evidence.substance import resolve_substance
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.plots.render import render
 from immunograde.safety.chart import signals_chart

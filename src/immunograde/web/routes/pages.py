@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from immunograde.web import catalogue, evidence, history, i18n
 from immunograde.web.deps import KB, Store
@@ -68,6 +68,17 @@ def substance_report(substance_id: str, kb: KB, store: Store) -> HTMLResponse:
     return HTMLResponse(
         html, headers={"Content-Disposition": f'inline; filename="{substance_id}.html"'}
     )
+
+
+@router.get("/questions/{question_id}/data.csv", include_in_schema=False)
+def question_data_csv(question_id: str, kb: KB) -> Response:
+    """The question's per-trial rows in metafor's columns (the page's "data (CSV)" link; the same rows
+    as ``/api/v1/questions/{id}/data?format=csv``)."""
+    from immunograde.jsonable import to_jsonable
+    from immunograde.web.routes.api import _csv
+
+    rows = [r.metafor() for r in kb.outcome_data(question_id)]
+    return _csv(to_jsonable(rows), f"{question_id}-data")
 
 
 @twin(router, "/questions/{question_id}", "question.html")
