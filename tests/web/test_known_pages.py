@@ -100,3 +100,23 @@ def test_every_question_pages_data_csv_link_answers(client: TestClient, web_db: 
             assert r.text == api, qid
             linked += 1
     assert linked >= 100  # every question with data links its rows
+
+
+def test_what_changed_says_where_the_history_starts(client: TestClient, web_db: Path) -> None:
+    """On a fresh build nothing has changed yet: the page and the feed say which build the history starts
+    with (it was an empty page and an empty feed, issue 12)."""
+    from immunograde.evidence.history import recorded_builds
+
+    (first,) = recorded_builds(web_db.parent / "history.duckdb")  # web_db records one build
+    kb = KnowledgeBase(web_db)
+    try:
+        n = len(kb.all_questions())
+    finally:
+        kb.close()
+    assert first["questions"] == n
+    page = client.get("/changes").text
+    assert f"The history starts with the build of {str(first['recorded_at'])[:10]}" in page
+    assert f"{n} questions recorded" in page and str(first["data_version"])[:12] in page
+    feed = client.get("/changes.atom").text
+    assert "The evidence history starts" in feed and f"{n} questions recorded" in feed
+    assert client.get("/changes.json").json()["started"]["questions"] == n

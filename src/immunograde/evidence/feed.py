@@ -27,8 +27,14 @@ def _entry_text(c: dict[str, Any]) -> str:
     return text + (" Caused by " + "; ".join(why) + "." if why else "")
 
 
-def atom_feed(changes: list[dict[str, Any]], *, site_url: str = "http://127.0.0.1:8000") -> str:
-    """Atom XML for change records (dicts as :func:`living.history.recent_changes` returns)."""
+def atom_feed(
+    changes: list[dict[str, Any]],
+    *,
+    site_url: str = "http://127.0.0.1:8000",
+    started: dict[str, Any] | None = None,
+) -> str:
+    """Atom XML for change records (dicts as :func:`living.history.recent_changes` returns), and an entry
+    for the build the history starts with (``started``: ``data_version, recorded_at, questions``)."""
     ET.register_namespace("", ATOM)
     base = site_url.rstrip("/")
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -47,4 +53,16 @@ def atom_feed(changes: list[dict[str, Any]], *, site_url: str = "http://127.0.0.
         _sub(e, "updated", str(c.get("recorded_at") or now))
         _sub(e, "link", href=f"{base}/questions/{c['question_id']}")
         _sub(e, "summary", _entry_text(c))
+    if started is not None:
+        e = _sub(feed, "entry")
+        key = f"start:{started['data_version']}"
+        _sub(e, "id", "urn:sha256:" + hashlib.sha256(key.encode()).hexdigest()[:32])
+        _sub(e, "title", "The evidence history starts")
+        _sub(e, "updated", str(started["recorded_at"]))
+        _sub(e, "link", href=f"{base}/changes")
+        text = (
+            f"The history starts with the build of {str(started['recorded_at'])[:10]} (data version "
+            f"{str(started['data_version'])[:12]}, {started['questions']} questions recorded)."
+        )
+        _sub(e, "summary", text)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True)

@@ -290,6 +290,23 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
         con.close()
 
 
+def recorded_builds(hist: Path | None = None) -> list[dict[str, Any]]:
+    """Every recorded build, oldest first: ``data_version, recorded_at, questions`` (the first one is
+    where the history starts: nothing can have changed before it)."""
+    con = _reader(hist or history_path())
+    if con is None:
+        return []
+    try:
+        rows = con.execute(
+            "SELECT b.data_version, b.recorded_at, count(q.question_id) FROM hist_builds b "
+            "LEFT JOIN hist_questions q USING (data_version) GROUP BY b.data_version, b.recorded_at, "
+            "b.rowid ORDER BY b.recorded_at, b.rowid"
+        ).fetchall()
+        return [{"data_version": v, "recorded_at": r, "questions": n} for v, r, n in rows]
+    finally:
+        con.close()
+
+
 def recent_changes(limit: int = 100, hist: Path | None = None) -> list[dict[str, Any]]:
     """The site-wide "what changed" list, newest first."""
     con = _reader(hist or history_path())

@@ -55,6 +55,17 @@ def recent_changes(kb: KnowledgeBase, limit: int = 100) -> list[dict[str, Any]]:
     ]
 
 
+def builds(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The builds the history has recorded, oldest first (date, data version, questions recorded)."""
+    hist = history_file(kb)
+    if hist is None:
+        return []
+    return [
+        {**b, "date": str(b["recorded_at"])[:10], "version": str(b["data_version"])[:12]}
+        for b in living_history.recorded_builds(hist)
+    ]
+
+
 def for_substance(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
     """Per question of the substance and per recorded build: certainty and verdict over time."""
     hist = history_file(kb)

@@ -122,4 +122,9 @@ def methods(request: Request) -> dict[str, Any]:
 
 @twin(router, "/changes", "changes.html", name="changes")
 def changes(request: Request, kb: KB, limit: int = 200) -> dict[str, Any]:
-    return {"changes": history.recent_changes(kb, limit)}
+    recorded = history.builds(kb)
+    return {
+        "changes": history.recent_changes(kb, limit),
+        "started": recorded[0] if recorded else None,
+        "builds": len(recorded),
+    }

@@ -83,5 +83,8 @@ def signals_image(substance_id: str, fmt: str, kb: KB, store: Store) -> Response
 @router.get("/changes.atom")
 def changes_feed(request: Request, kb: KB) -> Response:
     site = str(request.base_url).rstrip("/")
-    xml = atom_feed(history.recent_changes(kb, 100), site_url=site)
+    recorded = history.builds(kb)
+    xml = atom_feed(
+        history.recent_changes(kb, 100), site_url=site, started=recorded[0] if recorded else None
+    )
     return Response(xml, media_type="application/atom+xml")
