@@ -120,3 +120,22 @@ def test_what_changed_says_where_the_history_starts(client: TestClient, web_db: 
     feed = client.get("/changes.atom").text
     assert "The evidence history starts" in feed and f"{n} questions recorded" in feed
     assert client.get("/changes.json").json()["started"]["questions"] == n
+
+
+def test_api_docs_work_without_internet(client: TestClient) -> None:
+    """/api/v1/docs loaded Swagger UI from a CDN and was blank offline (issue 12): every asset it names is
+    served by the app itself, or, where the npm files were not installed, it says so and links the
+    OpenAPI document."""
+    import re
+
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert not re.findall(r"(?:src|href)=['\"]https?://", page.text)
+    assets = re.findall(r"['\"](/static/[^'\"]+)['\"]", page.text)
+    if assets:
+        assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+        for a in assets:
+            assert client.get(a).status_code == 200, a
+        assert "/api/v1/openapi.json" in page.text
+    else:
+        assert 'href="/api/v1/openapi.json"' in page.text and "not installed" in page.text

@@ -90,6 +90,30 @@ def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
     return lifespan
 
 
+def _install_docs(app: FastAPI) -> None:
+    """``/api/v1/docs``: Swagger UI from ``static/vendor`` (fetched from npm by ``make install``), so the
+    page works without internet; without those files it says so and links the OpenAPI document."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        vendor = STATIC / "vendor"
+        if (vendor / "swagger-ui-bundle.js").exists() and (vendor / "swagger-ui.css").exists():
+            return get_swagger_ui_html(
+                openapi_url="/api/v1/openapi.json",
+                title="ImmunoGrade API",
+                swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+                swagger_css_url="/static/vendor/swagger-ui.css",
+                swagger_favicon_url="/static/favicon.svg",
+            )
+        return HTMLResponse(
+            "<!doctype html><title>ImmunoGrade API</title><p>The interactive API browser is not "
+            "installed here (its files come from npm at <code>make install</code>). The API is "
+            'described by <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>'
+        )
+
+
 def create_app(database: Path | None = None, *, warm: bool | None = None) -> FastAPI:
     """Build the app over the knowledge-base file ``database`` (default: ``settings.db_path()``).
 
@@ -107,7 +131,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
         description="Evidence for immunomodulators: pooled trial results, GRADE certainty, verdicts, "
         "safety signals. Every HTML page has a JSON twin (`.json` suffix or `?format=json`).",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from the package's own copy of Swagger UI (no CDN)
         redoc_url=None,
     )
     app.state.kb = AppKB(database or db_path())
@@ -117,6 +141,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.include_router(api.router)
+    _install_docs(app)
     app.include_router(market.api)
     app.include_router(
         pages.router
