@@ -139,3 +139,34 @@ def test_api_docs_work_without_internet(client: TestClient) -> None:
         assert "/api/v1/openapi.json" in page.text
     else:
         assert 'href="/api/v1/openapi.json"' in page.text and "not installed" in page.text
+
+
+def test_cumulative_charts_draw_every_question_they_are_shown_for(client: TestClient) -> None:
+    """12+ cumulative charts were broken images and the axis said "RR" for odds ratios and mean
+    differences (issue 12): every question page that shows a cumulative chart gets one, in the question's
+    own measure, on a log axis for ratios only, ending at the pooled result's k."""
+    questions = client.get("/api/v1/questions", params={"limit": 1000}).json()["items"]
+    shown = 0
+    for q in questions:
+        html = client.get(f"/questions/{q['id']}").text
+        if "/cumulative.svg" not in html:
+            continue
+        spec = client.get(f"/plots/questions/{q['id']}/cumulative.vl.json")
+        assert spec.status_code == 200, q["id"]
+        text = spec.text
+        measure = q["measure"]
+        assert f"{measure} (cumulative, 95% CI)" in text, q["id"]
+        assert ('"type": "log"' in text or '"type":"log"' in text) == (
+            measure in {"RR", "OR", "HR", "ROM", "IRR"}
+        ), q["id"]
+        k = client.get(f"/questions/{q['id']}.json").json()["appraisal"]["k"]
+        steps = {
+            r["step"]
+            for layer in spec.json()["layer"]
+            for r in layer.get("data", {}).get("values", [])
+            if "step" in r
+        }
+        if steps:
+            assert max(steps) + 1 >= k, q["id"]
+        shown += 1
+    assert shown >= 100

@@ -11,11 +11,13 @@ from typing import Any
 import altair as alt
 import numpy as np
 
-from immunograde.evidence.effects import question_effects
+from immunograde.errors import InputError
+from immunograde.evidence.analysis import analyse
 from immunograde.evidence.tsa import QuestionTSA
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.plots.spec import configure
 from immunograde.stats.cumulative import cumulative
+from immunograde.stats.measures import is_ratio
 
 
 @dataclass(frozen=True)
@@ -36,19 +38,42 @@ class CumulativeRow:
 
 def cumulative_by_year(kb: KnowledgeBase, question_id: str) -> list[CumulativeRow]:
     """Cumulative meta-analysis ordered by publication year, random effects (the question's tau2
-    estimator, default REML) and fixed effect; ratio measures on the ratio scale."""
-    e = question_effects(kb, question_id)
-    fits = {m: cumulative(e.yi, e.vi, method=m).fits for m in (e.method, "FE")}
-    show = np.exp if e.ratio else (lambda x: x)
-    n_cum = np.cumsum(e.n)
-    re, fe = fits[e.method], fits["FE"]
+    estimator, default REML) and fixed effect; ratio measures on the ratio scale.
+
+    The effects are the question's own analysis (:func:`immunograde.evidence.analysis.analyse`: the same
+    rows, measure and double-zero policy as the pooled result), so the last row is the pooled result's k.
+    ``InputError`` when fewer than two effects can be analysed.
+    """
+    q = kb.get_question(question_id)
+    rows = kb.outcome_data(question_id)
+    a = analyse(q, rows)
+    if len(a.effects) < 2:
+        raise InputError.one(
+            f"a cumulative meta-analysis needs at least two analysable effects; {question_id} has "
+            f"{len(a.effects)}",
+            file=f"questions/{question_id}.yaml",
+            field="data",
+        )
+    year = {r.trial_id: r.year for r in rows}
+    order = sorted(
+        range(len(a.effects)), key=lambda i: (year.get(a.effects[i].trial_id) or 9999, i)
+    )
+    eff = [a.effects[i] for i in order]
+    yi = np.array([e.yi for e in eff], dtype=float)
+    vi = np.array([e.vi for e in eff], dtype=float)
+    method = a.method if a.method not in ("MH", "PETO") else "FE"
+    fits = {m: cumulative(yi, vi, method=m).fits for m in dict.fromkeys((method, "FE"))}
+    show = np.exp if is_ratio(a.measure) else (lambda x: x)
+    n_cum = np.cumsum([e.participants or 0 for e in eff])
+    re, fe = fits[method], fits["FE"]
     return [
         CumulativeRow(
-            r.label, r.year, i + 1, int(n_cum[i]),
+            e.label + (f" [{e.subgroup}]" if e.subgroup else ""), year.get(e.trial_id), i + 1,
+            int(n_cum[i]),
             *(float(show(x[i])) for x in (re.estimate, re.ci_low, re.ci_high)),
             *(float(show(x[i])) for x in (fe.estimate, fe.ci_low, fe.ci_high)),
         )
-        for i, r in enumerate(e.rows)
+        for i, e in enumerate(eff)
     ]  # fmt: skip
 
 
@@ -76,15 +101,15 @@ def cumulative_spec(
         yOffset=alt.YOffset("model:N"),
         color=alt.Color("model:N", title=None),
     )
-    x = alt.X("estimate:Q", scale=alt.Scale(type="log"), title=f"{measure} (cumulative, 95% CI)")
-    rules = base.mark_rule().encode(
-        x=alt.X("ci_low:Q", scale=alt.Scale(type="log")), x2="ci_high:Q"
-    )
+    ratio = is_ratio(measure)
+    scale = alt.Scale(type="log") if ratio else alt.Scale(zero=False)
+    x = alt.X("estimate:Q", scale=scale, title=f"{measure} (cumulative, 95% CI)")
+    rules = base.mark_rule().encode(x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q")
     points = base.mark_point(filled=True).encode(
         x=x, tooltip=["label:N", "model:N", "estimate:Q", "ci_low:Q", "ci_high:Q"]
     )
     null = (
-        alt.Chart(alt.Data(values=[{"x": 1.0}]))
+        alt.Chart(alt.Data(values=[{"x": 1.0 if ratio else 0.0}]))
         .mark_rule(strokeDash=[4, 4], color="gray")
         .encode(x="x:Q")
     )

@@ -62,8 +62,12 @@ def question_forest(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
 def question_cumulative(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
     """Cumulative meta-analysis by publication year, random and fixed effect (living.charts)."""
     q = kb.get_question(question_id)
+    try:
+        rows = cumulative_by_year(kb, question_id)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
     return cumulative_spec(
-        cumulative_by_year(kb, question_id), title=f"Cumulative meta-analysis by year: {q.title}"
+        rows, q.outcome.measure, title=f"Cumulative meta-analysis by year: {q.title}"
     )
 
 
