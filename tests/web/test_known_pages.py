@@ -170,3 +170,10 @@ def test_cumulative_charts_draw_every_question_they_are_shown_for(client: TestCl
             assert max(steps) + 1 >= k, q["id"]
         shown += 1
     assert shown >= 100
+
+
+def test_om89_dossier_answers(client: TestClient) -> None:
+    """The OM-89 dossier answered 400 (its Wilcoxon-Mann-Whitney question, measure GEN, broke the
+    cumulative chart; issue 12)."""
+    r = client.get("/substances/om-89/report.html")
+    assert r.status_code == 200 and "OM-89" in r.text
