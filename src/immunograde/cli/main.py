@@ -24,6 +24,7 @@ from typer.core import TyperCommand, TyperGroup
 from immunograde import __version__
 from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
 from immunograde.errors import BusyError, InputError, NotFoundError
+from immunograde.kb.queries import NoDatabaseError
 
 #: command -> (module of ``immunograde.cli`` whose ``register(app)`` adds it, its one-line help).
 #: ``immunograde --help`` lists these without importing any command module; a command's module is
@@ -154,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         sys.exit(ExitCode.INPUT)
+    except NoDatabaseError as exc:  # before NotFoundError, of which it is a kind
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(ExitCode.NO_DATABASE)
     except NotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(ExitCode.NOT_FOUND)
