@@ -177,3 +177,27 @@ def test_om89_dossier_answers(client: TestClient) -> None:
     cumulative chart; issue 12)."""
     r = client.get("/substances/om-89/report.html")
     assert r.status_code == 200 and "OM-89" in r.text
+
+
+def test_question_pages_link_their_sources(client: TestClient, web_db: Path) -> None:
+    """Question pages had no outbound links (issue 12): the question's source and every trial with a
+    PubMed id, a DOI or a ClinicalTrials.gov id link to it."""
+    kb = KnowledgeBase(web_db)
+    try:
+        qid = "bcg-vaccine-tuberculosis"
+        trials = [tq.trial for tq in kb.trials_for_question(qid)]
+        q = kb.get_question("hydroxychloroquine-covid19-mortality")
+        hcq_trials = [tq.trial for tq in kb.trials_for_question(q.id)]
+    finally:
+        kb.close()
+    page = client.get(f"/questions/{q.id}.json").json()
+    rows = {t["id"]: t for t in page["trials"]}
+    for t in hcq_trials:
+        if t.pmid:
+            assert rows[t.id]["link"] == f"https://pubmed.ncbi.nlm.nih.gov/{t.pmid}/", t.id
+        elif t.doi:
+            assert rows[t.id]["link"] == f"https://doi.org/{t.doi}", t.id
+    html = client.get(f"/questions/{q.id}").text
+    linked = [r["link"] for r in page["trials"] if r["link"]]
+    assert linked and all(f'href="{u}"' in html for u in linked)
+    assert len(trials) >= 13  # BCG: every row's trial is listed

@@ -33,6 +33,7 @@ __all__ = [
     "merge_states",
     "question_state",
     "reported_rows",
+    "source_link",
     "substance_searches",
     "substance_trials",
     "trials_of_form",
@@ -225,9 +226,10 @@ def merge_states(states: Iterable[EvidenceState | None]) -> EvidenceState | None
     )
 
 
-def _source_link(
+def source_link(
     pmid: str | None, doi: str | None, registry_ids: Sequence[str], url: str | None
 ) -> str | None:
+    """Where a record can be read: PubMed, then the DOI, then ClinicalTrials.gov, then its URL."""
     if pmid:
         return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
     if doi:
@@ -266,7 +268,7 @@ def substance_trials(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any
                 "registry_ids": list(t.registry_ids),
                 "pmid": t.pmid,
                 "doi": t.doi,
-                "link": _source_link(t.pmid, t.doi, t.registry_ids, t.source.url),
+                "link": source_link(t.pmid, t.doi, t.registry_ids, t.source.url),
                 "status": t.status,
                 "results_posted": t.results_posted,
                 "sponsor": t.sponsor,
@@ -314,7 +316,7 @@ def reported_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
                 "outcome": r.outcome,
                 "result": describe_reported(r).split(": ", 1)[-1],
                 "why_not_pooled": r.why_not_pooled,
-                "link": _source_link(src.pmid, src.doi, [src.nct] if src.nct else [], src.url),
+                "link": source_link(src.pmid, src.doi, [src.nct] if src.nct else [], src.url),
                 "locator": src.locator,
                 "quote": src.quote,
             }

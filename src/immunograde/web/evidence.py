@@ -11,7 +11,12 @@ from typing import Any
 from markupsafe import Markup
 
 from immunograde.evidence.answers import Answers
-from immunograde.evidence.known import reported_rows, substance_searches, substance_trials
+from immunograde.evidence.known import (
+    reported_rows,
+    source_link,
+    substance_searches,
+    substance_trials,
+)
 from immunograde.evidence.question import Appraisal
 from immunograde.evidence.rules import load_rules, rules_as_text, sof_html
 from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
@@ -191,6 +196,7 @@ def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
         )
         if src.row:
             where = f"{where} row {src.row}"
+        nct = [src.nct] if src.nct else list(t.registry_ids)
         rows.append(
             {
                 "id": t.id,
@@ -202,6 +208,9 @@ def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
                 "funding": t.funding,
                 "rob": tq.rob.overall.replace("_", " ") if tq.rob else None,
                 "source": where,
+                # the trial's own record first (PubMed, DOI, registry), else where its row was read
+                "link": source_link(t.pmid, t.doi, t.registry_ids, None)
+                or source_link(src.pmid, src.doi, nct, src.url),
                 "verified": t.verified,
             }
         )
@@ -214,6 +223,11 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
     sid = next(iter(q.intervention.substance_ids()), None)
     return {
         "question": q,
+        "source_link": source_link(
+            q.source.pmid, q.source.doi, [q.source.nct] if q.source.nct else [], q.source.url
+        )
+        if q.source
+        else None,
         "substance": kb.get_substance(sid) if sid else None,
         "form": a.form,
         "appraisal": a,
