@@ -13,7 +13,7 @@ from immunograde.cli.main import main
 from immunograde.safety.engines import DuckDBEngine
 from immunograde.safety.openfda import convert
 from immunograde.safety.pipeline import PipelineOptions, run_pipeline
-from immunograde.safety.store import save_results, signals_for_substance
+from immunograde.safety.store import MIN_REPORTS, save_results, signals_for_substance
 from immunograde.settings import shared_data_dir
 from immunograde.stats.gps import GPSPrior
 
@@ -95,8 +95,17 @@ def test_signals_store_roundtrip(tmp_path: Path) -> None:
     flagged = [r for r in table.to_pylist() if r["drug"] == "RISPERIDONE" and any(
         r[c] for c in table.column_names if c.startswith("signal_"))]  # fmt: skip
     got = signals_for_substance("RISPERIDONE", folder=where)
-    assert got.status == "ok" and len(got.signals) == len(flagged)
+    # a pair is shown as a signal only on at least MIN_REPORTS reports; the rest are counted
+    shown = [r for r in flagged if r["n"] >= MIN_REPORTS]
+    assert got.status == "ok" and len(got.signals) == len(shown)
+    assert got.few_reports == len(flagged) - len(shown)
+    assert all(s.n >= MIN_REPORTS for s in got.signals)
     assert "cannot show that the drug caused the event" in got.limits
+    # a substance absent from every report is "not in the reports", never "no signal"
+    drugs = set(table.column("drug").to_pylist())
+    assert "ZZQXV-NOT-A-DRUG" not in drugs
+    absent = signals_for_substance("ZZQXV-NOT-A-DRUG", folder=where)
+    assert absent.status == "not in the reports" and absent.signals == []
 
 
 def test_cli_ingest_and_signals(tmp_path: Path, cli: Callable[..., tuple[int, str, str]]) -> None:

@@ -55,7 +55,8 @@ class Signal:
 
 @dataclass(frozen=True)
 class SignalList:
-    """``status`` is ``ok`` or ``no safety data ingested``; ``limits`` says what reports can show."""
+    """``status`` is ``ok``, ``not in the reports`` (the substance appears in none of the reports
+    ingested) or ``no safety data ingested``; ``limits`` says what reports can show."""
 
     substance_id: str
     status: str
@@ -63,6 +64,14 @@ class SignalList:
     n_reports: int = 0
     sources: list[str] = field(default_factory=list)
     limits: str = LIMITS
+    few_reports: int = 0  #: pairs a rule flagged on fewer than MIN_REPORTS reports (not shown)
+
+
+#: a drug-event pair is shown as a signal only with at least this many reports (Evans 2001's N >= 3,
+#: applied to every rule: ROR025 and IC025 can flag a pair from a single report)
+MIN_REPORTS = 3
+#: below this many reports the ingested files are a demonstration sample, not surveillance
+SAMPLE_REPORTS = 10_000
 
 
 def save_results(result: PipelineResult, sources: list[str], target: Path | None = None) -> Path:
@@ -102,11 +111,18 @@ def signals_for_substance(
         return SignalList(substance_id, "no safety data ingested")
     meta = json.loads((where / "meta.json").read_text())
     table = pq.read_table(path, filters=[("drug", "=", substance_id)])
+    if table.num_rows == 0:  # the substance is in none of the reports: not "no signal"
+        return SignalList(
+            substance_id, "not in the reports", [], int(meta["n_reports"]), list(meta["sources"])
+        )
     rule_cols = [c for c in table.column_names if c.startswith("signal_")]
     any_rule = pa.array([False] * table.num_rows, type=pa.bool_())
     for col in rule_cols:
         any_rule = pc.or_(any_rule, table[col])
-    table = table.filter(any_rule).sort_by([("eb05", "descending"), ("n", "descending")])
+    flagged = table.filter(any_rule)
+    enough = pc.greater_equal(flagged["n"], MIN_REPORTS)
+    few = flagged.num_rows - pc.sum(enough).as_py() if flagged.num_rows else 0
+    table = flagged.filter(enough).sort_by([("eb05", "descending"), ("n", "descending")])
     signals = [
         Signal(
             event=row["event"],
@@ -123,4 +139,6 @@ def signals_for_substance(
         )
         for row in table.slice(0, limit).to_pylist()
     ]
-    return SignalList(substance_id, "ok", signals, int(meta["n_reports"]), list(meta["sources"]))
+    return SignalList(
+        substance_id, "ok", signals, int(meta["n_reports"]), list(meta["sources"]), few_reports=few
+    )

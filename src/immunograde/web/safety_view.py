@@ -6,7 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from immunograde.safety.store import signals_for_substance
+from immunograde.safety.store import MIN_REPORTS, SAMPLE_REPORTS, signals_for_substance
 
 
 def for_substance(substance_id: str, top: int = 10) -> dict[str, Any]:
@@ -20,5 +20,8 @@ def for_substance(substance_id: str, top: int = 10) -> dict[str, Any]:
             Path(src).name for src in found.sources
         ],  # file names, not this machine's paths
         "signals": signals,
+        "few_reports": found.few_reports,
+        "min_reports": MIN_REPORTS,
+        "sample": 0 < found.n_reports < SAMPLE_REPORTS,
         "plot": f"/plots/substances/{substance_id}/signals.svg" if signals else None,
     }
