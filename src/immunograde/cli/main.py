@@ -24,7 +24,6 @@ from typer.core import TyperCommand, TyperGroup
 from immunograde import __version__
 from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
 from immunograde.errors import BusyError, InputError, NotFoundError
-from immunograde.kb.queries import NoDatabaseError
 
 #: command -> (module of ``immunograde.cli`` whose ``register(app)`` adds it, its one-line help).
 #: ``immunograde --help`` lists these without importing any command module; a command's module is
@@ -134,6 +133,13 @@ def _also_click(kind: type[BaseException], name: str) -> tuple[type[BaseExceptio
     return (kind,) if module is None else (kind, getattr(module, name))
 
 
+def _no_database(exc: NotFoundError) -> bool:
+    """A missing knowledge base (exit 5), told apart without importing the knowledge-base stack at
+    start-up: if ``kb.queries`` was never imported, the error cannot be its ``NoDatabaseError``."""
+    queries = sys.modules.get("immunograde.kb.queries")
+    return queries is not None and isinstance(exc, queries.NoDatabaseError)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; never show a traceback for a user's mistake."""
     command = typer.main.get_command(app)
@@ -155,12 +161,9 @@ def main(argv: list[str] | None = None) -> None:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         sys.exit(ExitCode.INPUT)
-    except NoDatabaseError as exc:  # before NotFoundError, of which it is a kind
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(ExitCode.NO_DATABASE)
     except NotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(ExitCode.NOT_FOUND)
+        sys.exit(ExitCode.NO_DATABASE if _no_database(exc) else ExitCode.NOT_FOUND)
     except BusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(ExitCode.BUSY)

@@ -36,8 +36,8 @@ def group_estimate(trials: Sequence[TrialFacts]) -> tuple[float, float, float] |
     if not rows:
         return None
     w = [1.0 / ((hi - lo) / (2 * Z95)) ** 2 for _, lo, hi in rows]
-    y = sum(wi * yi for wi, (yi, _, _) in zip(w, rows, strict=True)) / sum(w)
-    se = math.sqrt(1.0 / sum(w))
+    y = math.fsum(wi * yi for wi, (yi, _, _) in zip(w, rows, strict=True)) / math.fsum(w)
+    se = math.sqrt(1.0 / math.fsum(w))
     return y, y - Z95 * se, y + Z95 * se
 
 
@@ -70,7 +70,7 @@ def rate_risk_of_bias(
     """Judge risk of bias for a body of trials (see module docstring)."""
     robs = [assess_trial(t, outcome, rules.rob_assessment) for t in trials]
     pairs = [(t, r) for t, r in zip(trials, robs, strict=True) if r.overall != "not_assessed"]
-    total = sum(t.weight for t, _ in pairs)
+    total = math.fsum(t.weight for t, _ in pairs)
     own = sum(1 for r in robs if not r.verified)
     inputs: dict[str, Any] = {
         "trials": [_trial_dict(r, t.weight) for t, r in zip(trials, robs, strict=True)],
@@ -85,7 +85,9 @@ def rate_risk_of_bias(
         return Judgement(DOMAIN, 0, why, inputs)
     high = [t for t, r in pairs if r.overall == "high"]
     rest = [t for t, r in pairs if r.overall != "high"]
-    w_high = sum(t.weight for t in high) / total
+    # exactly rounded sums and 12 significant digits: the share (and so the judgement) cannot depend on
+    # the order of the trials or the scale of their weights through floating-point rounding
+    w_high = float(f"{math.fsum(t.weight for t in high) / total:.12g}")
     inputs["high_weight_share"] = round(w_high, 4)
     gh, gr = group_estimate(high), group_estimate(rest)
     differ = gr is None or gh is None or results_differ(gh, gr, threshold)
