@@ -277,10 +277,14 @@ def store_answers(db_path: Path, workers: int | None = None) -> tuple[int, int]:
     return len(questions), len(substances)
 
 
+def _profile(rows: list[dict[str, Any]]) -> list[ProfileAnswer]:
+    return [ProfileAnswer(**{**p, "trials": tuple(p["trials"])}) for p in rows]
+
+
 def appraisal_from_json(d: dict[str, Any]) -> Appraisal:
     """The :class:`Appraisal` a stored JSON object describes (the inverse of ``to_jsonable``)."""
     d = dict(d)
-    d["profile"] = [ProfileAnswer(**{**p, "trials": tuple(p["trials"])}) for p in d["profile"]]
+    d["profile"] = _profile(d["profile"])
     if d.get("sof") is not None:
         d["sof"] = SofRow(**{**d["sof"], "footnotes": tuple(d["sof"]["footnotes"])})
     return Appraisal(**d)
@@ -290,17 +294,7 @@ def substance_from_json(d: dict[str, Any]) -> SubstanceAppraisal:
     """The :class:`SubstanceAppraisal` a stored JSON object describes."""
     d = dict(d)
     d["questions"] = [appraisal_from_json(a) for a in d["questions"]]
-    d["verdicts"] = [
-        FormVerdict(
-            **{
-                **v,
-                "profile": [
-                    ProfileAnswer(**{**p, "trials": tuple(p["trials"])}) for p in v["profile"]
-                ],
-            }
-        )
-        for v in d["verdicts"]
-    ]
+    d["verdicts"] = [FormVerdict(**{**v, "profile": _profile(v["profile"])}) for v in d["verdicts"]]
     return SubstanceAppraisal(**d)
 
 

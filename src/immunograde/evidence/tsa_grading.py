@@ -1,4 +1,4 @@
-"""The appraisal of a question with its trial sequential analysis fed to imprecision.
+"""The trial sequential analysis fed to imprecision (the recipe that uses it: evidence.answers).
 
 The TSA uses GRADE's own relative risk reduction for the optimal information size
 (``rules.yaml: information_size.relative_risk_reduction``), alpha 0.05 and beta 0.2, so the two
@@ -9,7 +9,6 @@ imprecision judgement (:class:`immunograde.grading.inputs.TsaSummary`).
 from __future__ import annotations
 
 from immunograde.errors import InputError
-from immunograde.evidence import Appraisal, appraise_question
 from immunograde.evidence.tsa import QuestionTSA, imprecision_input, question_tsa
 from immunograde.grading.config import load_rules
 from immunograde.grading.inputs import TsaSummary
@@ -39,14 +38,3 @@ def question_tsa_for_grading(kb: KnowledgeBase, question_id: str) -> QuestionTSA
         return question_tsa(kb, question_id, rrr=rrr)
     except (InputError, ValueError):
         return None
-
-
-def appraise_living(kb: KnowledgeBase, question_id: str) -> Appraisal:
-    """:func:`appraise_question` with the TSA fed to imprecision when one can be computed."""
-    return appraise_with_tsa(kb, question_id)[0]
-
-
-def appraise_with_tsa(kb: KnowledgeBase, question_id: str) -> tuple[Appraisal, QuestionTSA | None]:
-    """The appraisal and the TSA that informed it (None when the question allows no TSA)."""
-    t = question_tsa_for_grading(kb, question_id)
-    return appraise_question(kb, question_id, tsa=None if t is None else tsa_summary(t)), t
