@@ -243,3 +243,16 @@ def stdtrit(df: ArrayLike, p: ArrayLike) -> FloatArray:
 def fdtrc(dfn: ArrayLike, dfd: ArrayLike, x: ArrayLike) -> Any:
     """F survival function (scipy)."""
     return _scipy_special().fdtrc(dfn, dfd, x)
+
+
+def binom_upper(m: int, n: int, p: float) -> float:
+    """Exact binomial upper tail ``P(X >= m)`` for ``X ~ Binomial(n, p)`` (R's
+    ``pbinom(m - 1, n, p, lower.tail = FALSE)``; scipy's ``bdtrc`` through the regularised
+    incomplete beta function ``I_p(m, n - m + 1)``).  ``m <= 0`` gives 1, ``m > n`` gives 0."""
+    if n < 0 or not 0.0 <= p <= 1.0:
+        raise ValueError(f"need n >= 0 and 0 <= p <= 1 (got n = {n}, p = {p})")
+    if m <= 0:
+        return 1.0
+    if m > n:
+        return 0.0
+    return float(_scipy_special().bdtrc(m - 1, n, p))

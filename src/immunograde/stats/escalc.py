@@ -30,14 +30,14 @@ from immunograde.stats.escalc_checks import (
     finish,
     wmean,
 )
-from immunograde.stats.escalc_single import correlation, generic, proportion, rate_ratio
+from immunograde.stats.escalc_single import correlation, generic, mean, proportion, rate_ratio
 from immunograde.stats.measures import FORM_MEASURES
 
 __all__ = ["MEASURES", "EffectSizes", "cmicalc", "escalc", "from_ci"]
 
 BINARY = FORM_MEASURES["binary"]  #: measures of 2x2 tables (the one vocabulary: .measures)
 TWO_GROUP = FORM_MEASURES["continuous"]
-MEASURES = (*BINARY, *TWO_GROUP, "COR", "ZCOR", "PR", "PLO", "IRR", "GEN")
+MEASURES = (*BINARY, *TWO_GROUP, "COR", "ZCOR", "PR", "PLO", "MN", "IRR", "GEN")
 TO_OPTIONS = ("all", "only0", "if0all", "none")
 
 
@@ -141,6 +141,7 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "ZCOR": (("ri", "ni"),),
     "PR": (("xi", "ni"),),
     "PLO": (("xi", "ni"),),
+    "MN": (("mi", "sdi", "ni"),),
     "IRR": (("x1i", "t1i", "x2i", "t2i"),),
     "GEN": (("yi", "vi"), ("yi", "sei")),
 }
@@ -164,7 +165,7 @@ def escalc(
         Peto log odds ratio, ``"AS"`` arcsine square-root risk difference (``ai, bi, ci, di`` or
         ``ai, n1i, ci, n2i``); ``"MD"``, ``"SMD"`` (Hedges' g), ``"ROM"`` log ratio of means
         (``m1i, sd1i, n1i, m2i, sd2i, n2i``); ``"COR"``, ``"ZCOR"`` (``ri, ni``); ``"PR"``,
-        ``"PLO"`` (``xi, ni``); ``"IRR"`` (``x1i, t1i, x2i, t2i``); ``"GEN"`` (``yi`` with
+        ``"PLO"`` (``xi, ni``); ``"MN"`` raw mean of one group (``mi, sdi, ni``); ``"IRR"`` (``x1i, t1i, x2i, t2i``); ``"GEN"`` (``yi`` with
         ``vi`` or ``sei``).
     add, to, drop00 : continuity correction as metafor: ``add`` (default 1/2, but 0 for
         ``"AS"``) is added to every cell of the rows chosen by ``to`` (``"only0"`` rows with a
@@ -206,6 +207,8 @@ def escalc(
         return correlation(measure, cols, vtype)
     if measure in ("PR", "PLO"):
         return proportion(measure, cols, add_value, to, vtype)
+    if measure == "MN":
+        return mean(cols, vtype)
     if measure == "IRR":
         return rate_ratio(cols, add_value, to, drop00)
     return generic(cols)

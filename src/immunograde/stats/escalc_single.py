@@ -1,4 +1,4 @@
-"""Single-group and rate measures of :func:`escalc.escalc` (metafor 3.8-1): COR, ZCOR, PR, PLO,
+"""Single-group and rate measures of :func:`escalc.escalc` (metafor 3.8-1): COR, ZCOR, PR, PLO, MN,
 IRR and the generic ``yi``/``vi`` input.  Formulas as metafor's ``escalc`` (Viechtbauer 2010)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from immunograde.stats.escalc_checks import (
     wmean,
 )
 
-__all__ = ["correlation", "generic", "proportion", "rate_ratio"]
+__all__ = ["correlation", "generic", "mean", "proportion", "rate_ratio"]
 
 
 def correlation(measure: str, cols: dict[str, FloatArray], vtype: str) -> EffectSizes:
@@ -69,6 +69,16 @@ def proportion(
             else:
                 vi = 1 / xi + 1 / mi
     return finish(measure, yi, vi, corrected, none, cols["ni"])
+
+
+def mean(cols: dict[str, FloatArray], vtype: str) -> EffectSizes:
+    """MN, the raw mean of one group: ``yi = mi``, ``vi = sdi^2 / ni`` (metafor's ``vtype="LS"``)."""
+    check_vtype("MN", vtype, ("LS",))
+    mi, sdi, ni = cols["mi"], cols["sdi"], cols["ni"]
+    check_positive("sdi", sdi, "standard deviations must be > 0")
+    check_positive("ni", ni, "group sizes must be > 0")
+    none = np.zeros(ni.shape, bool)
+    return finish("MN", mi.copy(), sdi**2 / ni, none, none, ni)
 
 
 def rate_ratio(cols: dict[str, FloatArray], add: float, to: str, drop00: bool) -> EffectSizes:
