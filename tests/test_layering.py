@@ -13,7 +13,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "immunograde"
 
-BASE = {"errors", "settings", "jsonable"}
+BASE = {"errors", "settings", "jsonable", "archives"}
 ALLOWED: dict[str, set[str]] = {
     "stats": set(),
     "grading": {"stats"},

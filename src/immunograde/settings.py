@@ -7,6 +7,8 @@
 - ``IMMUNOGRADE_SAFETY``: the scored spontaneous reports; default ``safety/`` beside the knowledge base.
 - ``IMMUNOGRADE_LOCK_WAIT``: seconds a command that writes the knowledge base or the history waits for
   another one writing it (default 600), before it stops with exit code 7.
+- ``IMMUNOGRADE_MAX_INFLATED_MB``: the most any one compressed file or archive member may inflate to
+  (default 1024 MiB); a larger one is refused with exit code 3 (compression bombs).
 """
 
 from __future__ import annotations
@@ -59,3 +61,9 @@ def safety_dir() -> Path:
 def lock_wait() -> float:
     env = os.environ.get("IMMUNOGRADE_LOCK_WAIT")
     return float(env) if env else 600.0
+
+
+def max_inflated() -> int:
+    """Bytes one ``.gz`` file or zip member may inflate to (``IMMUNOGRADE_MAX_INFLATED_MB``)."""
+    env = os.environ.get("IMMUNOGRADE_MAX_INFLATED_MB")
+    return int(float(env) * 2**20) if env else 1024 * 2**20

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from immunograde.archives import copy_member, looks_like_zip, open_zip
 from immunograde.errors import InputError
 from immunograde.ingest import schema
 from immunograde.ingest.aact_map import study_parts
@@ -65,29 +66,35 @@ TABLES: dict[str, tuple[str, ...]] = {
 FETCH = 5000
 
 
-def _locate(path: Path, tmp: Path) -> dict[str, Path]:
-    """Find ``<table>.txt`` for each table in a folder or a zip (zip members extracted to ``tmp``)."""
+def _locate(path: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
+    """Find ``<table>.txt`` for each table in a folder or a zip: ``table -> (file, label)``; zip
+    members are inflated (checked, up to the size limit) to ``tmp`` and labelled ``zip!member``, so
+    that every message names the member, never the temporary copy."""
     path = existing_path(path)
-    found: dict[str, Path] = {}
+    found: dict[str, tuple[Path, str]] = {}
     if path.is_dir():
         for table in TABLES:
             f = path / f"{table}.txt"
             if f.exists():
-                found[table] = f
+                found[table] = (f, str(f))
         return found
-    if not zipfile.is_zipfile(path):
+    if not (zipfile.is_zipfile(path) or looks_like_zip(path)):
         raise InputError.one(
             "expected an AACT folder or zip of pipe-delimited .txt files", file=str(path)
         )
-    with zipfile.ZipFile(path) as zf:
-        for name in zf.namelist():
+    with open_zip(path) as zf:
+        for info in zf.infolist():
+            name = info.filename
             table = Path(name).name.removesuffix(".txt")
-            if table in TABLES and name.endswith(".txt"):
-                found[table] = Path(zf.extract(name, tmp))
+            if table in TABLES and name.endswith(".txt") and not info.is_dir():
+                target, label = tmp / f"{table}.txt", f"{path}!{name}"
+                with open(target, "wb") as out:
+                    copy_member(zf, info, out, label)
+                found[table] = (target, label)
     return found
 
 
-def _stage(stage: duckdb.DuckDBPyConnection, table: str, f: Path) -> None:
+def _stage(stage: duckdb.DuckDBPyConnection, table: str, f: Path, label: str) -> None:
     try:
         stage.execute(
             f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, delim='|', quote='\"', "
@@ -96,12 +103,12 @@ def _stage(stage: duckdb.DuckDBPyConnection, table: str, f: Path) -> None:
         )
         have = {r[0] for r in stage.execute(f"DESCRIBE {table}").fetchall()}
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise InputError.one(f"cannot read AACT file: {first}", file=str(f)) from None
+        first = str(exc).splitlines()[0].replace(str(f), label)
+        raise InputError.one(f"cannot read AACT file: {first}", file=label) from None
     needed = {"nct_id"} | ({"id"} if table != "studies" else set())
     if missing := sorted(needed - have):
         raise InputError.one(
-            f"missing column(s) {', '.join(missing)}", file=str(f), field=missing[0]
+            f"missing column(s) {', '.join(missing)}", file=label, field=missing[0]
         )
     for col in TABLES[table]:
         if col not in have:
@@ -174,8 +181,8 @@ def import_aact(
         stage = duckdb.connect(str(tmp / "stage.duckdb"))
         try:
             progress.set_total(len(files), "AACT files (staging)")
-            for table, f in files.items():
-                _stage(stage, table, f)
+            for table, (f, label) in files.items():
+                _stage(stage, table, f, label)
                 progress.advance()
             total = stage.execute("SELECT count(*) FROM studies").fetchone()
             progress.set_total(total[0] if total else None, "studies")
@@ -190,7 +197,7 @@ def import_aact(
 
 def _merge_into(
     stage: duckdb.DuckDBPyConnection,
-    files: dict[str, Path],
+    files: dict[str, tuple[Path, str]],
     conn: duckdb.DuckDBPyConnection,
     summary: ImportSummary,
     batch_size: int,
@@ -198,7 +205,7 @@ def _merge_into(
 ) -> None:
     merger = _Merger({t: _stream(stage, t) for t in files if t != "studies"})
     up = Upserter(conn, schema.STUDIES, schema.STUDY_CHILDREN, summary, batch_size=batch_size)
-    label = str(files["studies"])
+    label = files["studies"][1]
     for nct, group in _stream(stage, "studies"):
         summary.records_read += 1
         check_nct(nct, where="studies.txt", file=label)
@@ -208,5 +215,7 @@ def _merge_into(
             summary.warn(f"{nct}: unknown country name {name!r} left out")
         progress.advance()
     up.flush()
+    if not summary.records_read:
+        raise InputError.one("no studies in studies.txt: nothing to import", file=label)
     if merger.orphans:
         summary.warn(f"{merger.orphans} group(s) of child rows had no study in studies.txt")

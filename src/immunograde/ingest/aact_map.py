@@ -54,6 +54,7 @@ def study_parts(nct: str, study: dict[str, Any], rows: dict[str, Rows], source: 
             where=nct,
             field="studies.enrollment",
             file=source.rsplit("#", 1)[0],
+            minimum=0,
         ),
         enrollment_type=study.get("enrollment_type") or None,
         has_results=bool(study.get("results_first_posted_date")),
@@ -144,7 +145,11 @@ def _outcomes(parts: StudyParts, rows: dict[str, Rows], source: str) -> None:
     for c in rows.get("outcome_counts", []):
         oid, code = c.get("outcome_id"), c.get("ctgov_group_code")
         count = to_int(
-            c.get("count"), where=nct, field="outcome_counts.count", file=source.rsplit("#", 1)[0]
+            c.get("count"),
+            where=nct,
+            field="outcome_counts.count",
+            file=source.rsplit("#", 1)[0],
+            minimum=0,
         )
         parts.counts.append(
             (nct, outcome_no.get(oid), code, titles.get((oid, code)), text(c.get("units")), count)

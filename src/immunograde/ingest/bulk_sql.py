@@ -67,7 +67,8 @@ def clean(x: str) -> str:
 
 def num(x: str) -> str:
     """:func:`~.common.to_float` for plain numbers, optionally after ``<``, ``>=``, … (else NULL)."""
-    return f"TRY_CAST(regexp_extract({x}, '^[<>=≤≥ ]*({NUM})$', 1) AS DOUBLE)"
+    cast = f"TRY_CAST(regexp_extract({x}, '^[<>=≤≥ ]*({NUM})$', 1) AS DOUBLE)"
+    return f"(CASE WHEN isfinite({cast}) THEN {cast} END)"  # 1e400: NULL, as to_float gives
 
 
 def num_ok(x: str, value: str) -> str:

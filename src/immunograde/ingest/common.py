@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -36,9 +37,12 @@ def short_repr(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def to_int(value: Any, *, where: str, field: str, file: str | None = None) -> int | None:
+def to_int(
+    value: Any, *, where: str, field: str, file: str | None = None, minimum: int | None = None
+) -> int | None:
     """An integer count; None when absent; :class:`InputError` naming the record and field if not
-    a whole number or outside 64 bits (the database column)."""
+    a whole number, outside 64 bits (the database column) or below ``minimum`` (counts and
+    enrolment: 0)."""
     if value is None or value == "":
         return None
     number: int | None = None
@@ -62,22 +66,29 @@ def to_int(value: Any, *, where: str, field: str, file: str | None = None) -> in
         raise InputError.one(
             f"{where}: number out of range: {short_repr(value)}", file=file, field=field
         )
+    if minimum is not None and number < minimum:
+        raise InputError.one(
+            f"{where}: must be at least {minimum} (a count or enrolment), got {short_repr(value)}",
+            file=file, field=field,
+        )  # fmt: skip
     return number
 
 
 def to_float(value: Any) -> float | None:
-    """A number reported as text (``"7.0"``, ``"NA"``, ``"<0.001"`` -> 0.001); None if not a number."""
+    """A number reported as text (``"7.0"``, ``"NA"``, ``"<0.001"`` -> 0.001); None if not a number,
+    and None for ``nan``, ``inf`` and numbers beyond a double (``1e400``): never stored as a value
+    (the text itself is kept beside it where the registry gives one)."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        return float(value)  # the common case: a plain number
+        number = float(value)  # the common case: a plain number
     except (TypeError, ValueError):
-        pass
-    text = str(value).strip().lstrip("<>=≤≥ ").strip()
-    try:
-        return float(text)
-    except ValueError:
-        return None
+        text = str(value).strip().lstrip("<>=≤≥ ").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
 
 
 def split_p_value(raw: Any) -> tuple[float | None, str | None]:

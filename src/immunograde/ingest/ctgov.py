@@ -30,7 +30,8 @@ from typing import Any
 
 import duckdb
 
-from immunograde.errors import NotFoundError
+from immunograde.archives import looks_like_zip, open_zip
+from immunograde.errors import InputError, NotFoundError
 from immunograde.ingest import schema
 from immunograde.ingest.ctgov_bulk import SqlUnsupported, import_zip_sql
 from immunograde.ingest.ctgov_docs import Item, _documents, map_document
@@ -62,12 +63,14 @@ def iter_documents(path: Path, progress: Progress) -> Iterator[tuple[str, Any]]:
     path = existing_path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.json") if p.is_file())
+        if not files:
+            raise InputError.one("no .json files in this folder: nothing to import", file=str(path))
         progress.set_total(len(files), "files")
         for f in files:
             yield from _documents(f.read_bytes(), str(f))
             progress.advance()
-    elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+    elif zipfile.is_zipfile(path) or looks_like_zip(path):
+        with open_zip(path) as zf, open(path, "rb") as fh:
             entries = members(zf)
             progress.set_total(len(entries), "studies")
             for info in entries:
@@ -155,12 +158,17 @@ def import_ctgov(
     progress = progress or NullProgress()
     if engine == "sql" and path.is_file() and zipfile.is_zipfile(path):
         try:
-            return _import_sql(path, conn, progress)
+            summary = _import_sql(path, conn, progress)
         except SqlUnsupported as exc:
             summary = _import_python(path, conn, batch_size, workers, progress)
             summary.warn(f"{path}: read with the Python engine: DuckDB could not ({exc})")
-            return summary
-    return _import_python(path, conn, batch_size, workers, progress)
+    else:
+        summary = _import_python(path, conn, batch_size, workers, progress)
+    if not summary.records_read:  # an empty page, array or zip: say so, never "imported 0"
+        raise InputError.one(
+            "no ClinicalTrials.gov records in it: nothing to import", file=str(path)
+        )
+    return summary
 
 
 def _import_sql(path: Path, conn: duckdb.DuckDBPyConnection, progress: Progress) -> ImportSummary:

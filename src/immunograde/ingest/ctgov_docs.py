@@ -24,9 +24,17 @@ except ImportError:  # pragma: no cover - depends on the environment
 PROJECT = True
 
 
+def _too_deep(label: str) -> InputError:
+    return InputError.one(
+        "JSON nested too deeply (about 1,000 levels): not a ClinicalTrials.gov record", file=label
+    )
+
+
 def _decode(data: bytes, label: str) -> Any:
     try:
         return _loads(data)
+    except RecursionError:
+        raise _too_deep(label) from None
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         msg = getattr(exc, "msg", str(exc))
@@ -39,7 +47,10 @@ def _documents(data: bytes, label: str) -> Iterator[tuple[str, Any]]:
     Decoded with :func:`.ctgov_fields.project` (only the keys the mapping reads) when it accepts
     the document, in full otherwise; the mapping gives the same rows either way.
     """
-    obj = project(data) if PROJECT else None
+    try:
+        obj = project(data) if PROJECT else None
+    except RecursionError:
+        raise _too_deep(label) from None
     if obj is None:
         obj = _decode(data, label)
     if isinstance(obj, dict) and isinstance(obj.get("studies"), list):

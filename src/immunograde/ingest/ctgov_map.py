@@ -82,6 +82,7 @@ def _study(ps: dict[str, Any], parts: StudyParts, has_results: Any, source: str)
             where=parts.nct_id,
             field="protocolSection.designModule.enrollmentInfo.count",
             file=source,
+            minimum=0,
         ),
         enrollment_type=enrol.get("type"),
         start_date=partial_date(_get(status, "startDateStruct", "date")),
@@ -172,7 +173,7 @@ def _outcome(om: dict[str, Any], no: int, parts: StudyParts, source: str) -> Non
                 field = (
                     f"resultsSection.outcomeMeasuresModule.outcomeMeasures[{no - 1}].denoms.counts"
                 )
-                value = to_int(value, where=nct, field=field, file=source)
+                value = to_int(value, where=nct, field=field, file=source, minimum=0)
             gid = c.get("groupId")
             counts.append(
                 (nct, no, gid, titles.get(gid), units, None if value is None else int(value))

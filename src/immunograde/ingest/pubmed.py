@@ -2,13 +2,16 @@
 
 Parsed with :mod:`defusedxml` as a stream (``iterparse``): each ``PubmedArticle`` is mapped and then
 cleared, so a 30,000-article baseline file runs in constant memory.  Entity declarations (billion
-laughs) and external entities are refused with :class:`InputError`.  ``.gz`` files are read as is.
-``DeleteCitation`` entries in update files delete those PMIDs.
+laughs), external entities, XInclude and a document type other than NLM's PubMed DTD are refused
+with :class:`InputError` (a DTD is never fetched).  ``.gz`` files are inflated as they are read (up to
+``IMMUNOGRADE_MAX_INFLATED_MB``; a truncated file or a bad CRC is refused, naming it).  A PMID is
+ASCII digits.  A file without a single ``PubmedArticle`` or ``DeleteCitation`` (e.g. elements in an
+XML namespace) is refused, never imported as zero records.  ``DeleteCitation`` entries in update
+files delete those PMIDs.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import time
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ import duckdb
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from immunograde.archives import GzipReader
 from immunograde.errors import InputError
 from immunograde.ingest import schema
 from immunograde.ingest.common import clean_text
@@ -36,6 +40,12 @@ from immunograde.ingest.writer import (
 
 RCT_UI = "D016449"  #: MeSH publication type "Randomized Controlled Trial"
 _NCT = re.compile(r"\bNCT[0-9]{8}\b")
+_PMID = re.compile(r"[0-9]{1,12}")
+_XINCLUDE = "{http://www.w3.org/2001/XInclude}"
+_DOCTYPE = re.compile(
+    rb"<!DOCTYPE\s+[^\s>\[]+\s+(?:SYSTEM|PUBLIC\s+(?:\"[^\"]*\"|'[^']*'))\s+(\"[^\"]*\"|'[^']*')"
+)
+_NLM_DTD = re.compile(rb"[\"']https?://dtd\.nlm\.nih\.gov/[^\"']*[\"']")
 
 
 def _text(el: Element | None) -> str | None:
@@ -89,7 +99,7 @@ def article_row(el: Element, label: str) -> tuple[Any, ...]:
     cit = el.find("MedlineCitation")
     pmid = _text(cit.find("PMID")) if cit is not None else None
     art = cit.find("Article") if cit is not None else None
-    if cit is None or art is None or not pmid or not pmid.isdigit():
+    if cit is None or art is None or not pmid or not _PMID.fullmatch(pmid):
         raise InputError.one(
             f"PubmedArticle without a numeric PMID ({pmid!r})", file=label, field="PMID"
         )
@@ -117,20 +127,52 @@ def article_row(el: Element, label: str) -> tuple[Any, ...]:
     )
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path, label: str) -> IO[bytes]:
     with path.open("rb") as probe:
         gz = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else path.open("rb")  # type: ignore[return-value]
+    return GzipReader(path, label) if gz else path.open("rb")  # type: ignore[return-value]
+
+
+class _Prefixed:
+    """A binary stream whose first bytes were already read (to look at the document type)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            out, self.head = (self.head, b"") if n < 0 or n >= len(self.head) else \
+                (self.head[:n], self.head[n:])  # fmt: skip
+            return out
+        return self.rest.read(n)
+
+
+def _check_doctype(head: bytes, label: str) -> None:
+    """Only NLM's PubMed DTD may be named (it is never fetched): another external DTD is refused."""
+    m = _DOCTYPE.search(head)
+    if m and not _NLM_DTD.fullmatch(m.group(1)):
+        raise InputError.one(
+            f"refused unsafe XML: external DTD {m.group(1).decode('latin-1')[:80]} (only NLM's "
+            "PubMed DTD may be named)", file=label,
+        )  # fmt: skip
 
 
 def iter_events(path: Path, label: str) -> Iterator[tuple[str, Element]]:
     """Yield ``("article", el)`` and ``("delete", pmid-el)``; memory is freed as it goes."""
-    with _open(path) as fh:
+    with _open(path, label) as raw:
+        head = raw.read(1 << 16)
+        _check_doctype(head, label)
+        fh = _Prefixed(head, raw)
         try:
             root = None
             for event, el in iterparse(fh, events=("start", "end"), forbid_dtd=False):
                 if event == "start":
                     root = el if root is None else root
+                    if el.tag.startswith(_XINCLUDE):
+                        raise InputError.one(
+                            "refused unsafe XML: XInclude (xi:include) is not allowed",
+                            file=label, field=el.tag,
+                        )  # fmt: skip
                     continue
                 if el.tag == "PubmedArticle":
                     yield "article", el
@@ -151,6 +193,16 @@ def iter_events(path: Path, label: str) -> Iterator[tuple[str, Element]]:
             raise InputError.one(
                 f"not well-formed XML: {exc}", file=label, line=exc.position[0]
             ) from None
+        except LookupError as exc:  # an encoding Python does not know
+            raise InputError.one(f"unknown declared encoding: {exc}", file=label) from None
+        if root is None:
+            raise InputError.one("no XML element in the file", file=label)
+        if not root.tag.startswith("{"):
+            return
+        raise InputError.one(
+            f"the root element {root.tag!r} is in an XML namespace; PubMed XML has none",
+            file=label, field=root.tag.split("}")[-1],
+        )  # fmt: skip
 
 
 def _files(path: Path) -> list[Path]:
@@ -187,7 +239,9 @@ def import_pubmed(
 
 def _import_file(f: Path, up: Upserter, summary: ImportSummary, progress: Progress) -> None:
     label = str(f)
+    found = 0
     for kind, el in iter_events(f, label):
+        found += 1
         if kind == "delete":
             up.flush()
             pmid = _text(el)
@@ -202,3 +256,7 @@ def _import_file(f: Path, up: Upserter, summary: ImportSummary, progress: Progre
         row = article_row(el, label)
         up.add(Record((row[0],), row, {}, f"{label}#PMID{row[0]}"))
         progress.advance()
+    if not found:
+        raise InputError.one(
+            "no PubmedArticle or DeleteCitation in the file: nothing to import", file=label
+        )

@@ -5,6 +5,8 @@ large share of an import, so members are inflated here with ISA-L (``isal``, abo
 faster than zlib; the same RFC 1951 inflate), and every member's CRC-32 and size are checked
 against the zip directory.  Members stored with another method (bzip2, lzma) or encrypted
 are read by :mod:`zipfile` itself.
+The size limit of every inflated member (``IMMUNOGRADE_MAX_INFLATED_MB``) and the other archive
+checks are in :mod:`immunograde.archives`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import BinaryIO, cast
 
 from isal import isal_zlib as _inflater
 
+from immunograde.archives import check_size
 from immunograde.errors import InputError
 
 _INFLATE_ERROR = cast("type[Exception]", _inflater.error)
@@ -39,6 +42,7 @@ def read_member(zf: zipfile.ZipFile, f: BinaryIO, info: zipfile.ZipInfo, label: 
                 return member.read()
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
             raise InputError.one(f"cannot read this zip member: {exc}", file=label) from None
+    check_size(info.file_size, label)
     f.seek(info.header_offset)
     signature, name_len, extra_len = _LOCAL_HEADER.unpack(f.read(_LOCAL_HEADER.size))
     if signature != b"PK\x03\x04":
@@ -47,7 +51,8 @@ def read_member(zf: zipfile.ZipFile, f: BinaryIO, info: zipfile.ZipInfo, label: 
     data = f.read(info.compress_size)
     if info.compress_type == zipfile.ZIP_DEFLATED:
         try:
-            data = _inflater.decompress(data, -15, info.file_size or 1)
+            inflater = _inflater.decompressobj(-15)
+            data = inflater.decompress(data, info.file_size + 1)
         except _INFLATE_ERROR as exc:  # damaged deflate data
             raise InputError.one(f"damaged zip member: {exc}", file=label) from None
     if len(data) != info.file_size or _inflater.crc32(data) != info.CRC:

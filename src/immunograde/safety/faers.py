@@ -14,7 +14,6 @@ names are renamed to the current ones (``isr`` -> ``primaryid``, ``case`` -> ``c
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from immunograde.archives import open_zip, read_zip_member
 from immunograde.errors import InputError
 
 TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
@@ -79,12 +79,10 @@ def _members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
             if p.is_file():
                 yield str(p), p.read_bytes
     elif path.suffix.lower() == ".zip":
-        try:
-            archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as exc:
-            raise InputError.one(f"not a zip file: {exc}", file=str(path)) from exc
+        archive = open_zip(path)
         for info in archive.infolist():
-            yield f"{path}!{info.filename}", partial(archive.read, info)
+            label = f"{path}!{info.filename}"
+            yield label, partial(read_zip_member, archive, info, label)
     else:
         yield str(path), path.read_bytes
 
@@ -153,7 +151,7 @@ def _normalize(table: str, cols: dict[str, list[str]], report: TableReport) -> p
         if name == "age_years":
             arrays[name] = pa.array(ages, pa.float64())
         elif name in INT_COLUMNS:
-            arrays[name] = _ints(values, n)
+            arrays[name] = _ints(values, n, name, report)
         else:
             arrays[name] = pa.array(
                 [v or None for v in values] if values else [None] * n, pa.string()
@@ -161,10 +159,25 @@ def _normalize(table: str, cols: dict[str, list[str]], report: TableReport) -> p
     return pa.table(arrays)
 
 
-def _ints(values: list[str] | None, n: int) -> pa.Array:
+#: report identifiers: a value that is not a whole number is refused (a report cannot be counted)
+_IDS = frozenset({"primaryid", "caseid"})
+
+
+def _ints(values: list[str] | None, n: int, name: str, report: TableReport) -> pa.Array:
+    """Whole numbers (ASCII digits, within 64 bits); elsewhere None, but a bad report id is an
+    :class:`InputError` naming the line (header = line 1; lines as counted after repairs)."""
     if values is None:
         return pa.nulls(n, pa.int64())
-    return pa.array([int(v) if v.isdigit() else None for v in values], pa.int64())
+    out: list[int | None] = []
+    for i, v in enumerate(values):
+        ok = v.isascii() and v.isdigit() and len(v) < 19
+        if not ok and name in _IDS and (v or name == "primaryid"):
+            raise InputError.one(
+                f"a report id must be a whole number below 10^18, got {v[:40]!r}",
+                file=report.source, line=i + 2, field=name,
+            )  # fmt: skip
+        out.append(int(v) if ok else None)
+    return pa.array(out, pa.int64())
 
 
 def _age_years(age: list[str] | None, unit: list[str] | None, n: int) -> list[float | None]:
@@ -216,7 +229,9 @@ def ingest(
             first = text.split("\n", 1)[0].lower()
             layout = "legacy" if first.startswith("isr$") else "current"
             tr = TableReport(name, kind, quarter, layout)
-            table = _normalize(kind, parse_table(text, tr), tr)
+            cols = parse_table(text, tr)
+            _check_header(cols, text, name)
+            table = _normalize(kind, cols, tr)
             target = out_dir / f"{kind}_{layout}_{quarter}.parquet"
             _write(table, target)
             report.tables.append(tr)
@@ -227,4 +242,32 @@ def ingest(
         raise InputError.one(
             "no FAERS table files (DEMOyyQn.txt ...) found", file=", ".join(map(str, paths))
         )
+    _check_complete(report, paths)
     return report
+
+
+def _check_header(cols: dict[str, list[str]], text: str, name: str) -> None:
+    """A table's first line names its columns, with the report id (``primaryid`` or ``isr``)."""
+    if not {"primaryid", "isr"} & set(cols):
+        first = text.split("\n", 1)[0][:60]
+        raise InputError.one(
+            f"the first line is not a FAERS header (column names such as primaryid$caseid$...): "
+            f"{first!r}", file=name, line=1, field="primaryid",
+        )  # fmt: skip
+
+
+def _check_complete(report: IngestReport, paths: list[Path]) -> None:
+    """Every quarter read has its DEMO, DRUG and REAC tables (reports, drugs and events)."""
+    if not sum(t.rows for t in report.tables if t.table == "demo"):
+        raise InputError.one("no reports in the DEMO table(s) (zero reports): nothing to score",
+                             file=", ".join(map(str, paths)), field="demo")  # fmt: skip
+    kinds: dict[str, set[str]] = {}
+    for t in report.tables:
+        kinds.setdefault(t.quarter, set()).add(t.table)
+    for quarter, have in sorted(kinds.items()):
+        if missing := [t.upper() for t in ("demo", "drug", "reac") if t not in have]:
+            raise InputError.one(
+                f"quarter {quarter} has no {', '.join(f'{m}{quarter.upper()}.txt' for m in missing)}"
+                " (DEMO, DRUG and REAC are needed to count reports)",
+                file=", ".join(map(str, paths)), field=missing[0].lower(),
+            )  # fmt: skip

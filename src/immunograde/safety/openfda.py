@@ -12,15 +12,14 @@ report, ``safetyreportversion`` -> ``caseversion``); ``receivedate`` -> ``fda_dt
 
 from __future__ import annotations
 
-import gzip
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from immunograde.archives import open_zip, read_gzip, read_zip_member
 from immunograde.errors import InputError
 
 _AGE_UNIT = {
@@ -35,35 +34,84 @@ _ROLE = {"1": "S", "2": "C", "3": "I"}
 _SEX = {"1": "M", "2": "F"}
 
 
-def _load(path: Path) -> list[dict[str, Any]]:
+def _load(path: Path) -> list[Any]:
     if not path.is_file():
         raise InputError.one("no such file", file=str(path))
+    label = str(path)
+    if path.suffix == ".zip":
+        with open_zip(path) as z:
+            files = [i for i in z.infolist() if not i.is_dir()]
+            if not files:
+                raise InputError.one("empty zip: no openFDA JSON file in it", file=label)
+            label = f"{path}!{files[0].filename}"
+            raw = read_zip_member(z, files[0], label)
+    elif path.suffix == ".gz":
+        raw = read_gzip(path, label)
+    else:
+        raw = path.read_bytes()
     try:
-        if path.suffix == ".zip":
-            with zipfile.ZipFile(path) as z:
-                payload = json.loads(z.read(z.namelist()[0]))
-        elif path.suffix == ".gz":
-            payload = json.loads(gzip.decompress(path.read_bytes()))
-        else:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise InputError.one(f"not openFDA drug-event JSON: {exc}", file=str(path)) from exc
+        payload = json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise InputError.one(
+            "JSON nested too deeply: not openFDA drug-event JSON", file=label
+        ) from None
+    except ValueError as exc:
+        raise InputError.one(f"not openFDA drug-event JSON: {exc}", file=label) from None
     results = payload.get("results") if isinstance(payload, dict) else None
     if not isinstance(results, list):
-        raise InputError.one("no 'results' list", file=str(path), field="results")
+        raise InputError.one("no 'results' list", file=label, field="results")
     return results
 
 
 def _age(patient: dict[str, Any]) -> float | None:
     try:
-        return float(patient["patientonsetage"]) * _AGE_UNIT[str(patient["patientonsetageunit"])]
-    except (KeyError, TypeError, ValueError):
+        age = float(patient["patientonsetage"]) * _AGE_UNIT[str(patient["patientonsetageunit"])]
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
+    return age if 0 <= age <= 150 else None  # beyond a human age: not an age
 
 
-def _int(value: Any) -> int | None:
-    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+def _int(value: Any, where: str = "", label: str | None = None) -> int | None:
+    """Digits of a report id, version or date; over 18 digits is refused when ``where`` is given
+    (an id) and None otherwise."""
+    digits = "".join(ch for ch in str(value or "") if ch.isascii() and ch.isdigit())
+    if len(digits) > 18:
+        if where:
+            raise InputError.one(
+                f"a report id must be a whole number below 10^18, got {str(value)[:40]!r}",
+                file=label, field=where,
+            )  # fmt: skip
+        return None
     return int(digits) if digits else None
+
+
+def _obj(value: Any, label: str, where: str) -> dict[str, Any]:
+    """An object (``{}`` when absent); anything else is refused, naming where it is."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError.one(f"expected an object, got {type(value).__name__}", file=label,
+                             field=where)  # fmt: skip
+    return value
+
+
+def _objs(value: Any, label: str, where: str) -> list[dict[str, Any]]:
+    """A list of objects (``[]`` when absent); anything else is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError.one(
+            f"expected a list, got {type(value).__name__}", file=label, field=where
+        )
+    return [_obj(v, label, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+def _text(value: Any, label: str, where: str) -> str | None:
+    """A name or term: text (or absent); a number, list or object is refused."""
+    if value is None or isinstance(value, str):
+        return value or None
+    raise InputError.one(f"expected text, got {type(value).__name__} {str(value)[:40]!r}",
+                         file=label, field=where)  # fmt: skip
 
 
 def convert(paths: list[Path], out_dir: Path) -> dict[str, int]:
@@ -75,29 +123,52 @@ def convert(paths: list[Path], out_dir: Path) -> dict[str, int]:
     drug: dict[str, list[Any]] = {k: [] for k in ("primaryid", "drugname", "prod_ai", "role_cod")}
     reac: dict[str, list[Any]] = {k: [] for k in ("primaryid", "pt")}
     for path in paths:
-        for i, rep in enumerate(_load(path)):
-            rid = _int(rep.get("safetyreportid"))
+        label = str(path)
+        for i, item in enumerate(_load(path)):
+            rep = _obj(item, label, f"results[{i}]")
+            rid = _int(rep.get("safetyreportid"), f"results[{i}].safetyreportid", label)
             if rid is None:
-                raise InputError.one(
-                    "missing safetyreportid", file=str(path), field=f"results[{i}]"
-                )
-            patient = rep.get("patient") or {}
+                raise InputError.one("missing safetyreportid", file=label, field=f"results[{i}]")
+            patient = _obj(rep.get("patient"), label, f"results[{i}].patient")
             for key, value in (("primaryid", rid), ("caseid", rid),
                                ("caseversion", _int(rep.get("safetyreportversion"))),
                                ("fda_dt", _int(rep.get("receivedate"))), ("age_years", _age(patient)),
                                ("sex", _SEX.get(str(patient.get("patientsex")), "U")),
                                ("quarter", "openfda")):  # fmt: skip
                 demo[key].append(value)
-            for d in patient.get("drug") or []:
-                active = (d.get("activesubstance") or {}).get("activesubstancename")
-                names = (d.get("openfda") or {}).get("substance_name") or []
+            at = f"results[{i}].patient"
+            for j, d in enumerate(_objs(patient.get("drug"), label, f"{at}.drug")):
+                dj = f"{at}.drug[{j}]"
+                active = _text(
+                    _obj(d.get("activesubstance"), label, f"{dj}.activesubstance").get(
+                        "activesubstancename"
+                    ),
+                    label,
+                    f"{dj}.activesubstance",
+                )
+                names = _obj(d.get("openfda"), label, f"{dj}.openfda").get("substance_name") or []
+                if not isinstance(names, list):
+                    names = [names]
+                names = [
+                    n
+                    for k, x in enumerate(names)
+                    if (n := _text(x, label, f"{dj}.openfda.substance_name[{k}]"))
+                ]
                 drug["primaryid"].append(rid)
-                drug["drugname"].append(d.get("medicinalproduct"))
+                drug["drugname"].append(
+                    _text(d.get("medicinalproduct"), label, f"{dj}.medicinalproduct")
+                )
                 drug["prod_ai"].append(active or ("\\".join(names) if names else None))
                 drug["role_cod"].append(_ROLE.get(str(d.get("drugcharacterization")), "C"))
-            for r in patient.get("reaction") or []:
+            for j, r in enumerate(_objs(patient.get("reaction"), label, f"{at}.reaction")):
                 reac["primaryid"].append(rid)
-                reac["pt"].append(r.get("reactionmeddrapt"))
+                reac["pt"].append(_text(r.get("reactionmeddrapt"), label,
+                                        f"{at}.reaction[{j}].reactionmeddrapt"))  # fmt: skip
+    if not demo["primaryid"]:
+        raise InputError.one(
+            "no reports in 'results' (zero reports): nothing to score",
+            file=", ".join(map(str, paths)), field="results",
+        )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     types = {
         "primaryid": pa.int64(),
