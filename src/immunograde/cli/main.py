@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                             "rebuild, print changes."),
     "diff": ("living_cmd", "Compare two knowledge-base builds: estimate, certainty and verdict per "
                            "question, and the trials added, removed or corrected."),
+    "experience": ("experience_cmd", "What does my experience show? Your N patients beside the "
+                                     "control arms of the trials for that indication."),
     "serve": ("web_cmd", "Serve the web app and its JSON API."),
     "report": ("web_cmd", "Write a substance dossier: its page as one document, plots included."),
     "kb": ("kb_cmd", "Knowledge base: check and build the reviewed data files."),
