@@ -44,6 +44,11 @@ class Concept(_Model):
     direction: str | None = Field(None, pattern=r"^(benefit|no_benefit)$")
 
 
+class Ruling(_Model):
+    body: str = Field(min_length=1, description="a regular expression matched on the body's name")
+    judges: dict[str, str]
+
+
 class VocabularyFile(_Model):
     review: Review
     indications: tuple[Concept, ...]
@@ -52,6 +57,7 @@ class VocabularyFile(_Model):
     effects: tuple[Concept, ...]
     mechanism: tuple[Concept, ...]
     status: tuple[Concept, ...]
+    rulings: tuple[Ruling, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class Vocabulary:
     review: Review
     concepts: dict[str, dict[str, Concept]]
     patterns: dict[tuple[str, str], re.Pattern[str]]
+    rulings: tuple[Ruling, ...] = ()
 
     def label(self, kind: str, concept: str, lang: str = "en") -> str:
         c = self.concepts[kind][concept]
@@ -122,7 +129,7 @@ def parse_vocabulary(text: str) -> Vocabulary:
     patterns = {
         (k, c.id): _compile(c, f"{k}.{c.id}.terms") for k in KINDS for c in concepts[k].values()
     }
-    return Vocabulary(f.review, concepts, patterns)
+    return Vocabulary(f.review, concepts, patterns, f.rulings)
 
 
 @lru_cache(maxsize=1)
