@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                            "question, and the trials added, removed or corrected."),
     "experience": ("experience_cmd", "What does my experience show? Your N patients beside the "
                                      "control arms of the trials for that indication."),
+    "claim": ("claim_cmd", "Check a claim sentence (Russian or English) against the evidence: what "
+                           "it asserts, and what the trials say."),
     "serve": ("web_cmd", "Serve the web app and its JSON API."),
     "report": ("web_cmd", "Write a substance dossier: its page as one document, plots included."),
     "kb": ("kb_cmd", "Knowledge base: check and build the reviewed data files."),

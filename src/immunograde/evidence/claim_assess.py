@@ -116,8 +116,9 @@ def matching_verdicts(
     return out
 
 
-def _certainty_key(a: Appraisal) -> tuple[int, int, int]:
-    return (a.verdict not in UNKNOWN_VERDICTS, _RANK.get(a.certainty or "", 0), a.participants)
+def _certainty_key(a: Appraisal) -> tuple[int, int, int, int]:
+    graded = a.verdict not in UNKNOWN_VERDICTS
+    return (graded, a.verdict not in NOTHING, _RANK.get(a.certainty or "", 0), a.participants)
 
 
 def _category(verdict: str, direction: str | None) -> str:
@@ -193,8 +194,10 @@ def assess_substance(
         return _no_evidence(answers, sid, sa.name, topic)
     matched, rest = _outcome_rows(answers, verdicts, reading, vocab)
     rows = tuple(_row(a, True) for a in matched) + tuple(_row(a, False) for a in rest)
-    if matched:
-        best = max(matched, key=_certainty_key)
+    best = max(matched, key=_certainty_key) if matched else None
+    if best is not None and best.verdict in NOTHING:
+        best = None  # no trial for that outcome: the form verdict knows the trials there are
+    if best is not None:
         verdict, label, cert, why = best.verdict, best.verdict_label, best.certainty, best.statement
         wording: str | None = best.statement
         basis = f"for the outcome claimed ({best.outcome})"
@@ -203,18 +206,28 @@ def assess_substance(
         deciding = answers.question(v.deciding_question_id) if v.deciding_question_id else None
         verdict, label, why = v.verdict, v.verdict_label, v.why
         cert = deciding.certainty if deciding else None
-        wording = deciding.statement if deciding else v.why
+        wording = deciding.statement if deciding else _unknown_wording(sa.name, v)
         basis = f"for {v.indication} ({v.form}), on its deciding outcome"
     category = _category(verdict, reading.direction)
     reasons = [
         f"{sa.name} {basis}: {_what_trials_show(verdict, label, cert, why)}",
         _because(category, reading.direction),
     ]
-    if reading.outcomes and not matched:
+    if reading.outcomes and best is None:
         reasons.append(
-            "No stored question measures the outcome claimed; the indication's verdict is shown."
+            "No stored question has trial results for the outcome claimed; the indication's verdict "
+            "is shown."
         )
     return Assessment(category, LABELS[category], tuple(r for r in reasons if r), wording, rows)
+
+
+def _unknown_wording(name: str, v: FormVerdict) -> str:
+    """What may be said when the trials give nothing to pool."""
+    why = {
+        "trials_not_poolable": "no trial reported a result that can be pooled",
+        "trials_registered_no_results": "the trials registered have not reported results",
+    }.get(v.verdict, "no controlled trial is in the knowledge base")
+    return f"It is not known whether {name} ({v.form}) helps in {v.indication}: {why}."
 
 
 def _order(verdict: str) -> int:
@@ -227,7 +240,7 @@ def _because(category: str, direction: str | None) -> str:
     return {
         "supported": f"The claim ({claimed}) agrees with the stored verdict.",
         "contradicted": f"The claim ({claimed}) disagrees with the stored verdict.",
-        "not_supported": "The trials do not show the benefit claimed: what works is unknown, not refuted.",
+        "not_supported": "The trials do not show the benefit claimed.",
         "no_evidence": "",
     }.get(category, "")
 

@@ -75,9 +75,16 @@ def reading_dict(r: Reading, vocab: Vocabulary | None = None) -> dict[str, Any]:
     return {
         "substance": list(r.substances),
         "product": list(r.products),
-        "names": [
-            {"text": m.text, "name": m.name, "substance_id": m.substance_id} for m in r.names
-        ],
+        "names": list(
+            {
+                (m.text, m.substance_id): {
+                    "text": m.text,
+                    "name": m.name,
+                    "substance_id": m.substance_id,
+                }
+                for m in r.names
+            }.values()
+        ),
         "indication": list(r.indications),
         "indication_labels": [vocab.label("indications", i) for i in r.indications],
         "purpose": r.purpose,

@@ -1,0 +1,81 @@
+"""``immunograde claim "TEXT"``: check a claim sentence against the stored evidence (issue 17).
+
+Thin shell over :func:`immunograde.evidence.claim_check.check_claim`.  Empty or too long text is an
+:class:`~immunograde.errors.InputError` (exit code 3, ``main`` maps it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.output import console, err_console, print_json
+from immunograde.evidence.claim_check import check_claim
+from immunograde.evidence.claims import check_text
+from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+
+FORMATS = ("text", "json")
+
+
+def _text(r: dict[str, Any]) -> None:
+    rec, a = r["recognised"], r["assessment"]
+    names = ", ".join(dict.fromkeys(f"{n['text']} -> {n['substance_id']}" for n in rec["names"]))
+    lines = [
+        f"Claim: {r['text']}",
+        "Understood:",
+        f"  product/substance: {names or '-'}",
+        f"  indication: {', '.join(rec['indication_labels']) or '-'}"
+        + (f" ({rec['purpose']})" if rec["purpose"] else ""),
+        f"  outcome: {', '.join(rec['outcome_labels']) or '-'}",
+        f"  direction: {rec['direction'] or '-'}"
+        + (f"; size stated: {rec['size']}" if rec["size"] else ""),
+    ]
+    if rec["mechanisms"] or rec["statuses"]:
+        lines.append(f"  mechanism/status: {', '.join(rec['mechanisms'] + rec['statuses'])}")
+    if r["unrecognised"]:
+        lines += ["Not recognised:"] + [f"  - {u['message']}" for u in r["unrecognised"]]
+    lines += [f"Assessment: {a['label']}"] + [f"  - {x}" for x in a["reasons"]]
+    if r["permitted_wording"]:
+        lines.append(f"What the evidence permits: {r['permitted_wording']}")
+    for e in r["evidence"]:
+        cert = e["certainty"] or "not graded"
+        lines.append(f"  {e['question_id']}: {e['verdict_label']}; certainty {cert}")
+    console.print("\n".join(lines), markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``claim`` to ``app``."""
+
+    @app.command("claim")
+    def claim_cmd(
+        text: Annotated[
+            str, typer.Argument(help="The claim, in Russian or English (one sentence).")
+        ],
+        fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+        db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+    ) -> None:
+        """Check a claim against the evidence: what it asserts, and what the trials say.
+
+        Example: immunograde claim "Эргоферон сокращает длительность ОРВИ"
+        Example: immunograde claim "Arbidol treats COVID-19" --format json
+        """
+        if fmt not in FORMATS:
+            err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
+            raise typer.Exit(ExitCode.USAGE)
+        check_text(text)  # empty or too long: exit 3 before the knowledge base is opened
+        try:
+            kb = KnowledgeBase(db)
+        except NoDatabaseError as exc:
+            err_console.print(f"error: {exc}", markup=False)
+            raise typer.Exit(ExitCode.NO_DATABASE) from exc
+        try:
+            result = check_claim(kb, text)
+        finally:
+            kb.close()
+        if fmt == "json":
+            print_json(result)
+        else:
+            _text(result)
