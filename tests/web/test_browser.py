@@ -6,7 +6,8 @@ unproven-drug lists), the BCG vaccine trials (../shared/data/trials/metadat/dat.
 ratio is metafor's (validation/metafor/ref_rma.json, written by R's metafor 3.8-1).  Screenshots go to
 tests/_artifacts/ (gitignored) for a person to look at; assertions are on content, not pixels.
 
-chromium is required (the Makefile installs it): without it these tests fail, they do not skip.
+chromium is required (the Makefile installs it): without it these tests fail, they do not skip.  The server and
+browser fixtures are in conftest.py (test_phone.py uses them too).
 """
 
 from __future__ import annotations
@@ -14,59 +15,19 @@ from __future__ import annotations
 import csv
 import json
 import math
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from immunograde.settings import project_home, shared_data_dir
-from immunograde.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 ARTIFACTS = project_home() / "tests" / "_artifacts"
 # a hang guard, not a speed check: the first /map computes every appraisal on a busy 2-core machine
 NAVIGATION_TIMEOUT_MS = 180_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def base_url(web_db: Path) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(web_db), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail(f"the server did not start on port {port}")
-        thread.join(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-                    "(apt-get install chromium; `make` installs it)")  # fmt: skip
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ RANGE = re.compile(r"\((-?[\d.]+) to (-?[\d.]+)\)")
 ROW = re.compile(r'<th scope="row">([^<]*)</th>')  # the outcome, "name (follow-up: time)"
 FOLLOW_UP = re.compile(r"^(?P<name>.+) \(follow-up: (?P<time>.+)\)$")
 CELL = re.compile(r"<td>([^<]*)</td>")  # the Comment column holds the statement
+TR = re.compile(r"<tr data-question-id=.*?</tr>", re.S)  # a body row
+TD = re.compile(r"<td>")
 DESIGN = re.compile(r"(?<=>)([\d,]+) \((\d+) (RCT|study|studies|RCTs)\)(?=[<\s])")
 PLURALS = {
     "RCT": ("%(count)s RCT", "%(count)s RCTs"),
@@ -55,8 +57,10 @@ def translate(
 ) -> Markup:
     """Template filter ``sof(name, id)``: the stored SoF table in the reader's language (English:
     unchanged); ``name`` / ``id``: the page's substance, named in that language in the statements."""
-    if i18n.current() == i18n.DEFAULT or not html:
+    if not html:
         return Markup(html)
+    if i18n.current() == i18n.DEFAULT:
+        return Markup(_label_cells(str(html)))
     from immunograde.evidence.rules import SOF_HEADERS as HEADERS
     from immunograde.evidence.rules import load_rules
     from immunograde.evidence.sof_rows import DOMAIN_TITLES
@@ -100,7 +104,21 @@ def translate(
                 out = out.replace(
                     f"{escape(english)}", f"{escape(i18n.tr(title))} ({escape(_plural(pair, n))}):"
                 )
-    return Markup(out)  # built from the stored (escaped) HTML and escaped translations
+    return Markup(_label_cells(out))  # from the stored (escaped) HTML and escaped translations
+
+
+def _label_cells(html: str) -> str:
+    """Each row's cells get their column's heading as ``data-label`` (in the reader's language): a phone
+    shows the table one outcome at a time, each value after its label (style.css)."""
+    from immunograde.evidence.rules import SOF_HEADERS as HEADERS
+
+    labels = [str(escape(i18n.tr(h))) for h in HEADERS[1:]]
+
+    def row(m: re.Match[str]) -> str:
+        cells = iter(labels)
+        return TD.sub(lambda _: f'<td data-label="{next(cells, "")}">', m.group(0))
+
+    return TR.sub(row, html)
 
 
 def entries() -> list[tuple[str | tuple[str, str], str]]:
