@@ -10,7 +10,7 @@ APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --n
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install build serve lint typecheck pytest refs bench system-test-deps system-r clean
+.PHONY: run test install build serve lint typecheck pytest refs bench fuzz system-test-deps system-r clean
 
 ## run: install, build the knowledge base, serve the web app on $(HOST):$(PORT)
 run: build
@@ -50,6 +50,13 @@ lint: install
 
 pytest: install
 	$(PY) -m pytest -n 2 -q
+
+## fuzz: the fuzz suite (tests/fuzz) at 10,000 inputs per target, one target at a time; each target's
+## figures go to benchmarks/results/fuzz/<target>.json (benchmarks/results/reliability.md)
+FUZZ_EXAMPLES ?= 10000
+fuzz: install
+	IMMUNOGRADE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IMMUNOGRADE_FUZZ_STATS=benchmarks/results/fuzz \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 ## refs: regenerate the reference values with R's metafor (Debian packages)
 system-r:

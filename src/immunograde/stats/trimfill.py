@@ -74,8 +74,13 @@ def _k0(estimator: str, y_c: FloatArray, k: int) -> tuple[float, float]:
         - 18 * k * k0**2 - 18 * k * k0 + 6 * k**2 * k0
     ) / 24  # fmt: skip
     if estimator == "L0":
-        return k0, 4 * math.sqrt(var_sr) / (2 * k - 1)
-    return k0, 2 * math.sqrt(var_sr) / math.sqrt((k - 1 / 2) ** 2 - k0 * (2 * k - k0 - 1))
+        return k0, 4 * _sqrt(var_sr) / (2 * k - 1)
+    return k0, 2 * _sqrt(var_sr) / _sqrt((k - 1 / 2) ** 2 - k0 * (2 * k - k0 - 1))
+
+
+def _sqrt(x: float) -> float:
+    """R's ``sqrt``: NaN for a negative number (metafor's ``se.k0`` is then NaN), not an error."""
+    return math.sqrt(x) if x >= 0 else math.nan
 
 
 def _iterate(
@@ -91,7 +96,7 @@ def _iterate(
             raise ValueError(f"trim-and-fill did not converge in maxiter = {maxiter} iterations")
         beta = rma_uni(y[: k - k0], v[: k - k0], method=method, test=test, level=lvl).estimate
         raw, se_k0 = _k0(estimator, y - beta, k)
-        k0, se_k0 = max(0, round(raw)), max(0.0, se_k0)
+        k0, se_k0 = max(0, round(raw)), se_k0 if math.isnan(se_k0) else max(0.0, se_k0)
     return k0, se_k0, beta, iterations
 
 

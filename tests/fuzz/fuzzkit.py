@@ -1,0 +1,335 @@
+"""Shared machinery of the fuzz suite (issue 19): how many inputs, the mutations, the invariants.
+
+Every target is run in-process on inputs made by mutating the real samples (``../shared/data`` and
+``examples/``): truncation, wrong types, huge numbers, NaN/inf, negative counts, events > n, encodings,
+BOMs, deep nesting, damaged archives.  The invariant for every input: the command ends with exit 0
+and correct stored values, or with exit 3 and a message naming the file; never a traceback, never
+a hang, never a changed database after a refused import.
+
+How many inputs: ``IMMUNOGRADE_FUZZ_EXAMPLES`` per target (default :data:`BOUNDED`, the bounded run of
+the normal suite, deterministic); ``make fuzz`` sets 10,000 and lets hypothesis pick fresh inputs.
+``IMMUNOGRADE_FUZZ_STATS=DIR`` writes each target's figures (inputs, accepted, refused, slowest) as
+``DIR/<target>.json`` (benchmarks/results/reliability.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import time
+import traceback
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from immunograde.errors import InputError
+
+BOUNDED = 100  #: inputs per target in the normal suite
+EXAMPLES = int(os.environ.get("IMMUNOGRADE_FUZZ_EXAMPLES", BOUNDED))
+HANG_SECONDS = float(os.environ.get("IMMUNOGRADE_FUZZ_HANG", "30"))
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,  # a hang is judged by HANG_SECONDS, not by hypothesis' per-example deadline
+    derandomize="IMMUNOGRADE_FUZZ_EXAMPLES" not in os.environ,  # the bounded run is reproducible
+    database=None if "IMMUNOGRADE_FUZZ_EXAMPLES" not in os.environ else settings.default.database,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+
+# -- weird values ---------------------------------------------------------------------------------
+
+#: text that a number field should refuse (or, for some fields, accept): the attacker's list
+WEIRD_TEXT = ["nan", "NaN", "inf", "-inf", "Infinity", "1e400", "-1e400", "1e-400", "1e-160", "-1",
+              "-0", "0", "1.5", "9" * 25, "-" + "9" * 25, "", " ", "NA", "null", "²", "１２", "٣",
+              "1,5", "0x10", "1_000", "+3", ".", "e5", "1e", "--1", "\u00a0", "'", '"', "\\",
+              "x" * 1500, "\u202e", "\x00", "<b>", "1e15", "1e16", "-1e15", "2e-30", "1e-31"]  # fmt: skip
+#: JSON values of the wrong type or an odd size
+WEIRD_JSON: list[Any] = [None, True, False, -1, 0, -(2**63) - 1, 2**64, 10**40, 1.5, -0.0, 1e308,
+                         "", "-5", "nan", "Infinity", "1e400", "²", "x" * 5000, [], {}, [1, 2],
+                         {"a": 1}, [[[[[]]]]], "NCT1234", "NCT0000000１"]  # fmt: skip
+
+
+def nested(depth: int) -> str:
+    """``depth`` nested JSON arrays."""
+    return "[" * depth + "]" * depth
+
+
+# -- byte-level mutations (applied to any file) ---------------------------------------------------
+
+
+@st.composite
+def byte_mutation(draw: st.DrawFn, data: bytes) -> tuple[bytes, str]:
+    """One damage to ``data``: truncation, flipped/inserted/deleted bytes, a BOM, another encoding."""
+    kind = draw(st.sampled_from(["truncate", "flip", "insert", "delete", "dup", "bom", "utf16",
+                                 "latin1", "nul", "crlf", "cr"]))  # fmt: skip
+    n = len(data)
+    at = draw(st.integers(0, max(0, n)))
+    if kind == "truncate":
+        return data[:at], kind
+    if kind == "flip" and n:
+        at = min(at, n - 1)
+        return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :], kind
+    if kind == "insert":
+        return data[:at] + draw(st.binary(min_size=1, max_size=16)) + data[at:], kind
+    if kind == "delete":
+        return data[:at] + data[at + draw(st.integers(1, 64)) :], kind
+    if kind == "dup":
+        return data[:at] + data[at : at + 200] + data[at:], kind
+    if kind == "bom":
+        return draw(st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"])) + data, kind
+    if kind == "utf16":
+        return data.decode("utf-8", "replace").encode("utf-16"), kind
+    if kind == "latin1":
+        return data.decode("utf-8", "replace").encode("latin-1", "replace"), kind
+    if kind == "nul":
+        return data[:at] + b"\x00" + data[at:], kind
+    if kind == "crlf":
+        return data.replace(b"\n", b"\r\n"), kind
+    return data.replace(b"\n", b"\r"), kind
+
+
+# -- archives -------------------------------------------------------------------------------------
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@st.composite
+def archive_damage(draw: st.DrawFn, data: bytes) -> tuple[bytes, str]:
+    """Damage to a zip or gzip file: cut, a flipped byte in the data or the directory, or nothing."""
+    kind = draw(st.sampled_from(["none", "none", "truncate", "flip", "flip-tail", "empty"]))
+    if kind == "truncate":
+        return data[: draw(st.integers(0, max(0, len(data) - 1)))], kind
+    if kind in ("flip", "flip-tail") and data:
+        lo = len(data) * 3 // 4 if kind == "flip-tail" else 0
+        at = draw(st.integers(lo, len(data) - 1))
+        return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :], kind
+    if kind == "empty":
+        return (make_zip({}) if data[:2] == b"PK" else b""), kind
+    return data, kind
+
+
+# -- JSON-tree mutations --------------------------------------------------------------------------
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj[:5]):
+            yield from _paths(v, (*prefix, i))
+
+
+def _set(obj: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    parent = obj
+    for k in path[:-1]:
+        parent = parent[k]
+    parent[path[-1]] = value
+    return obj
+
+
+def _delete(obj: Any, path: tuple[Any, ...]) -> Any:
+    if not path:
+        return obj
+    parent = obj
+    for k in path[:-1]:
+        parent = parent[k]
+    del parent[path[-1]]
+    return obj
+
+
+@st.composite
+def json_mutation(draw: st.DrawFn, doc: Any, hot: list[tuple[Any, ...]]) -> tuple[Any, list[str]]:
+    """1-3 changes to a copy of ``doc``: a value replaced by a weird one (more often at the ``hot``
+    paths: counts, ids, numbers the importer reads), a key deleted, a value nested deeply."""
+    doc = json.loads(json.dumps(doc))
+    notes = []
+    for _ in range(draw(st.integers(1, 3))):
+        paths = list(_paths(doc))
+        use_hot = [p for p in hot if _exists(doc, p)]
+        path = draw(st.sampled_from(use_hot)) if use_hot and draw(st.booleans()) else \
+            draw(st.sampled_from(paths))  # fmt: skip
+        kind = draw(st.sampled_from(["weird", "weird", "delete", "nest", "text-number"]))
+        if kind == "delete" and path:
+            doc = _delete(doc, path)
+        elif kind == "nest":
+            doc = _set(doc, path, json.loads(nested(draw(st.integers(2, 60)))))
+        elif kind == "text-number":
+            doc = _set(doc, path, draw(st.sampled_from(WEIRD_TEXT)))
+        else:
+            doc = _set(doc, path, draw(st.sampled_from(WEIRD_JSON)))
+        notes.append(f"{kind} {'/'.join(map(str, path))}")
+    return doc, notes
+
+
+def _exists(doc: Any, path: tuple[Any, ...]) -> bool:
+    try:
+        for k in path:
+            doc = doc[k]
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+# -- running a target and judging the outcome ---------------------------------------------------
+
+
+@dataclass
+class Stats:
+    """One target's figures for benchmarks/results/reliability.md."""
+
+    target: str
+    inputs: int = 0
+    accepted: int = 0
+    refused: int = 0
+    tracebacks: int = 0
+    silently_wrong: int = 0
+    hangs: int = 0
+    slowest_s: float = 0.0
+    seconds: float = 0.0  #: time spent in the target itself (not in making the inputs)
+
+    def save(self) -> None:
+        out = os.environ.get("IMMUNOGRADE_FUZZ_STATS")
+        if not out:
+            return
+        Path(out).mkdir(parents=True, exist_ok=True)
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 1)
+        data["examples_setting"] = EXAMPLES
+        (Path(out) / f"{self.target}.json").write_text(json.dumps(data, indent=1) + "\n")
+
+
+_STATS: dict[str, Stats] = {}
+
+
+def stats(target: str) -> Stats:
+    return _STATS.setdefault(target, Stats(target))
+
+
+def save_all() -> None:
+    for s in _STATS.values():
+        s.save()
+
+
+class Failure(AssertionError):
+    """The invariant broke (a traceback, a hang, a silently wrong result): hypothesis shrinks it."""
+
+
+@dataclass
+class Outcome:
+    code: int
+    err: str
+    out: str
+    error: InputError | None = None
+    value: Any = None
+
+
+def judged(target: str, run: Callable[[], Outcome]) -> Outcome:
+    """Run one input; count it; a traceback or a hang fails the test with the traceback."""
+    s = stats(target)
+    s.inputs += 1
+    t0 = time.perf_counter()
+    try:
+        outcome = run()
+    except InputError as exc:
+        outcome = Outcome(3, str(exc), "", exc)
+    except Exception as exc:  # the invariant: never a traceback
+        s.tracebacks += 1
+        s.save()
+        raise Failure(f"{target}: traceback\n{''.join(traceback.format_exception(exc))}") from exc
+    elapsed = time.perf_counter() - t0
+    s.seconds += elapsed
+    s.slowest_s = round(max(s.slowest_s, elapsed), 3)
+    if elapsed > HANG_SECONDS:
+        s.hangs += 1
+        s.save()
+        raise Failure(f"{target}: took {elapsed:.1f} s (hang)")
+    if outcome.code == 0:
+        s.accepted += 1
+    elif outcome.code == 3:
+        s.refused += 1
+    else:
+        s.tracebacks += 1
+        s.save()
+        raise Failure(f"{target}: exit {outcome.code}\n{outcome.err}")
+    return outcome
+
+
+def wrong(target: str, message: str) -> Failure:
+    s = stats(target)
+    s.silently_wrong += 1
+    s.save()
+    return Failure(f"{target}: silently wrong: {message}")
+
+
+def run_cli(argv: list[str]) -> Outcome:
+    """``immunograde ARGV`` in this process: exit code, stderr, stdout (tracebacks propagate)."""
+    from immunograde.cli.main import main
+
+    err, out = io.StringIO(), io.StringIO()
+    code: Any = 0
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    return Outcome(int(code or 0), err.getvalue(), out.getvalue())
+
+
+def names_file(outcome: Outcome, path: Path) -> bool:
+    """A refusal names the file (the message starts with it, possibly as ``file!member``)."""
+    if outcome.error is not None:
+        return all(p.file and Path(p.file.split("!")[0]).name == path.name
+                   for p in outcome.error.problems)  # fmt: skip
+    return all(line.startswith(f"error: {path}") for line in outcome.err.strip().splitlines())
+
+
+# -- the database: a dump to compare before and after ---------------------------------------------
+
+
+def dump(conn: duckdb.DuckDBPyConnection) -> str:
+    """Every table's rows in a stable order (a checksum of the whole database's content)."""
+    out = []
+    for (name,) in conn.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+    ).fetchall():
+        rows = conn.execute(f'SELECT * FROM "{name}"').fetchall()
+        out.append(f"{name}:{sorted(map(repr, rows))}")
+    return "\n".join(out)
+
+
+def non_finite(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """``table.column`` of every stored DOUBLE that is NaN or infinite (never allowed)."""
+    bad = []
+    cols = conn.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'DOUBLE' "
+        "AND NOT internal"
+    ).fetchall()
+    for table, col in cols:
+        n = conn.execute(f'SELECT count(*) FROM "{table}" WHERE NOT isfinite("{col}")').fetchone()
+        if n and n[0]:
+            bad.append(f"{table}.{col}")
+    return bad
+
+
+def finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
