@@ -227,6 +227,7 @@ def check_observation(obs: Observation, o: OutcomeSpec | None) -> None:
     if (
         obs.improved is not None
         and obs.treated is not None
+        and obs.treated >= 1
         and not 0 <= obs.improved <= obs.treated
     ):
         bad.append(("improved", f"must be between 0 and treated = {obs.treated}"))

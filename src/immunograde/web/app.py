@@ -120,7 +120,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     ``warm`` precomputes the evidence map and the substance pages in a background thread at start
     (default: environment variable ``IMMUNOGRADE_WARM=1``, which ``immunograde serve`` sets).
     """
-    from immunograde.web.routes import api, market, pages, plots, workbench
+    from immunograde.web.routes import api, experience, market, pages, plots, workbench
 
     if warm is None:
         warm = os.environ.get("IMMUNOGRADE_WARM") == "1"
@@ -147,6 +147,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
         pages.router
     )  # before plots: "/map.json" is a page twin, "/map.svg" an image
     app.include_router(workbench.router)
+    app.include_router(experience.router)
     app.include_router(market.router)
     app.include_router(plots.router)
     return app

@@ -99,6 +99,7 @@ def data_entries() -> Iterator[Entry]:
     yield from workbench_entries()
     yield from sof_entries()
     yield from chart_entries()
+    yield from experience_entries()
 
 
 def vocabulary_entries() -> Iterator[Entry]:
@@ -189,3 +190,11 @@ def chart_entries() -> Iterator[Entry]:
 
     for msgid, comment in i18n_charts.entries():
         yield Entry(msgid, "web/i18n_charts.py", comment)
+
+
+def experience_entries() -> Iterator[Entry]:
+    """The experience page's explanation sentences (evidence/experience_text.py TEMPLATES)."""
+    from immunograde.evidence.experience_text import TEMPLATES
+
+    for key, template in TEMPLATES.items():
+        yield Entry(template, "evidence/experience_text.py", f"experience explanation: {key}")

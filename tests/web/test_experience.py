@@ -1,0 +1,79 @@
+"""The experience page, its JSON twin and /api/v1/experience (issue 17): the three read the evidence
+layer's one answer; bad input is a 400 with the problem named (a missing indication on the API: 422);
+Russian through the catalogue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from immunograde.evidence.experience import Observation, experience
+from immunograde.jsonable import to_jsonable
+from immunograde.kb.queries import KnowledgeBase
+
+CASE = "indication=ARVI&outcome=complete-recovery-96h&treated=40&improved=34&substance=Arbidol"
+
+
+def _answer(db: Path) -> object:
+    kb = KnowledgeBase(db)
+    try:
+        exp = experience(kb, "ARVI", outcome="complete-recovery-96h", obs=Observation(40, 34),
+                         substance="Arbidol")  # fmt: skip
+        return json.loads(json.dumps(to_jsonable(exp)))
+    finally:
+        kb.close()
+
+
+def test_api_twin_and_evidence_layer_agree(client: TestClient, web_db: Path) -> None:
+    api = client.get(f"/api/v1/experience?{CASE}")
+    twin = client.get(f"/experience.json?{CASE}")
+    assert api.status_code == twin.status_code == 200
+    want = _answer(web_db)
+    assert api.json() == want
+    assert twin.json()["result"] == want
+    assert twin.json()["explanation"][0].startswith("In the control arms of 2 trial(s)")
+
+
+def test_page_shows_the_numbers_with_their_sources(client: TestClient) -> None:
+    page = client.get(f"/experience?{CASE}")
+    assert page.status_code == 200
+    data = client.get(f"/experience.json?{CASE}").json()["result"]
+    text = page.text
+    for arm in data["arms"]:  # every pooled number links to its question and names its trial
+        assert f"/questions/{arm['question_id']}" in text and arm["trial_id"] in text
+    assert f"{data['comparison']['expected']:.1f}" in text
+    for t in data["product_trials"]:
+        assert f"/questions/{t['question_id']}" in text
+    assert "regression to the mean" in text
+
+
+def test_russian_page(client: TestClient) -> None:
+    page = client.get(f"/experience?{CASE}&lang=ru")
+    assert page.status_code == 200
+    assert "Что показывает мой опыт?" in page.text
+    assert "регрессия к среднему" in page.text
+    assert "полное выздоровление в течение 96 часов" in page.text
+
+
+def test_empty_form_and_no_natural_course(client: TestClient) -> None:
+    assert client.get("/experience").status_code == 200
+    r = client.get("/experience.json?indication=psoriasis&treated=10&improved=5").json()["result"]
+    assert r["status"] == "no_control_arms" and r["pool"] is None and r["searched"]["questions"]
+
+
+def test_bad_input(client: TestClient) -> None:
+    page = client.get(
+        "/experience?indication=ARVI&outcome=complete-recovery-96h&treated=4&improved=5"
+    )
+    assert page.status_code == 400 and "must be between 0 and treated = 4" in page.text
+    twin = client.get("/experience.json?treated=abc&improved=1")
+    assert twin.status_code == 400 and twin.json()["errors"][0]["field"] == "treated"
+    api = client.get("/api/v1/experience?indication=nope&treated=4&improved=1")
+    assert api.status_code == 400 and "unknown indication" in api.json()["error"]["message"]
+    api = client.get(
+        "/api/v1/experience?indication=ARVI&treated=-4&improved=1&outcome=complete-recovery-96h"
+    )
+    assert api.status_code == 400 and api.json()["error"]["problems"][0]["field"] == "treated"
+    assert client.get("/api/v1/experience").status_code == 422

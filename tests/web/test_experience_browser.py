@@ -1,0 +1,103 @@
+"""The experience page in a real browser (chromium through Playwright, as tests/web/test_browser.py):
+fill in the form, read the answer, on a desktop and at 375 px phone width, in English and Russian."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from immunograde.settings import project_home
+from immunograde.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARTIFACTS = project_home() / "tests" / "_artifacts"
+TIMEOUT_MS = 180_000  # a hang guard on a busy 2-core machine, not a speed check
+
+
+@pytest.fixture(scope="module")
+def base_url(web_db: Path) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(web_db), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            pytest.fail(f"the server did not start on port {port}")
+        thread.join(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (375, "en"), (375, "ru")])
+def test_fill_in_the_form_and_read_the_answer(browser: Browser, base_url: str, width: int,
+                                              lang: str) -> None:  # fmt: skip
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(f"/experience?lang={lang}")
+        page.select_option("#outcome", "complete-recovery-96h")
+        page.fill("#treated", "40")
+        page.fill("#improved", "34")
+        page.fill("#substance", "Arbidol")
+        page.locator("#experience-form button[type=submit]").click()
+        page.wait_for_url("**/experience?*treated=40*")
+        data = page.request.get(page.url.replace("/experience?", "/experience.json?")).json()
+        c = data["result"]["comparison"]
+        cards = page.locator("#summary .card")
+        expect(cards).to_have_count(3)
+        expect(cards.nth(0)).to_contain_text(f"{c['expected']:.1f}")
+        expect(cards.nth(1)).to_contain_text("34")
+        expect(page.locator("#explanation li")).to_have_count(len(data["explanation"]))
+        expect(page.locator("#explanation")).to_contain_text(data["explanation"][2])
+        expect(page.locator("#arms a")).to_have_count(len(data["result"]["arms"]))
+        expect(page.locator("#product-trials .badge").first).to_be_visible()
+        if lang == "ru":
+            expect(page.locator("h1")).to_have_text("Что показывает мой опыт?")
+        # nothing runs off a phone screen: wide tables scroll inside their own box
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow} px wider than the {width} px screen"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"browser-experience-{width}-{lang}.png"), full_page=True
+        )
+    finally:
+        context.close()
+
+
+def test_bad_input_is_shown_in_the_form(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(
+            "/experience?indication=ARVI&outcome=complete-recovery-96h&treated=10&improved=12"
+        )
+        expect(page.locator("#errors")).to_contain_text("must be between 0 and treated = 10")
+        expect(page.locator("#treated")).to_have_value("10")
+    finally:
+        context.close()
