@@ -135,3 +135,14 @@ def test_bad_input_is_an_input_error(kb: KnowledgeBase, kwargs: dict[str, Any], 
     with pytest.raises(InputError) as err:
         experience(kb, indication, **kwargs)
     assert field in {p.field for p in err.value.problems}
+
+
+def test_the_user_picks_the_questions(kb: KnowledgeBase) -> None:
+    one = ("umifenovir-oral-influenza-arvi-recovery-96h",)
+    exp = experience(kb, "ARVI", outcome="complete-recovery-96h", questions=one)
+    assert exp.pool is not None and exp.pool.k == 1 and exp.pool.tau2 == 0.0
+    assert [a.question_id for a in exp.arms] == list(one)
+    with pytest.raises(InputError) as err:
+        experience(kb, "ARVI", outcome="complete-recovery-96h",
+                   questions=("zinc-lozenges-common-cold-treatment-duration",))  # fmt: skip
+    assert err.value.problems[0].field == "question"

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from immunograde.stats.dist import binom_upper
 from immunograde.stats.escalc import escalc
@@ -112,3 +114,25 @@ def test_mn_rejects_bad_input() -> None:
         escalc("MN", mi=[1.0], sdi=[0.0], ni=[3.0])
     with pytest.raises(ValueError, match="vtype"):
         escalc("MN", mi=[1.0], sdi=[1.0], ni=[3.0], vtype="UB")
+
+
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 60)), min_size=2, max_size=8),
+       st.randoms(use_true_random=False))  # fmt: skip
+@settings(max_examples=40, deadline=None)
+def test_pool_is_order_free_and_complement_symmetric(arms: list[tuple[int, int]], rnd: Any) -> None:
+    """Order of the arms does not change the pool; counting the complement (n - x: 'not recovered'
+    instead of 'recovered') mirrors it on the logit scale (estimate and intervals change sign)."""
+    x = np.array([a for a, b in arms], dtype=float)
+    n = x + np.array([b for a, b in arms], dtype=float)
+    es = escalc("PLO", xi=x, ni=n)
+    res = rma_uni(es.yi, es.vi, method="REML", mode="exact")
+    order = list(range(len(arms)))
+    rnd.shuffle(order)
+    es2 = escalc("PLO", xi=x[order], ni=n[order])
+    res2 = rma_uni(es2.yi, es2.vi, method="REML", mode="exact")
+    assert res2.estimate == pytest.approx(res.estimate, abs=1e-9)
+    assert res2.tau2 == pytest.approx(res.tau2, abs=1e-9)
+    comp = escalc("PLO", xi=n - x, ni=n)
+    resc = rma_uni(comp.yi, comp.vi, method="REML", mode="exact")
+    assert resc.estimate == pytest.approx(-res.estimate, abs=1e-9)
+    assert resc.pi_high == pytest.approx(-res.pi_low, abs=1e-9)

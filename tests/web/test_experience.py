@@ -77,3 +77,14 @@ def test_bad_input(client: TestClient) -> None:
     )
     assert api.status_code == 400 and api.json()["error"]["problems"][0]["field"] == "treated"
     assert client.get("/api/v1/experience").status_code == 422
+
+
+def test_questions_can_be_left_out(client: TestClient) -> None:
+    q = "umifenovir-oral-influenza-arvi-recovery-96h"
+    url = f"indication=ARVI&outcome=complete-recovery-96h&treated=40&improved=34&question={q}"
+    api = client.get(f"/api/v1/experience?{url}").json()
+    assert api["pool"]["k"] == 1 and [a["question_id"] for a in api["arms"]] == [q]
+    page = client.get(f"/experience?{url}").text
+    assert f'value="{q}" checked' in page
+    other = "enisamium-iodide-oral-influenza-ili-complete-recovery-96h"
+    assert f'value="{other}" >' in page  # offered, not ticked

@@ -39,8 +39,9 @@ TEMPLATES: dict[str, str] = {
         "%(expected_high)s) would have improved without the product."
     ),
     "observed_within": (
-        "You saw %(improved)s of %(treated)s (%(observed)s%%): within that range, so the observation "
-        "cannot be told apart from the natural course."
+        "You saw %(improved)s of %(treated)s (%(observed)s%%): within that range (control arms have "
+        "done as well without the product), so the observation cannot be told apart from the natural "
+        "course."
     ),
     "observed_above": (
         "You saw %(improved)s of %(treated)s (%(observed)s%%): above that range.  Even so, a case "
