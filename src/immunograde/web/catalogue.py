@@ -76,6 +76,16 @@ def search_results(kb: KnowledgeBase, query: str, limit: int) -> list[dict[str, 
     return out
 
 
+def exact_page(results: list[dict[str, Any]]) -> str | None:
+    """The one page every exact hit leads to (a substance typed exactly, its brand's products, a class),
+    or None when no hit is exact or exact hits lead to different pages."""
+    pages = {r["href"].partition("#")[0] for r in results if r["match"] == "exact"}
+    if len(pages) != 1:
+        return None
+    page = pages.pop()
+    return next(r["href"] for r in results if r["match"] == "exact" and r["href"].startswith(page))
+
+
 def classes_data(kb: KnowledgeBase) -> dict[str, Any]:
     members = dict(
         kb.con.execute(

@@ -66,6 +66,11 @@ def _profile_rows(profile: list[Any]) -> list[dict[str, str]]:
     return rows
 
 
+def card_anchor(route: str, indication: str | None) -> str:
+    """The id of a verdict's card on its substance page (map cells and search hits link to it)."""
+    return f"{route}-{(indication or 'any').lower().replace(' ', '-')}"[:80]
+
+
 def evidence_cards(sa: SubstanceAppraisal) -> list[dict[str, Any]]:
     by_id = {a.question_id: a for a in sa.questions}
     cards = []
@@ -73,7 +78,7 @@ def evidence_cards(sa: SubstanceAppraisal) -> list[dict[str, Any]]:
         questions = [_question_view(by_id[q]) for q in v.question_ids if q in by_id]
         cards.append(
             {
-                "anchor": f"{v.route}-{(v.indication or 'any').lower().replace(' ', '-')}"[:80],
+                "anchor": card_anchor(v.route, v.indication),
                 "indication": v.indication or "any indication",
                 "form": v.form,
                 "verdict": v.verdict,
@@ -304,6 +309,7 @@ def _cells_for(kb: KnowledgeBase, sid: str, name: str, boosters: set[str]) -> li
                 "indication": v.indication,
                 "form": v.form,
                 "route": v.route,
+                "anchor": card_anchor(v.route, v.indication),
                 "verdict": v.verdict,
                 "verdict_label": v.verdict_label,
                 "certainty": deciding.certainty if deciding else None,

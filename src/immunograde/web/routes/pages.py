@@ -6,9 +6,9 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from immunograde.web import catalogue, evidence, history, i18n
+from immunograde.web import catalogue, evidence, history, i18n, search_evidence
 from immunograde.web.deps import KB, Store
 from immunograde.web.templating import templates
 from immunograde.web.twins import twin, wants_json
@@ -22,15 +22,26 @@ def home(request: Request, kb: KB, store: Store) -> dict[str, Any]:
 
 
 @twin(router, "/search", "search.html")
-def search(request: Request, kb: KB, store: Store, q: str = "", limit: int = 30) -> dict[str, Any]:
-    """Hits with each substance's best verdict and its certainty (from the cached substance pages)."""
+def search(request: Request, kb: KB, store: Store, q: str = "", limit: int = 30) -> Any:
+    """Hits with each substance's best verdict and its certainty (from the cached substance pages), and
+    the verdicts a form or indication in the query picks out («свечи виферон», "COVID-19").  A query
+    naming exactly one page opens it (the JSON twin lists the hit and names the page in ``opens``)."""
     results = catalogue.search_results(kb, q, limit) if q.strip() else []
+    cells = store.cached(("map-cells",), lambda: evidence.map_cells(kb))
+    found = search_evidence.evidence_hits(kb, q, cells) if q.strip() else []
+    if found and not results:  # «свечи виферон»: the name without its form words
+        name = search_evidence.understand(q, search_evidence.route_vocabulary(
+            {c["route"] for c in cells}), cells)["name"]  # fmt: skip
+        results = catalogue.search_results(kb, name, limit) if name.strip() else []
     for r in results:
         sid = r["substance_id"]
         if sid:
             page = store.cached(("substance", sid), partial(evidence.substance_page, kb, sid))
             r["verdict"] = catalogue.best_verdict(page)
-    return {"query": q, "results": results}
+    opens = None if found else catalogue.exact_page(results)
+    if opens and not wants_json(request):
+        return RedirectResponse(i18n.link(opens), status_code=303)
+    return {"query": q, "results": results, "evidence": found, "opens": opens}
 
 
 @router.get("/search/suggest", response_class=HTMLResponse, include_in_schema=False)
