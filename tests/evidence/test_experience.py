@@ -146,3 +146,13 @@ def test_the_user_picks_the_questions(kb: KnowledgeBase) -> None:
         experience(kb, "ARVI", outcome="complete-recovery-96h",
                    questions=("zinc-lozenges-common-cold-treatment-duration",))  # fmt: skip
     assert err.value.problems[0].field == "question"
+
+
+def test_a_misspelt_product_is_not_guessed(kb: KnowledgeBase) -> None:
+    with pytest.raises(InputError, match="did you mean") as err:
+        experience(kb, "ARVI", outcome="complete-recovery-96h", substance="Arbidl")
+    assert err.value.problems[0].field == "substance"
+    assert (
+        experience(kb, "ARVI", outcome="complete-recovery-96h", substance="Арбидол").substance
+        == "umifenovir"
+    )

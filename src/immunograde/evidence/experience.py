@@ -271,16 +271,22 @@ def _compare(obs: Observation, pool: Pool) -> CountComparison | MeanComparison |
     return None
 
 
+def _substance_id(kb: KnowledgeBase, text: str) -> str:
+    """The substance an exact name (any script, brand or INN) names; never a fuzzy guess."""
+    hits = kb.substances_by_name(text, limit=5)
+    exact = [h for h in hits if h.match == "exact"]
+    if exact:
+        return exact[0].entity_id
+    guesses = f"; did you mean: {', '.join(h.matched_name for h in hits)}?" if hits else ""
+    raise InputError.one(f"no substance or product is named {text!r}{guesses}", field="substance")
+
+
 def product_trials(
     kb: KnowledgeBase, substance: str, indications: tuple[str, ...]
 ) -> tuple[str, list[ProductTrials]]:
     """The substance id named by ``substance`` and the stored appraisals of its questions for these
     indications (the evidence layer's :class:`Answers`; nothing recomputed here)."""
-    hits = kb.substances_by_name(substance, limit=5)
-    exact = [h for h in hits if h.match == "exact"] or hits
-    if not exact:
-        raise InputError.one(f"unknown substance or product {substance!r}", field="substance")
-    sid = exact[0].entity_id
+    sid = _substance_id(kb, substance)
     answers = Answers(kb)
     out = []
     for q in kb.questions_for(sid):
