@@ -48,7 +48,7 @@ def _meta(path: Path, measure: str) -> fk.Outcome:
     return fk.run_cli(["meta", str(path), "--measure", measure, "--format", "json"])
 
 
-@fk.FUZZ
+@fk.fuzz(bounded=200)
 @given(inputs())
 def test_fuzz_meta(case: tuple[Table, bytes, bool]) -> None:
     t, data, damaged = case
@@ -70,7 +70,7 @@ def test_fuzz_meta(case: tuple[Table, bytes, bool]) -> None:
             raise fk.wrong("meta", f"result differs from the same table written plainly: {t.notes}")
 
 
-@fk.FUZZ
+@fk.fuzz(bounded=150)
 @given(inputs())
 def test_fuzz_import_csv(case: tuple[Table, bytes, bool]) -> None:
     t, data, damaged = case
@@ -140,7 +140,7 @@ def _workbench(data: bytes, name: str, measure: str) -> fk.Outcome:
     return fk.Outcome(0, "", "", value=analyse_table(table, measure, "REML", "z"))
 
 
-@fk.FUZZ
+@fk.fuzz(bounded=150)
 @given(inputs())
 def test_fuzz_workbench_upload(case: tuple[Table, bytes, bool]) -> None:
     t, data, damaged = case
