@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from immunograde.evidence.experience import Observation, experience
 from immunograde.jsonable import to_jsonable
@@ -88,3 +90,32 @@ def test_questions_can_be_left_out(client: TestClient) -> None:
     assert f'value="{q}" checked' in page
     other = "enisamium-iodide-oral-influenza-ili-complete-recovery-96h"
     assert f'value="{other}" >' in page  # offered, not ticked
+
+
+TEXT = st.one_of(st.sampled_from(["", "0", "1", "40", "-1", "1e400", "nan", "3.5", "abc", "10,5"]),
+                 st.text(max_size=12))  # fmt: skip
+
+
+@given(treated=TEXT, improved=TEXT, mean=TEXT, sd=TEXT,
+       indication=st.sampled_from(["ARVI", "ОРВИ", "psoriasis", "", "<b>x</b>"]),
+       outcome=st.sampled_from(["", "complete-recovery-96h", "duration-of-cold-days", "x"]))  # fmt: skip
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_input_gets_an_answer_or_a_clear_error(
+    client: TestClient,
+    treated: str,
+    improved: str,
+    mean: str,
+    sd: str,
+    indication: str,
+    outcome: str,
+) -> None:
+    params = {"indication": indication, "outcome": outcome, "treated": treated,
+              "improved": improved, "mean": mean, "sd": sd}  # fmt: skip
+    api = client.get("/api/v1/experience", params=params)
+    assert api.status_code in (200, 400, 422), api.text
+    if api.status_code != 200:
+        assert api.json()["error"]["message"]
+    page = client.get("/experience", params=params)
+    assert page.status_code in (200, 400) and "Traceback" not in page.text
