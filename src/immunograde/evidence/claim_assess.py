@@ -81,6 +81,9 @@ class Assessment:
     permitted_wording: str | None
     evidence: tuple[EvidenceRow, ...] = ()
     searched_on: str | None = None
+    #: the parts a page composes its sentences from (translated there): ``kind`` (verdict, no_evidence,
+    #: not_testable), subject, indication, form, outcome, verdict, certainty, why, wording ...
+    detail: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _row(a: Appraisal, matched: bool) -> EvidenceRow:
@@ -138,7 +141,9 @@ def _what_trials_show(verdict: str, label: str, certainty: str | None, why: str)
     return f"The stored verdict is '{label}'" + (f" at {level} certainty" if level else "") + "."
 
 
-def _no_evidence(answers: Answers, sid: str, name: str, topic: str) -> Assessment:
+def _no_evidence(
+    answers: Answers, sid: str, name: str, topic: str, indications: Sequence[str] = ()
+) -> Assessment:
     logs = answers.kb.search_logs_for(sid)
     dates = [s.date for log in logs for s in log.searches]
     sources = list(dict.fromkeys(s.source for log in logs for s in log.searches))
@@ -152,10 +157,14 @@ def _no_evidence(answers: Answers, sid: str, name: str, topic: str) -> Assessmen
         why = (
             f"No trial of {subject} is in the knowledge base; the last recorded search was on {on}."
         )
-        return Assessment("no_evidence", LABELS["no_evidence"], (why,), wording, (), on)
+        detail: dict[str, Any] = {"kind": "no_evidence", "subject": name, "substance_id": sid,
+                  "indications": list(indications), "searched_on": on}  # fmt: skip
+        return Assessment("no_evidence", LABELS["no_evidence"], (why,), wording, (), on, detail)
     wording = templates["no_controlled_evidence"].format(subject=subject)
     why = f"No trial of {subject} is in the knowledge base, and no dated search has been recorded."
-    return Assessment("no_evidence", LABELS["no_evidence"], (why,), wording)
+    detail2: dict[str, Any] = {"kind": "no_evidence", "subject": name, "substance_id": sid,
+              "indications": list(indications), "searched_on": None}  # fmt: skip
+    return Assessment("no_evidence", LABELS["no_evidence"], (why,), wording, detail=detail2)
 
 
 def _routes(answers: Answers, sid: str, products: Sequence[str]) -> set[str]:
@@ -186,12 +195,15 @@ def assess_substance(
     routes = _routes(answers, sid, reading.products)
     if routes and verdicts and not [v for v in verdicts if v.route in routes]:
         other = ", ".join(sorted({v.form for v in verdicts}))
-        a = _no_evidence(answers, sid, f"{sa.name} ({', '.join(sorted(routes))})", topic)
+        a = _no_evidence(
+            answers, sid, f"{sa.name} ({', '.join(sorted(routes))})", topic, reading.indications
+        )
         why = f"The trials of {sa.name} for {topic} tested other forms ({other}), not the product named."
-        return dataclasses.replace(a, reasons=(why, *a.reasons))
+        more = {**a.detail, "other_forms": other}
+        return dataclasses.replace(a, reasons=(why, *a.reasons), detail=more)
     verdicts = [v for v in verdicts if not routes or v.route in routes]
     if not verdicts:
-        return _no_evidence(answers, sid, sa.name, topic)
+        return _no_evidence(answers, sid, sa.name, topic, reading.indications)
     matched, rest = _outcome_rows(answers, verdicts, reading, vocab)
     rows = tuple(_row(a, True) for a in matched) + tuple(_row(a, False) for a in rest)
     best = max(matched, key=_certainty_key) if matched else None
@@ -201,6 +213,8 @@ def assess_substance(
         verdict, label, cert, why = best.verdict, best.verdict_label, best.certainty, best.statement
         wording: str | None = best.statement
         basis = f"for the outcome claimed ({best.outcome})"
+        where: dict[str, Any] = {"indication": best.indication, "form": best.form, "outcome": best.outcome,
+                 "wording": "statement"}  # fmt: skip
     else:
         v = max(verdicts, key=lambda x: (x.verdict not in UNKNOWN_VERDICTS, -_order(x.verdict)))
         deciding = answers.question(v.deciding_question_id) if v.deciding_question_id else None
@@ -208,6 +222,8 @@ def assess_substance(
         cert = deciding.certainty if deciding else None
         wording = deciding.statement if deciding else _unknown_wording(sa.name, v)
         basis = f"for {v.indication} ({v.form}), on its deciding outcome"
+        where = {"indication": v.indication, "form": v.form, "outcome": None,
+                 "wording": "statement" if deciding else "unknown"}  # fmt: skip
     category = _category(verdict, reading.direction)
     reasons = [
         f"{sa.name} {basis}: {_what_trials_show(verdict, label, cert, why)}",
@@ -218,7 +234,11 @@ def assess_substance(
             "No stored question has trial results for the outcome claimed; the indication's verdict "
             "is shown."
         )
-    return Assessment(category, LABELS[category], tuple(r for r in reasons if r), wording, rows)
+    detail: dict[str, Any] = {"kind": "verdict", "subject": sa.name, "substance_id": sid, **where,
+              "verdict": verdict, "verdict_label": label, "certainty": cert, "why": why,
+              "direction": reading.direction, "outcome_unmatched": bool(reading.outcomes) and best is None}  # fmt: skip
+    reasons_t = tuple(r for r in reasons if r)
+    return Assessment(category, LABELS[category], reasons_t, wording, rows, detail=detail)
 
 
 def _unknown_wording(name: str, v: FormVerdict) -> str:
@@ -248,9 +268,11 @@ def _because(category: str, direction: str | None) -> str:
 def not_testable(reading: Reading, vocab: Vocabulary | None = None) -> Assessment | None:
     """The assessment of a reading that trials cannot test (no product, mechanism or status only)."""
     vocab = vocab or load_vocabulary()
+    detail: dict[str, Any] = {"kind": "not_testable", "no_product": not reading.substances,
+              "mechanisms": list(reading.mechanisms), "statuses": list(reading.statuses)}  # fmt: skip
     if not reading.substances:
         why = "No product or substance of the knowledge base was recognised, so there is nothing to check."
-        return Assessment("not_testable", LABELS["not_testable"], (why,), None)
+        return Assessment("not_testable", LABELS["not_testable"], (why,), None, detail=detail)
     if reading.indications:
         return None
     reasons = []
@@ -267,7 +289,7 @@ def not_testable(reading: Reading, vocab: Vocabulary | None = None) -> Assessmen
         reasons.append(
             "No indication (a disease or condition) was recognised, so no trial can test it."
         )
-    return Assessment("not_testable", LABELS["not_testable"], tuple(reasons), None)
+    return Assessment("not_testable", LABELS["not_testable"], tuple(reasons), None, detail=detail)
 
 
 PRIORITY = ("contradicted", "supported", "not_supported", "no_evidence", "not_testable", "ruling")

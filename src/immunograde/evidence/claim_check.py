@@ -18,18 +18,23 @@ from immunograde.evidence.claims import NameIndex, check_text, read_claim
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.queries import KnowledgeBase
 
-_INDEXES: dict[int, NameIndex] = {}
+_INDEXES: dict[int, tuple[object, NameIndex]] = {}
 _LOCK = threading.Lock()
 
 
 def name_index(kb: KnowledgeBase) -> NameIndex:
-    """The knowledge base's name index, built once per open knowledge base."""
+    """The knowledge base's name index, built once per list of names (the web's per-request views of one
+    knowledge base share it)."""
+    entries = kb.name_entries()
     with _LOCK:
-        key = id(kb)
+        key = id(entries)
         if key not in _INDEXES:
             _INDEXES.clear()  # one knowledge base at a time is enough
-            _INDEXES[key] = NameIndex(kb.name_entries())
-        return _INDEXES[key]
+            _INDEXES[key] = (
+                entries,
+                NameIndex(entries),
+            )  # the list kept alive: its id stays its own
+        return _INDEXES[key][1]
 
 
 def check_claim(kb: KnowledgeBase, text: str, answers: Answers | None = None) -> dict[str, Any]:
@@ -50,4 +55,5 @@ def check_claim(kb: KnowledgeBase, text: str, answers: Answers | None = None) ->
         "evidence": to_jsonable(list(a.evidence)),
         "permitted_wording": a.permitted_wording,
         "unrecognised": list(reading.unrecognised),
+        "detail": a.detail,
     }

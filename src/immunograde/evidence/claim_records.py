@@ -67,6 +67,8 @@ class ClaimAssessment:
     reasons: list[str]
     permitted_wording: str | None
     sentences: list[SentenceAssessment]
+    #: for a ruling: what the body judges, by language (``en``, ``ru``)
+    ruling: dict[str, str] | None = None
 
 
 def reading_dict(r: Reading, vocab: Vocabulary | None = None) -> dict[str, Any]:
@@ -104,12 +106,18 @@ def sentences(statement: str) -> list[str]:
     ]
 
 
-def ruling_reason(body: str, vocab: Vocabulary, lang: str = "en") -> str:
-    """What a regulator's, court's or academy's statement judges (the vocabulary's ``rulings``)."""
+def ruling_texts(body: str, vocab: Vocabulary) -> dict[str, str]:
+    """What a regulator's, court's or academy's statement judges, by language (the vocabulary's
+    ``rulings``, first body that matches)."""
     for r in vocab.rulings:
         if re.search(r.body, body, re.IGNORECASE):
-            return r.judges.get(lang) or r.judges["en"]
-    return "A ruling judges conformity with a law or code, not whether the product works."
+            return dict(r.judges)
+    return {"en": "A ruling judges conformity with a law or code, not whether the product works."}
+
+
+def ruling_reason(body: str, vocab: Vocabulary, lang: str = "en") -> str:
+    texts = ruling_texts(body, vocab)
+    return texts.get(lang) or texts["en"]
 
 
 def claim_substances(answers: Answers, c: Claim) -> tuple[str, ...]:
@@ -186,6 +194,7 @@ def assess_claim(
         date=c.date.isoformat() if c.date else None, url=c.source.url, source_file=c.source.file,
         source_row=c.source.row, statement=c.statement, category=category, label=LABELS[category],
         reasons=reasons, permitted_wording=overall.permitted_wording, sentences=parts,
+        ruling=ruling_texts(c.claimant, vocab) if ruling else None,
     )  # fmt: skip
 
 
@@ -221,7 +230,7 @@ def uncovered_rulings(
                     source_file=RULING_CSV, source_row=row_no,
                     statement=f"(compiler's summary) {row['what_it_says']}", category="ruling",
                     label=LABELS["ruling"], reasons=[ruling_reason(row["body"], vocab)],
-                    permitted_wording=None, sentences=[],
+                    permitted_wording=None, sentences=[], ruling=ruling_texts(row["body"], vocab),
                 )
             )  # fmt: skip
     return out
@@ -234,3 +243,13 @@ def all_claims(answers: Answers, names: NameIndex, shared: Path | None) -> list[
     out = [assess_claim(answers, c, names, vocab) for c in claims]
     covered = {(f"{c.source.file}", c.source.row or 0) for c in claims if c.source.file}
     return out + (uncovered_rulings(shared, covered, vocab) if shared else [])
+
+
+def substance_claims(
+    answers: Answers, names: NameIndex, substance_id: str
+) -> dict[str, ClaimAssessment]:
+    """The substance's claim records, assessed, by claim id (what its page shows beside each claim)."""
+    vocab = load_vocabulary()
+    return {
+        c.id: assess_claim(answers, c, names, vocab) for c in answers.kb.claims_for(substance_id)
+    }

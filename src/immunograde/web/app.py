@@ -120,7 +120,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     ``warm`` precomputes the evidence map and the substance pages in a background thread at start
     (default: environment variable ``IMMUNOGRADE_WARM=1``, which ``immunograde serve`` sets).
     """
-    from immunograde.web.routes import api, experience, market, pages, plots, workbench
+    from immunograde.web.routes import api, claims, experience, market, pages, plots, workbench
 
     if warm is None:
         warm = os.environ.get("IMMUNOGRADE_WARM") == "1"
@@ -141,6 +141,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(claims.api)
     _install_docs(app)
     app.include_router(market.api)
     app.include_router(
@@ -148,6 +149,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     )  # before plots: "/map.json" is a page twin, "/map.svg" an image
     app.include_router(workbench.router)
     app.include_router(experience.router)
+    app.include_router(claims.router)
     app.include_router(market.router)
     app.include_router(plots.router)
     return app

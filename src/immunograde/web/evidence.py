@@ -151,6 +151,17 @@ def _claims_view(
     ]
 
 
+def _with_assessments(
+    kb: KnowledgeBase, substance_id: str, claims: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each claim with its assessment (issue 17: :mod:`immunograde.evidence.claim_records`)."""
+    from immunograde.evidence.claim_check import name_index
+    from immunograde.web.claims_view import for_substance
+
+    assessed = for_substance(kb, name_index(kb), substance_id)
+    return [{**c, "assessment": assessed.get(c["id"])} for c in claims]
+
+
 def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
     s = kb.get_substance(substance_id)
     sa = Answers(kb).substance(s.id)
@@ -164,7 +175,9 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
         "appraisals": sa.questions,
         "trials": substance_trials(kb, s.id),
         "searches": substance_searches(kb, s.id),
-        "claims": _claims_view(sa, cards, _controlled_trials(kb, s.id)),
+        "claims": _with_assessments(
+            kb, s.id, _claims_view(sa, cards, _controlled_trials(kb, s.id))
+        ),
         "safety": safety_view.for_substance(s.id),
         "history": history.for_substance(kb, s.id),
         "market": market_view.for_substance(kb, s.id),
