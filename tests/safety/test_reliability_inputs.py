@@ -181,3 +181,22 @@ def test_the_samples_still_ingest(tmp_path: Path) -> None:
     assert {t.table for t in rep.tables} >= {"demo", "drug", "reac"}
     out = openfda.convert([_json(tmp_path / "ok.json", {"results": [REPORT]})], tmp_path / "o")
     assert out == {"demo": 1, "drug": 1, "reac": 1}
+
+
+def test_impossible_ages_are_unknown_not_a_stratum(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    m = _members()
+    head, *rows = m["ascii/DEMO17Q2.txt"].decode("latin-1").split("\n")
+    cols = head.lower().split("$")
+    age, unit = cols.index("age"), cols.index("age_cod")
+    odd = ["nan", "inf", "-3", "1e400", "200"]
+    for i, value in enumerate(odd):
+        cells = rows[i].split("$")
+        cells[age], cells[unit] = value, "YR"
+        rows[i] = "$".join(cells)
+    m["ascii/DEMO17Q2.txt"] = "\n".join([head, *rows]).encode("latin-1")
+    faers.ingest([_zip(tmp_path / "ages.zip", m)], tmp_path / "p")
+    ages = pq.read_table(next((tmp_path / "p").glob("demo_*.parquet")))["age_years"].to_pylist()
+    assert ages[: len(odd)] == [None] * len(odd)
+    assert all(a is None or 0 <= a <= 150 for a in ages)

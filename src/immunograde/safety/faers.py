@@ -44,6 +44,7 @@ CORE: dict[str, tuple[str, ...]] = {
     "ther": ("primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt", "dur", "dur_cod", "quarter"),
     "indi": ("primaryid", "caseid", "indi_drug_seq", "indi_pt", "quarter"),
 }  # fmt: skip
+MAX_AGE = 150.0  #: years; an older age is a data-entry error (read as unknown)
 _AGE_UNIT_YEARS = {"YR": 1.0, "DEC": 10.0, "MON": 1 / 12, "WK": 7 / 365.25, "DY": 1 / 365.25,
                    "HR": 1 / 8766.0, "MIN": 1 / 525960.0, "SEC": 1 / 31557600.0}  # fmt: skip
 
@@ -186,9 +187,11 @@ def _age_years(age: list[str] | None, unit: list[str] | None, n: int) -> list[fl
     out: list[float | None] = []
     for a, u in zip(age, unit, strict=True):
         try:
-            out.append(float(a) * _AGE_UNIT_YEARS[u.upper()])
+            years = float(a) * _AGE_UNIT_YEARS[u.upper()]
         except (ValueError, KeyError):
-            out.append(None)
+            years = None
+        # NaN, infinity, a negative or a 200-year age is not an age: unknown, never a stratum
+        out.append(years if years is not None and 0 <= years <= MAX_AGE else None)
     return out
 
 

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from immunograde.archives import open_zip, read_gzip, read_zip_member
 from immunograde.errors import InputError
+from immunograde.safety.faers import MAX_AGE
 
 _AGE_UNIT = {
     "800": 10.0,
@@ -68,7 +69,7 @@ def _age(patient: dict[str, Any]) -> float | None:
         age = float(patient["patientonsetage"]) * _AGE_UNIT[str(patient["patientonsetageunit"])]
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    return age if 0 <= age <= 150 else None  # beyond a human age: not an age
+    return age if 0 <= age <= MAX_AGE else None  # NaN, negative, beyond a human age: unknown
 
 
 def _int(value: Any, where: str = "", label: str | None = None) -> int | None:
