@@ -23,7 +23,7 @@ from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal,
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.web import history, market_view, safety_view
+from immunograde.web import history, i18n_notes, market_view, safety_view
 
 
 def certainty_label(level: str | None) -> str:
@@ -186,6 +186,8 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
 
 def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
     rows = []
+    cited = kb.con.execute("SELECT id, citation FROM sources").fetchall()
+    titles = {i: i18n_notes.source_title(c) for i, c in cited if c}
     for tq in kb.trials_for_question(question_id):
         t = tq.trial
         d = t.design
@@ -204,16 +206,15 @@ def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
             )
         )
         src = t.source
+        # named by its data set's publication (a reader's words), the file kept for the JSON twin
         where = (
-            src.file
+            titles.get(src.ref or "")
             or (f"PMID {src.pmid}" if src.pmid else None)
             or src.doi
             or src.nct
             or src.url
             or src.ref
         )
-        if src.row:
-            where = f"{where} row {src.row}"
         nct = [src.nct] if src.nct else list(t.registry_ids)
         rows.append(
             {
@@ -226,6 +227,8 @@ def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
                 "funding": t.funding,
                 "rob": tq.rob.overall.replace("_", " ") if tq.rob else None,
                 "source": where,
+                "source_file": src.file,
+                "source_row": src.row,
                 # the trial's own record first (PubMed, DOI, registry), else where its row was read
                 "link": source_link(t.pmid, t.doi, t.registry_ids, None)
                 or source_link(src.pmid, src.doi, nct, src.url),
@@ -299,7 +302,7 @@ POOLING_TEXT = (
     "Each question is pooled with the model its record names (random effects by REML unless stated; "
     "fixed effect where the source review used it); Knapp-Hartung on request in the workbench.",
     "Estimates, confidence and prediction intervals, tau², I², H² and Q match metafor 3.8-1 to about "
-    "1e-10 (metafor-compatible convergence; see validation/metafor).",
+    "1e-10 (metafor-compatible convergence; the tests compare them with metafor's own output).",
     "Ratio measures are pooled on the log scale and shown back-transformed; absolute effects per 1000 "
     "use the comparator risk from the trials' control arms.",
 )

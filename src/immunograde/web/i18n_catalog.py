@@ -98,6 +98,7 @@ def data_entries() -> Iterator[Entry]:
     yield from methods_entries()
     yield from workbench_entries()
     yield from sof_entries()
+    yield from note_entries()
     yield from chart_entries()
     yield from experience_entries()
 
@@ -182,6 +183,14 @@ def sof_entries() -> Iterator[Entry]:
 
     for msgid, comment in i18n_sof.entries():
         yield Entry(msgid, "web/i18n_sof.py", comment)
+
+
+def note_entries() -> Iterator[Entry]:
+    """Curators' notes in plain words (web/i18n_notes.py)."""
+    from immunograde.web import i18n_notes
+
+    for msgid, comment in i18n_notes.messages():
+        yield Entry(msgid, "web/i18n_notes.py", comment)
 
 
 def chart_entries() -> Iterator[Entry]:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from immunograde import __version__
 from immunograde.jsonable import to_jsonable
-from immunograde.web import i18n, i18n_glossary, i18n_sof, i18n_statements
+from immunograde.web import i18n, i18n_glossary, i18n_notes, i18n_sof, i18n_statements
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -50,6 +50,8 @@ env.filters["term"] = i18n.term
 env.filters["certainty_label"] = i18n.certainty_label
 env.filters["verdict_label"] = i18n.verdict_label
 env.filters["sof"] = i18n_sof.translate
+env.filters["note"] = i18n_notes.substance_note
+env.filters["without_paths"] = i18n_notes.without_paths
 env.filters["statement"] = i18n_statements.translate
 env.filters["explanation"] = i18n_statements.explanation
 env.filters["indication"] = i18n_glossary.indication
