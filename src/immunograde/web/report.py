@@ -254,7 +254,19 @@ def _md_claims(page: dict[str, Any]) -> list[str]:
         when = f", {c['date']}" if c.get("date") else ""
         kind = str(c["claimant_kind"]).replace("_", " ")
         lines.append(f"- **{_md(c['claimant'])}** ({kind}{when}): “{_md(c['statement'])}”  ")
-        lines.append(f"  Evidence here: {c['evidence_says']}")
+        a = c.get("assessment")
+        lines.append(f"  Evidence here: {c['evidence_says']}" + ("  " if a else ""))
+        if a:  # issue 17: the claim's assessment, as the pages show it (a Markdown line break each)
+            more = (
+                f"  What the evidence permits: {_md(a['permitted_wording'])}"
+                if a.get("permitted_wording")
+                else ""
+            )
+            lines.append(
+                f"  Assessment: {a['label']}. {_md(' '.join(a['reasons']))}"
+                + ("  " if more else "")
+            )
+            lines += [more] if more else []
     return [*lines, ""]
 
 
