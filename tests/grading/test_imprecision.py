@@ -9,6 +9,7 @@ Hand-derived: without a sourced MID the threshold is the null and the appreciabl
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -125,3 +126,28 @@ def test_sourced_mid_thresholds_per_1000() -> None:
     t = mid_thresholds("RR", 0.95)
     assert t is not None and absolute_thresholds("RR", t, 0.2) == pytest.approx((-10.0, 10.0))
     assert mid_thresholds("RR", None) is None
+
+
+def test_desirable_outcome_ois_reduces_not_achieving_it() -> None:
+    """rules.yaml information_size.desirable_events: complement.  A response rate of 5% on placebo: the
+    25% reduction applies to the 95% who do not respond (p0 = 0.95 -> 0.7125), not to the response
+    (0.05 -> 0.0625).  Hand-derived with ois_binary's formula (z 1.959964 + 0.841621 = 2.801585):
+    complement: per group 7.848880 * (0.95*0.05 + 0.7125*0.2875) / 0.2375^2 = 35.11 -> 36, total 72;
+    increase: per group 7.848880 * (0.05*0.95 + 0.0625*0.9375) / 0.0125^2 = 5,329.39 -> 5,330, total
+    10,660.  RR 5.0 (3.0 to 8.3) with 1,200 participants is a large effect; 1,200 >= 72: not imprecise;
+    against the increase framing's 10,660 it would be rated down two levels (11%)."""
+    from immunograde.grading.ois import ois_binary, ois_proportions
+
+    assert ois_binary(0.95, 0.25) == 72
+    assert ois_proportions(0.05, 0.0625) == 2 * 5330
+    regrowth = OutcomeSpec("hair regrowth", higher_is_better=True)
+    p = rr(5.0, 3.0, 8.3, 1200, p0=0.05)
+    j = rate_imprecision(p, regrowth, choose_target(p, regrowth, R), R)
+    assert j.levels == 0 and j.inputs["ois"] == 72
+    assert "risk of not achieving the outcome 1 - 0.050" in str(j.inputs["ois_basis"])
+    # an undesirable outcome keeps the comparator risk: 0.05 -> 0.0375, OIS 8,400 (hand: 7.848880 *
+    # (0.0475 + 0.0360938) / 0.0125^2 = 4,199.2 -> 4,200 per group); 1,200 is 14% of it -> -2
+    assert judge(p, OutcomeSpec("death")) == -2
+    # "increase" declared instead: the desirable event itself is increased by 25%
+    inc = replace(R, information_size=replace(R.information_size, desirable_events="increase"))
+    assert rate_imprecision(p, regrowth, choose_target(p, regrowth, inc), inc).levels == -2

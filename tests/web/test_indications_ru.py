@@ -171,14 +171,21 @@ def test_trial_design_in_russian(client: TestClient) -> None:
 def test_tsa_summary_in_russian() -> None:
     from immunograde.web.i18n_glossary import tsa_summary
 
-    english = ("Conclusion: not yet. Information fraction 0.02 of a required information size of 14,631 "
+    english = ("Conclusion (relative risk reduction 25%): not yet. Information fraction 0.02 of a required information size of 14,631 "
                "participants (diversity D² = 0.45). 14,286 more participants are needed to reach the "
                "required information size (14,631). The 2 registered trials without results would bring "
                "the information fraction from 0.02 to 0.10.")  # fmt: skip
     i18n.use("ru")
     try:
         text = tsa_summary(english)
-        assert text.startswith("Заключение: пока нет.") and "14\u00a0631" in text
+        assert text.startswith("Заключение (относительное снижение риска на 25%): пока нет.")
+        assert "14\u00a0631" in text
+        desirable = english.replace(
+            "relative risk reduction 25%", "25% relative reduction in not achieving the outcome"
+        )
+        assert tsa_summary(desirable).startswith(
+            "Заключение (относительное снижение на 25% доли тех, у кого исход не достигнут): пока нет."
+        )
         assert (
             "нужно ещё участников: 14\u00a0286" in text
             and "(2) увеличили бы долю информации" in text

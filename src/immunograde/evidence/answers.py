@@ -106,6 +106,9 @@ def _tsa_block(a: Appraisal, t: QuestionTSA | None) -> dict[str, Any] | None:
         "information_fraction": float(t.information_fraction),
         "conclusion": t.conclusion,
         "reconciliation": sentence,
+        "rrr_applies_to": t.rrr_applies_to,
+        "diversity": float(t.diversity),
+        "what_would_it_take": t.what_would_it_take,
     }
 
 

@@ -10,7 +10,7 @@ they would add to the information fraction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -68,6 +68,9 @@ class QuestionTSA:
     trials: list[dict[str, Any]] = field(default_factory=list)
     boundary: list[dict[str, Any]] = field(default_factory=list)
     sequential: TSAResult | None = None
+    #: the risk the RRR applies to: "comparator risk", or for a desirable outcome "risk of not
+    #: achieving the outcome" (rules.yaml information_size.desirable_events)
+    rrr_applies_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,12 @@ def _question_tsa(
     res = tsa(n_cum, z, target, estimate=last.estimate, se=last.se, alpha=o.alpha, beta=o.beta,
               benefit_sign=1 if q.outcome.higher_is_better else -1, spending=o.spending,
               param=o.param, futility="none" if o.futility == "none" else "non-binding")  # fmt: skip
-    return _assemble(question_id, e, o, ris, target, d2, i2, last, n_cum, res, z,
-                     registered_trials(kb, question_id, registry))  # fmt: skip
+    out = _assemble(question_id, e, o, ris, target, d2, i2, last, n_cum, res, z,
+                    registered_trials(kb, question_id, registry))  # fmt: skip
+    if out.rrr is None or e.p_c is None:
+        return out
+    applies = load_rules().information_size.event_risk(e.p_c, q.outcome.higher_is_better)[1]
+    return replace(out, rrr_applies_to=applies)
 
 
 def _ris(
@@ -147,10 +154,11 @@ def _ris(
 ) -> InformationSize:
     kw: dict[str, Any] = {"alpha": o.alpha, "beta": o.beta, "d2": d2, "i2": i2}
     if e.p_c is not None:
-        increase = kb.get_question(
-            qid
-        ).outcome.higher_is_better  # desirable event: relative increase
-        return required_information_size(e.p_c, o.rrr, measure=e.measure, increase=increase, **kw)
+        info = load_rules().information_size
+        desirable = kb.get_question(qid).outcome.higher_is_better
+        risk, _ = info.event_risk(e.p_c, desirable)  # desirable event: reduce not achieving it
+        increase = desirable and risk == e.p_c  # rules.yaml desirable_events: increase
+        return required_information_size(risk, o.rrr, measure=e.measure, increase=increase, **kw)
     mid = o.mid if o.mid is not None else kb.get_question(qid).outcome.mid
     if mid is None or e.sd is None:
         raise InputError.one(f"{qid} has no minimal important difference: give one (--mid)",
@@ -247,5 +255,13 @@ def imprecision_input(r: QuestionTSA) -> dict[str, Any]:
             "information_fraction": r.information_fraction, "explanation": why}  # fmt: skip
 
 
+def rrr_text(rrr: float, applies_to: str | None) -> str:
+    """``relative risk reduction 25%``, or for a desirable outcome ``25% relative reduction in not
+    achieving the outcome`` (what the TSA and the optimal information size assume)."""
+    if applies_to == "risk of not achieving the outcome":
+        return f"{rrr:.0%} relative reduction in not achieving the outcome"
+    return f"relative risk reduction {rrr:.0%}"
+
+
 def _target(r: QuestionTSA) -> str:
-    return f"RRR {r.rrr:.0%}" if r.rrr is not None else f"MD {r.mid:g}"
+    return rrr_text(r.rrr, r.rrr_applies_to) if r.rrr is not None else f"MD {r.mid:g}"

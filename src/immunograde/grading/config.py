@@ -52,6 +52,18 @@ class InformationSizeRules(Section):
     relative_risk_reduction: float
     alpha: float
     power: float
+    desirable_events: str = "complement"  #: "complement" (reduce failures) or "increase"
+
+    def event_risk(self, p0: float, higher_is_better: bool) -> tuple[float, str]:
+        """The risk the declared reduction applies to, and its name.
+
+        For an undesirable event it is the comparator risk ``p0``; for a desirable one (response,
+        recovery, remission) with ``desirable_events: complement`` it is the risk of not achieving
+        it, ``1 - p0`` (see ``rules.yaml: information_size``).
+        """
+        if higher_is_better and self.desirable_events == "complement":
+            return 1.0 - p0, "risk of not achieving the outcome"
+        return p0, "comparator risk"
 
 
 @dataclass(frozen=True)
@@ -206,6 +218,10 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
     if cls is ImprecisionRules:
         values["ois_levels"] = tuple(
             OisLevel(float(x["below"]), int(x["levels"])) for x in raw["ois_levels"]
+        )
+    if cls is InformationSizeRules and raw["desirable_events"] not in ("complement", "increase"):
+        raise ValueError(
+            f"rules.yaml: section {name!r}: desirable_events must be 'complement' or 'increase'"
         )
     if cls is EffectSizeRules:
         values["smd_bounds"] = tuple(float(x) for x in raw["smd_bounds"])

@@ -8,7 +8,7 @@ Rule (``rules.yaml: imprecision``; thresholds from :func:`immunograde.grading.th
    appreciable benefit and an appreciable harm.  Crossing is invariant under the monotone map from the
    ratio to the risk difference at a fixed comparator risk, so it is judged on the analysis scale; the
    per-1000 values are reported beside it.
-2. OIS levels, only when the CI crosses nothing and the effect is large (``|ratio - 1|`` of at least
+2. OIS levels, when the CI crosses nothing and the effect is large (``|ratio - 1|`` of at least
    ``large_relative_effect`` on either side, or an SMD of 0.8 or more): ``ratio = participants / OIS``
    (or the TSA's required information size), the largest ``levels`` of ``ois_levels`` with
    ``ratio < below``.  A crossed TSA monitoring boundary means the information is sufficient.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from immunograde.grading.absolute import absolute_effect
 from immunograde.grading.config import Rules
 from immunograde.grading.inputs import Judgement, OutcomeSpec, PooledEffect, TsaSummary
-from immunograde.grading.ois import ois_binary, ois_continuous
+from immunograde.grading.ois import ois_binary, ois_continuous, ois_proportions
 from immunograde.grading.thresholds import Target, absolute_thresholds
 
 DOMAIN = "imprecision"
@@ -86,6 +86,13 @@ def optimal_information_size(
         p0, which = pooled.overall_risk, "risk in both arms (no comparator events)"
     if outcome.type in ("binary", "time_to_event") and p0 is not None and 0 < p0 < 1:
         r = info.relative_risk_reduction
+        risk, name = info.event_risk(p0, outcome.higher_is_better)
+        if risk != p0:  # a desirable outcome: the reduction applies to not achieving it
+            which = f"{name} 1 - {p0:.3f} ({which})"
+            p0 = risk
+        elif outcome.higher_is_better and p0 * (1 + r) < 1:  # desirable_events: increase
+            how = f"{which} {p0:.3f}, relative increase {r:.0%}, alpha {a}, power {pw}"
+            return ois_proportions(p0, p0 * (1 + r), a, pw), how
         how = f"{which} {p0:.3f}, relative reduction {r:.0%}, alpha {a}, power {pw}"
         return ois_binary(p0, r, a, pw), how
     app = target.appreciable

@@ -33,7 +33,13 @@ def ois_binary(p0: float, rrr: float, alpha: float = 0.05, power: float = 0.80) 
         raise ValueError(f"comparator risk must be in (0, 1), got {p0}")
     if not 0.0 < rrr < 1.0:
         raise ValueError(f"relative reduction must be in (0, 1), got {rrr}")
-    p1 = p0 * (1.0 - rrr)
+    return ois_proportions(p0, p0 * (1.0 - rrr), alpha, power)
+
+
+def ois_proportions(p0: float, p1: float, alpha: float = 0.05, power: float = 0.80) -> int:
+    """Total OIS to tell the proportions ``p0`` and ``p1`` apart (both groups)."""
+    if not (0.0 < p0 < 1.0 and 0.0 < p1 < 1.0) or p0 == p1:
+        raise ValueError(f"proportions must differ and lie in (0, 1), got {p0}, {p1}")
     per_group = _z_sum(alpha, power) ** 2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2
     return 2 * math.ceil(per_group)
 

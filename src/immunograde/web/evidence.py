@@ -258,7 +258,7 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "k": a.k,
         "trials": _trial_rows(kb, q.id),
         "reported": reported_rows(kb, q.id),
-        "tsa": history.tsa_summary(kb, q.id, a.tsa),
+        "tsa": history.tsa_summary(a.tsa),
     }
 
 

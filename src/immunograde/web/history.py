@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from immunograde.errors import InputError
 from immunograde.evidence import history as living_history
-from immunograde.evidence.tsa import question_tsa
+from immunograde.evidence.tsa import rrr_text
 from immunograde.kb.queries import KnowledgeBase
 
 
@@ -87,31 +86,21 @@ def for_substance(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def tsa_summary(
-    kb: KnowledgeBase, question_id: str, block: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """The trial sequential analysis of a binary question, or None where TSA does not apply.
-
-    ``block``: the appraisal's own TSA block (evidence.answers), whose sentence reconciling the verdict
-    with the TSA's conclusion is added to the summary; the TSA here is computed with the same declared
-    relative risk reduction, so the two never disagree on the numbers.
-    """
-    try:
-        t = question_tsa(kb, question_id)
-    except (InputError, ValueError):
+def tsa_summary(block: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The "is more data needed?" box from the appraisal's own TSA block (evidence.answers): the TSA
+    that graded the question, never a second computation; None where TSA does not apply.  The
+    sentence reconciling the verdict with the TSA's conclusion closes it."""
+    if not block or block.get("what_would_it_take") is None:
         return None
-    target = (
-        f"relative risk reduction {t.rrr:.0%}"
-        if t.rrr is not None
-        else f"mean difference {t.mid:g}"
-    )
+    rrr = block.get("rrr")
+    target = rrr_text(rrr, block.get("rrr_applies_to")) if rrr is not None else "mean difference"
     summary = (
-        f"Conclusion ({target}): {t.conclusion.replace('_', ' ')}. "
-        f"Information fraction {t.information_fraction:.2f} of a required information size of "
-        f"{t.required_information_size:,} participants (diversity D² = {t.diversity:.2f}). "
-        f"{t.what_would_it_take}"
+        f"Conclusion ({target}): {str(block['conclusion']).replace('_', ' ')}. "
+        f"Information fraction {block['information_fraction']:.2f} of a required information size of "
+        f"{block['required_information_size']:,} participants (diversity D² = {block['diversity']:.2f}). "
+        f"{block['what_would_it_take']}"
     )
-    if block and block.get("reconciliation"):
+    if block.get("reconciliation"):
         summary += f" {block['reconciliation']}"
-    return {"summary": summary, "required_information_size": t.required_information_size,
-            "information_fraction": t.information_fraction, "conclusion": t.conclusion}  # fmt: skip
+    return {"summary": summary, "required_information_size": block["required_information_size"],
+            "information_fraction": block["information_fraction"], "conclusion": block["conclusion"]}  # fmt: skip

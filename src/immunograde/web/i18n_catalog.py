@@ -83,10 +83,12 @@ def data_entries() -> Iterator[Entry]:
     for part in DESIGN_PARTS:
         yield Entry(part, "web/evidence.py", "a trial's design (question page)")
     yield Entry("control: %(what)s", "web/evidence.py", "a trial's design: its control")
-    from immunograde.web.i18n_glossary import TSA_CONCLUSIONS, TSA_SENTENCES
+    from immunograde.web.i18n_glossary import TSA_CONCLUSIONS, TSA_SENTENCES, TSA_TARGETS
 
     for _pattern, msgid in TSA_SENTENCES:
         yield Entry(msgid, "evidence/tsa.py", "trial sequential analysis summary (question page)")
+    for _pattern, msgid in TSA_TARGETS:
+        yield Entry(msgid, "evidence/tsa.py", "what the TSA assumed (after 'Conclusion (')")
     for conclusion in TSA_CONCLUSIONS:
         yield Entry(
             f"TSA: {conclusion}", "evidence/tsa.py", "a TSA conclusion (after 'Conclusion:')"

@@ -150,10 +150,10 @@ def design(text: Any) -> Any:
 N = r"[\d,]+"
 F = r"[\d.]+"
 TSA_SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"Conclusion: (?P<conclusion>[a-z ]+)\. Information fraction (?P<f>{F}) of a required "
-                rf"information size of (?P<ris>{N}) participants \(diversity D² = (?P<d>{F})\)\."),
-     "Conclusion: %(conclusion)s. Information fraction %(f)s of a required information size of %(ris)s "
-     "participants (diversity D² = %(d)s)."),
+    (re.compile(rf"Conclusion \((?P<target>[^)]+)\): (?P<conclusion>[a-z ]+)\. Information fraction (?P<f>{F}) "
+                rf"of a required information size of (?P<ris>{N}) participants \(diversity D² = (?P<d>{F})\)\."),
+     "Conclusion (%(target)s): %(conclusion)s. Information fraction %(f)s of a required information size of "
+     "%(ris)s participants (diversity D² = %(d)s)."),
     (re.compile(rf"The monitoring boundary for benefit was crossed at (?P<at>{N}) participants \(information "
                 rf"fraction (?P<f>{F})\): no further participants are needed for this conclusion\."),
      "The monitoring boundary for benefit was crossed at %(at)s participants (information fraction %(f)s): "
@@ -183,12 +183,31 @@ TSA_CONCLUSIONS = ("not yet", "benefit established", "harm established", "futili
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
+TSA_TARGETS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"relative risk reduction (?P<rrr>\d+%)"), "relative risk reduction %(rrr)s"),
+    (re.compile(r"(?P<rrr>\d+%) relative reduction in not achieving the outcome"),
+     "%(rrr)s relative reduction in not achieving the outcome"),
+    (re.compile(r"mean difference"), "mean difference"),
+)  # fmt: skip
+
+
+def _tsa_target(text: str) -> str:
+    """What the TSA assumed ("relative risk reduction 25%") in the reader's language."""
+    for pattern, msgid in TSA_TARGETS:
+        found = pattern.fullmatch(text)
+        if found:
+            return i18n.gettext(msgid) % found.groupdict()
+    return text
+
+
 def _tsa_sentence(msgid: str, found: re.Match[str]) -> str:
     values = {
         k: THOUSANDS.sub("\u00a0", v) for k, v in found.groupdict().items()
     }  # 14,631 -> 14 631
     if "conclusion" in values:
         values["conclusion"] = i18n.tr(f"TSA: {values['conclusion']}")
+    if "target" in values:
+        values["target"] = _tsa_target(values["target"])
     return i18n.gettext(msgid) % values
 
 
