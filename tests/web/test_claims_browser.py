@@ -129,7 +129,7 @@ def test_a_russian_reader_checks_a_claim_on_a_phone(browser: Browser, base_url: 
         _fits(page)
         page.locator("#claim-text").fill("   ")
         page.locator("form.claim-form button").click()
-        expect(page.locator("p.error")).to_contain_text("empty")
+        expect(page.locator("p.error")).to_contain_text("пуст")
         _shot(page, "claim-check-ru-375")
     finally:
         page.context.close()

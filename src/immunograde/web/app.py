@@ -78,6 +78,10 @@ def warm_jobs(kb: KnowledgeBase) -> Iterator[tuple[tuple[Any, ...], Callable[[],
         ("market-rows",),
         lambda: market_rows(kb),
     )  # the market page: every verdict beside spending
+    from immunograde.evidence.claim_check import name_index
+    from immunograde.web.claims_view import claims_page
+
+    yield ("claims",), lambda: claims_page(kb, name_index(kb))  # /claims: every claim, assessed
 
 
 def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

@@ -91,6 +91,8 @@ def check_page(kb: KnowledgeBase, text: str) -> dict[str, Any]:
         result = check_claim(kb, text)
     except InputError as exc:
         page["error"] = str(exc)
+        page["error_kind"] = "empty" if not text.strip() else "too_long"
+        page["length"] = len(text.strip())
         return page
     result["recognised"] = _labelled(result["recognised"])
     result["detail"] = _labelled_detail(result["detail"])
