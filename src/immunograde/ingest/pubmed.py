@@ -140,11 +140,13 @@ class _Prefixed:
         self.head, self.rest = head, rest
 
     def read(self, n: int = -1) -> bytes:
-        if self.head:
-            out, self.head = (self.head, b"") if n < 0 or n >= len(self.head) else \
-                (self.head[:n], self.head[n:])  # fmt: skip
-            return out
-        return self.rest.read(n)
+        if not self.head:
+            return self.rest.read(n)
+        if n < 0:
+            out, self.head = self.head + self.rest.read(), b""
+        else:  # a short read is allowed: the parser asks again
+            out, self.head = self.head[:n], self.head[n:]
+        return out
 
 
 def _check_doctype(head: bytes, label: str) -> None:
