@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
     ) -> None:
-        """Check a claim against the evidence: what it asserts, and what the trials say.
+        """Check a claim sentence (Russian or English) against the evidence: what it asserts, and what the trials say.
 
         Example: immunograde claim "Эргоферон сокращает длительность ОРВИ"
         Example: immunograde claim "Arbidol treats COVID-19" --format json
