@@ -4,6 +4,7 @@ Russian through the catalogue."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -119,3 +120,17 @@ def test_any_input_gets_an_answer_or_a_clear_error(
         assert api.json()["error"]["message"]
     page = client.get("/experience", params=params)
     assert page.status_code in (200, 400) and "Traceback" not in page.text
+
+
+def test_methods_page_is_generated_from_the_reviewed_file(client: TestClient) -> None:
+    from immunograde.evidence.natural_course import load
+
+    data = client.get("/methods.json").json()["natural_course"]
+    assert data["review"]["file"] == "src/immunograde/evidence/natural_course.yaml"
+    page = html.unescape(client.get("/methods").text)
+    for g in load().groups:
+        for o in g.outcomes:
+            assert o.name in page
+            for q in o.questions:
+                assert f"/questions/{q}" in page
+    assert "Естественное течение" in client.get("/methods?lang=ru").text

@@ -23,7 +23,7 @@ from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal,
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.web import history, i18n_notes, market_view, safety_view
+from immunograde.web import experience_view, history, i18n_notes, market_view, safety_view
 
 
 def certainty_label(level: str | None) -> str:
@@ -293,6 +293,7 @@ def methods_data() -> dict[str, Any]:
         "pooling": POOLING_TEXT,
         "grading": [to_jsonable(s) for s in sections],
         "review": to_jsonable(rules.review),
+        "natural_course": experience_view.methods(),
     }
 
 

@@ -108,3 +108,27 @@ def api(kb: KnowledgeBase, params: Mapping[str, str], questions: list[str]) -> A
     """``/api/v1/experience``: the evidence layer's answer as JSON (InputError -> 400 by the app)."""
     args = parse(params, questions)
     return to_jsonable(experience(kb, args.pop("indication"), **args))
+
+
+METHOD = (
+    "The natural course of an indication is pooled from the control arms (placebo, no treatment or "
+    "symptomatic care) of the knowledge base's trials, one outcome at one time point at a time: "
+    'counts as metafor\'s rma(measure="PLO", method="REML") on logit proportions, times as '
+    'rma(measure="MN", method="REML") on means; the proportion, its 95% CI and prediction interval '
+    "are back-transformed (transf.ilogit).  A case series of M improved of N is set beside N times "
+    "the pooled proportion and N times the prediction interval, with the exact binomial probability "
+    "of M or more of N at the pooled proportion.  Agreement with metafor: "
+    "validation/metafor/ref_experience.json."
+)
+
+
+def methods() -> dict[str, Any]:
+    """The Methods page's section on the experience calculator, from the reviewed file itself."""
+    nc = load()
+    review = {"file": "src/immunograde/evidence/natural_course.yaml", "written by": nc.extracted_by,
+              "reviewed by": nc.checked_by, "date reviewed": nc.date_reviewed,
+              "next review": nc.next_review}  # fmt: skip
+    groups = [{"name": g.name, "name_ru": g.name_ru, "indications": list(g.indications),
+               "outcomes": [to_jsonable(o) for o in g.outcomes],
+               "not_used": [to_jsonable(n) for n in g.not_used]} for g in nc.groups]  # fmt: skip
+    return {"method": METHOD, "groups": groups, "review": to_jsonable(review)}

@@ -209,3 +209,6 @@ def experience_entries() -> Iterator[Entry]:
 
     for key, template in TEMPLATES.items():
         yield Entry(template, "evidence/experience_text.py", f"experience explanation: {key}")
+    from immunograde.web.experience_view import METHOD
+
+    yield Entry(METHOD, "web/experience_view.py", "Methods: the natural course")
