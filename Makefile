@@ -60,8 +60,8 @@ fuzz: install
 
 ## refs: regenerate the reference values with R's metafor (Debian packages)
 system-r:
-	@command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(metafor); library(metadat); library(jsonlite)' >/dev/null 2>&1 || \
-	  ( $(SUDO) apt-get update -qq && $(APT_INSTALL) r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite r-cran-data.table )
+	@command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(metafor); library(metadat); library(jsonlite); library(yaml)' >/dev/null 2>&1 || \
+	  ( $(SUDO) apt-get update -qq && $(APT_INSTALL) r-base-core r-cran-metafor r-cran-metadat r-cran-jsonlite r-cran-yaml r-cran-data.table )
 
 refs: system-r
 	bash validation/metafor/run.sh
