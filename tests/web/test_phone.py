@@ -118,3 +118,16 @@ def test_summary_of_findings_shows_effect_and_certainty_on_a_phone(phone: Page) 
         heading = phone.locator("table.sof thead th").nth(i + 1).inner_text()
         assert label and label == heading
     expect(cells.nth(4)).to_contain_text("⊕")
+
+
+def test_terms_are_explained_with_a_tap(phone: Page) -> None:
+    """No hover on a phone: the explanations of OIS, I², RoB … open with a tap and fit the screen."""
+    phone.goto(_lang(PAGES["question"], phone))
+    box = phone.locator("details.terms").first
+    line = box.locator("li").first
+    expect(line).to_be_hidden()
+    box.locator("summary").tap()
+    expect(line).to_be_visible()
+    line.scroll_into_view_if_needed()
+    found = line.bounding_box()
+    assert found is not None and found["x"] + found["width"] <= PHONE["width"]

@@ -101,6 +101,7 @@ def data_entries() -> Iterator[Entry]:
     yield from workbench_entries()
     yield from sof_entries()
     yield from note_entries()
+    yield from term_entries()
     yield from chart_entries()
     yield from experience_entries()
 
@@ -193,6 +194,14 @@ def note_entries() -> Iterator[Entry]:
 
     for msgid, comment in i18n_notes.messages():
         yield Entry(msgid, "web/i18n_notes.py", comment)
+
+
+def term_entries() -> Iterator[Entry]:
+    """The technical terms' one-line explanations (web/i18n_terms.py)."""
+    from immunograde.web import i18n_terms
+
+    for msgid, comment in i18n_terms.messages():
+        yield Entry(msgid, "web/i18n_terms.py", comment)
 
 
 def chart_entries() -> Iterator[Entry]:

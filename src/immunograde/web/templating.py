@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from immunograde import __version__
 from immunograde.jsonable import to_jsonable
-from immunograde.web import i18n, i18n_glossary, i18n_notes, i18n_sof, i18n_statements
+from immunograde.web import i18n, i18n_glossary, i18n_notes, i18n_sof, i18n_statements, i18n_terms
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -24,7 +24,7 @@ env.add_extension("jinja2.ext.i18n")
 env.policies["ext.i18n.trimmed"] = True
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.globals.update(lang=i18n.current, link=i18n.link, lang_field=i18n.lang_field,
-                   lang_switch=i18n.switch)  # fmt: skip
+                   lang_switch=i18n.switch, terms=i18n_terms.terms)  # fmt: skip
 
 
 def _num(value: Any, digits: int = 2) -> str:
