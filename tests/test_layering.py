@@ -13,7 +13,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "immunograde"
 
-BASE = {"errors", "settings", "jsonable", "archives"}
+BASE = {"errors", "settings", "jsonable", "archives", "procs"}
 ALLOWED: dict[str, set[str]] = {
     "stats": set(),
     "grading": {"stats"},

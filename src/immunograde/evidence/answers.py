@@ -27,8 +27,6 @@ import json
 import multiprocessing
 import os
 import re
-import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +48,7 @@ from immunograde.ingest.queries import studies_matching
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
 from immunograde.kb.queries import KnowledgeBase
+from immunograde.procs import die_with_parent
 
 __all__ = [
     "Answers",
@@ -174,22 +173,10 @@ def _dumps(obj: Any) -> str:
 _WORKER_KB: KnowledgeBase | None = None
 
 
-def _die_with_parent() -> None:
-    """A build worker ends when the build does, even when the build is killed (Linux: the kernel sends
-    SIGKILL when the parent exits); otherwise orphaned workers would keep the build's output pipes
-    open and compute for nobody."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:  # the parent is already gone
-        os._exit(1)
-
-
 def _worker_init(path: str, in_worker: bool = True) -> None:
     global _WORKER_KB
     if in_worker:
-        _die_with_parent()
+        die_with_parent()  # killed with the build (a killed build leaves no workers)
     _WORKER_KB = KnowledgeBase(Path(path)).bulk()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import time
 import zipfile
 from collections import deque
@@ -46,6 +47,7 @@ from immunograde.ingest.writer import (
 )
 from immunograde.ingest.zipmembers import members, read_member
 from immunograde.kb.dbfile import scratch_dir
+from immunograde.procs import die_with_parent
 
 
 def existing_path(path: Path) -> Path:
@@ -105,7 +107,8 @@ def _parallel_items(path: Path, workers: int, progress: Progress) -> Iterator[It
         names = [i.filename for i in members(zf)]
     progress.set_total(len(names), "studies")
     chunks = iter([names[i : i + CHUNK] for i in range(0, len(names), CHUNK)])
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, ctx, die_with_parent, (os.getpid(),))  # die with the import
     try:
         pending: deque[tuple[Future[list[Item]], int]] = deque()
         for first in itertools.islice(chunks, 2 * workers):
