@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from immunograde.web import catalogue, evidence, history, i18n, search_evidence
@@ -14,6 +14,7 @@ from immunograde.web.templating import templates
 from immunograde.web.twins import twin, wants_json
 
 router = APIRouter()
+Limit = Annotated[int, Query(ge=1, le=1000, description="how many to show")]  # 422 outside, not 500
 
 
 @twin(router, "/", "home.html", name="home")
@@ -22,7 +23,7 @@ def home(request: Request, kb: KB, store: Store) -> dict[str, Any]:
 
 
 @twin(router, "/search", "search.html")
-def search(request: Request, kb: KB, store: Store, q: str = "", limit: int = 30) -> Any:
+def search(request: Request, kb: KB, store: Store, q: str = "", limit: Limit = 30) -> Any:
     """Hits with each substance's best verdict and its certainty (from the cached substance pages), and
     the verdicts a form or indication in the query picks out («свечи виферон», "COVID-19").  A query
     naming exactly one page opens it (the JSON twin lists the hit and names the page in ``opens``)."""
@@ -132,7 +133,7 @@ def methods(request: Request) -> dict[str, Any]:
 
 
 @twin(router, "/changes", "changes.html", name="changes")
-def changes(request: Request, kb: KB, limit: int = 200) -> dict[str, Any]:
+def changes(request: Request, kb: KB, limit: Limit = 200) -> dict[str, Any]:
     recorded = history.builds(kb)
     return {
         "changes": history.recent_changes(kb, limit),
