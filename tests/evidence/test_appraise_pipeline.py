@@ -43,7 +43,9 @@ def test_pooled_numbers_match_metafor(kb: KnowledgeBase, name: str) -> None:
     assert a.i2 == pytest.approx(ref["i2"], rel=REL)
     assert a.risk_comparator_per_1000 == pytest.approx(1000 * ref["control_risk"], rel=1e-12)
     pb = next(j for j in a.judgements if j["domain"] == "publication_bias")
-    assert pb["inputs"]["egger_p"] == pytest.approx(ref["egger_p"], rel=1e-5)
+    # binary counts in every trial: Peters' test (R's lm reference), not Egger's
+    assert pb["inputs"]["asymmetry_test"] == "Peters"
+    assert pb["inputs"]["asymmetry_p"] == pytest.approx(ref["peters_p"], rel=1e-9)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

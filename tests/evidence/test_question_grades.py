@@ -82,7 +82,7 @@ def test_bcg_non_randomised_and_heterogeneous(kb: KnowledgeBase) -> None:
     # risk (D1, not randomised); measured, not assumed: the level comes from rules.yaml risk_of_bias
     assert levels["risk_of_bias"] in (0, -1)
     # Egger (k = 13 >= 10): metafor p = 0.42 >= 0.10 -> not detected
-    assert levels["publication_bias"] == 0 and ref["egger_p"] > 0.10
+    assert levels["publication_bias"] == 0 and ref["peters_p"] > 0.10
     assert levels["upgrading"] == 0  # observational, but rated down elsewhere
     # starts low (not all randomised), three levels down -> very low
     assert a.certainty == "very_low"

@@ -129,14 +129,20 @@ def test_publication_bias_signals() -> None:
     t = [trial(i, 0.1, participants=300) for i in range(10)]
     assert (
         rate_publication_bias(
-            pooled(k=12, egger_p=0.03), t, QuestionContext(), R.publication_bias
+            pooled(k=12, asymmetry_p=0.03, asymmetry_test="Peters"),
+            t,
+            QuestionContext(),
+            R.publication_bias,
         ).levels
         == -1
     )
     not_run = rate_publication_bias(
-        pooled(k=5, egger_p=0.03), t[:5], QuestionContext(), R.publication_bias
+        pooled(k=5, asymmetry_p=0.03, asymmetry_test="Peters"),
+        t[:5],
+        QuestionContext(),
+        R.publication_bias,
     )
-    assert not_run.levels == 0 and "not run" in not_run.reason
+    assert not_run.levels == 0 and "no small-study test (k = 5 < 10)" in not_run.reason
     # 300 planned participants missing of 2000 analysed = 15% >= 10%
     ctx = QuestionContext(missing_results=(("NCT00000001", 300),))
     j = rate_publication_bias(pooled(k=5, participants=2000), t[:5], ctx, R.publication_bias)

@@ -138,3 +138,27 @@ def test_shifting_y_shifts_limit_estimate(rows: list[tuple[float, float]], shift
     b = regtest(yi + shift, vi, model="lm")
     assert b.estimate == pytest.approx(a.estimate + shift, rel=1e-9, abs=1e-9)
     assert b.statistic == pytest.approx(a.statistic, rel=1e-7, abs=1e-7)
+
+
+def test_peters_test_matches_r_lm() -> None:
+    """Peters' test against R's lm(yi ~ I(1/n), weights = E (n - E) / n) on dat.bcg (log RR), the
+    reference written by tests/evidence/reference/appraise_metafor.R."""
+    from immunograde.settings import shared_data_dir
+    from immunograde.stats.bias import peters_test
+    from immunograde.stats.escalc import escalc
+
+    ref = json.loads(
+        (Path(__file__).parents[1] / "evidence/reference/ref_appraise.json").read_text()
+    )
+    bcg = next(c for c in ref["cases"] if c["name"] == "bcg")
+    rows = np.genfromtxt(
+        shared_data_dir() / "trials/metadat/dat.bcg.csv", delimiter=",", names=True, dtype=None,
+        encoding="utf-8",
+    )  # fmt: skip
+    tpos, tneg, cpos, cneg = (rows[c].astype(float) for c in ("tpos", "tneg", "cpos", "cneg"))
+    es = escalc("RR", ai=tpos, n1i=tpos + tneg, ci=cpos, n2i=cpos + cneg)
+    n = tpos + tneg + cpos + cneg
+    r = peters_test(es.yi, tpos + cpos, n)
+    assert r.p_value == pytest.approx(bcg["peters_p"], rel=1e-9) and r.df == 11
+    with pytest.raises(ValueError, match="0 < events < n"):
+        peters_test(es.yi, np.zeros_like(n), n)

@@ -1,5 +1,6 @@
-"""One question's numbers: per-trial effect sizes (metafor's escalc), the pooled model (rma.uni), Egger's
-regression test (metafor's ``regtest`` default: the random-effects model with ``sei`` as moderator), the
+"""One question's numbers: per-trial effect sizes (metafor's escalc), the pooled model (rma.uni), the
+small-study test (Peters' test for a risk or odds ratio from counts; otherwise Egger's regression test,
+metafor's ``regtest`` default: the random-effects model with ``sei`` as moderator), the
 comparator risk from the control arms, and the participants.
 
 Continuity correction as metafor's defaults (``add = 1/2`` to rows with a zero cell); double-zero rows are
@@ -17,6 +18,7 @@ import numpy as np
 
 from immunograde.kb.models import Question
 from immunograde.kb.queries import OutcomeRow
+from immunograde.stats.bias import peters_test
 from immunograde.stats.escalc import escalc, from_ci
 from immunograde.stats.rma import RmaResult, rma_uni
 
@@ -49,7 +51,8 @@ class QuestionAnalysis:
     effects: tuple[TrialEffect, ...]
     dropped: tuple[str, ...]
     fit: RmaResult | None
-    egger_p: float | None
+    asymmetry_p: float | None  #: p of the small-study (funnel asymmetry) test
+    asymmetry_test: str | None  #: "Peters" (binary ratio with counts) or "Egger"
     control_risk: float | None
     participants: int
     overall_risk: float | None = None
@@ -109,24 +112,39 @@ def trial_effects(measure: str, rows: Sequence[OutcomeRow]) -> tuple[list[TrialE
     return kept, dropped
 
 
-def _egger(y: np.ndarray, v: np.ndarray, method: str) -> float | None:
-    if y.size < 3:
-        return None
+def _asymmetry(
+    measure: str, effects: Sequence[TrialEffect], method: str
+) -> tuple[float | None, str | None]:
+    """The small-study test (rules.yaml publication_bias): Peters' test for a ratio of two binary
+    arms with counts in every trial (0 < events < participants), Egger's otherwise."""
+    if len(effects) < 3:
+        return None, None
+    y = np.array([e.yi for e in effects])
+    counts = [(e.events, e.participants) for e in effects]
+    if measure in ("OR", "RR") and all(
+        ev is not None and n is not None and 0 < ev < n for ev, n in counts
+    ):
+        n = np.array([float(m) for _, m in counts])  # type: ignore[arg-type]
+        ev_ = np.array([float(x) for x, _ in counts])  # type: ignore[arg-type]
+        if np.ptp(n) > 0:
+            return peters_test(y, ev_, n).p_value, "Peters"
+    v = np.array([e.vi for e in effects])
     fit = rma_uni(y, v, method=method, mods=np.sqrt(v)[:, None])
-    return float(fit.p_beta[1])
+    return float(fit.p_beta[1]), "Egger"
 
 
 def analyse(question: Question, rows: Sequence[OutcomeRow]) -> QuestionAnalysis:
-    """Effect sizes, pooled model, Egger's test and comparator risk for one question."""
+    """Effect sizes, pooled model, the small-study test and comparator risk for one question."""
     measure = question.outcome.measure
     method = "FE" if question.model == "fixed" else (question.method or "REML")
     effects, dropped = trial_effects(measure, rows)
-    fit = egger = None
+    fit = None
+    asym: tuple[float | None, str | None] = (None, None)
     if effects:
         y = np.array([e.yi for e in effects])
         v = np.array([e.vi for e in effects])
         fit = rma_uni(y, v, method=method if len(effects) > 1 else "FE")
-        egger = _egger(y, v, method)
+        asym = _asymmetry(measure, effects, method)
     ev = [e.control_events for e in effects if e.control_events is not None]
     tot = [
         e.control_total
@@ -139,5 +157,5 @@ def analyse(question: Question, rows: Sequence[OutcomeRow]) -> QuestionAnalysis:
     n_both = sum(float(m) for _, m in both)
     overall = sum(float(x) for x, _ in both) / n_both if n_both else None
     return QuestionAnalysis(
-        measure, method, tuple(effects), tuple(dropped), fit, egger, p0, n, overall
+        measure, method, tuple(effects), tuple(dropped), fit, *asym, p0, n, overall
     )

@@ -50,7 +50,8 @@ def pooled_effect(a: QuestionAnalysis) -> PooledEffect | None:
         tau2=f.tau2,
         i2=f.i2,
         q_p=f.q_p if f.k > 1 else None,
-        egger_p=a.egger_p,
+        asymmetry_p=a.asymmetry_p,
+        asymmetry_test=a.asymmetry_test,
         control_risk=a.control_risk,
         overall_risk=a.overall_risk,
     )

@@ -119,8 +119,8 @@ class ImprecisionRules(Section):
 
 @dataclass(frozen=True)
 class PublicationBiasRules(Section):
-    egger_min_k: int
-    egger_p_threshold: float
+    asymmetry_min_k: int
+    asymmetry_p_threshold: float
     small_trial_participants: int
     small_share_serious: float
     missing_share_serious: float

@@ -56,7 +56,8 @@ class PooledEffect:
     tau2: float | None = None
     i2: float | None = None
     q_p: float | None = None
-    egger_p: float | None = None
+    asymmetry_p: float | None = None  #: small-study test p (Peters for binary ratios, else Egger)
+    asymmetry_test: str | None = None  #: "Peters" or "Egger"
     control_risk: float | None = None
     sd_pooled: float | None = None
     overall_risk: float | None = None  # events / participants in both arms (OIS when p0 is 0)

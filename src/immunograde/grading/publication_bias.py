@@ -1,8 +1,9 @@
-"""Publication bias: Egger's test (k >= 10), small-study dominance, registered trials without results.
+"""Publication bias: a small-study test (k >= 10), small-study dominance, registered trials without results.
 
 Rule (``rules.yaml: publication_bias``; Guyatt 2011, GRADE guidelines 5; Sterne 2011): rate down
-``max_levels`` when any signal is present -- Egger p < ``egger_p_threshold`` with at least
-``egger_min_k`` trials; small trials (< ``small_trial_participants``) carrying at least
+``max_levels`` when any signal is present -- the small-study test (Peters' test for a risk or odds
+ratio from counts, Egger's otherwise) p < ``asymmetry_p_threshold`` with at least ``asymmetry_min_k``
+trials; small trials (< ``small_trial_participants``) carrying at least
 ``small_share_serious`` of the weight, most of it industry- or manufacturer-funded; registered trials
 without results whose planned participants are at least ``missing_share_serious`` of those analysed.
 """
@@ -44,14 +45,15 @@ def rate_publication_bias(
     """Judge publication bias (see module docstring)."""
     signals: list[str] = []
     notes: list[str] = []
-    egger_run = pooled.k >= rules.egger_min_k and pooled.egger_p is not None
-    if egger_run and pooled.egger_p < rules.egger_p_threshold:  # type: ignore[operator]
-        signals.append(f"Egger's test p = {pooled.egger_p:.3g} with {pooled.k} trials")
-    elif not egger_run:
+    name = f"{pooled.asymmetry_test or 'Egger'}'s test"
+    run = pooled.k >= rules.asymmetry_min_k and pooled.asymmetry_p is not None
+    if run and pooled.asymmetry_p < rules.asymmetry_p_threshold:  # type: ignore[operator]
+        signals.append(f"{name} p = {pooled.asymmetry_p:.3g} with {pooled.k} trials")
+    elif not run:
         notes.append(
-            f"Egger's test not run (k = {pooled.k} < {rules.egger_min_k})"
-            if pooled.k < rules.egger_min_k
-            else "Egger's test not available"
+            f"no small-study test (k = {pooled.k} < {rules.asymmetry_min_k})"
+            if pooled.k < rules.asymmetry_min_k
+            else "no small-study test available"
         )
     small_share, commercial = _small_study_dominance(trials, rules)
     if small_share >= rules.small_share_serious and commercial > 0.5:
@@ -68,7 +70,8 @@ def rate_publication_bias(
         )
     inputs = {
         "k": pooled.k,
-        "egger_p": pooled.egger_p,
+        "asymmetry_test": pooled.asymmetry_test,
+        "asymmetry_p": pooled.asymmetry_p,
         "small_trial_weight_share": round(small_share, 4),
         "small_trial_commercial_share": round(commercial, 4),
         "missing_results": [list(m) for m in ctx.missing_results],

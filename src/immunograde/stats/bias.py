@@ -121,6 +121,41 @@ def _lm_fit(y: FloatArray, v: FloatArray, x: FloatArray, level: float) -> tuple[
     return float(tval[1]), float(pval[1]), float(df), float(coef[0]), float(lo), float(hi)
 
 
+def peters_test(yi: ArrayLike, events: ArrayLike, ni: ArrayLike) -> RegtestResult:
+    """Peters' test for funnel-plot asymmetry of binary outcomes (Peters et al. JAMA 2006;295:676-80).
+
+    Weighted least squares of the log ratio ``yi`` on ``1 / n_i`` (``n_i``: a trial's participants) with
+    weights ``E_i (n_i - E_i) / n_i`` (``E_i``: its events in both arms), and a multiplicative dispersion:
+    R's ``lm(yi ~ I(1/ni), weights = Ei * (ni - Ei) / ni)``; the test is the t test of the slope
+    (``k - 2`` df).  Unlike Egger's test of a log odds ratio on its standard error, the predictor is not
+    mathematically tied to the estimate, so the false-positive rate is controlled.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 trials, a trial without events or with only events (weight 0), or constant ``ni``.
+    """
+    y = np.asarray(yi, dtype=float).ravel()
+    e = np.asarray(events, dtype=float).ravel()
+    n = np.asarray(ni, dtype=float).ravel()
+    if not (y.shape == e.shape == n.shape) or y.size < 3:
+        raise ValueError(
+            "Peters' test needs yi, events and ni of the same length, at least 3 trials"
+        )
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(e)) and np.all(np.isfinite(n))):
+        raise ValueError("Peters' test needs finite yi, events and ni")
+    if np.any(e <= 0) or np.any(e >= n):
+        raise ValueError(
+            "Peters' test needs 0 < events < n in every trial (its weight is E (n - E) / n)"
+        )
+    x = 1 / n
+    if np.ptp(x) == 0:
+        raise ValueError("Peters' test: every trial has the same size (the predictor is constant)")
+    w = e * (n - e) / n
+    stat, p, df, est, lo, hi = _lm_fit(y, 1 / w, x, 95.0)
+    return RegtestResult("lm", "ninv", "FE", y.size, stat, p, df, est, lo, hi, None)
+
+
 def regtest(
     yi: ArrayLike,
     vi: ArrayLike,
