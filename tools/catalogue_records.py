@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import catalogue_spec as spec
-from catalogue_sources import ema_status, review, slug, src
+from catalogue_sources import ema_status, read_csv, review, slug, src
 
 if TYPE_CHECKING:
     from seed_catalogue import Catalogue
@@ -111,6 +111,47 @@ def _ema_product(sid: str, rec: dict[str, str], row: int, status: str) -> dict[s
         "source": src(spec.EMA_FULL, row, ref="ema-epar-2022-11-17", url=rec["URL"] or None),
         **review(True),
     }  # fmt: skip
+
+
+CMS_BRANDS = "prescribing/us_cms_drug_spending/partd_brandlvl.csv"
+US_BRAND_NOTE = (
+    "US brand names: Medicare Part D spending by brand (prescribing/us_cms_drug_spending/"
+    "partd_brandlvl.csv), where the generic name is this substance's."
+)
+
+
+def add_us_brands(cat: Catalogue) -> None:
+    """US brand names of ATC substances (Plaquenil, Actemra) from the CMS Part D spending file: a brand
+    whose generic name, with salt and ester words dropped, is the substance's WHO ATC name.  A brand
+    printed with a pack or pen suffix ("Humira Pen") is kept only as its shorter name ("Humira"); a name
+    that starts with the substance's own is a generic, not a brand."""
+    from immunograde.market.names import strip_salts
+
+    by_name = {r["name"].casefold(): sid for sid, r in cat.substances.items() if r.get("atc_codes")}
+    found: dict[str, set[str]] = {}
+    for rec in read_csv(cat.s.shared / CMS_BRANDS):
+        brand = rec["Brand Name"].rstrip("*").strip()
+        generics = {
+            rec["Generic Name"].strip().casefold(),
+            strip_salts(rec["Generic Name"]).casefold(),
+        }
+        sid = next((by_name[g] for g in generics if g in by_name), None)
+        # a generic sold under its own name ("Prednisolone Sodium Phosphate") is not a brand
+        if sid and not brand.casefold().startswith(cat.substances[sid]["name"].casefold()):
+            found.setdefault(sid, set()).add(brand)
+    for sid, brands in sorted(found.items()):
+        sub = cat.substances[sid]
+        names = sub.setdefault("brand_names", [])
+        before = len(names)
+        for brand in sorted(brands, key=lambda b: (len(b), b)):
+            known = [n.casefold() for n in names]
+            if brand.casefold() in known or any(
+                brand.casefold().startswith(k + " ") for k in known
+            ):
+                continue
+            names.append(brand)
+        if len(names) > before:
+            sub["notes"] = "\n".join(filter(None, [sub.get("notes"), US_BRAND_NOTE]))
 
 
 def add_ema(cat: Catalogue) -> None:

@@ -143,7 +143,13 @@ class Catalogue:
 
 
 def build(shared: Path) -> Catalogue:
-    from catalogue_records import add_claims, add_ema, add_list_products, add_unknown_status
+    from catalogue_records import (
+        add_claims,
+        add_ema,
+        add_list_products,
+        add_unknown_status,
+        add_us_brands,
+    )
 
     cat = Catalogue(Sources(shared))
     cat.no_atc_classes()
@@ -152,6 +158,7 @@ def build(shared: Path) -> Catalogue:
         cat.list_substance(entry)
     add_list_products(cat)
     add_ema(cat)
+    add_us_brands(cat)
     add_claims(cat)
     add_unknown_status(cat)
     return cat

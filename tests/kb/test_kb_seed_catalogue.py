@@ -305,7 +305,14 @@ def test_list_product_synonyms_are_the_entrys_latin_names(kb: LoadedKB) -> None:
     assert products["viferon-suppositories"].synonyms == ("Viferon",)
 
 
-def test_brand_names_are_ema_medicine_names_of_the_substance(kb: LoadedKB) -> None:
+def test_brand_names_are_ema_or_us_medicine_names_of_the_substance(kb: LoadedKB) -> None:
+    """Every EMA medicine name of the substance; the others are US brands of the CMS Part D file whose
+    generic name (salt words dropped) is the substance's name."""
+    from immunograde.market.names import strip_salts
+
+    with (SHARED / "prescribing/us_cms_drug_spending/partd_brandlvl.csv").open(newline="") as f:
+        us = {(r["Brand Name"].rstrip("*").strip(), g.casefold()) for r in csv.DictReader(f)
+              for g in (r["Generic Name"].strip(), strip_salts(r["Generic Name"]))}  # fmt: skip
     ema_brands: dict[str, set[str]] = {}
     for loc in kb.of("products"):
         p = loc.record
@@ -313,5 +320,10 @@ def test_brand_names_are_ema_medicine_names_of_the_substance(kb: LoadedKB) -> No
             ema_brands.setdefault(p.substances[0], set()).add(p.brand.split(" (previously")[0])
     subs = _by_id(kb, "substances")
     for sid, s in subs.items():
-        assert set(s.brand_names) == ema_brands.get(sid, set()), sid
+        ema = ema_brands.get(sid, set())
+        assert ema <= set(s.brand_names), sid
+        for brand in set(s.brand_names) - ema:
+            assert (brand, s.name.casefold()) in us, (sid, brand)
     assert "RoActemra" in subs["tocilizumab"].brand_names
+    assert "Actemra" in subs["tocilizumab"].brand_names
+    assert subs["hydroxychloroquine"].brand_names == ("Plaquenil",)

@@ -21,12 +21,14 @@ def mapper(kb: KnowledgeBase) -> NameMapper:
 @pytest.mark.parametrize(
     ("name", "generic", "code", "match", "substances", "class_id"),
     [
-        ("Actemra*", "Tocilizumab", None, "generic", ("tocilizumab",), None),  # CMS Part D, Medicaid
+        ("Actemra*", "Tocilizumab", None, "brand", ("tocilizumab",), None),  # CMS Part D, Medicaid
+        ("Humira Pen", "Adalimumab", None, "generic", ("adalimumab",), None),
         ("Кагоцел", None, None, "brand", ("kagocel",), None),  # market points
         ("Ингавирин", None, None, "brand", ("pentanedioic-acid-imidazolyl-ethanamide",), None),
         ("Арбидол", None, None, "brand", ("umifenovir",), None),
         ("Intron A", "Interferon Alfa-2b,recomb.", "J9214", "brand", ("interferon-alfa-2b",), None),
-        ("Solu-Medrol", "Methylprednisolone Sod Succ", None, "generic without salt", ("methylprednisolone",), None),
+        ("Solu-Medrol", "Methylprednisolone Sod Succ", None, "brand", ("methylprednisolone",), None),
+        ("Methylprednisolone Acetate", "Methylprednisolone Acetate", None, "generic without salt", ("methylprednisolone",), None),
         ("Acetasol HC", "Hydrocortisone/Acetic Acid", None, "ingredients", ("hydrocortisone",), None),
         ("IMMUNOSUPPRESSIVE AGENTS", None, "L04", "class", (), "l04"),  # PBS
         ("COUGH AND COLD PREPARATIONS", None, "R05", "unmapped", (), None),  # no catalogue class

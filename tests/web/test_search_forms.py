@@ -31,6 +31,11 @@ def _key(c: dict[str, Any]) -> tuple[str, str, str | None]:
         ("Kagocel", "/substances/kagocel"),
         ("tocilizumab", "/substances/tocilizumab"),  # INN
         ("RoActemra", "/substances/tocilizumab"),  # EMA brand (data/products/ema.yaml)
+        (
+            "Actemra",
+            "/substances/tocilizumab",
+        ),  # US brands (CMS Part D file, tools/seed_catalogue.py)
+        ("Plaquenil", "/substances/hydroxychloroquine"),
     ],
 )
 def test_an_exact_name_opens_its_page(client: TestClient, query: str, page: str) -> None:

@@ -30,6 +30,10 @@ NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Named after the product: the source does not name an active substance\.$",
          "Named after the product: the source does not name an active substance."),
         (r"^Producer \(source\): (?P<producer>.+)$", "Producer, as the source names it: %(producer)s"),
+        (r"^US brand names: Medicare Part D spending by brand \([\w/.]+\), where the generic name is "
+         r"this substance's\.$",
+         "US brand names: from Medicare Part D spending by brand, where the generic name is this "
+         "substance's."),
         (r"^Names from unproven_lists/[\w/.]+ row (?P<row>\d+) \((?P<name>'[^']*')\), matched by "
          r"INN/ATC name\.$",
          "Names from the lists of drugs with unproven efficacy (row %(row)s, %(name)s), matched by "
