@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Callable
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from immunograde.cli.main import main
+from immunograde.cli.market_text import print_rows
+from immunograde.kb.queries import KnowledgeBase
+from immunograde.market.query import Filters, market_rows
 
 from .conftest import CMS
 
@@ -105,3 +109,33 @@ def test_unmapped_lists_volumes(
     body = json.loads(out)
     assert code == 0 and body["total"] == len(body["names"]) > 0
     assert all(n["volumes"] and n["dataset"] == dataset for n in body["names"])
+
+
+def _text(kb: KnowledgeBase, filters: Filters, width: int = 80) -> str:
+    from rich.console import Console
+
+    data = market_rows(kb, filters)
+    out = Console(file=io.StringIO(), width=width, color_system=None)
+    print_rows(data.rows, len(data.rows), data.status, out)
+    return out.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_text_table_reads_on_80_columns(kb: KnowledgeBase) -> None:
+    text = _text(kb, Filters(country="US", year=2017, substance_id="tocilizumab"))
+    table = [line for line in text.splitlines() if not line.startswith("[")]
+    assert max(len(line) for line in table) <= 80
+    assert "Actemra*" in text and "tocilizumab" in text and "high certainty" in text
+    assert (
+        "86,400,039.01" in text and "proven benefit" in text
+    )  # Actemra 2017 Part D, money and verdict
+    assert (
+        "[3] partd_brandlvl.csv" in text and "l.121" in text
+    )  # the source as a footnote and its line
+
+
+def test_text_names_and_sources_of_2025_sales(kb: KnowledgeBase) -> None:
+    text = _text(kb, Filters(country="RU", year=2025))
+    for product in ("Ингавирин", "Арбидол", "Кагоцел", "Kagocel", "umifenovir"):
+        assert product in text  # never folded into narrow columns
+    notes = [line for line in text.splitlines() if line.startswith("[")]
+    assert notes and all("https://www.kommersant.ru/doc/" in line for line in notes)

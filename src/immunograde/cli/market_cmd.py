@@ -121,33 +121,9 @@ def market(
             }
         )
         return
-    _print_rows(rows, len(data.rows), data.status)
+    from immunograde.cli.market_text import print_rows
 
-
-def _short_source(r: dict[str, Any]) -> str:
-    name = Path(r["source_file"]).name + (
-        f":{r['source_line']}" if r["source_line"] is not None else ""
-    )
-    return f"{r['source_url']} ({name})" if r["source_url"] else name
-
-
-def _print_rows(rows: list[dict[str, Any]], total: int, status: str) -> None:
-    if status != "ok":
-        console.print(status, markup=False)
-        return
-    t = Table(title=f"{total} figures (mapped to the catalogue)")
-    for col in ("substance", "product", "country", "programme", "year", "metric", "value", "unit",
-                "verdict", "certainty", "source"):  # fmt: skip
-        t.add_column(col, overflow="fold", justify="right" if col == "value" else "left")
-    for r in rows:
-        t.add_row(r["substance"] or r["class_id"] or "", r["product"], r["country"], r["programme"],
-                  str(r["year"]), r["metric"], _money(r["value"]), r["unit"], r["verdict_label"] or "—",
-                  r["certainty_label"], _short_source(r))  # fmt: skip
-    console.print(t)
-    if total > len(rows):
-        console.print(
-            f"{total - len(rows)} more: --limit 0 shows all, --format json prints all", markup=False
-        )
+    print_rows(rows, len(data.rows), data.status)
 
 
 @market_app.command("certainty")
