@@ -96,6 +96,13 @@ def test_inconsistency_core_grade() -> None:
     # the same trials against a threshold of -0.6 (both estimates above it) -> not serious
     j = rate_inconsistency(pooled(i2=80.0, q_p=0.001), t, -0.6, R.inconsistency)
     assert j.levels == 0 and "same side" in j.reason
+    # opposite sides but no statistical heterogeneity (Q p 0.21 >= 0.10, I2 0% < 40%: one pair of 24
+    # sepsis trials, the ICU-mortality case) -> named, not rated down; Q p 0.09 or I2 40% corroborate
+    quiet = rate_inconsistency(pooled(i2=0.0, q_p=0.21), t, 0.0, R.inconsistency)
+    assert quiet.levels == 0 and "no statistical heterogeneity" in quiet.reason
+    assert quiet.inputs["opposite_sides_pairs"] == [["Trial 1", "Trial 2"]]
+    assert rate_inconsistency(pooled(i2=0.0, q_p=0.09), t, 0.0, R.inconsistency).levels == -1
+    assert rate_inconsistency(pooled(i2=40.0, q_p=0.5), t, 0.0, R.inconsistency).levels == -1
     # overlapping CIs on both sides of the null -> not serious
     ov = [
         trial(1, 0.5, yi=-0.3, ci_low=-0.8, ci_high=0.2),

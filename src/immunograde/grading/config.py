@@ -95,6 +95,8 @@ class RobAssessmentRules(Section):
 @dataclass(frozen=True)
 class InconsistencyRules(Section):
     i2_very_serious: float
+    q_p_corroborates: float
+    i2_corroborates: float
 
 
 @dataclass(frozen=True)

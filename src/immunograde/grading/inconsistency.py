@@ -2,9 +2,10 @@
 
 Rule (``rules.yaml: inconsistency``): with two or more trials, list the pairs of trials whose 95% CIs do
 not overlap; the inconsistency is problematic when such a pair has point estimates on opposite sides of
-the target's threshold (the MID the target rests on, or the null).  Rate down one level then; two
-levels when in addition ``I2 >= i2_very_serious``.  Non-overlap on the same side of
-the threshold is reported but not rated down.
+the target's threshold (the MID the target rests on, or the null) and a statistical criterion agrees
+(the test of heterogeneity p < ``q_p_corroborates`` or ``I2 >= i2_corroborates``).  Rate down one
+level then; two levels when in addition ``I2 >= i2_very_serious``.  Non-overlap on the same side of
+the threshold, or without statistical heterogeneity, is reported but not rated down.
 """
 
 from __future__ import annotations
@@ -56,6 +57,20 @@ def rate_inconsistency(
         "opposite_sides_pairs": [[a.label, b.label] for a, b in opposite],
     }
     desc = f"I2 = {i2:.0f}%" + (f", Q p = {pooled.q_p:.3g}" if pooled.q_p is not None else "")
+    stat = (pooled.q_p is not None and pooled.q_p < rules.q_p_corroborates) or (
+        i2 >= rules.i2_corroborates
+    )
+    x["statistical_heterogeneity"] = stat
+    if opposite and not stat:
+        names = "; ".join(f"{a.label} vs {b.label}" for a, b in opposite[:3])
+        return Judgement(
+            DOMAIN,
+            0,
+            f"{desc}; {len(opposite)} pair(s) of trials with non-overlapping CIs on opposite sides of "
+            f"the threshold ({names}), but no statistical heterogeneity (Q p >= "
+            f"{rules.q_p_corroborates:g}, I2 < {rules.i2_corroborates:g}%): no important inconsistency.",
+            x,
+        )
     if not opposite:
         where = (
             f"{len(pairs)} pair(s) of trials with non-overlapping CIs, all on the same side of the threshold"
