@@ -19,6 +19,8 @@ from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
 from immunograde.web.deps import AppKB, DatabaseMissing, PageCache
+from immunograde.web.guard import BodyGuard
+from immunograde.web.heavy import HeavyPool, Overloaded
 from immunograde.web.i18n import LanguageMiddleware
 from immunograde.web.templating import templates
 from immunograde.web.twins import wants_json
@@ -48,6 +50,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DatabaseMissing)
     def _no_db(request: Request, exc: DatabaseMissing) -> Response:
         return _error(request, 503, str(exc))
+
+    @app.exception_handler(Overloaded)
+    def _busy(request: Request, exc: Overloaded) -> Response:
+        response = _error(request, 503, str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -89,7 +97,11 @@ def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
             app.state.kb.warm(warm_jobs)
-        yield
+            app.state.heavy.start()
+        try:
+            yield
+        finally:
+            app.state.heavy.close()
 
     return lifespan
 
@@ -139,8 +151,10 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
         redoc_url=None,
     )
     app.state.kb = AppKB(database or db_path())
+    app.state.heavy = HeavyPool()  # workbench fits and chart rendering, off the request loop
     if os.environ.get("IMMUNOGRADE_PAGE_CACHE", "1") != "0":  # 0: for benchmarks without it
         app.add_middleware(PageCache, store=app.state.kb)
+    app.add_middleware(BodyGuard, error=_error)  # bodies bounded in size and time while read
     app.add_middleware(LanguageMiddleware)  # outermost: the language is set before any page runs
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)

@@ -7,7 +7,6 @@ cumulative, trim-and-fill, Egger).  Results are kept briefly under a random toke
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import csv
 import io
@@ -33,7 +32,8 @@ from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, funnel_from_fit, sequence_forest
 from immunograde.plots.funnel import funnel_spec
 from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
-from immunograde.web import i18n_charts
+from immunograde.web import i18n, i18n_charts
+from immunograde.web.heavy import HeavyPool
 
 LIMITS = {"max_bytes": 512 * 1024, "max_rows": 2000, "max_seconds": 20}
 METHODS = ("REML", "DL", "FE", "MH", "PETO", "ML", "PM", "EB", "HE", "HS", "HSk", "SJ")
@@ -148,22 +148,34 @@ def _get(token: str) -> dict[str, Any]:
     return entry
 
 
-async def run_page(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
+def compute(
+    text: str, name: str, measure: str, method: str, test: str, lang: str
+) -> dict[str, Any]:
+    """:func:`analyse` and its charts drawn as SVG in the reader's language ``lang`` (runs in a worker
+    process of :class:`immunograde.web.heavy.HeavyPool`)."""
+    i18n.use(lang)
+    out = analyse(text, name, measure, method, test)
+    out["specs"] = {k: i18n_charts.translate(spec) for k, spec in out["specs"].items()}
+    out["svgs"] = {k: render(spec, "svg") for k, spec in out["specs"].items()}
+    return out
+
+
+async def run_page(
+    pool: HeavyPool, text: str, name: str, measure: str, method: str, test: str
+) -> dict[str, Any]:
     if len(text.encode()) > LIMITS["max_bytes"]:
         raise InputError.one(
             f"the input is larger than {LIMITS['max_bytes'] // 1024} KiB", file=name
         )
     try:
-        out = await asyncio.wait_for(asyncio.to_thread(analyse, text, name, measure, method, test),
-                                     timeout=LIMITS["max_seconds"])  # fmt: skip
+        out = await pool.run(
+            LIMITS["max_seconds"], compute, text, name, measure, method, test, i18n.current()
+        )
     except TimeoutError:
-        raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s; use the command line",
-                             file=name) from None  # fmt: skip
-    out["specs"] = {
-        k: i18n_charts.translate(spec) for k, spec in out["specs"].items()
-    }  # reader's language
-    svgs = {k: render(spec, "svg") for k, spec in out["specs"].items()}
-    token = _store({**out, "svgs": svgs})
+        raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s and was stopped; "
+                             "use the command line (`immunograde meta FILE.csv`)", file=name) from None  # fmt: skip
+    svgs = out["svgs"]
+    token = _store(out)
     page = empty_page()
     r = out["result"]
     ratio = is_ratio(out["measure"])
@@ -196,13 +208,20 @@ def _study_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
             for lab, y, v, w in zip(entry["labels"], fit.yi, fit.vi, fit.weights, strict=True)]  # fmt: skip
 
 
-def plot_download(token: str, name: str, fmt: str) -> Response:
+async def plot_download(pool: HeavyPool, token: str, name: str, fmt: str) -> Response:
     entry = _get(token)
     if name not in entry["specs"]:
         raise NotFoundError(f"no plot {name!r} in this result.", sorted(entry["specs"]))
     if fmt not in FORMATS:
         raise InputError.one(f"unknown format {fmt!r}; choose svg, png or pdf", field="format")
-    data = entry["svgs"][name] if fmt == "svg" else render(entry["specs"][name], fmt)
+    if fmt == "svg":
+        data = entry["svgs"][name]
+    else:
+        try:
+            data = await pool.run(LIMITS["max_seconds"], render, entry["specs"][name], fmt)
+        except TimeoutError:
+            raise InputError.one(f"drawing the chart took longer than {LIMITS['max_seconds']} s",
+                                 field="format") from None  # fmt: skip
     headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
 

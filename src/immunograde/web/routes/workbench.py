@@ -50,7 +50,7 @@ async def workbench_run(
         uploaded = await _read_upload(csv_file)
         if uploaded is not None:
             csv_text, name = uploaded, csv_file.filename or "upload.csv"  # type: ignore[union-attr]
-        page = await wb.run_page(csv_text, name, measure, method, test)
+        page = await wb.run_page(request.app.state.heavy, csv_text, name, measure, method, test)
     except InputError as exc:
         page = wb.error_page(csv_text, measure, method, test, str(exc))
         status = 400
@@ -64,16 +64,21 @@ async def workbench_run(
 @router.post(
     "/api/v1/workbench", tags=["api"], summary="Run a meta-analysis on CSV text (metafor columns)"
 )
-async def workbench_api(payload: wb.WorkbenchRequest) -> Any:
+async def workbench_api(request: Request, payload: wb.WorkbenchRequest) -> Any:
     page = await wb.run_page(
-        payload.csv_text, "request body", payload.measure, payload.method, payload.test
+        request.app.state.heavy,
+        payload.csv_text,
+        "request body",
+        payload.measure,
+        payload.method,
+        payload.test,
     )
     return to_jsonable(wb.json_view(page))
 
 
 @router.get("/workbench/plot/{name}.{fmt}")
-def workbench_plot(name: str, fmt: str, token: str) -> Response:
-    return wb.plot_download(token, name, fmt)
+async def workbench_plot(request: Request, name: str, fmt: str, token: str) -> Response:
+    return await wb.plot_download(request.app.state.heavy, token, name, fmt)
 
 
 @router.get("/workbench/result.{fmt}")

@@ -1,0 +1,125 @@
+"""Heavy work off the request loop: workbench fits and chart rendering run in worker processes.
+
+A fit of a 2,000-row upload or a chart rendered to SVG/PNG holds a CPU for seconds; run in the server
+process it stalls every other request (pages waited 9 s behind one upload).  Here each job takes one
+of :data:`SLOTS` single-process pools; at most :data:`QUEUE` more jobs wait for a slot, and a job
+beyond that is refused at once with :class:`Overloaded` (the app answers 503 and asks to retry).  A
+job past its time limit is stopped, not left running: its worker process is killed and a fresh one
+started for the next job.  Workers die with the server (:func:`immunograde.procs.die_with_parent`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from immunograde.procs import die_with_parent
+
+T = TypeVar("T")
+SLOTS = 2  #: worker processes (jobs computed at once)
+QUEUE = 8  #: jobs that may wait for a free worker; more are refused with 503
+STARTUP_SECONDS = 180.0  #: a new worker's imports (not counted in a job's time limit)
+PRELOAD = ("immunograde.web.workbench",)  #: imported by each worker as it starts
+
+
+def _preload(modules: tuple[str, ...]) -> int:
+    for name in modules:
+        importlib.import_module(name)
+    return os.getpid()
+
+
+class Overloaded(RuntimeError):
+    """Every worker is busy and the queue is full (HTTP 503)."""
+
+
+class HeavyPool:
+    """:data:`SLOTS` worker processes behind a bounded queue (see the module's text)."""
+
+    def __init__(self, slots: int = SLOTS, queue: int = QUEUE) -> None:
+        self.slots, self.queue = slots, queue
+        self._executors: list[ProcessPoolExecutor | None] = [None] * slots
+        self._starting: dict[int, Future[int]] = {}
+        self._free: asyncio.Queue[int] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inflight = 0
+
+    def _slot_queue(self) -> asyncio.Queue[int]:
+        loop = asyncio.get_running_loop()
+        if self._free is None or self._loop is not loop:  # a new event loop (tests start several)
+            self._free, self._loop = asyncio.Queue(), loop
+            for i in range(self.slots):
+                self._free.put_nowait(i)
+        return self._free
+
+    def _executor(self, slot: int) -> ProcessPoolExecutor:
+        ex = self._executors[slot]
+        if ex is None:
+            ctx = multiprocessing.get_context("spawn")  # no DuckDB handle or lock crosses a fork
+            ex = ProcessPoolExecutor(1, ctx, die_with_parent, (os.getpid(),))
+            self._executors[slot] = ex
+            self._starting[slot] = ex.submit(_preload, PRELOAD)
+        return ex
+
+    def _kill(self, slot: int) -> None:
+        ex, self._executors[slot] = self._executors[slot], None
+        self._starting.pop(slot, None)
+        if ex is None:
+            return
+        for proc in list(getattr(ex, "_processes", {}).values()):
+            proc.kill()
+        ex.shutdown(wait=False, cancel_futures=True)
+
+    def start(self) -> None:
+        """Start the workers now (each takes a few seconds to import), not at the first upload."""
+        for slot in range(self.slots):
+            self._executor(slot)
+
+    def close(self) -> None:
+        for slot in range(self.slots):
+            self._kill(slot)
+
+    async def run(self, seconds: float, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker: :class:`Overloaded` at once when the queue is full or no worker
+        frees up within ``seconds``; :class:`TimeoutError` (worker killed) when it runs longer."""
+        if self._inflight >= self.slots + self.queue:
+            raise Overloaded(
+                f"the server is busy with {self._inflight} analyses; try again in a few seconds"
+            )
+        self._inflight += 1
+        try:
+            free = self._slot_queue()
+            try:
+                slot = await asyncio.wait_for(free.get(), seconds)
+            except TimeoutError:
+                raise Overloaded("the server is busy; try again in a few seconds") from None
+            try:
+                return await self._run_in(slot, seconds, fn, *args)
+            finally:
+                free.put_nowait(slot)
+        finally:
+            self._inflight -= 1
+
+    async def _run_in(self, slot: int, seconds: float, fn: Callable[..., T], *args: Any) -> T:
+        ex = self._executor(slot)
+        starting = self._starting.pop(slot, None)
+        if starting is not None:  # a new worker: its imports do not count against the job's time
+            try:
+                await asyncio.wait_for(asyncio.wrap_future(starting), STARTUP_SECONDS)
+            except (TimeoutError, BrokenProcessPool):
+                self._kill(slot)
+                raise Overloaded("the analysis worker did not start; try again") from None
+        future = asyncio.wrap_future(ex.submit(fn, *args))
+        try:
+            return await asyncio.wait_for(future, seconds)
+        except (TimeoutError, asyncio.CancelledError):
+            self._kill(slot)  # stop the computation, not only the wait for it
+            raise
+        except BrokenProcessPool:
+            self._kill(slot)
+            raise Overloaded("the analysis stopped unexpectedly; try again") from None

@@ -1,0 +1,138 @@
+"""Heavy work off the request loop (web.heavy) and bodies bounded while read (web.guard)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.testclient import TestClient
+
+from immunograde.web.app import create_app
+from immunograde.web.guard import BodyGuard
+from immunograde.web.heavy import HeavyPool, Overloaded
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/status") as f:
+        return "\nState:\tZ" in f.read()
+
+
+def test_a_job_past_its_time_is_stopped_and_the_next_one_runs() -> None:
+    async def scenario() -> tuple[int, int]:
+        pool = HeavyPool(slots=1, queue=0)
+        try:
+            first = await pool.run(60, os.getpid)
+            with pytest.raises(TimeoutError):
+                await pool.run(0.5, time.sleep, 60)
+            return first, await pool.run(60, os.getpid)
+        finally:
+            pool.close()
+
+    first, second = asyncio.run(scenario())
+    deadline = time.monotonic() + 5
+    while not _gone(first) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(first), "the timed-out computation is still running"
+    assert second != first
+
+
+def test_a_full_queue_refuses_at_once() -> None:
+    async def scenario() -> None:
+        pool = HeavyPool(slots=1, queue=1)
+        try:
+            await pool.run(60, os.getpid)  # the worker is up
+            running = asyncio.ensure_future(pool.run(60, time.sleep, 1))
+            waiting = asyncio.ensure_future(pool.run(60, time.sleep, 0))
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            with pytest.raises(Overloaded, match="busy"):
+                await pool.run(60, time.sleep, 0)
+            assert time.monotonic() - started < 0.5
+            await asyncio.gather(running, waiting)
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def _echo_app(seconds: float = 30.0) -> FastAPI:
+    inner = FastAPI()
+
+    @inner.post("/echo")
+    async def echo(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    def error(request: Request, status: int, message: str) -> Response:
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+
+    inner.add_middleware(BodyGuard, error=error, max_bytes=1000, seconds=seconds)
+    return inner
+
+
+def test_bodies_are_limited_while_read() -> None:
+    client = TestClient(_echo_app())
+    assert client.post("/echo", content=b"x" * 1000).json() == {"bytes": 1000}
+    declared = client.post("/echo", content=b"x" * 1001)
+    assert declared.status_code == 413 and "larger than" in declared.json()["error"]["message"]
+
+    def stream() -> Iterator[bytes]:  # no Content-Length: refused when the count passes the limit
+        for _ in range(100):
+            yield b"x" * 100
+
+    streamed = client.post("/echo", content=stream())
+    assert streamed.status_code == 413
+
+
+def test_a_slow_body_times_out() -> None:
+    app = _echo_app(seconds=0.3)
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        await asyncio.sleep(0.2)
+        return {"type": "http.request", "body": b"x", "more_body": True}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/echo", "headers": [], "query_string": b""}  # fmt: skip
+    asyncio.run(
+        app.middleware_stack(scope, receive, send)
+        if app.middleware_stack
+        else app(scope, receive, send)
+    )
+    assert sent[0]["status"] == 408
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    path = tmp_path_factory.mktemp("bare") / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    with TestClient(create_app(path, warm=False)) as c:
+        yield c
+
+
+def test_workbench_upload_over_the_limit_is_413_with_a_message(bare: TestClient) -> None:
+    big = b"study,yi,vi\n" + b"a,0.1,0.01\n" * 300_000  # 3.3 MB
+    r = bare.post("/workbench.json", files={"csv_file": ("big.csv", big, "text/csv")})
+    assert r.status_code == 413
+    assert "larger than 2 MiB" in r.json()["error"]["message"]
+
+
+def test_workbench_runs_in_a_worker(bare: TestClient) -> None:
+    text = "study,yi,vi\na,0.1,0.01\nb,0.3,0.02\nc,-0.1,0.04\n"
+    r = bare.post("/workbench.json", data={"csv_text": text, "measure": "GEN"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["result"]["k"] == 3
+    svg = bare.get(body["plots"]["forest"])
+    assert svg.status_code == 200 and svg.content.startswith(b"<svg")
