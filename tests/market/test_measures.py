@@ -68,12 +68,18 @@ def test_2025_regional_sales_with_their_verdicts(
     assert sorted(r["value"] for r in rows) == sorted(float(s["value"]) * 1e6 for s in source)
     assert {r["unit"] for r in rows} == {"RUB"} and {s["unit"] for s in source} == {"mln RUB"}
     assert sorted(r["source_url"] for r in rows) == sorted(s["source_url"] for s in source)
-    for r in rows:  # the form: the one catalogue product the name is, else not stated
-        route = kb.get_product(r["product_id"]).route if r["product_id"] else "unknown"
-        assert r["route"] == route and r["substance_ids"] == [substance]
+    for (
+        r
+    ) in rows:  # the form: the one catalogue product the name is (Арбидол, Кагоцел), else the route
+        # every catalogue product of the substance shares (Ингавирин: four products, all oral)
+        route = kb.get_product(r["product_id"]).route if r["product_id"] else "oral"
+        assert (r["route"], r["route_from"]) == (route, "product") and r["substance_ids"] == [
+            substance
+        ]
         assert r["verdicts"] == [
             verdict_view(v) for v in substance_verdicts(kb, substance) if v.route == route
         ]
+        assert r["verdicts"] and r["certainty"] != "no_verdict_for_form"  # money beside a verdict
 
 
 def test_part_d_2017_total_is_the_csv_total_of_mapped_names(kb: KnowledgeBase) -> None:

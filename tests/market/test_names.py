@@ -42,6 +42,14 @@ def test_examples(mapper: NameMapper, name: str, generic: str | None, code: str 
     assert (m.match, m.substance_ids, m.class_id) == (match, substances, class_id)
 
 
+def test_brand_of_several_products_takes_the_route_they_share(mapper: NameMapper) -> None:
+    ingavirin = mapper.map("Ингавирин")  # names the substance; four catalogue products, all oral
+    assert (ingavirin.product_id, ingavirin.product_route) == (None, "oral")
+    assert "ingavirin-syrup" in (ingavirin.note or "")
+    cycloferon = mapper.map("Циклоферон")  # tablets and injection: no route is inferred
+    assert cycloferon.substance_ids and cycloferon.product_route is None
+
+
 def test_combination_says_what_is_not_in_the_catalogue(mapper: NameMapper) -> None:
     m = mapper.map("Acetasol HC", "Hydrocortisone/Acetic Acid")
     assert m.note == "also contains Acetic Acid (not in the catalogue)"

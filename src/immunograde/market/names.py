@@ -59,7 +59,8 @@ class Mapping:
     class_id: str | None = None
     match: str = "unmapped"
     matched_name: str | None = None
-    product_route: str | None = None  #: the product's route when one product matched and says it
+    #: the route of the one product matched, or of every catalogue product of the brand when they agree
+    product_route: str | None = None
     note: str | None = None
 
     @property
@@ -112,6 +113,9 @@ class NameMapper:
             for s in skels:
                 self._skel.setdefault(s, []).append(e)
         self._cache: dict[tuple[str, str, str], Mapping] = {}
+        self._products = [
+            (e.name.casefold().split(), e) for e in catalogue.entries if e.entity_kind == "product"
+        ]
 
     def lookup(self, text: str) -> list[NameEntry]:
         """Catalogue names equal to ``text`` (normalised spelling first, then transliteration)."""
@@ -133,8 +137,28 @@ class NameMapper:
         products = sorted({e.entity_id for e in entries if e.entity_kind == "product"})
         product = products[0] if len(products) == 1 else None
         route = self.catalogue.product_routes.get(product or "")
+        if product is None and match == "brand" and len(subs) == 1:
+            return Mapping(
+                subs, None, None, match, entries[0].name, *self._brand_route(text, subs[0])
+            )
         return Mapping(subs, product, None, match, entries[0].name,
                        route if route and route != "unknown" else None)  # fmt: skip
+
+    def _brand_route(self, brand: str, substance_id: str) -> tuple[str | None, str | None]:
+        """(route, note) when the catalogue has products of ``brand`` (named "<brand> 90 mg", ...) and
+        every catalogue product of the substance has one stated route: "Ингавирин" in a sales report is
+        one of the four Ingavirin products, all oral.  Products of several routes: none."""
+        words = brand.casefold().split()
+        of_brand = {e.entity_id for n, e in self._products
+                    if e.substance_id == substance_id and len(n) > len(words) and n[: len(words)] == words}  # fmt: skip
+        of_substance = {e.entity_id for _, e in self._products if e.substance_id == substance_id}
+        routes = {self.catalogue.product_routes.get(i) for i in of_substance}
+        if not of_brand or len(routes) != 1 or not (route := routes.pop()) or route == "unknown":
+            return None, None
+        return (
+            route,
+            f"route of every catalogue product of the substance ({', '.join(sorted(of_substance))})",
+        )
 
     def map(self, name: str, generic: str | None = None, code: str | None = None) -> Mapping:
         """The mapping of one (name, generic name, code) as printed."""

@@ -4,7 +4,8 @@ Verdicts are read only through :mod:`immunograde.evidence.summary` (one :class:`
 substance x form x indication).  The rule, stated on the market page (:data:`RULE`):
 
 1. **Form.** A figure's form is the route its source states (Part B HCPCS descriptions, BNF presentation
-   names), else the route of the one catalogue product it names, else *not stated*.  A verdict applies
+   names), else the route of the one catalogue product it names (for a brand name of several catalogue
+   products, the route every catalogue product of the substance shares), else *not stated*.  A verdict applies
    to the figure only when its route is the same.  The evidence layer lists a product under a verdict the
    same way (equal routes; a product and a question that both leave the route unstated meet as "route not
    stated"), so neither the trials nor the spending stretch one form's evidence to another form.
@@ -40,7 +41,8 @@ BUCKET_LABELS = {
 LOW_OR_UNKNOWN = ("low", "very_low", "not_graded", "no_verdict_for_form")
 RULE = (
     "A figure's form is the route its source states (Medicare Part B HCPCS descriptions, NHS BNF "
-    "presentation names), else the route of the one catalogue product it names, else 'not stated'. "
+    "presentation names), else the route of the one catalogue product it names (for a brand name of several "
+    "catalogue products, the route every catalogue product of the substance shares), else 'not stated'. "
     "A verdict applies only when its route is the same (as the evidence layer lists products under "
     "verdicts: a product and a question that both leave the route unstated meet as 'route not stated'). "
     "A product with verdicts for several indications is shown with all of them and counted once, under "
