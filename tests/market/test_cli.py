@@ -139,3 +139,18 @@ def test_text_names_and_sources_of_2025_sales(kb: KnowledgeBase) -> None:
         assert product in text  # never folded into narrow columns
     notes = [line for line in text.splitlines() if line.startswith("[")]
     assert notes and all("https://www.kommersant.ru/doc/" in line for line in notes)
+
+
+def test_unmapped_text_keeps_the_volumes_whole(kb: KnowledgeBase) -> None:
+    from rich.console import Console
+
+    from immunograde.cli.market_text import print_unmapped
+    from immunograde.market.query import unmapped_names
+
+    names = unmapped_names(kb, "cms_medicaid")[:3]
+    out = Console(file=io.StringIO(), width=80, color_system=None)
+    print_unmapped(names, len(names), out)
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for n in names:
+        assert n["name"] in text and f"{n['volumes']['spending (USD)']:,.2f}" in text

@@ -230,20 +230,9 @@ def unmapped_cmd(
     if fmt is Format.json:
         print_json({"total": len(rows), "names": shown})
         return
-    t = Table(title=f"{len(rows)} unmapped names")
-    for col in ("dataset", "name", "generic", "match", "years", "volumes"):
-        t.add_column(col, overflow="fold")
-    for r in shown:
-        vols = "; ".join(f"{k} {_money(v)}" for k, v in r["volumes"].items())
-        t.add_row(
-            r["dataset"],
-            r["name"],
-            r["generic_name"] or "",
-            r["match"],
-            f"{r['years'][0]}–{r['years'][1]}",
-            vols,
-        )
-    console.print(t)
+    from immunograde.cli.market_text import print_unmapped
+
+    print_unmapped(shown, len(rows))
 
 
 class EngineName(StrEnum):

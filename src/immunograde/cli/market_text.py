@@ -109,3 +109,30 @@ def print_rows(
             f"{total - len(rows)} more: --limit 0 shows all, --format json prints every field",
             markup=False,
         )
+
+
+def print_unmapped(names: list[dict[str, Any]], total: int, out: Console | None = None) -> None:
+    """Unmapped names, three columns: name and generic name; dataset, years and why; volumes."""
+    out = out or console
+    t = Table(title=f"{total} unmapped names", pad_edge=False)
+    t.add_column("name / generic", ratio=3, overflow="fold")
+    t.add_column("dataset, years, match", ratio=3, overflow="fold")
+    t.add_column("volumes", justify="right", ratio=4)
+    for r in names:
+        who = Text(r["name"])
+        if r["generic_name"]:
+            who.append(f"\n{r['generic_name']}", style="dim")
+        why = f"{r['dataset']}\n{r['years'][0]}–{r['years'][1]}, {r['match']}"
+        if r.get("note"):
+            why += f"\n{r['note']}"
+        vols = "\n".join(f"{k.split(' (')[0].replace('_', ' ')}: {figure(v, _unit(k), k.split(' (')[0])}"
+                         for k, v in r["volumes"].items())  # fmt: skip
+        t.add_row(who, why, vols)
+    out.print(t)
+    if total > len(names):
+        out.print(f"{total - len(names)} more: --limit 0 shows all", markup=False)
+
+
+def _unit(volume_key: str) -> str:
+    """ "spending (USD)" -> "USD"."""
+    return volume_key.rsplit(" (", 1)[-1].rstrip(")") if " (" in volume_key else ""
