@@ -192,8 +192,11 @@ def json_mutation(draw: st.DrawFn, doc: Any, hot: list[tuple[Any, ...]]) -> tupl
 
 
 def _exists(doc: Any, path: tuple[Any, ...]) -> bool:
+    """``path`` leads through objects and arrays (a string can be indexed, but not assigned to)."""
     try:
         for k in path:
+            if not isinstance(doc, (dict, list)):
+                return False
             doc = doc[k]
     except (KeyError, IndexError, TypeError):
         return False
