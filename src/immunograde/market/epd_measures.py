@@ -55,22 +55,27 @@ def _safe(measure_id: str) -> str:
 
 
 def practice_sql(measures: Sequence[Measure]) -> str:
-    """One pass over ``epd``: per month and practice, every measure's numerator and denominator."""
-    sums = []
+    """One pass over ``epd``: per month and practice, every measure's numerator and denominator.
+
+    The rows are first summed per month, practice *and* its names and organisation codes (a hash
+    aggregation whose buffers are integers only), then the few rows per practice are folded (MAX of the
+    names, SUM of the sums).  The same result as MAX(...) over the raw rows, but Spark need not sort and
+    spill the raw rows, as it does for a MAX of strings (10x slower at 100 million rows)."""
+    sums, folds = [], []
     for m in measures:
         d, s = m.definition, _safe(m.id)
         for side, filters, column in (("num", d.numerator_bnf_codes_filter, m.numerator_column),
                                       ("den", d.denominator_bnf_codes_filter, m.denominator_column)):  # fmt: skip
             sums.append(f"CAST(SUM(CASE WHEN {filter_sql(filters)} THEN COALESCE({column}, 0) ELSE 0 END) "
                         f"AS BIGINT) AS {side}_{s}")  # fmt: skip
-    orgs = ", ".join(
-        f"MAX({c}) AS {c}"
-        for level, cols in ORG_LEVELS.items()
-        if level != "practice"
-        for c in cols
-    )
-    return (f"SELECT year_month AS month, practice_code, MAX(practice_name) AS practice_name, {orgs}, "
-            f"{', '.join(sums)} FROM epd GROUP BY year_month, practice_code")  # fmt: skip
+            folds.append(f"CAST(SUM({side}_{s}) AS BIGINT) AS {side}_{s}")
+    names = ["practice_name"] + [
+        c for level, cols in ORG_LEVELS.items() if level != "practice" for c in cols
+    ]
+    keys = ", ".join(names)
+    return (f"SELECT month, practice_code, {', '.join(f'MAX({c}) AS {c}' for c in names)}, {', '.join(folds)} "
+            f"FROM (SELECT year_month AS month, practice_code, {keys}, {', '.join(sums)} FROM epd "
+            f"GROUP BY year_month, practice_code, {keys}) GROUP BY month, practice_code")  # fmt: skip
 
 
 def long_sql(measures: Sequence[Measure]) -> str:
