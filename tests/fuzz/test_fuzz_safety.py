@@ -49,13 +49,13 @@ def _save_stats() -> object:
 _INDEX: list[NameIndex] = []
 
 
-def _pipeline(folder: Path) -> fk.Outcome:
+def _pipeline(folder: Path, label: str) -> fk.Outcome:
     """What ``safety ingest`` does after reading the files (the stored results are not written)."""
     if not _INDEX:
         _INDEX.append(load_name_index())
     engine = make_engine("duckdb")
     try:
-        result = run_pipeline(engine, folder, PipelineOptions(), index=_INDEX[0])
+        result = run_pipeline(engine, folder, PipelineOptions(), index=_INDEX[0], label=label)
     finally:
         engine.close()
     return fk.Outcome(0, "", "", value=result)
@@ -121,7 +121,7 @@ def test_fuzz_safety_ingest_faers(case: tuple[str, bytes, int | None]) -> None:
 
         def run() -> fk.Outcome:
             faers.ingest([path], Path(tmp) / "parquet")
-            return _pipeline(Path(tmp) / "parquet")
+            return _pipeline(Path(tmp) / "parquet", str(path))
 
         got = fk.judged("safety ingest (FAERS)", run)
         if got.code == 3:
@@ -201,7 +201,7 @@ def test_fuzz_safety_ingest_openfda(case: tuple[str, bytes, int | None]) -> None
 
         def run() -> fk.Outcome:
             openfda.convert([path], Path(tmp) / "parquet")
-            return _pipeline(Path(tmp) / "parquet")
+            return _pipeline(Path(tmp) / "parquet", str(path))
 
         got = fk.judged("safety ingest (openFDA)", run)
         if got.code == 3:

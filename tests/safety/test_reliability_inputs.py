@@ -200,3 +200,17 @@ def test_impossible_ages_are_unknown_not_a_stratum(tmp_path: Path) -> None:
     ages = pq.read_table(next((tmp_path / "p").glob("demo_*.parquet")))["age_years"].to_pylist()
     assert ages[: len(odd)] == [None] * len(odd)
     assert all(a is None or 0 <= a <= 150 for a in ages)
+
+
+def test_faers_drug_table_without_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Found by the fuzz suite: a DRUG file cut to its first word ('isr') left no report with a drug
+    and an event, and the scoring raised 'no reports in any stratum' (a traceback)."""
+    m = {k: v for k, v in _members().items()}
+    m["ascii/DRUG17Q2.txt"] = b"primaryid"
+    f = _zip(tmp_path / "nodrug.zip", m)
+    monkeypatch.setenv("IMMUNOGRADE_SAFETY", str(tmp_path / "safety"))
+    with pytest.raises(SystemExit) as done:
+        main(["safety", "ingest", str(f), "--no-stratify"])
+    assert done.value.code == 3
+    assert f"error: {f}: no report has both a drug" in capsys.readouterr().err

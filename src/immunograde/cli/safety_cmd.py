@@ -197,7 +197,7 @@ def ingest(
         sources = _convert_inputs(paths, parquet_dir, say)
         eng = make_engine(engine, master=master)
         try:
-            result = run_pipeline(eng, parquet_dir, opts, progress=say)
+            result = run_pipeline(eng, parquet_dir, opts, progress=say, label=", ".join(sources))
         finally:
             eng.close()
         say("saving")

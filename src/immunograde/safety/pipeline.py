@@ -115,8 +115,10 @@ def run_pipeline(
     *,
     index: NameIndex | None = None,
     progress: Callable[[str], None] | None = None,
+    label: str | None = None,
 ) -> PipelineResult:
-    """De-duplicate, map, count and score; ``progress`` is told each step's name."""
+    """De-duplicate, map, count and score; ``progress`` is told each step's name.  ``label`` names the
+    input files in an error (default: the folder); no report with a drug and an event is one."""
     opts = options or PipelineOptions()
     say = progress or (lambda _step: None)
     timings: dict[str, float] = {}
@@ -139,6 +141,11 @@ def run_pipeline(
     say("counting")
     t1 = time.perf_counter()
     counts = count_reports(engine)
+    if not counts.pairs.num_rows:
+        raise InputError.one(
+            "no report has both a drug (in the roles counted, --roles) and an event: nothing to "
+            "score", file=label or str(folder),
+        )  # fmt: skip
     timings["counting"] = time.perf_counter() - t1
     say("scoring")
     t2 = time.perf_counter()
