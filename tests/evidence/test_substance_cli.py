@@ -200,3 +200,31 @@ def test_an_authorisation_speaks_for_its_own_form_only(kb: KnowledgeBase) -> Non
         names = " ".join(reg.trials)
         for r in ema:
             assert (r.product_name in names) == (products[r.product].route == v.route), v.route
+
+
+def test_route_not_stated_form_points_to_the_tested_route(kb: KnowledgeBase) -> None:
+    """A product whose source states no route (EMA's EPAR table for Dupixent) gets no trial -- evidence
+    attaches to the route tested -- but its verdict says where the substance's trials are, never 'no
+    controlled evidence in the knowledge base'.  Every such form in the knowledge base is checked."""
+    rows = kb.con.execute(
+        "SELECT DISTINCT ps.substance_id FROM products p JOIN product_substances ps ON ps.product_id = p.id "
+        "WHERE p.route = 'unknown' ORDER BY 1"
+    ).fetchall()
+    checked = 0
+    for (sid,) in rows:
+        a = appraise_substance(kb, sid)
+        tested = sorted({v.route for v in a.verdicts if v.question_ids and v.route != "unknown"})
+        unknown = [v for v in a.verdicts if v.route == "unknown" and not v.question_ids]
+        for v in unknown:
+            if tested and v.verdict == "trials_not_poolable":
+                continue  # trials that themselves state no route are attached to this form (baricitinib)
+            if tested:
+                assert v.verdict == "route_not_stated", (sid, v.verdict)
+                assert " or ".join(tested) in v.why and "route not stated" in v.verdict_label
+                checked += 1
+            else:
+                assert v.verdict != "route_not_stated"
+    assert checked >= 1  # dupilumab (subcutaneous) among them
+    dupi = appraise_substance(kb, "dupilumab")
+    v = next(v for v in dupi.verdicts if v.route == "unknown")
+    assert v.verdict == "route_not_stated" and "subcutaneous route" in v.why

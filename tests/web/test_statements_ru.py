@@ -15,7 +15,8 @@ from immunograde.web.i18n_statements import english_cells, translate, translated
 
 VALUES = {"intervention": "tocilizumab", "outcome": "all-cause mortality (28 days)", "n": "2",
           "subject": "Kagocel (oral) for influenza", "trials": "Smith 2010 (reported as text)",
-          "ids": "NCT01234567", "sources": "PubMed, ClinicalTrials.gov", "searched_on": "2026-11-30"}  # fmt: skip
+          "ids": "NCT01234567", "sources": "PubMed, ClinicalTrials.gov", "searched_on": "2026-11-30",
+          "routes": "subcutaneous"}  # fmt: skip
 
 
 @pytest.fixture

@@ -246,6 +246,8 @@ def _unknown_wording(name: str, v: FormVerdict) -> str:
     why = {
         "trials_not_poolable": "no trial reported a result that can be pooled",
         "trials_registered_no_results": "the trials registered have not reported results",
+        "route_not_stated": "the product's route is not stated, and the trials of this substance are "
+        "attached to the route they tested",
     }.get(v.verdict, "no controlled trial is in the knowledge base")
     return f"It is not known whether {name} ({v.form}) helps in {v.indication}: {why}."
 

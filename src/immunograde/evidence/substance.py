@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from immunograde.errors import NotFoundError
@@ -270,8 +270,13 @@ def _verdicts(
         held = {t.id for g in graded for t in g.trials} | {
             tid for g in graded if g.state for tid in g.state.trial_ids
         }
+        tested = tuple(sorted(r for r in routes if r != "unknown"))
         for route, prods in sorted(uncovered.items()):
             state = form_state(kb, sub.id, route, prods, held)
+            if (
+                route == "unknown" and tested
+            ):  # the product's route is not stated; trials are elsewhere
+                state = replace(state, tested_routes=tested)
             out.append(
                 _group_verdict(sub, route, None, [], prods, regs(route), claims, rules, state)
             )

@@ -7,7 +7,8 @@ Any critical outcome showing harm with moderate or high certainty makes it ``net
 Otherwise, when the deciding outcome's 95% CI excludes an important benefit and that claim is rated at
 least ``excludes_benefit_min_level``, the verdict is ``no_important_benefit``; else the matrix decides.
 With no graded outcome the verdict is one of the "unknown" keys, chosen from :class:`EvidenceState`
-(trials not poolable, trials registered without results, no trials found) -- never a "no".
+(trials not poolable, trials registered without results, no trials found, a form whose route is not
+stated while the substance's trials sit under the route they tested) -- never a "no".
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class EvidenceState:
     sources: tuple[str, ...] = ()
     registered_without_results: tuple[str, ...] = ()
     unpoolable_trials: tuple[UnpoolableTrial, ...] = ()
+    #: for a form whose route is not stated: the routes the substance's trials tested (shown there)
+    tested_routes: tuple[str, ...] = ()
 
     @property
     def trial_ids(self) -> tuple[str, ...]:
@@ -85,6 +88,7 @@ UNKNOWN_VERDICTS = frozenset(
         "trials_not_poolable",
         "trials_registered_no_results",
         "no_trials_found",
+        "route_not_stated",
         "no_controlled_evidence",
     }
 )
@@ -118,6 +122,8 @@ def no_evidence_key(state: EvidenceState | None) -> str:
     """Which "unknown" verdict the state supports (the most specific known fact first)."""
     if state is None:
         return "no_controlled_evidence"
+    if state.tested_routes and not state.unpoolable_trials:
+        return "route_not_stated"
     if state.unpoolable_trials:
         return "trials_not_poolable"
     if state.registered_without_results:
@@ -142,6 +148,7 @@ def _no_evidence(subject: str, state: EvidenceState | None, rules: Rules) -> tup
         ids=", ".join(s.registered_without_results),
         sources=_sources_text(s.sources) or "the sources listed in the search log",
         searched_on=s.searched_on.isoformat() if s.searched_on else "an unrecorded date",
+        routes=" or ".join(s.tested_routes),
     )
     return key, text
 

@@ -21,6 +21,7 @@ VERDICT_COLOURS: dict[str, str] = {
     "trials_not_poolable": "#d9d9d9",
     "trials_registered_no_results": "#d9d9d9",
     "no_trials_found": "#bdbdbd",
+    "route_not_stated": "#bdbdbd",
     "no_controlled_evidence": "#bdbdbd",
 }
 
