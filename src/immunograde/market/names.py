@@ -68,6 +68,11 @@ class Mapping:
         return bool(self.substance_ids or self.class_id)
 
 
+#: part of the version stored with every mapping: bump it when the mapping rules change, so that names
+#: mapped by the old rules are mapped again (at the next import or build; in memory until then)
+RULES_VERSION = 2
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """What mapping needs from a built knowledge base."""
@@ -94,9 +99,8 @@ def read_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
     version = con.execute(
         "SELECT data_version FROM builds ORDER BY built_at DESC LIMIT 1"
     ).fetchone()
-    return Catalogue(
-        tuple(NameEntry(*r) for r in rows), routes, classes, version[0] if version else None
-    )
+    return Catalogue(tuple(NameEntry(*r) for r in rows), routes, classes,
+                     f"{version[0]}+names{RULES_VERSION}" if version else None)  # fmt: skip
 
 
 class NameMapper:
