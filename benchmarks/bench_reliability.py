@@ -1,0 +1,223 @@
+"""The web under load, and writers while it serves (issue 19).
+
+Starts ``immunograde serve`` on a free port over a private knowledge base, waits for its warm-up, then
+sends REQUESTS requests from CLIENTS concurrent clients over a mix of pages, JSON twins, chart images
+and a share of workbench uploads (``--upload-rows`` studies, 2x2 counts, odds ratio).  With ``--writers`` a ``build`` and an
+``import csv`` run on the same database during the load.  Reports errors (status >= 500, 408/413 or a
+failed connection), p50/p95/p99 per kind, the p95 of pages sent while an upload was being computed, and
+the server's RSS (its process and its workers) before and after.
+
+    python benchmarks/bench_reliability.py --db /tmp/me/kb.duckdb --history /tmp/me/history.duckdb \
+        --requests 10000 --clients 32 --writers
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    """RSS of ``pid`` and its descendants, MB."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def _urls(db: Path) -> dict[str, list[str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    sids = [r[0] for r in con.execute("SELECT id FROM substances ORDER BY id LIMIT 60").fetchall()]
+    qids = [r[0] for r in con.execute("SELECT id FROM questions ORDER BY id LIMIT 60").fetchall()]
+    con.close()
+    pages = ["/", "/map", "/methods", "/changes", "/classes"] + [f"/substances/{s}" for s in sids]
+    pages += [f"/questions/{q}" for q in qids]
+    json_ = [p + ".json" if p != "/" else "/index.json" for p in pages]
+    plots = [f"/plots/questions/{q}/forest.svg" for q in qids] + ["/map.svg"]
+    return {"page": pages, "json": json_, "plot": plots}
+
+
+def _upload_csv(rows: int) -> bytes:
+    rnd = random.Random(19)
+    lines = ["study,ai,n1i,ci,n2i"]
+    for i in range(rows):
+        n1, n2 = rnd.randint(40, 400), rnd.randint(40, 400)
+        lines.append(f"s{i},{rnd.randint(1, n1 // 3)},{n1},{rnd.randint(1, n2 // 2)},{n2}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def _load(base: str, plan: list[tuple[str, str]], clients: int, upload: bytes) -> list[dict]:
+    results: list[dict] = []
+    uploads_running = 0
+    queue = iter(plan)
+
+    async def client(c: httpx.AsyncClient) -> None:
+        nonlocal uploads_running
+        for kind, url in queue:
+            during = uploads_running > 0
+            t0 = time.perf_counter()
+            try:
+                if kind == "upload":
+                    uploads_running += 1
+                    try:
+                        files = {"csv_file": ("trials.csv", upload, "text/csv")}
+                        r = await c.post(base + url, files=files, data={"measure": "OR"})
+                    finally:
+                        uploads_running -= 1
+                else:
+                    r = await c.get(base + url)
+                status = r.status_code
+            except httpx.HTTPError as exc:
+                status = f"{type(exc).__name__}"
+            results.append({"kind": kind, "status": status, "ms": (time.perf_counter() - t0) * 1000,
+                            "during_upload": during})  # fmt: skip
+            if len(results) % 1000 == 0:
+                print(f"{len(results)} requests", file=sys.stderr, flush=True)
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as c:
+        await asyncio.gather(*(client(c) for _ in range(clients)))
+    return results
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def _summary(results: list[dict]) -> dict:
+    out: dict = {"requests": len(results)}
+    bad = [r for r in results if not isinstance(r["status"], int) or r["status"] >= 500
+           or r["status"] in (408, 413)]  # fmt: skip
+    out["errors"] = len(bad)
+    out["error_kinds"] = sorted({f"{r['kind']}:{r['status']}" for r in bad})
+    for kind in ("page", "json", "plot", "upload"):
+        ms = [r["ms"] for r in results if r["kind"] == kind]
+        out[kind] = {"n": len(ms), "p50": _pct(ms, 50), "p95": _pct(ms, 95), "p99": _pct(ms, 99)}
+    during = [r["ms"] for r in results if r["kind"] in ("page", "json") and r["during_upload"]]
+    out["pages_during_uploads"] = {
+        "n": len(during),
+        "p95": _pct(during, 95),
+        "p99": _pct(during, 99),
+    }
+    return out
+
+
+def _visible(base: str, qid: str) -> dict[str, int]:
+    """What the server shows now: builds recorded in the history, outcome rows of ``qid``."""
+    builds = httpx.get(base + "/changes.json", timeout=120).json()["builds"]
+    rows = httpx.get(f"{base}/api/v1/questions/{qid}/data", params={"limit": 1000}, timeout=120)
+    body = rows.json()
+    return {
+        "builds": builds,
+        "rows": len(body if isinstance(body, list) else body.get("data", body.get("rows", []))),
+    }
+
+
+def _writers(
+    db: Path, history: Path, env: dict[str, str], tmp: Path, qid: str
+) -> list[subprocess.Popen]:
+    csv = tmp / "bench_concurrent.csv"
+    csv.write_text("study,year,ai,n1i,ci,n2i\nA,2001,4,50,9,51\nB,2003,7,80,12,79\n")
+    py = [sys.executable, "-m", "immunograde"]
+    envw = {**env, "IMMUNOGRADE_HISTORY": str(history), "IMMUNOGRADE_BUILD_WORKERS": "1"}
+    build = [*py, "build", "--no-safety", "--no-market", "--db", str(db)]
+    imp = [*py, "import", "csv", str(csv), "--dataset", qid, "--db", str(db)]
+    return [subprocess.Popen(["nice", *cmd], env=envw, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for cmd in (build, imp)]  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--history", type=Path, required=True)
+    ap.add_argument("--requests", type=int, default=10_000)
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--upload-share", type=float, default=0.02)
+    ap.add_argument("--upload-rows", type=int, default=100, help="rows of each workbench upload")
+    ap.add_argument(
+        "--writers", action="store_true", help="run a build and an import during the load"
+    )
+    args = ap.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "IMMUNOGRADE_HISTORY": str(args.history)}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "immunograde", "serve", "--port", str(port),
+                               "--db", str(args.db)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/map.json", timeout=120).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        urls = _urls(args.db)
+        rnd = random.Random(19)
+        plan: list[tuple[str, str]] = []
+        for _ in range(args.requests):
+            if rnd.random() < args.upload_share:
+                plan.append(("upload", "/workbench.json"))
+            else:
+                kind = rnd.choices(["page", "json", "plot"], weights=[5, 3, 2])[0]
+                plan.append((kind, rnd.choice(urls[kind])))
+        for (
+            kind,
+            url,
+        ) in plan:  # every URL once, so the figures are about serving, not first renders
+            if kind != "upload":
+                httpx.get(base + url, timeout=120)
+        time.sleep(3)
+        rss_before = _rss_mb(server.pid)
+        qid = urls["page"][-1].rsplit("/", 1)[1]
+        seen_before = _visible(base, qid)
+        writers = _writers(args.db, args.history, env, Path("/tmp"), qid) if args.writers else []
+        t0 = time.perf_counter()
+        results = asyncio.run(_load(base, plan, args.clients, _upload_csv(args.upload_rows)))
+        wall = time.perf_counter() - t0
+        writer_rc = [(w.wait(600), (w.stdout.read() if w.stdout else "")[-300:]) for w in writers]
+        summary = _summary(results)
+        summary.update(wall_s=wall, req_per_s=len(results) / wall, rss_before_mb=rss_before,
+                       rss_after_mb=_rss_mb(server.pid), writers=writer_rc)  # fmt: skip
+        summary["visible_before"], summary["visible_after"] = seen_before, _visible(base, qid)
+        print(json.dumps(summary, indent=2, default=str))
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+if __name__ == "__main__":
+    main()
