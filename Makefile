@@ -52,7 +52,7 @@ pytest: install
 	$(PY) -m pytest -n 2 -q
 
 ## fuzz: the fuzz suite (tests/fuzz) at 10,000 inputs per target, one target at a time; each target's
-## figures go to benchmarks/results/fuzz/<target>.json (benchmarks/results/reliability.md)
+## figures go to benchmarks/results/fuzz/<target>.json (benchmarks/results/reliability_inputs.md)
 FUZZ_EXAMPLES ?= 10000
 fuzz: install
 	IMMUNOGRADE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IMMUNOGRADE_FUZZ_STATS=benchmarks/results/fuzz \

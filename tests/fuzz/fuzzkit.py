@@ -9,7 +9,7 @@ a hang, never a changed database after a refused import.
 How many inputs: ``IMMUNOGRADE_FUZZ_EXAMPLES`` per target (default :data:`BOUNDED`, the bounded run of
 the normal suite, deterministic); ``make fuzz`` sets 10,000 and lets hypothesis pick fresh inputs.
 ``IMMUNOGRADE_FUZZ_STATS=DIR`` writes each target's figures (inputs, accepted, refused, slowest) as
-``DIR/<target>.json`` (benchmarks/results/reliability.md).
+``DIR/<target>.json`` (benchmarks/results/reliability_inputs.md).
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def _exists(doc: Any, path: tuple[Any, ...]) -> bool:
 
 @dataclass
 class Stats:
-    """One target's figures for benchmarks/results/reliability.md."""
+    """One target's figures for benchmarks/results/reliability_inputs.md."""
 
     target: str
     inputs: int = 0
@@ -228,7 +228,8 @@ class Stats:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 1)
         data["examples_setting"] = _ENV or "bounded"
-        (Path(out) / f"{self.target}.json").write_text(json.dumps(data, indent=1) + "\n")
+        name = "".join(ch for ch in self.target.replace(" ", "_") if ch not in "()")
+        (Path(out) / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
 
 
 _STATS: dict[str, Stats] = {}
