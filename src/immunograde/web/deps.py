@@ -56,6 +56,7 @@ class AppKB:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self.responses = ResponseStore(RESPONSE_CACHE_BYTES)
+        self._warm_jobs: Callable[[KnowledgeBase], Iterable[WarmJob]] | None = None
 
     def companions(self) -> list[Path]:
         """Files beside the database that pages also show: the evidence history and the safety scores."""
@@ -81,8 +82,10 @@ class AppKB:
 
     def _current(self) -> tuple[KnowledgeBase, Stamp]:
         stamp = self._stamp_now()
+        switched = False
         with self._lock:
             if self._kb is None or stamp != self._stamp:
+                switched = self._kb is not None
                 try:
                     self._kb = KnowledgeBase(self.path)
                 except NoDatabaseError as exc:
@@ -90,7 +93,10 @@ class AppKB:
                 self._stamp = stamp
                 self._cache.clear()
                 self.responses.clear()
-            return self._kb, stamp
+            kb = self._kb
+        if switched and self._warm_jobs is not None:  # a writer switched the files: warm them again
+            self.warm(self._warm_jobs)
+        return kb, stamp
 
     def view(self) -> KnowledgeBase:
         kb, _ = self._current()
@@ -135,9 +141,11 @@ class AppKB:
     ) -> threading.Thread:
         """Fill the cache in a daemon thread: ``jobs(kb)`` yields ``(key, compute)`` pairs.
 
-        A job that fails is skipped (the page will show its error when asked for); a rebuilt database
-        simply makes the warmed entries stale.
+        A job that fails is skipped (the page will show its error when asked for).  When a writer
+        switches in a new database (or history), the cache is warmed again with the same jobs, so the
+        first readers after a build do not all render cold pages at once.
         """
+        self._warm_jobs = jobs
 
         def run() -> None:
             try:

@@ -1,0 +1,48 @@
+"""After a writer switches in a new knowledge base, the app warms its page cache again (issue 19: the
+first readers after a build otherwise all rendered cold pages at once)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+from immunograde.web.deps import AppKB
+
+NAMES = ("CREATE TABLE names (name VARCHAR, name_kind VARCHAR, entity_kind VARCHAR, entity_id VARCHAR, "
+         "substance_id VARCHAR)")  # fmt: skip
+
+
+def _make(path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute(NAMES)
+
+
+def test_a_switched_database_is_warmed_again(tmp_path: Path) -> None:
+    db = tmp_path / "kb.duckdb"
+    _make(db)
+    runs: list[int] = []
+    done = threading.Event()
+
+    def jobs(kb: object) -> list[tuple[tuple[str], object]]:
+        def compute() -> int:
+            runs.append(1)
+            done.set()
+            return len(runs)
+
+        return [(("page",), compute)]
+
+    store = AppKB(db)
+    store.warm(jobs).join(30)
+    assert runs == [1]
+    done.clear()
+    new = tmp_path / ".kb.duckdb.tmp-1"
+    _make(new)
+    os.replace(new, db)
+    time.sleep(0.01)
+    store.version()  # the first request after the switch
+    assert done.wait(30), "the new database was not warmed"
+    assert runs == [1, 1]
