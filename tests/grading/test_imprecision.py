@@ -151,3 +151,17 @@ def test_desirable_outcome_ois_reduces_not_achieving_it() -> None:
     # "increase" declared instead: the desirable event itself is increased by 25%
     inc = replace(R, information_size=replace(R.information_size, desirable_events="increase"))
     assert rate_imprecision(p, regrowth, choose_target(p, regrowth, inc), inc).levels == -2
+
+
+def test_desirable_outcome_at_half_keeps_the_complement_framing() -> None:
+    """At a comparator rate of exactly 0.5, 1 - p0 equals p0: the framing must come from the rule, not from
+    comparing the two numbers (it once fell into the 'increase' branch there).  Hand-derived: 0.5 -> 0.375,
+    per group 7.848880 * (0.25 + 0.234375) / 0.125^2 = 243.3 -> 244, total 488."""
+    from immunograde.grading.ois import ois_binary
+
+    assert ois_binary(0.5, 0.25) == 488
+    regrowth = OutcomeSpec("hair regrowth", higher_is_better=True)
+    p = rr(2.0, 1.6, 2.5, 400, p0=0.5)
+    j = rate_imprecision(p, regrowth, choose_target(p, regrowth, R), R)
+    assert j.inputs["ois"] == 488 and "relative reduction" in str(j.inputs["ois_basis"])
+    assert "risk of not achieving the outcome" in str(j.inputs["ois_basis"])

@@ -183,6 +183,8 @@ def test_tsa_summary_in_russian() -> None:
         desirable = english.replace(
             "relative risk reduction 25%", "25% relative reduction in not achieving the outcome"
         )
+        md = english.replace("relative risk reduction 25%", "mean difference 0.5")
+        assert tsa_summary(md).startswith("Заключение (разность средних 0.5): пока нет.")
         assert tsa_summary(desirable).startswith(
             "Заключение (относительное снижение на 25% доли тех, у кого исход не достигнут): пока нет."
         )

@@ -106,6 +106,7 @@ def _tsa_block(a: Appraisal, t: QuestionTSA | None) -> dict[str, Any] | None:
         "conclusion": t.conclusion,
         "reconciliation": sentence,
         "rrr_applies_to": t.rrr_applies_to,
+        "mid": None if t.mid is None else float(t.mid),
         "diversity": float(t.diversity),
         "what_would_it_take": t.what_would_it_take,
     }

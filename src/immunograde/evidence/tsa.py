@@ -157,7 +157,7 @@ def _ris(
         info = load_rules().information_size
         desirable = kb.get_question(qid).outcome.higher_is_better
         risk, _ = info.event_risk(e.p_c, desirable)  # desirable event: reduce not achieving it
-        increase = desirable and risk == e.p_c  # rules.yaml desirable_events: increase
+        increase = desirable and not info.complements(desirable)  # desirable_events: increase
         return required_information_size(risk, o.rrr, measure=e.measure, increase=increase, **kw)
     mid = o.mid if o.mid is not None else kb.get_question(qid).outcome.mid
     if mid is None or e.sd is None:

@@ -54,6 +54,10 @@ class InformationSizeRules(Section):
     power: float
     desirable_events: str = "complement"  #: "complement" (reduce failures) or "increase"
 
+    def complements(self, higher_is_better: bool) -> bool:
+        """Whether the declared reduction applies to not achieving the outcome (a desirable one)."""
+        return higher_is_better and self.desirable_events == "complement"
+
     def event_risk(self, p0: float, higher_is_better: bool) -> tuple[float, str]:
         """The risk the declared reduction applies to, and its name.
 
@@ -61,7 +65,7 @@ class InformationSizeRules(Section):
         recovery, remission) with ``desirable_events: complement`` it is the risk of not achieving
         it, ``1 - p0`` (see ``rules.yaml: information_size``).
         """
-        if higher_is_better and self.desirable_events == "complement":
+        if self.complements(higher_is_better):
             return 1.0 - p0, "risk of not achieving the outcome"
         return p0, "comparator risk"
 

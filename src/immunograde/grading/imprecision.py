@@ -87,7 +87,7 @@ def optimal_information_size(
     if outcome.type in ("binary", "time_to_event") and p0 is not None and 0 < p0 < 1:
         r = info.relative_risk_reduction
         risk, name = info.event_risk(p0, outcome.higher_is_better)
-        if risk != p0:  # a desirable outcome: the reduction applies to not achieving it
+        if info.complements(outcome.higher_is_better):  # reduce not achieving a desirable outcome
             which = f"{name} 1 - {p0:.3f} ({which})"
             p0 = risk
         elif outcome.higher_is_better and p0 * (1 + r) < 1:  # desirable_events: increase

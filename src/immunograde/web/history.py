@@ -93,7 +93,14 @@ def tsa_summary(block: dict[str, Any] | None) -> dict[str, Any] | None:
     if not block or block.get("what_would_it_take") is None:
         return None
     rrr = block.get("rrr")
-    target = rrr_text(rrr, block.get("rrr_applies_to")) if rrr is not None else "mean difference"
+    mid = block.get("mid")
+    target = (
+        rrr_text(rrr, block.get("rrr_applies_to"))
+        if rrr is not None
+        else f"mean difference {mid:g}"
+        if mid is not None
+        else "mean difference"
+    )
     summary = (
         f"Conclusion ({target}): {str(block['conclusion']).replace('_', ' ')}. "
         f"Information fraction {block['information_fraction']:.2f} of a required information size of "

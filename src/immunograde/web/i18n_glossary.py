@@ -187,6 +187,7 @@ TSA_TARGETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"relative risk reduction (?P<rrr>\d+%)"), "relative risk reduction %(rrr)s"),
     (re.compile(r"(?P<rrr>\d+%) relative reduction in not achieving the outcome"),
      "%(rrr)s relative reduction in not achieving the outcome"),
+    (re.compile(r"mean difference (?P<mid>[-\d.e+]+)"), "mean difference %(mid)s"),
     (re.compile(r"mean difference"), "mean difference"),
 )  # fmt: skip
 
