@@ -40,14 +40,25 @@ def _print(c: Calibration) -> None:
     for lv, row in zip(c.levels, c.confusion, strict=True):
         t.add_row(lv.replace("_", " "), *(str(x) for x in row))
     console.print(t)
+    console.print(
+        f"source's reasons recorded for {c.reasons_recorded} published ratings "
+        f"({c.reasons_none_stated} state none)"
+    )
     for d in c.disagreements:
         console.print(f"- {d['question_id']} ({d['source']}): published {d['published']}, ours {d['ours']}; {d['why']}")  # fmt: skip
+    if c.domain_tally:
+        console.print(
+            "disagreements by domain (ImmunoGrade and the source's stated reasons differ):"
+        )
+        for k, v in c.domain_tally.items():
+            console.print(f"  {k}: {v}")
 
 
 def _calibrate(fmt: FormatOpt = "text", db: DbOpt = None) -> None:
     """Run ImmunoGrade on every outcome of the calibration set (published GRADE ratings with their
-    verbatim sentence) and report n, exact agreement, weighted kappa, the confusion matrix and every
-    disagreement with the domains behind it.
+    verbatim sentence) and report n, exact agreement, weighted kappa, the confusion matrix, every
+    disagreement with the domains ImmunoGrade rated down beside those the source says it rated down,
+    and a tally of the domains on which they differ.
 
     Example: immunograde calibrate --format json
     """

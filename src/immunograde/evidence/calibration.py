@@ -4,7 +4,8 @@ The calibration set is reviewed data: every ``published`` entry of a question th
 rating with the verbatim sentence stating it (``quote``) and its source.  Each is appraised with the
 answer every surface shows (:mod:`immunograde.evidence.answers`), and the two ratings are
 compared: n, exact agreement, linearly weighted kappa, the 4x4 confusion matrix and every disagreement
-with the domains behind ImmunoGrade's rating.
+with the domains ImmunoGrade rated down beside the domains the source says it rated down (the
+published entry's ``reasons``, verbatim), and a tally of the domains on which the two differ.
 """
 
 from __future__ import annotations
@@ -26,6 +27,19 @@ def level_of(text: str) -> str:
     return key
 
 
+#: the GRADE domains compared, in the engine's order; ``upgrade`` is rating up (any reason)
+DOMAINS = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+    "upgrade",
+)
+NONE_STATED = "source states no reason"
+NOT_RECORDED = "source's reasons not recorded"
+
+
 @dataclass(frozen=True)
 class Item:
     """One outcome of the calibration set, rated by the source and by ImmunoGrade."""
@@ -36,6 +50,10 @@ class Item:
     ours: str | None
     quote: str
     downgrades: list[dict[str, Any]]
+    #: ImmunoGrade's rating changes by domain (signed levels; "upgrading" counted as "upgrade")
+    ours_domains: dict[str, int] = field(default_factory=dict)
+    #: the source's stated reasons (``PublishedReason`` as dicts), () = not recorded
+    reasons: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,12 @@ class Calibration:
     not_rated: list[str] = field(
         default_factory=list
     )  #: published rating but no pooled result here
+    #: domain -> number of disagreements in which ImmunoGrade and the source's stated reasons differ on
+    #: it; plus NONE_STATED / NOT_RECORDED for disagreements whose source gives (or has) no reasons
+    domain_tally: dict[str, int] = field(default_factory=dict)
+    #: published ratings whose source's reasons are recorded / of which "none stated"
+    reasons_recorded: int = 0
+    reasons_none_stated: int = 0
 
 
 def _source_text(p: Any) -> str:
@@ -73,21 +97,93 @@ def calibration_items(kb: KnowledgeBase) -> list[Item]:
         if not rated:
             continue
         a = answers.question(q.id)
+        ours = ours_domains(a.judgements)
         for p in rated:
             level = level_of(str(p.certainty))
+            reasons = tuple(r.model_dump(mode="json", exclude_none=True) for r in p.reasons)
             items.append(
-                Item(q.id, _source_text(p), level, a.certainty, str(p.quote), a.downgrades)
-            )
+                Item(
+                    q.id, _source_text(p), level, a.certainty, str(p.quote), a.downgrades,
+                    ours, reasons,
+                )
+            )  # fmt: skip
     return items
 
 
-def _why(it: Item) -> str:
-    down = (
-        ", ".join(f"{d['domain']} -{d['levels']}" for d in it.downgrades) or "no domain rated down"
-    )
-    if LEVELS.index(str(it.ours)) < LEVELS.index(it.published):
-        return f"ImmunoGrade rated lower: {down}"
-    return f"ImmunoGrade rated higher ({down}): the source rated down more"
+def ours_domains(judgements: list[dict[str, Any]]) -> dict[str, int]:
+    """ImmunoGrade's rating changes by domain (signed levels), from an answer's judgements."""
+    out: dict[str, int] = {}
+    for j in judgements:
+        levels = int(j.get("levels") or 0)
+        if levels:
+            key = "upgrade" if levels > 0 else str(j["domain"])
+            out[key] = out.get(key, 0) + levels
+    return out
+
+
+def source_domains(reasons: tuple[dict[str, Any], ...]) -> dict[str, int | None] | None:
+    """The source's stated rating changes by domain (signed levels; None = levels not stated);
+    {} when the source states no reason; None when its reasons are not recorded."""
+    if not reasons:
+        return None
+    return {str(r["domain"]): r.get("levels") for r in reasons if r["domain"] != "none_stated"}
+
+
+def differing_domains(ours: dict[str, int], source: dict[str, int | None]) -> list[str]:
+    """Domains on which ImmunoGrade and the source differ: one rated the domain and the other did not,
+    or both did by different numbers of levels (when the source says how many)."""
+    out = []
+    for d in DOMAINS:
+        o, has = ours.get(d, 0), d in source
+        s = source.get(d)
+        if (bool(o) != has) or (has and s is not None and s != o):
+            out.append(d)
+    return out
+
+
+def _levels_text(domains: dict[str, int] | dict[str, int | None]) -> str:
+    return ", ".join(f"{d} {'?' if v is None else format(v, '+d')}" for d, v in domains.items())
+
+
+def compare(it: Item) -> dict[str, Any]:
+    """One disagreement: ImmunoGrade's domains and the source's stated ones side by side."""
+    src = source_domains(it.reasons)
+    ours = it.ours_domains
+    ours_text = _levels_text(ours) or "no domain rated down"
+    if src is None:
+        source_text, differ = NOT_RECORDED, None
+    elif not src and it.published == "high":  # rated high: the source rated no domain down
+        source_text, differ = "no domain rated down", differing_domains(ours, src)
+    elif not src:
+        source_text, differ = NONE_STATED, None
+    else:
+        source_text, differ = _levels_text(src), differing_domains(ours, src)
+    side = "lower" if LEVELS.index(str(it.ours)) < LEVELS.index(it.published) else "higher"
+    why = f"ImmunoGrade rated {side}; ImmunoGrade: {ours_text}; source: {source_text}"
+    if differ:
+        why += f"; differ on {', '.join(differ)}"
+    return {
+        "ours_domains": ours,
+        "source_domains": src,
+        "source_reasons": list(it.reasons),
+        "differing_domains": differ,
+        "why": why,
+    }
+
+
+def tally(disagreements: list[dict[str, Any]]) -> dict[str, int]:
+    """How many disagreements each domain is part of, most first; sources with no reasons apart."""
+    out: dict[str, int] = {}
+    for d in disagreements:
+        if d["source_domains"] is None:
+            keys = [NOT_RECORDED]
+        elif not d["source_domains"] and d["published"] != "high":
+            keys = [NONE_STATED]
+        else:
+            keys = d["differing_domains"]
+        for k in keys:
+            out[k] = out.get(k, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def calibrate(kb: KnowledgeBase) -> Calibration:
@@ -97,7 +193,7 @@ def calibrate(kb: KnowledgeBase) -> Calibration:
     m = confusion([i.ours for i in rated], [i.published for i in rated])  # type: ignore[misc]
     dis = [
         {"question_id": i.question_id, "source": i.source, "published": i.published, "ours": i.ours,
-         "downgrades": i.downgrades, "why": _why(i)}
+         "downgrades": i.downgrades, **compare(i)}
         for i in rated if i.ours != i.published
     ]  # fmt: skip
     return Calibration(
@@ -109,4 +205,7 @@ def calibrate(kb: KnowledgeBase) -> Calibration:
         confusion=m,
         disagreements=dis,
         not_rated=[i.question_id for i in items if i.ours is None],
+        domain_tally=tally(dis),
+        reasons_recorded=sum(1 for i in items if i.reasons),
+        reasons_none_stated=sum(1 for i in items if source_domains(i.reasons) == {}),
     )

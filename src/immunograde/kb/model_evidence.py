@@ -296,6 +296,52 @@ class OutcomeData(_Model):
         return out
 
 
+#: GRADE domains a source may give as its reason for a rating (the engine's own domain names), ``upgrade``
+#: for rating up (large effect, dose-response, plausible confounding), ``none_stated`` when the source was
+#: read and gives no reason (at "high": nothing rated down).
+ReasonDomain = Literal[
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+    "upgrade",
+    "none_stated",
+]
+
+
+class PublishedReason(_Model):
+    """One reason a source states for its certainty rating, in its own words.
+
+    ``levels`` is signed (-1, -2, -3 down; +1, +2 up) and None when the source names the domain without
+    saying by how much.  ``domain: none_stated`` records that the source was read (``locator``) and gives
+    no reason; it stands alone and has no levels.  ``source`` is given only when the reason is read from
+    another document or copy than the rating."""
+
+    domain: ReasonDomain
+    levels: int | None = Field(None, ge=-3, le=2)
+    quote: str = Field(min_length=1, description="the source's words, copied exactly")
+    locator: str = Field(
+        min_length=1, description="where: SoF footnote, abstract, evidence profile"
+    )
+    source: SourceRef | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _levels(self) -> PublishedReason:
+        if self.domain == "none_stated":
+            if self.levels is not None:
+                raise ValueError("levels: none_stated has no levels")
+        elif self.levels == 0:
+            raise ValueError("levels: 0 is no rating change (omit the reason)")
+        elif self.levels is not None and (self.levels > 0) != (self.domain == "upgrade"):
+            raise ValueError(
+                f"levels: {self.levels} for {self.domain}: rating up is 'upgrade' with levels > 0,"
+                " every other domain rates down (levels < 0)"
+            )
+        return self
+
+
 class PublishedResult(_Model):
     """A pooled result or certainty rating as published (for comparison with ours), with its source.
 
@@ -319,8 +365,23 @@ class PublishedResult(_Model):
         description="the verbatim sentence of the source that states the certainty or result",
     )
     note: str | None = None
+    reasons: tuple[PublishedReason, ...] = Field(
+        (),
+        description="why the source rated the certainty down or up, verbatim; empty = not yet recorded",
+    )
     source: SourceRef
     verified: bool = False
+
+    @model_validator(mode="after")
+    def _reasons(self) -> PublishedResult:
+        domains = [r.domain for r in self.reasons]
+        if "none_stated" in domains and len(domains) > 1:
+            raise ValueError("reasons: none_stated stands alone")
+        if len(set(domains)) != len(domains):
+            raise ValueError("reasons: one entry per domain")
+        if self.reasons and self.certainty is None:
+            raise ValueError("reasons: only for a published certainty rating")
+        return self
 
 
 class Question(Reviewed):
