@@ -15,7 +15,7 @@ from immunograde.errors import InputError
 from immunograde.evidence.analysis import analyse
 from immunograde.evidence.tsa import QuestionTSA
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.plots.spec import configure
+from immunograde.plots.spec import to_spec
 from immunograde.stats.cumulative import cumulative
 from immunograde.stats.measures import is_ratio
 
@@ -116,7 +116,7 @@ def cumulative_spec(
     chart = alt.layer(rules, points, null).properties(
         title=title or "Cumulative meta-analysis by year", width=420
     )
-    return configure(chart).to_dict()
+    return to_spec(chart)
 
 
 def tsa_spec(r: QuestionTSA, title: str = "") -> dict[str, Any]:
@@ -157,4 +157,4 @@ def tsa_spec(r: QuestionTSA, title: str = "") -> dict[str, Any]:
         or f"TSA: {r.question_id} ({r.conclusion.replace('_', ' ')}, RIS {r.required_information_size:,})"
     )
     chart = alt.layer(conv, ris, bc, zc).properties(title=head, width=480, height=300)
-    return configure(chart).to_dict()
+    return to_spec(chart)

@@ -8,7 +8,7 @@ from typing import Any
 
 import altair as alt
 
-from immunograde.plots.spec import configure
+from immunograde.plots.spec import to_spec
 
 #: verdict keys (grading/rules.yaml) from best to worst evidence of benefit, with their colours.
 VERDICT_COLOURS: dict[str, str] = {
@@ -79,4 +79,4 @@ def evidence_map_chart(cells: Sequence[MapCell], title: str = "") -> alt.Chart:
 
 
 def evidence_map_spec(cells: Sequence[MapCell], title: str = "") -> dict[str, Any]:
-    return configure(evidence_map_chart(cells, title)).to_dict()
+    return to_spec(evidence_map_chart(cells, title))

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import altair as alt
 
-from immunograde.plots.spec import ROB_COLOURS, ForestData, configure, display, ticks, x_scale
+from immunograde.plots.spec import ROB_COLOURS, ForestData, display, ticks, to_spec, x_scale
 
 ROW_HEIGHT = 22
 
@@ -164,4 +164,4 @@ def forest_chart(data: ForestData) -> alt.HConcatChart:
 
 def forest_spec(data: ForestData) -> dict[str, Any]:
     """The Vega-Lite specification of :func:`forest_chart`."""
-    return configure(forest_chart(data)).to_dict()
+    return to_spec(forest_chart(data))

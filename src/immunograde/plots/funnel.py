@@ -11,7 +11,7 @@ from typing import Any
 
 import altair as alt
 
-from immunograde.plots.spec import configure
+from immunograde.plots.spec import to_spec
 
 Z975 = 1.959963984540054  # qnorm(0.975)
 
@@ -78,4 +78,4 @@ def funnel_chart(data: FunnelData) -> alt.LayerChart:
 
 
 def funnel_spec(data: FunnelData) -> dict[str, Any]:
-    return configure(funnel_chart(data)).to_dict()
+    return to_spec(funnel_chart(data))

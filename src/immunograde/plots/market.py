@@ -10,7 +10,7 @@ from typing import Any
 
 import altair as alt
 
-from immunograde.plots.spec import configure
+from immunograde.plots.spec import to_spec
 
 #: certainty bucket -> (label, colour); greens for certain evidence, oranges for uncertain, greys for none
 CERTAINTY_COLOURS: dict[str, tuple[str, str]] = {
@@ -65,7 +65,7 @@ def certainty_bars_spec(
         )
         .properties(width=width, height=max(60, 26 * n_bars), title=title)
     )  # fmt: skip
-    return configure(chart).to_dict()
+    return to_spec(chart)
 
 
 def certainty_trend_spec(
@@ -87,4 +87,4 @@ def certainty_trend_spec(
         )
         .properties(width=width, height=200, title=title)
     )  # fmt: skip
-    return configure(chart).to_dict()
+    return to_spec(chart)

@@ -1,0 +1,115 @@
+"""The first dossier of a substance (issue 12: "the first dossier for tocilizumab takes ~8 s").
+
+Two measurements in one run, on a knowledge base built once into a temporary folder:
+
+1. ``immunograde report <substance> --format html`` as a subprocess, cold (a new process each time, as a
+   user runs it): wall and CPU (children's user + system), best of ``--repeat``.
+2. In one process, each of the dossier's charts built (altair -> Vega-Lite) and rendered to SVG
+   (vl-convert), CPU seconds per chart, twice interleaved: as the program does it now (axis labels cut to
+   ``plots.spec.LABEL_CHARS`` characters by the chart, no schema walk) and as it did before (the same
+   specification without the cut, so Vega's 180-pixel ``labelLimit`` measures each long label while it
+   searches for the cut; altair's schema validation on).  The specifications differ only in those two
+   settings; the SVGs draw the same data.
+
+    python benchmarks/bench_dossier.py --substance tocilizumab --repeat 3
+
+Results: the issue-12 row of ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _cli(env: dict[str, str], *args: str) -> tuple[float, float]:
+    cpu0, t0 = _children_cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-m", "immunograde", *args], env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - t0, _children_cpu() - cpu0
+
+
+def _uncut(spec: dict) -> dict:
+    old = copy.deepcopy(spec)
+    axis = old.get("config", {}).get("axis", {})
+    axis.pop("labelExpr", None)
+    axis.pop("labelLimit", None)
+    return old
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--substance", default="tocilizumab")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "IMMUNOGRADE_DB": f"{tmp}/kb.duckdb",
+               "IMMUNOGRADE_HISTORY": f"{tmp}/history.duckdb"}  # fmt: skip
+        subprocess.run([sys.executable, "-m", "immunograde", "build", "--no-safety", "--no-market",
+                        "--db", env["IMMUNOGRADE_DB"]], env=env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        runs = []
+        for i in range(args.repeat):
+            out = f"{tmp}/out{i}"
+            runs.append(_cli(env, "report", args.substance, "--format", "html", "--out", out))
+        wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
+        print(f"report {args.substance} --format html (cold process): best wall {wall:.2f} s, "
+              f"best CPU {cpu:.2f} s; runs: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in runs))  # fmt: skip
+
+        os.environ.update(env)
+        from immunograde.kb.queries import KnowledgeBase
+        from immunograde.plots import spec as plot_spec
+        from immunograde.plots.render import render
+        from immunograde.web.report import plan_report
+
+        kb = KnowledgeBase(Path(env["IMMUNOGRADE_DB"]))
+        plan = plan_report(kb, args.substance)
+        render({"mark": "point", "data": {"values": [{"a": 1}]},
+                "encoding": {"x": {"field": "a", "type": "quantitative"}}}, "svg")  # fmt: skip
+        totals = {"now": [0.0, 0.0], "before": [0.0, 0.0]}
+        for job in plan.jobs:
+            line = []
+            for mode in ("now", "before"):
+                plot_spec.VALIDATE = mode == "before"
+                c0 = _self_cpu()
+                try:
+                    spec = job.spec()
+                except ValueError:
+                    break
+                c1 = _self_cpu()
+                render(spec if mode == "now" else _uncut(spec), "svg")
+                c2 = _self_cpu()
+                totals[mode][0] += c1 - c0
+                totals[mode][1] += c2 - c1
+                line.append(f"{mode}: build {c1 - c0:.3f} s + render {c2 - c1:.3f} s")
+            if line:
+                print(f"  {job.stem}: " + "; ".join(line))
+        plot_spec.VALIDATE = False
+        for mode, (b, r) in totals.items():
+            print(f"charts {mode}: build {b:.2f} s CPU + render {r:.2f} s CPU = {b + r:.2f} s")
+        kb.close()
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
