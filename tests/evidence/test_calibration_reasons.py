@@ -15,6 +15,7 @@ import pytest
 from immunograde.cli.main import main
 from immunograde.evidence.calibration import (
     NONE_STATED,
+    NOT_FOUND,
     NOT_RECORDED,
     Item,
     compare,
@@ -79,6 +80,15 @@ def test_no_reason_is_said_never_guessed() -> None:
     assert c["differing_domains"] is None and c["why"].endswith(f"source: {NONE_STATED}")
     c = compare(_item("low", "moderate", {"imprecision": -1}, []))
     assert c["differing_domains"] is None and c["why"].endswith(f"source: {NOT_RECORDED}")
+    c = compare(_item("low", "moderate", {"imprecision": -1}, [{**NONE, "domain": "not_found"}]))
+    assert c["source_domains"] is None and c["why"].endswith(f"source: {NOT_FOUND}")
+    # CD005187-like: the row states inconsistency, its other footnotes are not reachable: imprecision
+    # (ours) is not called a difference, inconsistency (the source's) is
+    part = [INC, {**NONE, "domain": "not_found"}]
+    c = compare(_item("very_low", "low", {"imprecision": -2}, part))
+    assert c["source_domains"] == {"inconsistency": None}
+    assert c["differing_domains"] == ["inconsistency"]
+    assert "other reasons not in the text reachable here" in c["why"]
     # rated high by the source: nothing was rated down there, so our downgrades are the difference
     c = compare(_item("high", "moderate", {"imprecision": -1}, [NONE]))
     assert c["differing_domains"] == ["imprecision"]
@@ -91,6 +101,10 @@ def test_tally_counts_disagreements_per_domain() -> None:
         {**compare(_item("moderate", "high", {}, [ROB])), "published": "moderate"},
         {**compare(_item("moderate", "high", {}, [NONE])), "published": "moderate"},
         {**compare(_item("low", "moderate", {}, [])), "published": "low"},
+        {
+            **compare(_item("low", "moderate", {}, [{**NONE, "domain": "not_found"}])),
+            "published": "low",
+        },
         {**compare(_item("high", "moderate", {"imprecision": -1}, [NONE])), "published": "high"},
     ]
     assert tally(rows) == {
@@ -98,6 +112,7 @@ def test_tally_counts_disagreements_per_domain() -> None:
         "risk_of_bias": 2,
         NONE_STATED: 1,
         NOT_RECORDED: 1,
+        NOT_FOUND: 1,
     }
 
 
@@ -122,11 +137,14 @@ def test_calibrate_json_reports_both_sides(
             r for r in reasons[d["question_id"]] if r in d["source_reasons"]
         ]
         if d["source_domains"] is None:
-            assert not d["source_reasons"] and NOT_RECORDED in d["why"]
+            assert NOT_RECORDED in d["why"] or NOT_FOUND in d["why"]
         elif d["differing_domains"] is not None:
-            assert d["differing_domains"] == differing_domains(
-                d["ours_domains"], d["source_domains"]
-            )
+            expected = differing_domains(d["ours_domains"], d["source_domains"])
+            if any(r["domain"] == "not_found" for r in d["source_reasons"]):  # partly read
+                expected = [x for x in expected if x in d["source_domains"]]
+            assert d["differing_domains"] == expected
             total += len(d["differing_domains"])
-    tallied = sum(v for k, v in out["domain_tally"].items() if k not in (NONE_STATED, NOT_RECORDED))
+    tallied = sum(
+        v for k, v in out["domain_tally"].items() if k not in (NONE_STATED, NOT_RECORDED, NOT_FOUND)
+    )
     assert tallied == total

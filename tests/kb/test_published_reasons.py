@@ -43,6 +43,7 @@ def test_reasons_are_optional_and_read() -> None:
         ([{**ROB, "levels": -4}], "levels"),
         ([{**ROB, "domain": "none_stated"}], "none_stated has no levels"),
         ([{**ROB, "domain": "none_stated", "levels": None}, ROB], "none_stated stands alone"),
+        ([{**ROB, "domain": "not_found"}], "not_found has no levels"),
         ([ROB, ROB], "one entry per domain"),
         ([{**ROB, "why": "x"}], "Extra inputs are not permitted"),
         ([{k: v for k, v in ROB.items() if k != "quote"}], "quote"),

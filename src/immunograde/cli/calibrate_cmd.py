@@ -42,7 +42,8 @@ def _print(c: Calibration) -> None:
     console.print(t)
     console.print(
         f"source's reasons recorded for {c.reasons_recorded} published ratings "
-        f"({c.reasons_none_stated} state none)"
+        f"({c.reasons_none_stated} state none; for {c.reasons_not_found} the reasons are not in the "
+        "text reachable here)"
     )
     for d in c.disagreements:
         console.print(f"- {d['question_id']} ({d['source']}): published {d['published']}, ours {d['ours']}; {d['why']}")  # fmt: skip

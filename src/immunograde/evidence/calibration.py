@@ -38,6 +38,8 @@ DOMAINS = (
 )
 NONE_STATED = "source states no reason"
 NOT_RECORDED = "source's reasons not recorded"
+NOT_FOUND = "source's reasons not in the text reachable here"
+_ALONE = ("none_stated", "not_found")
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,10 @@ class Calibration:
     #: domain -> number of disagreements in which ImmunoGrade and the source's stated reasons differ on
     #: it; plus NONE_STATED / NOT_RECORDED for disagreements whose source gives (or has) no reasons
     domain_tally: dict[str, int] = field(default_factory=dict)
-    #: published ratings whose source's reasons are recorded / of which "none stated"
+    #: published ratings whose source's reasons are recorded / of which "none stated" / "not found"
     reasons_recorded: int = 0
     reasons_none_stated: int = 0
+    reasons_not_found: int = 0
 
 
 def _source_text(p: Any) -> str:
@@ -123,10 +126,20 @@ def ours_domains(judgements: list[dict[str, Any]]) -> dict[str, int]:
 
 def source_domains(reasons: tuple[dict[str, Any], ...]) -> dict[str, int | None] | None:
     """The source's stated rating changes by domain (signed levels; None = levels not stated);
-    {} when the source states no reason; None when its reasons are not recorded."""
-    if not reasons:
+    {} when the source states no reason; None when its reasons are not recorded or not found."""
+    if not reasons or _not_found(reasons):
         return None
-    return {str(r["domain"]): r.get("levels") for r in reasons if r["domain"] != "none_stated"}
+    return {str(r["domain"]): r.get("levels") for r in reasons if r["domain"] not in _ALONE}
+
+
+def _not_found(reasons: tuple[dict[str, Any], ...]) -> bool:
+    """Only "not found": none of the source's reasons could be read here."""
+    return [r["domain"] for r in reasons] == ["not_found"]
+
+
+def _partial(reasons: tuple[dict[str, Any], ...]) -> bool:
+    """Some reasons read, others (footnotes) not reachable: compare only the domains read."""
+    return len(reasons) > 1 and any(r["domain"] == "not_found" for r in reasons)
 
 
 def differing_domains(ours: dict[str, int], source: dict[str, int | None]) -> list[str]:
@@ -151,11 +164,14 @@ def compare(it: Item) -> dict[str, Any]:
     ours = it.ours_domains
     ours_text = _levels_text(ours) or "no domain rated down"
     if src is None:
-        source_text, differ = NOT_RECORDED, None
+        source_text, differ = (NOT_FOUND if _not_found(it.reasons) else NOT_RECORDED), None
     elif not src and it.published == "high":  # rated high: the source rated no domain down
         source_text, differ = "no domain rated down", differing_domains(ours, src)
     elif not src:
         source_text, differ = NONE_STATED, None
+    elif _partial(it.reasons):  # a domain the source's unread footnotes may hold is not compared
+        source_text = f"{_levels_text(src)}, other reasons not in the text reachable here"
+        differ = [d for d in differing_domains(ours, src) if d in src]
     else:
         source_text, differ = _levels_text(src), differing_domains(ours, src)
     side = "lower" if LEVELS.index(str(it.ours)) < LEVELS.index(it.published) else "higher"
@@ -176,7 +192,7 @@ def tally(disagreements: list[dict[str, Any]]) -> dict[str, int]:
     out: dict[str, int] = {}
     for d in disagreements:
         if d["source_domains"] is None:
-            keys = [NOT_RECORDED]
+            keys = [NOT_FOUND if _not_found(tuple(d["source_reasons"])) else NOT_RECORDED]
         elif not d["source_domains"] and d["published"] != "high":
             keys = [NONE_STATED]
         else:
@@ -208,4 +224,5 @@ def calibrate(kb: KnowledgeBase) -> Calibration:
         domain_tally=tally(dis),
         reasons_recorded=sum(1 for i in items if i.reasons),
         reasons_none_stated=sum(1 for i in items if source_domains(i.reasons) == {}),
+        reasons_not_found=sum(1 for i in items if _not_found(i.reasons)),
     )

@@ -298,7 +298,8 @@ class OutcomeData(_Model):
 
 #: GRADE domains a source may give as its reason for a rating (the engine's own domain names), ``upgrade``
 #: for rating up (large effect, dose-response, plausible confounding), ``none_stated`` when the source was
-#: read and gives no reason (at "high": nothing rated down).
+#: read and gives no reason (at "high": nothing rated down), ``not_found`` when the source gives reasons
+#: somewhere (e.g. Summary-of-findings footnotes) that the text reachable here does not contain.
 ReasonDomain = Literal[
     "risk_of_bias",
     "inconsistency",
@@ -307,6 +308,7 @@ ReasonDomain = Literal[
     "publication_bias",
     "upgrade",
     "none_stated",
+    "not_found",
 ]
 
 
@@ -315,7 +317,9 @@ class PublishedReason(_Model):
 
     ``levels`` is signed (-1, -2, -3 down; +1, +2 up) and None when the source names the domain without
     saying by how much.  ``domain: none_stated`` records that the source was read (``locator``) and gives
-    no reason; it stands alone and has no levels.  ``source`` is given only when the reason is read from
+    no reason (it stands alone); ``not_found`` that its reasons (footnote markers, a full text) exist but
+    were not in the text reachable (``locator`` says what was read) -- alone, or beside the reasons that
+    could be read.  Neither has levels.  ``source`` is given only when the reason is read from
     another document or copy than the rating."""
 
     domain: ReasonDomain
@@ -329,9 +333,9 @@ class PublishedReason(_Model):
 
     @model_validator(mode="after")
     def _levels(self) -> PublishedReason:
-        if self.domain == "none_stated":
+        if self.domain in ("none_stated", "not_found"):
             if self.levels is not None:
-                raise ValueError("levels: none_stated has no levels")
+                raise ValueError(f"levels: {self.domain} has no levels")
         elif self.levels == 0:
             raise ValueError("levels: 0 is no rating change (omit the reason)")
         elif self.levels is not None and (self.levels > 0) != (self.domain == "upgrade"):
