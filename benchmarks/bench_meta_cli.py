@@ -1,7 +1,8 @@
 """``immunograde meta --by`` on 10,000 analyses of k = 10 against metafor's ``rma()`` loop, through
 the command line, in one run; start-up measured separately (with ``python -X importtime`` evidence).
 
-Run: ``.venv/bin/python benchmarks/bench_meta_cli.py [--analyses 10000] [--k 10] [--r-ci 1000]``
+Run: ``.venv/bin/python benchmarks/bench_meta_cli.py [--analyses 10000] [--k 10] [--r-ci 1000]
+[--r-fits N] [--startup-only]``
 
 * Data: the synthetic analyses of ``bench_batch_reml.py`` (same seed), written as a CSV in metafor's
   columns (``analysis, study, yi, vi``; numbers at full precision).
@@ -41,6 +42,10 @@ sys.path.insert(0, str(HERE))
 from bench_batch_reml import synthetic  # noqa: E402  (same data as the batch benchmark)
 
 CLI = [sys.executable, "-m", "immunograde"]
+#: the children run as on a user's machine: with their bytecode cached (pip compiles an installed
+#: package's modules; a developer's shell may set PYTHONDONTWRITEBYTECODE, which makes Python
+#: recompile every imported module of the package on every run: ~0.1-0.2 s more for ``meta``)
+ENV = {key: val for key, val in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(metafor))
 args <- commandArgs(TRUE)
@@ -91,7 +96,7 @@ def run(argv: list[str], out: Path | None = None) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with (out or Path(os.devnull)).open("wb") as fh:
-        subprocess.run(argv, stdout=fh, check=True, cwd=ROOT)
+        subprocess.run(argv, stdout=fh, check=True, cwd=ROOT, env=ENV)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -105,7 +110,7 @@ def best(argv: list[str], repeats: int, out: Path | None = None) -> tuple[float,
 def importtime(argv: list[str], top: int = 8) -> list[tuple[int, str]]:
     """The largest cumulative imports (microseconds) of ``python -X importtime`` for ``argv``."""
     res = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
-                         text=True, cwd=ROOT, check=False)  # fmt: skip
+                         text=True, cwd=ROOT, check=False, env=ENV)  # fmt: skip
     rows = []
     for line in res.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -125,6 +130,12 @@ def outside(a: np.ndarray, b: np.ndarray) -> int:
     the metafor tests; 1e-15 absolute for tau2 ~ 0, where both carry rounding of ~1e-16)."""
     ok = ~np.isnan(b)
     return int(np.sum(np.abs(a[ok] - b[ok]) > 1e-10 * np.abs(b[ok]) + 1e-15))
+
+
+def compile_package() -> None:
+    """Write the bytecode of the package the children import, as ``pip install`` does."""
+    code = "import compileall, immunograde, os; compileall.compile_dir(os.path.dirname(immunograde.__file__), quiet=1)"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=ENV)
 
 
 def startup(repeats: int) -> None:
@@ -171,8 +182,12 @@ def main() -> None:
     ap.add_argument("--r-fits", type=int, default=0, help="metafor fits (default: every analysis)")
     ap.add_argument("--r-ci", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--startup-only", action="store_true", help="measure the start-up only")
     a = ap.parse_args()
+    compile_package()
     startup(a.repeats)
+    if a.startup_only:
+        return
     y, v, g = synthetic(a.analyses, a.k)
     with tempfile.TemporaryDirectory() as tmp:
         big, small, out = Path(tmp) / "big.csv", Path(tmp) / "small.csv", Path(tmp) / "out.json"

@@ -69,12 +69,15 @@ def test_command_table_matches_the_commands() -> None:
 
 
 def test_meta_imports_neither_scipy_nor_the_appraisal_stack() -> None:
-    """A default meta-analysis (test z) imports no scipy, no knowledge base, no grading, no rich."""
+    """A default meta-analysis (test z) of a small file imports no scipy, no knowledge base, no
+    grading, no rich; no pydantic (typer 0.29 and later coerce every option with it: pinned below);
+    no Arrow (it tokenises large files only)."""
     code = (
         "import sys; from immunograde.cli.main import main\n"
         "try:\n    main(['meta', 'examples/bcg.csv', '--format', 'json'])\nexcept SystemExit:\n"
         "    pass\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'rich', 'duckdb') "
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('scipy', 'rich', 'duckdb', 'pydantic', 'pyarrow') "
         "or m.split('.')[:2] in (['immunograde', 'kb'], ['immunograde', 'grading']))\n"
         "print(','.join(heavy), file=sys.stderr)"
     )
