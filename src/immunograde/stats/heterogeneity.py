@@ -251,10 +251,15 @@ def _q_lanes(seg: Segments, y: FloatArray, v: FloatArray) -> _LaneFunc:
         def q_uniform(t: FloatArray, lanes: NDArray[np.intp]) -> FloatArray:
             starts = np.arange(0, lanes.size * k, k)  # the same sums, element for element
             yl = y2[lanes]
-            w = 1.0 / (v2[lanes] + t[:, None])
-            mu = np.add.reduceat((w * yl).ravel(), starts) / np.add.reduceat(w.ravel(), starts)
-            r = yl - mu[:, None]
-            return np.add.reduceat((w * r * r).ravel(), starts)
+            w = v2[lanes]  # a copy: the operations below reuse their arrays, the arithmetic as
+            w += t[:, None]  # w = 1 / (v + t); mu = sum(w y) / sum(w); sum(w (y - mu) (y - mu))
+            np.divide(1.0, w, out=w)
+            wy = w * yl
+            mu = np.add.reduceat(wy.ravel(), starts) / np.add.reduceat(w.ravel(), starts)
+            np.subtract(yl, mu[:, None], out=yl)
+            np.multiply(w, yl, out=wy)
+            wy *= yl
+            return np.add.reduceat(wy.ravel(), starts)
 
         return q_uniform
 

@@ -184,6 +184,11 @@ def fisher_scoring(
         adj = score_step(method, sub, v_a, y_a, t_a)
         adj = np.where(np.isnan(adj), 0.0, adj)
         neg = np.nonzero(t_a + adj < 0.0)[0]
+        # at tau2 = 0 every halving of a negative step stays below zero until the step becomes -0.0
+        # (~1,075 halvings); that end, exactly, at once
+        at_zero = t_a[neg] == 0.0
+        adj[neg[at_zero]] = -0.0
+        neg = neg[~at_zero]
         while neg.size:  # metafor halves the step while it would make tau2 negative
             adj[neg] /= 2.0
             neg = neg[t_a[neg] + adj[neg] < 0.0]
