@@ -22,7 +22,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -37,19 +39,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _rss_mb(pid: int) -> float:
-    """RSS of ``pid`` and its descendants, MB."""
-    total = 0
+def _rss_each(pid: int) -> dict[str, float]:
+    """RSS of ``pid`` ("server") and of each of its descendants (by pid), MB."""
+    out: dict[str, float] = {}
     todo = [pid]
     while todo:
         p = todo.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+            kb = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+            out["server" if p == pid else str(p)] = round(kb / 1024, 1)
             todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
         except (OSError, StopIteration):
             continue
-    return total / 1024
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    """RSS of ``pid`` and its descendants, MB."""
+    return sum(_rss_each(pid).values())
 
 
 def _urls(db: Path) -> dict[str, list[str]]:
@@ -64,8 +72,10 @@ def _urls(db: Path) -> dict[str, list[str]]:
     return {"page": pages, "json": json_, "plot": plots}
 
 
-def _upload_csv(rows: int) -> bytes:
-    rnd = random.Random(19)
+def _upload_csv(rows: int, seed: int = 19) -> bytes:
+    """A CSV of ``rows`` two-arm studies; each upload of a run has its own ``seed`` (different numbers),
+    so no cache of an earlier identical upload can answer it."""
+    rnd = random.Random(seed)
     lines = ["study,ai,n1i,ci,n2i"]
     for i in range(rows):
         n1, n2 = rnd.randint(40, 400), rnd.randint(40, 400)
@@ -73,21 +83,23 @@ def _upload_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def _load(base: str, plan: list[tuple[str, str]], clients: int, upload: bytes) -> list[dict]:
+async def _load(
+    base: str, plan: list[tuple[str, str]], clients: int, upload: Callable[[int], bytes]
+) -> list[dict]:
     results: list[dict] = []
     uploads_running = 0
-    queue = iter(plan)
+    queue = iter(enumerate(plan))
 
     async def client(c: httpx.AsyncClient) -> None:
         nonlocal uploads_running
-        for kind, url in queue:
+        for i, (kind, url) in queue:
             during = uploads_running > 0
             t0 = time.perf_counter()
             try:
                 if kind == "upload":
                     uploads_running += 1
                     try:
-                        files = {"csv_file": ("trials.csv", upload, "text/csv")}
+                        files = {"csv_file": ("trials.csv", upload(i), "text/csv")}
                         r = await c.post(base + url, files=files, data={"measure": "OR"})
                     finally:
                         uploads_running -= 1
@@ -170,6 +182,8 @@ def main() -> None:
     ap.add_argument(
         "--writers", action="store_true", help="run a build and an import during the load"
     )
+    ap.add_argument("--same-upload", action="store_true",
+                    help="every upload the same CSV (before 2026-12-07 17:30 UTC); default: each its own")  # fmt: skip
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "IMMUNOGRADE_HISTORY": str(args.history)}
     port = _free_port()
@@ -194,24 +208,39 @@ def main() -> None:
             else:
                 kind = rnd.choices(["page", "json", "plot"], weights=[5, 3, 2])[0]
                 plan.append((kind, rnd.choice(urls[kind])))
-        for (
-            kind,
-            url,
-        ) in plan:  # every URL once, so the figures are about serving, not first renders
-            if kind != "upload":
-                httpx.get(base + url, timeout=120)
+        for url in dict.fromkeys(u for k, u in plan if k != "upload"):
+            httpx.get(base + url, timeout=120)  # every URL once: the figures are about serving
         time.sleep(3)
         rss_before = _rss_mb(server.pid)
+        rss_each_before = _rss_each(server.pid)
         qid = urls["page"][-1].rsplit("/", 1)[1]
         seen_before = _visible(base, qid)
         writers = _writers(args.db, args.history, env, Path("/tmp"), qid) if args.writers else []
+
+        def upload(i: int) -> bytes:
+            return _upload_csv(args.upload_rows, 19 if args.same_upload else 1000 + i)
+
+        load_before = os.getloadavg()
+        rss_series: list[tuple[float, float]] = []
+        sampling = True
+
+        def sample() -> None:  # the server's RSS every 5 s: does it level off?
+            while sampling:
+                rss_series.append((round(time.perf_counter() - t0, 1), round(_rss_mb(server.pid))))
+                time.sleep(5)
+
         t0 = time.perf_counter()
-        results = asyncio.run(_load(base, plan, args.clients, _upload_csv(args.upload_rows)))
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        results = asyncio.run(_load(base, plan, args.clients, upload))
+        sampling = False
         wall = time.perf_counter() - t0
         writer_rc = [(w.wait(600), (w.stdout.read() if w.stdout else "")[-300:]) for w in writers]
         summary = _summary(results)
         summary.update(wall_s=wall, req_per_s=len(results) / wall, rss_before_mb=rss_before,
                        rss_after_mb=_rss_mb(server.pid), writers=writer_rc)  # fmt: skip
+        summary.update(rss_each_before=rss_each_before, rss_each_after=_rss_each(server.pid),
+                       rss_series=rss_series, load_before=load_before, load_after=os.getloadavg())  # fmt: skip
         summary["visible_before"], summary["visible_after"] = seen_before, _visible(base, qid)
         print(json.dumps(summary, indent=2, default=str))
     finally:

@@ -136,3 +136,82 @@ def test_workbench_runs_in_a_worker(bare: TestClient) -> None:
     assert body["result"]["k"] == 3
     svg = bare.get(body["plots"]["forest"])
     assert svg.status_code == 200 and svg.content.startswith(b"<svg")
+
+
+def test_workers_yield_the_cpu_and_a_job_waits_for_a_free_worker() -> None:
+    """The workers run niced (page serving wins the CPU); a job that finds every worker busy waits
+    (up to the pool's ``wait``) instead of being refused."""
+    from immunograde.web.heavy import NICE
+
+    async def scenario() -> tuple[int, float]:
+        pool = HeavyPool(slots=1, queue=2, wait=30)
+        try:
+            niceness = await pool.run(60, os.nice, 0)
+            busy = asyncio.ensure_future(pool.run(60, time.sleep, 1))
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            await pool.run(60, time.sleep, 0)  # waited for the busy worker, then ran
+            await busy
+            return niceness, time.monotonic() - started
+        finally:
+            pool.close()
+
+    niceness, waited = asyncio.run(scenario())
+    assert niceness >= os.nice(0) + NICE or niceness == 19
+    assert waited >= 0.5
+
+
+def test_a_wait_past_its_bound_is_refused() -> None:
+    async def scenario() -> None:
+        pool = HeavyPool(slots=1, queue=2, wait=0.3)
+        try:
+            await pool.run(60, os.getpid)
+            busy = asyncio.ensure_future(pool.run(60, time.sleep, 2))
+            await asyncio.sleep(0.1)
+            with pytest.raises(Overloaded, match="busy"):
+                await pool.run(60, time.sleep, 0)
+            await busy
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_charts_are_drawn_in_a_worker_and_kept_by_content(
+    bare: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vl-convert holds the GIL while it draws: the server process never draws; a chart with the same
+    specification (e.g. after a rebuild that did not change it) is drawn once."""
+    from immunograde.plots import render as render_module
+
+    def not_here(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("drawn in the server process")
+
+    monkeypatch.setattr(render_module.vlc, "vegalite_to_svg", not_here)
+    text = "study,yi,vi\na,0.1,0.01\nb,0.3,0.02\nc,-0.1,0.04\n"
+    body = bare.post("/workbench.json", data={"csv_text": text, "measure": "GEN"}).json()
+    first = bare.get(body["plots"]["forest"])
+    assert first.status_code == 200 and first.content.startswith(b"<svg")
+    store = bare.app.state.kb.images  # type: ignore[attr-defined]
+    spec = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+    calls: list[int] = []
+
+    async def draw() -> bytes:
+        calls.append(1)
+        return b"<svg/>"
+
+    async def twice() -> tuple[bytes, bytes]:
+        return await store.get(spec, "svg", draw), await store.get(dict(spec), "svg", draw)
+
+    assert asyncio.run(twice()) == (b"<svg/>", b"<svg/>") and calls == [1]
+
+
+def test_kept_workbench_results_are_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from immunograde.web import workbench as wb
+
+    monkeypatch.setattr(wb, "_STORE", type(wb._STORE)())
+    monkeypatch.setattr(wb, "STORE_BYTES", 100_000)
+    tokens = [wb._store({"analysis": b"x" * 30_000, "images": {("forest", "en"): b"y" * 10_000}})
+              for _ in range(5)]  # fmt: skip
+    assert list(wb._STORE) == tokens[-2:]
+    assert sum(wb._size(e) for e in wb._STORE.values()) <= 100_000

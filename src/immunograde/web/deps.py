@@ -10,6 +10,9 @@ background thread when the app starts, so the first reader of the evidence map d
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -28,6 +31,7 @@ from immunograde.web import i18n
 T = TypeVar("T")
 CACHE_ENTRIES = 512
 RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
+IMAGE_CACHE_BYTES = 32 * 1024 * 1024
 Stamp = tuple[tuple[int, int], ...]  # (inode, mtime) of the database and its companions
 WarmJob = tuple[tuple[Any, ...], Callable[[], Any]]  # (cache key, compute)
 
@@ -56,6 +60,7 @@ class AppKB:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self.responses = ResponseStore(RESPONSE_CACHE_BYTES)
+        self.images = ImageStore(IMAGE_CACHE_BYTES)
         self._warm_jobs: Callable[[KnowledgeBase], Iterable[WarmJob]] | None = None
 
     def companions(self) -> list[Path]:
@@ -207,6 +212,43 @@ class ResponseStore:
         """The (path, query string) of every stored response, oldest first."""
         with self._lock:
             return [(k[1], k[2]) for k in self._items]
+
+
+class ImageStore:
+    """Rendered charts by the content of their specification (and format), LRU up to ``max_bytes``.
+
+    Kept across database versions: after a writer switches in a new file, a chart whose specification
+    did not change is not drawn again.  Drawing runs through ``draw`` (a worker process, see
+    :class:`~immunograde.web.heavy.HeavyPool`); readers of a chart being drawn wait for that drawing.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.bytes = ResponseStore(max_bytes)
+        self._drawing: dict[str, asyncio.Future[bytes]] = {}
+
+    @staticmethod
+    def key(spec: dict[str, Any], fmt: str) -> str:
+        text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(f"{fmt}\n{text}".encode()).hexdigest()
+
+    async def get(
+        self, spec: dict[str, Any], fmt: str, draw: Callable[[], Awaitable[bytes]]
+    ) -> bytes:
+        key = self.key(spec, fmt)
+        hit = self.bytes.get((key,))
+        if hit is not None:
+            return hit[2]
+        pending = self._drawing.get(key)
+        if pending is None:
+            pending = self._drawing[key] = asyncio.ensure_future(draw())
+
+            def keep(done: asyncio.Future[bytes]) -> None:
+                self._drawing.pop(key, None)
+                if not done.cancelled() and done.exception() is None:
+                    self.bytes.put((key,), (200, [], done.result()))
+
+            pending.add_done_callback(keep)
+        return await asyncio.shield(pending)  # a reader who leaves does not stop the drawing
 
 
 # Pages whose response depends only on the database and the URL (HTML, JSON twins, chart images).

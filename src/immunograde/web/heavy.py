@@ -1,16 +1,26 @@
 """Heavy work off the request loop: workbench fits and chart rendering run in worker processes.
 
 A fit of a 2,000-row upload or a chart rendered to SVG/PNG holds a CPU for seconds; run in the server
-process it stalls every other request (pages waited 9 s behind one upload).  Here each job takes one
-of :data:`SLOTS` single-process pools; at most :data:`QUEUE` more jobs wait for a slot, and a job
-beyond that is refused at once with :class:`Overloaded` (the app answers 503 and asks to retry).  A
-job past its time limit is stopped, not left running: its worker process is killed and a fresh one
-started for the next job.  Workers die with the server (:func:`immunograde.procs.die_with_parent`).
+process it stalls every other request (pages waited 9 s behind one upload; vl-convert also holds
+Python's GIL while it draws, so even a thread of the server would stop the event loop).  Here each job
+takes one of :data:`SLOTS` single-process pools.  The workers run at a lower CPU priority
+(:data:`NICE`): on a machine with as many cores as workers, page serving wins the CPU and the heavy
+jobs take what is left, instead of the two sharing it equally.  A job waits for a free worker up to
+:data:`WAIT_SECONDS` (uploads queue rather than fail); at most :data:`QUEUE` jobs wait at once, and a
+job beyond that, or one whose wait runs out, is refused with :class:`Overloaded` (the app answers 503
+and asks to retry).  A job past its time limit is stopped, not left running: its worker process is
+killed and a fresh one started for the next job.  Workers die with the server
+(:func:`immunograde.procs.die_with_parent`).
+
+Memory is bounded by design: :data:`SLOTS` workers, each recycled after :data:`JOBS_PER_WORKER` jobs
+(vl-convert's JavaScript heap and the allocator's arenas otherwise only grow), and :data:`QUEUE`
+waiting jobs, each holding at most its request (the workbench's 512 KiB of CSV).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import multiprocessing
 import os
@@ -23,9 +33,19 @@ from immunograde.procs import die_with_parent
 
 T = TypeVar("T")
 SLOTS = 2  #: worker processes (jobs computed at once)
-QUEUE = 8  #: jobs that may wait for a free worker; more are refused with 503
+QUEUE = 64  #: jobs that may wait for a free worker; more are refused with 503
+WAIT_SECONDS = 45.0  #: longest wait for a free worker before a job is refused with 503
+NICE = 10  #: added to the workers' niceness: the server's own threads come first
+JOBS_PER_WORKER = 500  #: a worker is replaced (between jobs) after this many
 STARTUP_SECONDS = 180.0  #: a new worker's imports (not counted in a job's time limit)
 PRELOAD = ("immunograde.web.workbench",)  #: imported by each worker as it starts
+
+
+def _start_worker(parent: int) -> None:
+    """Initializer of a worker process: die with the server, and yield the CPU to it."""
+    die_with_parent(parent)
+    with contextlib.suppress(OSError):  # not permitted: the worker runs at the server's priority
+        os.nice(NICE)
 
 
 def _preload(modules: tuple[str, ...]) -> int:
@@ -41,8 +61,9 @@ class Overloaded(RuntimeError):
 class HeavyPool:
     """:data:`SLOTS` worker processes behind a bounded queue (see the module's text)."""
 
-    def __init__(self, slots: int = SLOTS, queue: int = QUEUE) -> None:
-        self.slots, self.queue = slots, queue
+    def __init__(self, slots: int = SLOTS, queue: int = QUEUE, wait: float = WAIT_SECONDS) -> None:
+        self.slots, self.queue, self.wait = slots, queue, wait
+        self._jobs = [0] * slots
         self._executors: list[ProcessPoolExecutor | None] = [None] * slots
         self._starting: dict[int, Future[int]] = {}
         self._free: asyncio.Queue[int] | None = None
@@ -61,8 +82,8 @@ class HeavyPool:
         ex = self._executors[slot]
         if ex is None:
             ctx = multiprocessing.get_context("spawn")  # no DuckDB handle or lock crosses a fork
-            ex = ProcessPoolExecutor(1, ctx, die_with_parent, (os.getpid(),))
-            self._executors[slot] = ex
+            ex = ProcessPoolExecutor(1, ctx, _start_worker, (os.getpid(),))
+            self._executors[slot], self._jobs[slot] = ex, 0
             self._starting[slot] = ex.submit(_preload, PRELOAD)
         return ex
 
@@ -85,8 +106,9 @@ class HeavyPool:
             self._kill(slot)
 
     async def run(self, seconds: float, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker: :class:`Overloaded` at once when the queue is full or no worker
-        frees up within ``seconds``; :class:`TimeoutError` (worker killed) when it runs longer."""
+        """``fn(*args)`` in a worker: :class:`Overloaded` at once when the queue is full, or when no
+        worker frees up within :attr:`wait` seconds; :class:`TimeoutError` (worker killed) when it runs
+        longer than ``seconds``."""
         if self._inflight >= self.slots + self.queue:
             raise Overloaded(
                 f"the server is busy with {self._inflight} analyses; try again in a few seconds"
@@ -95,7 +117,7 @@ class HeavyPool:
         try:
             free = self._slot_queue()
             try:
-                slot = await asyncio.wait_for(free.get(), seconds)
+                slot = await asyncio.wait_for(free.get(), self.wait)
             except TimeoutError:
                 raise Overloaded("the server is busy; try again in a few seconds") from None
             try:
@@ -106,7 +128,10 @@ class HeavyPool:
             self._inflight -= 1
 
     async def _run_in(self, slot: int, seconds: float, fn: Callable[..., T], *args: Any) -> T:
+        if self._jobs[slot] >= JOBS_PER_WORKER:  # recycled between jobs: its memory is returned
+            self._kill(slot)
         ex = self._executor(slot)
+        self._jobs[slot] += 1
         starting = self._starting.pop(slot, None)
         if starting is not None:  # a new worker: its imports do not count against the job's time
             try:

@@ -3,14 +3,21 @@
 Parsing (the one metafor-column CSV reader, also behind ``immunograde meta`` and ``import csv``) and
 effect sizes are :mod:`immunograde.evidence.workbench_input`; models are :mod:`immunograde.stats` (``rma_uni``, ``rma_mh``, ``rma_peto``, leave-one-out,
 cumulative, trim-and-fill, Egger).  Results are kept briefly under a random token for the downloads.
+
+An upload computes the numbers only (in a worker process of :class:`~immunograde.web.heavy.HeavyPool`);
+each chart is drawn when it is first asked for (the page's images, a download), in a worker too, and its
+SVG kept with the result.  Drawing is most of the cost (a 100-study analysis: 0.03 s of fits, seconds of
+charts), and a JSON caller may never ask for a chart.  The kept results are bounded by size
+(:data:`STORE_BYTES`), the oldest dropped first.
 """
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import csv
 import io
 import json
+import pickle
 import secrets
 import threading
 from collections import OrderedDict
@@ -43,7 +50,8 @@ PLOTS = (("forest", "Forest plot"), ("funnel", "Funnel plot with trim-and-fill")
          ("leave_one_out", "Leave-one-out"), ("cumulative", "Cumulative (in row order, or by year)"))  # fmt: skip
 _STORE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _LOCK = threading.Lock()
-KEEP = 64
+KEEP = 64  #: results kept for their downloads, at most ...
+STORE_BYTES = 64 * 1024 * 1024  #: ... and at most this many bytes of them (numbers and drawn SVGs)
 
 
 class WorkbenchRequest(BaseModel):
@@ -103,41 +111,61 @@ def analyse(text: str, name: str, measure: str, method: str, test: str) -> dict[
     w = analyse_table(table, measure, method, test)
     m = w.result["measure"]
     return {"table": table, "labels": w.labels, "fit": w.fit, "result": w.result, "measure": m,
-            "specs": _specs(w, m)}  # fmt: skip
+            "specs": {name: _spec(w, m, name) for name in available(w)}}  # fmt: skip
 
 
-def _specs(w: WorkbenchAnalysis, measure: str) -> dict[str, Any]:
+def available(w: WorkbenchAnalysis) -> list[str]:
+    """The charts this analysis can draw, in the page's order (the sensitivity analyses need k)."""
+    have = {"forest": True, "funnel": w.trimfill is not None,
+            "leave_one_out": w.leave_one_out is not None, "cumulative": w.cumulative is not None}  # fmt: skip
+    return [name for name, _ in PLOTS if have[name]]
+
+
+def _spec(w: WorkbenchAnalysis, measure: str, name: str) -> dict[str, Any]:
     fit, labels = w.fit, w.labels
-    specs: dict[str, Any] = {
-        "forest": forest_spec(forest_from_fit(labels, fit, measure, title="Forest plot"))
-    }
-    if w.trimfill is not None:
+    if name == "funnel" and w.trimfill is not None:
         tf = w.trimfill
         filled = tf.fill.astype(bool)
-        specs["funnel"] = funnel_spec(funnel_from_fit(
+        return funnel_spec(funnel_from_fit(
             fit, measure, labels=labels, filled_yi=tf.yi[filled].tolist(), filled_vi=tf.vi[filled].tolist(),
             filled_estimate=tf.fit.estimate if tf.k0 else None,
         ))  # fmt: skip
-    if w.leave_one_out is not None:
+    if name == "leave_one_out" and w.leave_one_out is not None:
         loo = w.leave_one_out
-        specs["leave_one_out"] = forest_spec(sequence_forest(
+        return forest_spec(sequence_forest(
             [f"omitting {lab}" for lab in labels], loo.estimate, loo.ci_low, loo.ci_high, measure,
             kind="omitted", overall=fit, title="Leave-one-out"))  # fmt: skip
-    if w.cumulative is not None:
+    if name == "cumulative" and w.cumulative is not None:
         cum = w.cumulative
-        specs["cumulative"] = forest_spec(sequence_forest(
+        return forest_spec(sequence_forest(
             [f"+ {labels[i]}" for i in cum.order], cum.fits.estimate, cum.fits.ci_low, cum.fits.ci_high,
             measure, kind="cumulative", title="Cumulative meta-analysis"))  # fmt: skip
-    return specs
+    if name == "forest":
+        return forest_spec(forest_from_fit(labels, fit, measure, title="Forest plot"))
+    raise ValueError(f"no chart {name!r} for this analysis")
+
+
+def _size(entry: dict[str, Any]) -> int:
+    return int(entry["size"]) + sum(len(b) for b in entry["images"].values())
 
 
 def _store(entry: dict[str, Any]) -> str:
     token = secrets.token_urlsafe(12)
+    entry.setdefault("images", {})
+    entry.setdefault("drawing", {})
+    entry["size"] = len(pickle.dumps(entry["analysis"], protocol=pickle.HIGHEST_PROTOCOL))
     with _LOCK:
         _STORE[token] = entry
-        while len(_STORE) > KEEP:
-            _STORE.popitem(last=False)
+        _trim()
     return token
+
+
+def _trim() -> None:
+    """Drop the oldest results past :data:`KEEP` or :data:`STORE_BYTES` (the newest stays). Under _LOCK."""
+    total = sum(_size(e) for e in _STORE.values())
+    while len(_STORE) > 1 and (len(_STORE) > KEEP or total > STORE_BYTES):
+        _, old = _STORE.popitem(last=False)
+        total -= _size(old)
 
 
 def _get(token: str) -> dict[str, Any]:
@@ -148,16 +176,22 @@ def _get(token: str) -> dict[str, Any]:
     return entry
 
 
-def compute(
-    text: str, name: str, measure: str, method: str, test: str, lang: str
-) -> dict[str, Any]:
-    """:func:`analyse` and its charts drawn as SVG in the reader's language ``lang`` (runs in a worker
-    process of :class:`immunograde.web.heavy.HeavyPool`)."""
+def compute(text: str, name: str, measure: str, method: str, test: str) -> dict[str, Any]:
+    """The numbers of :func:`analyse`, without its charts (runs in a worker process of
+    :class:`immunograde.web.heavy.HeavyPool`; the charts are drawn by :func:`draw` when asked for)."""
+    measure = _check_choice(measure, MEASURES, "measure")
+    method = _check_choice(method, METHODS, "method")
+    test = _check_choice(test, TESTS, "test")
+    table = read_metafor_csv(text, name, max_rows=LIMITS["max_rows"])
+    w = analyse_table(table, measure, method, test)
+    return {"analysis": w, "labels": w.labels, "fit": w.fit, "result": w.result,
+            "measure": w.result["measure"], "plots": available(w)}  # fmt: skip
+
+
+def draw(w: WorkbenchAnalysis, measure: str, name: str, fmt: str, lang: str) -> bytes:
+    """Chart ``name`` of the analysis ``w`` as ``fmt``, titles in ``lang`` (runs in a worker)."""
     i18n.use(lang)
-    out = analyse(text, name, measure, method, test)
-    out["specs"] = {k: i18n_charts.translate(spec) for k, spec in out["specs"].items()}
-    out["svgs"] = {k: render(spec, "svg") for k, spec in out["specs"].items()}
-    return out
+    return render(i18n_charts.translate(_spec(w, measure, name)), fmt)
 
 
 async def run_page(
@@ -168,13 +202,10 @@ async def run_page(
             f"the input is larger than {LIMITS['max_bytes'] // 1024} KiB", file=name
         )
     try:
-        out = await pool.run(
-            LIMITS["max_seconds"], compute, text, name, measure, method, test, i18n.current()
-        )
+        out = await pool.run(LIMITS["max_seconds"], compute, text, name, measure, method, test)
     except TimeoutError:
         raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s and was stopped; "
                              "use the command line (`immunograde meta FILE.csv`)", file=name) from None  # fmt: skip
-    svgs = out["svgs"]
     token = _store(out)
     page = empty_page()
     r = out["result"]
@@ -186,8 +217,7 @@ async def run_page(
         )
     page.update(
         csv_text=text, form={"measure": out["measure"], "method": r["method"], "test": r["test"]}, result=r,
-        token=token, svgs={k: base64.b64encode(s).decode() for k, s in svgs.items()},
-        plots=[(n, t) for n, t in PLOTS if n in svgs],
+        token=token, plots=[(n, t) for n, t in PLOTS if n in out["plots"]],
         scale_note=("Ratio measures are pooled on the log scale; the table shows them back-transformed."
                     if ratio else "Estimates are on the measure's own scale."),
     )  # fmt: skip
@@ -208,20 +238,45 @@ def _study_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
             for lab, y, v, w in zip(entry["labels"], fit.yi, fit.vi, fit.weights, strict=True)]  # fmt: skip
 
 
+async def _draw(pool: HeavyPool, entry: dict[str, Any], name: str, fmt: str) -> bytes:
+    args = (entry["analysis"], entry["measure"], name, fmt, i18n.current())
+    try:
+        return await pool.run(LIMITS["max_seconds"], draw, *args)
+    except TimeoutError:
+        raise InputError.one(f"drawing the chart took longer than {LIMITS['max_seconds']} s",
+                             field="format") from None  # fmt: skip
+
+
+async def chart(pool: HeavyPool, entry: dict[str, Any], name: str, fmt: str) -> bytes:
+    """Chart ``name`` of a kept result in the current language: an SVG is drawn once (concurrent
+    requests wait for the same drawing) and kept with the result; PNG and PDF are drawn per request."""
+    if fmt != "svg":
+        return await _draw(pool, entry, name, fmt)
+    key = (name, i18n.current())
+    if key in entry["images"]:
+        return bytes(entry["images"][key])
+    pending: asyncio.Future[bytes] | None = entry["drawing"].get(key)
+    if pending is None:
+        pending = entry["drawing"][key] = asyncio.ensure_future(_draw(pool, entry, name, fmt))
+
+        def keep(done: asyncio.Future[bytes]) -> None:
+            entry["drawing"].pop(key, None)
+            if not done.cancelled() and done.exception() is None:
+                with _LOCK:
+                    entry["images"][key] = done.result()
+                    _trim()
+
+        pending.add_done_callback(keep)
+    return bytes(await asyncio.shield(pending))  # a reader who leaves does not stop the drawing
+
+
 async def plot_download(pool: HeavyPool, token: str, name: str, fmt: str) -> Response:
     entry = _get(token)
-    if name not in entry["specs"]:
-        raise NotFoundError(f"no plot {name!r} in this result.", sorted(entry["specs"]))
+    if name not in entry["plots"]:
+        raise NotFoundError(f"no plot {name!r} in this result.", list(entry["plots"]))
     if fmt not in FORMATS:
         raise InputError.one(f"unknown format {fmt!r}; choose svg, png or pdf", field="format")
-    if fmt == "svg":
-        data = entry["svgs"][name]
-    else:
-        try:
-            data = await pool.run(LIMITS["max_seconds"], render, entry["specs"][name], fmt)
-        except TimeoutError:
-            raise InputError.one(f"drawing the chart took longer than {LIMITS['max_seconds']} s",
-                                 field="format") from None  # fmt: skip
+    data = await chart(pool, entry, name, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
 

@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from immunograde.errors import InputError, NotFoundError
@@ -17,6 +18,7 @@ from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
 from immunograde.web import market_view
 from immunograde.web.deps import KB, Store
 from immunograde.web.routes.api import Format, Limit, Offset, _page
+from immunograde.web.routes.plots import DRAW_SECONDS
 from immunograde.web.twins import twin
 
 router = APIRouter()
@@ -37,41 +39,49 @@ def unmapped(request: Request, kb: KB, store: Store, dataset: Text = "") -> dict
     return {"dataset": dataset or None, "total": len(rows), "names": rows}
 
 
-def _image(spec: dict[str, Any], fmt: str) -> Response:
-    if fmt in ("vl.json", "json"):
-        return Response(json.dumps(spec).encode(), media_type="application/json")
-    if fmt not in FORMATS:
+async def _image(request: Request, store: Store, spec_fn: Any, fmt: str) -> Response:
+    """``spec_fn()`` in a thread (it reads the database), drawn in a worker process (see
+    :mod:`immunograde.web.routes.plots`)."""
+    if fmt not in (*FORMATS, "vl.json", "json"):
         raise InputError.one(
             f"unknown image format {fmt!r}; choose svg, png, pdf or vl.json", field="format"
         )
-    return Response(
-        render(spec, fmt), media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "max-age=300"}
-    )
+    spec = await run_in_threadpool(spec_fn)
+    if fmt in ("vl.json", "json"):
+        return Response(json.dumps(spec).encode(), media_type="application/json")
+    pool = request.app.state.heavy
+    data = await store.images.get(spec, fmt, lambda: pool.run(DRAW_SECONDS, render, spec, fmt))
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/market/certainty.{fmt}", include_in_schema=False)
-def certainty_image(fmt: str, kb: KB, store: Store, country: Text = "", programme: Text = "",
-                    year: Text = "", class_id: Text = "") -> Response:  # fmt: skip
+async def certainty_image(request: Request, fmt: str, kb: KB, store: Store, country: Text = "",
+                          programme: Text = "", year: Text = "", class_id: Text = "") -> Response:  # fmt: skip
     from immunograde.plots.market import Slice
 
-    filters = market_view.parse_filters(country, programme, year, class_id)
-    page = overview(kb, filters, market_view.all_rows(kb, store.cached))
-    spec = certainty_bars_spec([Slice(**s) for s in chart_slices(page)])
-    return _image(spec, fmt)
+    def spec() -> dict[str, Any]:
+        filters = market_view.parse_filters(country, programme, year, class_id)
+        page = overview(kb, filters, market_view.all_rows(kb, store.cached))
+        return certainty_bars_spec([Slice(**s) for s in chart_slices(page)])
+
+    return await _image(request, store, spec, fmt)
 
 
 @router.get("/market/trend.{fmt}", include_in_schema=False)
-def trend_image(fmt: str, kb: KB, store: Store, country: Text = "", programme: Text = "",
-                class_id: Text = "") -> Response:  # fmt: skip
-    filters = market_view.parse_filters(country, programme, "", class_id)
-    page = overview(kb, filters, market_view.all_rows(kb, store.cached))
-    units = sorted({t["unit"] for t in page["by_certainty"]})
-    if not units:
-        raise NotFoundError("no money figures for these filters.")
-    points = [
-        t for t in page["by_certainty"] if t["unit"] == units[0] and t["span"] == str(t["year"])
-    ]
-    return _image(certainty_trend_spec(points, units[0]), fmt)
+async def trend_image(request: Request, fmt: str, kb: KB, store: Store, country: Text = "",
+                      programme: Text = "", class_id: Text = "") -> Response:  # fmt: skip
+    def spec() -> dict[str, Any]:
+        filters = market_view.parse_filters(country, programme, "", class_id)
+        page = overview(kb, filters, market_view.all_rows(kb, store.cached))
+        units = sorted({t["unit"] for t in page["by_certainty"]})
+        if not units:
+            raise NotFoundError("no money figures for these filters.")
+        points = [
+            t for t in page["by_certainty"] if t["unit"] == units[0] and t["span"] == str(t["year"])
+        ]
+        return certainty_trend_spec(points, units[0])
+
+    return await _image(request, store, spec, fmt)
 
 
 # ---------------------------------------------------------------- REST API

@@ -1,10 +1,18 @@
-"""Chart images (SVG, PNG, PDF rendered server-side; the Vega-Lite spec as ``.vl.json``) and the Atom feed."""
+"""Chart images (SVG, PNG, PDF rendered server-side; the Vega-Lite spec as ``.vl.json``) and the Atom feed.
+
+A chart's specification is built in a thread (it reads the database) and cached per database version;
+the drawing runs in a worker process (:class:`~immunograde.web.heavy.HeavyPool`: vl-convert holds the
+GIL while it draws, which would stop every other request) and is kept by the content of the
+specification (:class:`~immunograde.web.deps.ImageStore`), so a rebuild that leaves a chart unchanged
+does not draw it again.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from immunograde.errors import InputError, NotFoundError
@@ -23,61 +31,76 @@ CHARTS = {
 }
 
 
-def _image(store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str) -> Response:
+async def _image(
+    request: Request, store: Store, key: tuple[Any, ...], spec_fn: Any, fmt: str
+) -> Response:
+    """``spec_fn()`` (a thread; it may read the database) drawn as ``fmt`` (a worker process)."""
     key, spec_fn = (
         (*key, i18n.current()),
         i18n_charts.translated(spec_fn),
     )  # titles in the reader's language
-    if fmt in ("vl.json", "json"):  # the Vega-Lite specification itself
-        import json
-
-        body = json.dumps(store.cached(("spec", *key), spec_fn)).encode()
-        return Response(body, media_type="application/json")
-    if fmt not in FORMATS:
+    if fmt not in (*FORMATS, "vl.json", "json"):
         raise InputError.one(
             f"unknown image format {fmt!r}; choose svg, png, pdf or vl.json", field="format"
         )
-    data = store.cached(
-        ("img", fmt, *key), lambda: render(store.cached(("spec", *key), spec_fn), fmt)
-    )
+    spec = await run_in_threadpool(store.cached, ("spec", *key), spec_fn)
+    if fmt in ("vl.json", "json"):  # the Vega-Lite specification itself
+        import json
+
+        return Response(json.dumps(spec).encode(), media_type="application/json")
+    pool = request.app.state.heavy
+    data = await store.images.get(spec, fmt, lambda: pool.run(DRAW_SECONDS, render, spec, fmt))
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "max-age=300"})
 
 
+DRAW_SECONDS = 60.0  #: a knowledge-base chart's drawing is stopped after this long
+
+
 @router.get("/plots/questions/{question_id}/{chart}.{fmt}")
-def question_chart(question_id: str, chart: str, fmt: str, kb: KB, store: Store) -> Response:
+async def question_chart(
+    request: Request, question_id: str, chart: str, fmt: str, kb: KB, store: Store
+) -> Response:
     if chart.endswith(".vl"):  # "forest.vl.json" splits as chart="forest.vl", fmt="json"
         chart = chart.removesuffix(".vl")
     if chart not in CHARTS:
         raise NotFoundError(f"no chart {chart!r}.", sorted(CHARTS))
-    kb.get_question(question_id)
 
     def spec() -> dict[str, Any]:
+        kb.get_question(question_id)  # 404 for an unknown question
         try:
             return CHARTS[chart](kb, question_id)
         except ValueError as exc:
             raise NotFoundError(str(exc)) from None
 
-    return _image(store, ("q", question_id, chart), spec, fmt)
+    return await _image(request, store, ("q", question_id, chart), spec, fmt)
 
 
 @router.get("/map.{fmt}")
-def map_image(request: Request, fmt: str, kb: KB, store: Store, class_id: str = "", route: str = "",
-              region: str = "", view: str = "all") -> Response:  # fmt: skip
-    cells = store.cached(("map-cells",), lambda: evidence.map_cells(kb))
-    chosen = evidence.filter_cells(
-        kb, cells, class_id=class_id, route=route, region=region, view=view
-    )
-    shown = [dict(c, substance=i18n_glossary.substance_name(c["substance"], c["substance_id"]),
-                  indication=i18n_glossary.indication(c["indication"])) for c in chosen]  # fmt: skip
-    spec = charts.evidence_map(shown)  # names and indications in the reader's language
-    spec["width"] = 640
-    return _image(store, ("map", class_id, route, region, view), lambda: spec, fmt)
+async def map_image(request: Request, fmt: str, kb: KB, store: Store, class_id: str = "", route: str = "",
+                    region: str = "", view: str = "all") -> Response:  # fmt: skip
+    def spec() -> dict[str, Any]:
+        cells = store.cached(("map-cells",), lambda: evidence.map_cells(kb))
+        chosen = evidence.filter_cells(
+            kb, cells, class_id=class_id, route=route, region=region, view=view
+        )
+        shown = [dict(c, substance=i18n_glossary.substance_name(c["substance"], c["substance_id"]),
+                      indication=i18n_glossary.indication(c["indication"])) for c in chosen]  # fmt: skip
+        out = charts.evidence_map(shown)  # names and indications in the reader's language
+        out["width"] = 640
+        return out
+
+    return await _image(request, store, ("map", class_id, route, region, view), spec, fmt)
 
 
 @router.get("/plots/substances/{substance_id}/signals.{fmt}")
-def signals_image(substance_id: str, fmt: str, kb: KB, store: Store) -> Response:
-    s = kb.get_substance(substance_id)
-    return _image(store, ("signals", s.id), lambda: signals_chart(signals_for_substance(s.id)), fmt)
+async def signals_image(
+    request: Request, substance_id: str, fmt: str, kb: KB, store: Store
+) -> Response:
+    def spec() -> dict[str, Any]:
+        s = kb.get_substance(substance_id)
+        return signals_chart(signals_for_substance(s.id))
+
+    return await _image(request, store, ("signals", substance_id), spec, fmt)
 
 
 @router.get("/changes.atom")
