@@ -89,15 +89,31 @@ def test_ois_not_used_for_modest_effects_or_imprecise_cis() -> None:
     assert j.levels == -1 and j.inputs["ois_levels"] == 0
 
 
-def test_tsa_replaces_ois_and_is_named() -> None:
+def test_large_effect_is_compared_with_the_ois_not_the_tsa_ris() -> None:
+    # GRADE's OIS is a conventional sample size for one adequately powered trial (GRADE 6; KCE 5.5.4):
+    # for p0 = 0.2 and a 25% reduction it is 1806, so 5000 participants meet it even when a TSA's
+    # heterogeneity-adjusted required information size (here 10000) is larger.
+    assert R.imprecision.large_effect_information == "ois"
     tsa = TsaSummary(10000, boundary_crossed=None, source="TSA (RIS, D2 = 40%)")
     p = rr(0.5, 0.4, 0.62, 5000)
     j = rate_imprecision(p, DEATH, choose_target(p, DEATH, R), R, tsa)
+    assert j.levels == 0 and j.inputs["information_size_used"] == 1806
+    # 900 participants are 900 / 1806 = 49.8% of the OIS: below a half -> two levels
+    small = rr(0.5, 0.4, 0.62, 900)
+    j = rate_imprecision(small, DEATH, choose_target(small, DEATH, R), R, tsa)
+    assert j.levels == -2 and "optimal information size (1806)" in j.reason
+
+
+def test_tsa_ris_replaces_ois_when_the_rules_say_so() -> None:
+    rules = replace(R, imprecision=replace(R.imprecision, large_effect_information="tsa"))
+    tsa = TsaSummary(10000, boundary_crossed=None, source="TSA (RIS, D2 = 40%)")
+    p = rr(0.5, 0.4, 0.62, 5000)
+    j = rate_imprecision(p, DEATH, choose_target(p, DEATH, rules), rules, tsa)
     # 5000 / 10000 = 0.5: below 1 but not below 0.5 -> one level
     assert j.levels == -1 and "TSA (RIS, D2 = 40%)" in j.reason
     assert j.inputs["information_size_used"] == 10000
     crossed = TsaSummary(10000, boundary_crossed="benefit", explanation="TSA: boundary crossed.")
-    j = rate_imprecision(p, DEATH, choose_target(p, DEATH, R), R, crossed)
+    j = rate_imprecision(p, DEATH, choose_target(p, DEATH, rules), rules, crossed)
     assert j.levels == 0 and "TSA: boundary crossed" in j.reason
 
 

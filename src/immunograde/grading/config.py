@@ -121,6 +121,10 @@ class ImprecisionRules(Section):
     default_smd_appreciable: float
     ois_levels: tuple[OisLevel, ...]
     max_levels: int
+    #: what a large effect's sample size is compared with: "ois" (GRADE's optimal information size, a
+    #: conventional sample size for one adequately powered trial) or "tsa" (the trial sequential
+    #: analysis's heterogeneity-adjusted required information size, where a TSA exists)
+    large_effect_information: str = "ois"
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,10 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
     if cls is ImprecisionRules:
         values["ois_levels"] = tuple(
             OisLevel(float(x["below"]), int(x["levels"])) for x in raw["ois_levels"]
+        )
+    if cls is ImprecisionRules and raw["large_effect_information"] not in ("ois", "tsa"):
+        raise ValueError(
+            f"rules.yaml: section {name!r}: large_effect_information must be 'ois' or 'tsa'"
         )
     if cls is InformationSizeRules and raw["desirable_events"] not in ("complement", "increase"):
         raise ValueError(

@@ -9,9 +9,10 @@ Rule (``rules.yaml: imprecision``; thresholds from :func:`immunograde.grading.th
    ratio to the risk difference at a fixed comparator risk, so it is judged on the analysis scale; the
    per-1000 values are reported beside it.
 2. OIS levels, when the CI crosses nothing and the effect is large (``|ratio - 1|`` of at least
-   ``large_relative_effect`` on either side, or an SMD of 0.8 or more): ``ratio = participants / OIS``
-   (or the TSA's required information size), the largest ``levels`` of ``ois_levels`` with
-   ``ratio < below``.  A crossed TSA monitoring boundary means the information is sufficient.
+   ``large_relative_effect`` on either side, or an SMD of 0.8 or more): ``ratio = participants / OIS``,
+   the largest ``levels`` of ``ois_levels`` with ``ratio < below``.  The OIS is GRADE's single-trial sample size; the TSA's heterogeneity-adjusted
+   required information size replaces it only with ``large_effect_information: tsa``.  A crossed TSA
+   monitoring boundary means the information is sufficient.
 3. Levels = ``min(CI levels + OIS levels, max_levels)`` (only one of the two is ever non-zero).
 """
 
@@ -113,8 +114,13 @@ def _ois_part(
     inputs: dict[str, object],
 ) -> tuple[int, str | None]:
     ois, how = optimal_information_size(pooled, outcome, target, rules)
-    size = tsa.required_information_size if tsa else ois
-    name = f"required information size from {tsa.source}" if tsa else "optimal information size"
+    use_tsa = tsa is not None and rules.imprecision.large_effect_information == "tsa"
+    size = tsa.required_information_size if tsa is not None and use_tsa else ois
+    name = (
+        f"required information size from {tsa.source}"
+        if tsa is not None and use_tsa
+        else "optimal information size"
+    )
     inputs.update(ois=ois, ois_basis=how, information_size_used=size)
     inputs["tsa_boundary"] = None if tsa is None else tsa.boundary_crossed
     if not size:
