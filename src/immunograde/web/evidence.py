@@ -184,7 +184,20 @@ def substance_page(kb: KnowledgeBase, substance_id: str) -> dict[str, Any]:
     }
 
 
-def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
+def rob_by_trial(appraisal: Any) -> dict[str, dict[str, Any]]:
+    """Each trial's risk-of-bias judgement as the grading used it (by trial label): overall, per RoB 2
+    domain with its reason, who judged it (the published source, or ImmunoGrade's own assessment from
+    the recorded design) and whether it is published (``verified``)."""
+    for j in getattr(appraisal, "judgements", None) or []:
+        if j.get("domain") == "risk_of_bias":
+            return {t["trial"]: t for t in (j.get("inputs") or {}).get("trials", [])}
+    return {}
+
+
+def _trial_rows(
+    kb: KnowledgeBase, question_id: str, robs: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    robs = robs or {}
     rows = []
     cited = kb.con.execute("SELECT id, citation FROM sources").fetchall()
     titles = {i: i18n_notes.source_title(c) for i, c in cited if c}
@@ -226,6 +239,8 @@ def _trial_rows(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
                 "countries": list(t.countries),
                 "funding": t.funding,
                 "rob": tq.rob.overall.replace("_", " ") if tq.rob else None,
+                # the judgement the certainty rating used, per domain, with who made it
+                "rob_assessment": robs.get(t.label),
                 "source": where,
                 "source_file": src.file,
                 "source_row": src.row,
@@ -256,7 +271,7 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "certainty_label": certainty_label(a.certainty),
         "sof_html": sof_html([a.sof]) if a.sof is not None else Markup(""),
         "k": a.k,
-        "trials": _trial_rows(kb, q.id),
+        "trials": _trial_rows(kb, q.id, rob_by_trial(a)),
         "reported": reported_rows(kb, q.id),
         "tsa": history.tsa_summary(a.tsa),
     }
