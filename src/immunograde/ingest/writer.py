@@ -194,6 +194,11 @@ def _hash_sql(main: Table, children: tuple[Table, ...], staged: dict[str, str]) 
     )
 
 
+def threads_of(conn: duckdb.DuckDBPyConnection) -> int:
+    """``conn``'s DuckDB thread setting (for the scratch databases an import opens beside it)."""
+    return int((conn.execute("SELECT current_setting('threads')").fetchone() or (1,))[0])
+
+
 def staging_db(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB for one batch's staging tables, with ``conn``'s thread setting
     and no progress bar of its own.
@@ -203,8 +208,7 @@ def staging_db(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     bulk import grew by every batch it had staged and ran out of memory under a memory limit.
     Only the rows to write cross into the transaction, as one-shot Arrow streams.
     """
-    threads = (conn.execute("SELECT current_setting('threads')").fetchone() or (1,))[0]
-    staging = duckdb.connect(":memory:", config={"threads": int(threads)})
+    staging = duckdb.connect(":memory:", config={"threads": threads_of(conn)})
     staging.execute("SET enable_progress_bar = false")  # the importer shows its own progress
     return staging
 
