@@ -10,9 +10,11 @@ published entry's ``reasons``, verbatim), and a tally of the domains on which th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from immunograde import settings
 from immunograde.evidence.answers import Answers
 from immunograde.grading.agreement import confusion, exact_agreement, weighted_kappa
 from immunograde.grading.config import LEVELS
@@ -200,6 +202,25 @@ def tally(disagreements: list[dict[str, Any]]) -> dict[str, int]:
         for k in keys:
             out[k] = out.get(k, 0) + 1
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+#: the committed benchmark (``immunograde calibrate --format json`` on the reviewed data), under the project
+RECORDED = ("benchmarks", "results", "calibration.json")
+
+
+def recorded_calibration() -> dict[str, Any] | None:
+    """The recorded calibration figures (n, agreement, kappa, confusion, the tally by domain) for the
+    Methods page, which cannot rerun every question on each request; None when the file is absent."""
+    path = settings.project_home().joinpath(*RECORDED)
+    if not path.is_file():
+        return None
+    c = json.loads(path.read_text(encoding="utf-8"))
+    keep = ("n", "sources", "exact_agreement", "weighted_kappa", "levels", "confusion",
+            "domain_tally", "reasons_recorded", "reasons_none_stated", "reasons_not_found")  # fmt: skip
+    out = {k: c.get(k) for k in keep}
+    out["disagreements"] = len(c.get("disagreements") or [])
+    out["file"] = "/".join(RECORDED)
+    return out
 
 
 def calibrate(kb: KnowledgeBase) -> Calibration:

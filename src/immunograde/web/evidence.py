@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from immunograde.evidence.answers import Answers
+from immunograde.evidence.calibration import recorded_calibration
 from immunograde.evidence.known import (
     reported_rows,
     source_link,
@@ -309,6 +310,7 @@ def methods_data() -> dict[str, Any]:
         "grading": [to_jsonable(s) for s in sections],
         "review": to_jsonable(rules.review),
         "natural_course": experience_view.methods(),
+        "calibration": recorded_calibration(),
     }
 
 
