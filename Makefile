@@ -51,12 +51,20 @@ lint: install
 pytest: install
 	$(PY) -m pytest -n 2 -q
 
-## fuzz: the fuzz suite (tests/fuzz) at 10,000 inputs per target, one target at a time; each target's
-## figures go to benchmarks/results/fuzz/<target>.json (benchmarks/results/reliability_inputs.md)
+## fuzz: the fuzz suite (tests/fuzz) at 10,000 inputs per target, FUZZ_JOBS targets side by side
+## (pytest-xdist; each target's DuckDB on one thread), scratch files on tmpfs when there is one; the
+## inputs are hypothesis' from FUZZ_SEED (recorded); each target's figures go to
+## benchmarks/results/fuzz/<target>.json (benchmarks/results/reliability_inputs.md)
 FUZZ_EXAMPLES ?= 10000
+FUZZ_JOBS ?= 2
+FUZZ_SEED ?= $(shell date +%s)
+FUZZ_SEED := $(FUZZ_SEED)
+FUZZ_TMP ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 fuzz: install
-	IMMUNOGRADE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IMMUNOGRADE_FUZZ_STATS=benchmarks/results/fuzz \
-	  $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+	TMPDIR=$(FUZZ_TMP) IMMUNOGRADE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IMMUNOGRADE_FUZZ_SEED=$(FUZZ_SEED) \
+	  IMMUNOGRADE_FUZZ_STATS=benchmarks/results/fuzz \
+	  $(PY) -m pytest -q -p no:cacheprovider -n $(FUZZ_JOBS) --dist worksteal \
+	  --hypothesis-seed=$(FUZZ_SEED) tests/fuzz
 
 ## refs: regenerate the reference values with R's metafor (Debian packages)
 system-r:

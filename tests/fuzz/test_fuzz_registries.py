@@ -52,7 +52,7 @@ def _db() -> duckdb.DuckDBPyConnection:
     """One in-memory knowledge base for the run, with the reg_ tables (refusals are checked against
     a dump taken just before each input)."""
     if not _DB:
-        conn = duckdb.connect()
+        conn = duckdb.connect(config={"threads": fk.THREADS})
         schema.ensure_schema(conn)
         _DB.append(conn)
     return _DB[0]
