@@ -34,10 +34,11 @@ def check_size(size: int, label: str) -> None:
 
 
 def open_zip(path: Path, label: str | None = None) -> zipfile.ZipFile:
-    """The zip at ``path``; a truncated or damaged one (no readable directory) is an InputError."""
+    """The zip at ``path``; a truncated or damaged one (no readable directory, or one asking for a
+    zip version zipfile cannot extract: NotImplementedError) is an InputError."""
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except _DAMAGED as exc:
         raise InputError.one(
             f"not a readable zip (truncated or damaged: {exc})", file=label or str(path)
         ) from None

@@ -137,6 +137,24 @@ def test_ctgov_truncated_bulk_zip(tmp_path: Path) -> None:
     _refused(import_ctgov, f, "not a readable zip (truncated or damaged")
 
 
+def future_zip_version(data: bytes, member: str) -> bytes:
+    """``data`` (a zip) with ``member``'s central-directory entry asking for zip version 8.4 to
+    extract it (one flipped byte, as the fuzz suite made it): Python's zipfile refuses the whole
+    archive with NotImplementedError when it opens it."""
+    at = data.index(b"PK\x01\x02")  # the central directory's first entry
+    while data[at + 46 : at + 46 + len(member)] != member.encode():
+        at = data.index(b"PK\x01\x02", at + 4)
+    return data[: at + 6] + b"T\x00" + data[at + 8 :]
+
+
+@pytest.mark.parametrize("engine", ["python", "sql"])
+def test_ctgov_zip_of_a_future_version_is_refused(tmp_path: Path, engine: str) -> None:
+    """Found by the fuzz suite: NotImplementedError('zip file version 8.4') was a traceback."""
+    f = tmp_path / "ctg-studies.json.zip"
+    f.write_bytes(future_zip_version(_bulk(tmp_path), "NCT02278341.json"))
+    _refused(lambda p, c: import_ctgov(p, c, engine=engine), f, "not a readable zip", "8.4")
+
+
 def test_ctgov_damaged_member_is_named(tmp_path: Path) -> None:
     data = bytearray(_bulk(tmp_path))
     at = data.index(b"NCT02278341.json") + len("NCT02278341.json") + 40
@@ -297,6 +315,14 @@ def test_aact_negative_enrolment_and_count(tmp_path: Path) -> None:
     )
     err = _refused(import_aact, _aact_zip(tmp_path, outcome_counts=counts), "must be at least 0")
     assert err.problems[0].field == "outcome_counts.count"
+
+
+def test_aact_zip_of_a_future_version_is_refused(tmp_path: Path) -> None:
+    """The fuzz suite's find (seed 11): the ``designs.txt`` entry asking for zip version 8.4 gave
+    NotImplementedError from zipfile (a traceback)."""
+    f = tmp_path / "aact.zip"
+    f.write_bytes(future_zip_version(_aact_zip(tmp_path).read_bytes(), "designs.txt"))
+    _refused(import_aact, f, "not a readable zip (truncated or damaged: zip file version 8.4)")
 
 
 def test_aact_truncated_zip(tmp_path: Path) -> None:

@@ -55,6 +55,27 @@ def test_faers_damaged_member_is_named(tmp_path: Path) -> None:
     assert err.problems[0].file == f"{f}!ascii/DRUG17Q2.txt"
 
 
+def future_zip_version(data: bytes, member: str) -> bytes:
+    """``data`` (a zip) with ``member``'s central-directory entry asking for zip version 8.4."""
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46 : at + 46 + len(member)] != member.encode():
+        at = data.index(b"PK\x01\x02", at + 4)
+    return data[: at + 6] + b"T\x00" + data[at + 8 :]
+
+
+def test_faers_and_openfda_zips_of_a_future_version_are_refused(tmp_path: Path) -> None:
+    """A member asking for zip version 8.4 (one flipped byte; the fuzz suite's find in AACT zips):
+    zipfile's NotImplementedError is a clear refusal naming the zip, not a traceback."""
+    data = _zip(tmp_path / "q.zip", _members()).read_bytes()
+    f = tmp_path / "future.zip"
+    f.write_bytes(future_zip_version(data, "ascii/REAC17Q2.txt"))
+    _faers_refused(f, tmp_path, "not a readable zip", "zip file version 8.4")
+    g = tmp_path / "drug-event.json.zip"
+    raw = _zip(tmp_path / "o.zip", {"drug-event.json": json.dumps({"results": [REPORT]}).encode()})
+    g.write_bytes(future_zip_version(raw.read_bytes(), "drug-event.json"))
+    _openfda_refused(g, tmp_path, "not a readable zip (truncated or damaged: zip file version 8.4)")
+
+
 def test_faers_demo_without_header(tmp_path: Path) -> None:
     m = _members()
     m["ascii/DEMO17Q2.txt"] = m["ascii/DEMO17Q2.txt"].split(b"\n", 1)[1]

@@ -103,7 +103,7 @@ def _map_chunk(zip_path: str, names: list[str]) -> list[Item]:
 def _parallel_items(path: Path, workers: int, progress: Progress) -> Iterator[Item]:
     """Map a bulk zip in ``workers`` processes, in entry order, with a bounded number of chunks in
     flight (memory stays bounded); the caller writes the records in this process."""
-    with zipfile.ZipFile(path) as zf:
+    with open_zip(path) as zf:
         names = [i.filename for i in members(zf)]
     progress.set_total(len(names), "studies")
     chunks = iter([names[i : i + CHUNK] for i in range(0, len(names), CHUNK)])

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from immunograde.archives import open_zip
 from immunograde.ingest import bulk_sql, schema
 from immunograde.ingest.countries import iso2
 from immunograde.ingest.ctgov_docs import _documents, map_document
@@ -57,7 +58,7 @@ def import_zip_sql(
 ) -> None:
     """Import a bulk zip chunk by chunk (inside the caller's transaction); ``tmp`` is a folder for
     the chunk file.  Raises :class:`SqlUnsupported` when DuckDB cannot read a chunk."""
-    with zipfile.ZipFile(path) as zf:
+    with open_zip(path) as zf:
         entries = members(zf)
         progress.set_total(len(entries), "studies")
         for start in range(0, len(entries), CHUNK):
