@@ -111,6 +111,29 @@ def test_inconsistency_core_grade() -> None:
     assert rate_inconsistency(pooled(i2=60.0, q_p=0.3), ov, 0.0, R.inconsistency).levels == 0
 
 
+def test_inconsistency_i2_from_q_and_the_q_test_only_with_few_trials() -> None:
+    t = [
+        trial(1, 0.5, yi=-0.5, ci_low=-0.8, ci_high=-0.2),
+        trial(2, 0.5, yi=0.3, ci_low=0.1, ci_high=0.5),
+    ]
+    # Higgins & Thompson: I2 = (Q - df) / Q.  Q 95.0 on 70 df -> 26.3%; Q 100 on 30 df -> 70%.
+    assert pooled(q=95.0, q_df=70.0).i2_from_q == pytest.approx(25 / 95 * 100)
+    assert pooled(q=50.0, q_df=70.0).i2_from_q == 0.0  # Q below its df: 0, never negative
+    # 71 trials, Q p 0.016 (< 0.10) but I2 from Q 26% (< 40%), random-effects I2 0%: the Q test does not
+    # count with 10 or more trials -> named, not rated down (corticosteroids for sepsis, 28-day mortality)
+    many = pooled(k=71, i2=0.0, q=95.0, q_df=70.0, q_p=0.016)
+    j = rate_inconsistency(many, t, 0.0, R.inconsistency)
+    assert j.levels == 0 and "not used with 10 or more trials" in j.reason
+    assert j.inputs["i2_basis"] == "Q" and j.inputs["q_test_counts"] is False
+    # the same Q test with 9 trials counts (its low power with few trials): rated down
+    few = pooled(k=9, i2=0.0, q=14.0, q_df=8.0, q_p=0.082)
+    assert rate_inconsistency(few, t, 0.0, R.inconsistency).levels == -1
+    # two levels follow I2 from Q (66%), not the random-effects I2 (76%): one level, both named
+    both = pooled(k=31, i2=76.0, q=88.2353, q_df=30.0, q_p=1e-7)
+    j = rate_inconsistency(both, t, 0.0, R.inconsistency)
+    assert j.levels == -1 and "I2 = 66% (from Q; 76% from the random-effects tau2)" in j.reason
+
+
 def test_indirectness_form_and_surrogate() -> None:
     ctx = QuestionContext(route="rectal", dose_form="suppositories")
     injected = [trial(1, 0.8, route="intramuscular"), trial(2, 0.2, route="rectal")]

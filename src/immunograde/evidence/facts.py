@@ -50,6 +50,8 @@ def pooled_effect(a: QuestionAnalysis) -> PooledEffect | None:
         tau2=f.tau2,
         i2=f.i2,
         q_p=f.q_p if f.k > 1 else None,
+        q=f.q if f.k > 1 else None,
+        q_df=f.q_df if f.k > 1 else None,
         asymmetry_p=a.asymmetry_p,
         asymmetry_test=a.asymmetry_test,
         control_risk=a.control_risk,

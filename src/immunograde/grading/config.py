@@ -101,6 +101,10 @@ class InconsistencyRules(Section):
     i2_very_serious: float
     q_p_corroborates: float
     i2_corroborates: float
+    #: the test of heterogeneity corroborates only in a body of fewer trials than this (its p < 0.10
+    #: cut-off answers the test's low power with few trials; with many it detects unimportant
+    #: differences), where I2 alone does
+    q_test_below_k: int = 10
 
 
 @dataclass(frozen=True)

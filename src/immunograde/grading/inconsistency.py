@@ -3,7 +3,8 @@
 Rule (``rules.yaml: inconsistency``): with two or more trials, list the pairs of trials whose 95% CIs do
 not overlap; the inconsistency is problematic when such a pair has point estimates on opposite sides of
 the target's threshold (the MID the target rests on, or the null) and a statistical criterion agrees
-(the test of heterogeneity p < ``q_p_corroborates`` or ``I2 >= i2_corroborates``).  Rate down one
+(the test of heterogeneity p < ``q_p_corroborates`` in a body of fewer than ``q_test_below_k`` trials,
+or ``I2 >= i2_corroborates``, I2 being Higgins and Thompson's from Cochran's Q).  Rate down one
 level then; two levels when in addition ``I2 >= i2_very_serious``.  Non-overlap on the same side of
 the threshold, or without statistical heterogeneity, is reported but not rated down.
 """
@@ -47,17 +48,27 @@ def rate_inconsistency(
         )
     pairs = non_overlapping_pairs(trials)
     opposite = [(a, b) for a, b in pairs if _opposite(a, b, threshold)]
-    i2 = pooled.i2 or 0.0
+    i2_q = pooled.i2_from_q
+    i2 = i2_q if i2_q is not None else (pooled.i2 or 0.0)
+    q_counts = pooled.k < rules.q_test_below_k
     x: dict[str, Any] = {
         "i2": i2,
+        "i2_basis": "Q" if i2_q is not None else "tau2",
+        "i2_random_effects": pooled.i2,
         "tau2": pooled.tau2,
+        "q": pooled.q,
+        "q_df": pooled.q_df,
         "q_p": pooled.q_p,
+        "q_test_counts": q_counts,
         "threshold": threshold,
         "non_overlapping_ci_pairs": [[a.label, b.label] for a, b in pairs],
         "opposite_sides_pairs": [[a.label, b.label] for a, b in opposite],
     }
-    desc = f"I2 = {i2:.0f}%" + (f", Q p = {pooled.q_p:.3g}" if pooled.q_p is not None else "")
-    stat = (pooled.q_p is not None and pooled.q_p < rules.q_p_corroborates) or (
+    desc = f"I2 = {i2:.0f}%"
+    if i2_q is not None and pooled.i2 is not None and round(pooled.i2) != round(i2_q):
+        desc += f" (from Q; {pooled.i2:.0f}% from the random-effects tau2)"
+    desc += f", Q p = {pooled.q_p:.3g}" if pooled.q_p is not None else ""
+    stat = (q_counts and pooled.q_p is not None and pooled.q_p < rules.q_p_corroborates) or (
         i2 >= rules.i2_corroborates
     )
     x["statistical_heterogeneity"] = stat
@@ -67,8 +78,13 @@ def rate_inconsistency(
             DOMAIN,
             0,
             f"{desc}; {len(opposite)} pair(s) of trials with non-overlapping CIs on opposite sides of "
-            f"the threshold ({names}), but no statistical heterogeneity (Q p >= "
-            f"{rules.q_p_corroborates:g}, I2 < {rules.i2_corroborates:g}%): no important inconsistency.",
+            f"the threshold ({names}), but no statistical heterogeneity ("
+            + (
+                f"Q p >= {rules.q_p_corroborates:g}, "
+                if q_counts
+                else f"the Q test is not used with {rules.q_test_below_k} or more trials, "
+            )
+            + f"I2 < {rules.i2_corroborates:g}%): no important inconsistency.",
             x,
         )
     if not opposite:

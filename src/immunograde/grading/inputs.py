@@ -56,11 +56,22 @@ class PooledEffect:
     tau2: float | None = None
     i2: float | None = None
     q_p: float | None = None
+    q: float | None = None  #: Cochran's Q (metafor's QE) and its degrees of freedom
+    q_df: float | None = None
     asymmetry_p: float | None = None  #: small-study test p (Peters for binary ratios, else Egger)
     asymmetry_test: str | None = None  #: "Peters" or "Egger"
     control_risk: float | None = None
     sd_pooled: float | None = None
     overall_risk: float | None = None  # events / participants in both arms (OIS when p0 is 0)
+
+    @property
+    def i2_from_q(self) -> float | None:
+        """Higgins and Thompson's I2 from Cochran's Q, ``max(0, (Q - df) / Q)`` in percent: the statistic
+        the Cochrane Handbook's interpretation ranges describe (the random-effects fit's ``i2`` comes
+        from its tau2 estimate instead and can be 0% while Q is large)."""
+        if self.q is None or self.q_df is None or self.q <= 0:
+            return None
+        return max(0.0, (self.q - self.q_df) / self.q) * 100.0
 
     @property
     def is_ratio(self) -> bool:
