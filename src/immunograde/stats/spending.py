@@ -15,6 +15,7 @@ gives no boundary at that look (``inf``; RTSA writes 20).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -94,15 +95,22 @@ def spend(kind: str, error: float, timing: ArrayLike, param: float | None = None
     )
 
 
-def _grid(mean: float, lo: float, hi: float, r: int) -> tuple[_Array, _Array]:
-    """Jennison & Turnbull (2000, sec. 19.2) grid on ``[lo, hi]`` with Simpson weights."""
+@functools.cache
+def _grid_offsets(r: int) -> _Array:
+    """The grid's points around its centre (they depend on ``r`` only: computed once per ``r``)."""
     j = np.arange(1, 6 * r, dtype=float)
     x = np.where(
         j < r,
         -3 - 4 * np.log(r / j),
         np.where(j <= 5 * r, -3 + 3 * (j - r) / (2 * r), 3 + 4 * np.log(r / (6 * r - j))),
     )
-    x = np.unique(np.clip(mean + x, lo, hi))
+    x.setflags(write=False)
+    return x
+
+
+def _grid(mean: float, lo: float, hi: float, r: int) -> tuple[_Array, _Array]:
+    """Jennison & Turnbull (2000, sec. 19.2) grid on ``[lo, hi]`` with Simpson weights."""
+    x = np.unique(np.clip(mean + _grid_offsets(r), lo, hi))
     if x.size < 2:
         x = np.array([lo, hi])
     z = np.empty(2 * x.size - 1)
@@ -135,8 +143,18 @@ def _next_state(st: _State, tk: float, theta: float, lo: float, hi: float, r: in
     s = float(np.sqrt(tk))
     dk = tk - st.s**2
     z, w = _grid(theta * s, lo, hi, r)
-    arg = (z[:, None] * s - st.z[None, :] * st.s - theta * dk) / np.sqrt(dk)
-    dens = (s / np.sqrt(dk)) * (_pdf(arg) @ st.wh)
+    # the density of every pair of grid points, in place in one matrix; the same arithmetic as
+    # ``_pdf((z s - z' s' - theta dk) / sqrt(dk))`` (x - 0.0 is x; -(x^2)/2 is x^2 * -0.5, exactly)
+    arg = np.subtract.outer(z * s, st.z * st.s)
+    shift = theta * dk
+    if shift != 0.0:
+        arg -= shift
+    arg /= np.sqrt(dk)
+    np.square(arg, out=arg)
+    arg *= -0.5
+    np.exp(arg, out=arg)
+    arg /= _SQRT_2PI
+    dens = (s / np.sqrt(dk)) * (arg @ st.wh)
     return _State(z, w * dens, s)
 
 
@@ -171,6 +189,13 @@ def _check_timing(timing: ArrayLike) -> _Array:
     if t.ndim != 1 or t.size == 0 or np.any(t <= 0) or np.any(np.diff(t) <= 0):
         raise ValueError("timing must be strictly increasing positive information fractions")
     return t
+
+
+#: (alpha, side, spending, param, r, t_1, ..., t_k) -> (b_k, the sub-density past look k, or None
+#: until a design with a later look needed it): the looks computed so far in this process, each
+#: exactly what the recursion computes from those fractions (states are never modified)
+_PREFIXES: dict[tuple[float | int | str | None, ...], tuple[float, _State | None]] = {}
+_PREFIX_LIMIT = 5_000  #: entries (a state is ~5 kB): then the cache starts again
 
 
 @dataclass(frozen=True)
@@ -211,20 +236,35 @@ def alpha_boundaries(
     inc = np.diff(cum, prepend=0.0)
     upper = np.empty(t.size)
     st: _State | None = None
+    key: tuple[float | int | str | None, ...] = (alpha, side, spending, param, r)
     for k in range(t.size):
-        if inc[k] < NO_BOUNDARY_BELOW:
-            upper[k] = np.inf
-        elif st is None:
-            upper[k] = _isf(inc[k])
+        # look k depends on the fractions up to t_k only: a design that shares its first looks with
+        # one computed before (a TSA's boundary curve extends its observed looks) reuses them
+        key += (float(t[k]),)
+        hit = _PREFIXES.get(key)
+        if hit is not None:
+            upper[k], after = hit
         else:
-            upper[k] = _solve(_p_above, st, t[k], 0.0, inc[k], -10.0, 40.0)
-        lo = -upper[k] if side == 2 else -np.inf
-        if k + 1 < t.size:
-            st = (
+            if inc[k] < NO_BOUNDARY_BELOW:
+                upper[k] = np.inf
+            elif k == 0:
+                upper[k] = _isf(inc[k])
+            else:
+                assert st is not None
+                upper[k] = _solve(_p_above, st, t[k], 0.0, inc[k], -10.0, 40.0)
+            after = None
+        if after is None and k + 1 < t.size:  # the sub-density past look k, when a look follows
+            lo = -upper[k] if side == 2 else -np.inf
+            after = (
                 _first_state(t[k], 0.0, lo, upper[k], r)
-                if st is None
-                else _next_state(st, t[k], 0.0, lo, upper[k], r)
+                if k == 0
+                else _next_state(st, t[k], 0.0, lo, upper[k], r)  # type: ignore[arg-type]
             )
+        if hit is None or hit[1] is not after:
+            if len(_PREFIXES) >= _PREFIX_LIMIT:
+                _PREFIXES.clear()
+            _PREFIXES[key] = (float(upper[k]), after)
+        st = after
     lower = -upper if side == 2 else np.full(t.size, -np.inf)
     return AlphaBoundaries(t, upper, lower, cum, alpha, side, spending)
 
