@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
@@ -83,7 +84,7 @@ def missing_results_from_registry(kb: KnowledgeBase) -> Callable[[Question], lis
     def lookup(q: Question) -> list[tuple[str, int]]:
         names = [n for s in q.intervention.substance_ids() for n in kb.get_substance(s).all_names()]
         cond = re.sub(r"\(.*?\)", "", q.indication or "").strip()
-        if not names:
+        if not names or "reg_studies" not in kb.table_names():  # no registry records imported
             return []
         found = studies_matching(kb.con, names, [cond] if cond else [], FINISHED)
         return [(t.nct_id, t.enrollment or 0) for t in found if t.has_results is False]
@@ -118,8 +119,27 @@ def _data_version(kb: KnowledgeBase) -> str | None:
     return None if v is None else str(v)
 
 
+#: each open knowledge base's TSAs by question: a question shared by several substances (a class, a
+#: product of two) is analysed once per build worker (the file version an instance reads never changes)
+_TSA_MEMO: weakref.WeakKeyDictionary[KnowledgeBase, dict[str, QuestionTSA | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_MEMO_LOCK = threading.Lock()
+
+
+def _tsa(kb: KnowledgeBase, question_id: str) -> QuestionTSA | None:
+    with _MEMO_LOCK:
+        memo = _TSA_MEMO.setdefault(kb, {})
+        if question_id in memo:
+            return memo[question_id]
+    result = question_tsa_for_grading(kb, question_id)
+    with _MEMO_LOCK:
+        memo[question_id] = result
+    return result
+
+
 def _tsas(kb: KnowledgeBase, qids: Iterable[str]) -> dict[str, QuestionTSA | None]:
-    return {q: question_tsa_for_grading(kb, q) for q in qids}
+    return {q: _tsa(kb, q) for q in qids}
 
 
 def compute_question(
@@ -127,7 +147,7 @@ def compute_question(
 ) -> Appraisal:
     """The recipe for one question (module docstring)."""
     q = kb.get_question(question_id)
-    t = question_tsa_for_grading(kb, q.id)
+    t = _tsa(kb, q.id)
     a = appraise_question(
         kb,
         q.id,

@@ -21,7 +21,9 @@ from immunograde.evidence.effects import Effects, question_effects
 from immunograde.evidence.registered import OngoingTrial, registered_trials
 from immunograde.grading.config import load_rules
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.stats.rma import rma_uni
+from immunograde.stats.batch import check_inputs, check_options, fit_segments
+from immunograde.stats.rma import RmaResult, from_batch_row, rma_uni
+from immunograde.stats.segments import Segments
 from immunograde.stats.sequential import (
     InformationSize,
     TSAResult,
@@ -128,10 +130,7 @@ def _question_tsa(
 ) -> QuestionTSA:
     e = question_effects(kb, question_id)
     fixed = o.model == "fixed"
-    fits = [rma_uni(e.yi[: i + 1], e.vi[: i + 1], method="FE" if fixed or i == 0 else e.method)
-            for i in range(e.yi.size)]  # fmt: skip
-    z = np.array([f.estimate / f.se for f in fits])
-    last = fits[-1]
+    z, last = _cumulative(e, "FE" if fixed else e.method)
     d2 = diversity(e.vi, 0.0 if fixed else float(last.tau2))
     i2 = 0.0 if fixed or last.i2 != last.i2 else float(last.i2) / 100
     ris = _ris(kb, question_id, e, o, d2, i2)
@@ -147,6 +146,23 @@ def _question_tsa(
         return out
     applies = load_rules().information_size.event_risk(e.p_c, q.outcome.higher_is_better)[1]
     return replace(out, rrr_applies_to=applies)
+
+
+def _cumulative(e: Effects, method: str) -> tuple[np.ndarray, RmaResult]:
+    """The cumulative Z of every prefix of the studies (the first alone by a fixed-effect fit) and
+    the fit of them all.  The prefixes of two or more studies are fitted as one batch: each equals
+    ``rma_uni`` of that prefix (the same arithmetic per meta-analysis), without a call per prefix."""
+    first = rma_uni(e.yi[:1], e.vi[:1], method="FE")
+    if e.yi.size == 1:
+        return np.array([first.estimate / first.se]), first
+    y, v = check_inputs(e.yi, e.vi)
+    check_options(method, "z", "metafor", 95.0)
+    counts = np.arange(2, y.size + 1)
+    take = np.concatenate([np.arange(c) for c in counts])
+    res = fit_segments(Segments.from_counts(counts), y[take], v[take], counts, method=method,
+                       test="z", level=95.0, mode="metafor")  # fmt: skip
+    z = np.concatenate([[first.estimate / first.se], res.estimate / res.se])
+    return z, from_batch_row(res, counts.size - 1, y, v)
 
 
 def _ris(
