@@ -79,7 +79,8 @@ def registered_trials(
 ) -> list[OngoingTrial]:
     """Candidate registered trials for the question (empty when no registry records are imported)."""
     con = con or kb.con
-    if not {"reg_studies", "reg_interventions"} <= _tables(con):
+    tables = kb.table_names() if con is kb.con else _tables(con)
+    if not {"reg_studies", "reg_interventions"} <= tables:
         return []
     q = kb.get_question(question_id)
     patterns = _names(kb, q.intervention.substance_ids())

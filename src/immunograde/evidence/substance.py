@@ -75,10 +75,7 @@ class SubstanceAppraisal:
 
 def resolve_substance(kb: KnowledgeBase, name: str) -> tuple[Substance, str]:
     """The substance a name means (id, name, synonym or brand, any script); ``NotFoundError`` otherwise."""
-    if (
-        re.fullmatch(ID_PATTERN, name)
-        and kb.con.execute("SELECT 1 FROM substances WHERE id = ?", [name]).fetchone()
-    ):
+    if re.fullmatch(ID_PATTERN, name) and kb.has_substance(name):
         return kb.get_substance(name), name
     hits = kb.substances_by_name(name, limit=8)
     exact = [h for h in hits if h.match == "exact"]

@@ -288,9 +288,21 @@ class KnowledgeBase(CurationQueries):
     def trials_for_question(self, question_id: str) -> list[TrialForQuestion]:
         """Trials with data for the question (in data order), each with its RoB for that question."""
         self.get_question(question_id)
-        rows = self._rows(
-            "SELECT t.record_json FROM outcome_data o JOIN trials t ON t.id = o.trial_id "
-            "WHERE o.question_id = ? ORDER BY o.rowid", [question_id])  # fmt: skip
+        bulk: dict[str, Any] | None = self.__dict__.get("_bulk")
+        if bulk is not None:  # every question's trial records in one query, in the same order
+            if "trials_by_question" not in bulk:
+                grouped: dict[str, list[tuple[str]]] = {}
+                for qid, raw in self.con.execute(
+                    "SELECT o.question_id, t.record_json FROM outcome_data o JOIN trials t "
+                    "ON t.id = o.trial_id ORDER BY o.rowid"
+                ).fetchall():
+                    grouped.setdefault(qid, []).append((raw,))
+                bulk["trials_by_question"] = grouped
+            rows = bulk["trials_by_question"].get(question_id, [])
+        else:
+            rows = self._rows(
+                "SELECT t.record_json FROM outcome_data o JOIN trials t ON t.id = o.trial_id "
+                "WHERE o.question_id = ? ORDER BY o.rowid", [question_id])  # fmt: skip
         out: list[TrialForQuestion] = []
         seen: set[str] = set()
         for (raw,) in rows:
@@ -372,7 +384,25 @@ class KnowledgeBase(CurationQueries):
 
     def build_info(self) -> dict[str, object] | None:
         """The newest ``builds`` row: ``built_at``, ``data_version``, ``n_files``, ``counts``."""
-        return latest_build(self.con)
+        if "_build_info" not in self.__dict__:  # this version of the file: read once
+            self.__dict__["_build_info"] = latest_build(self.con)
+        info = self.__dict__["_build_info"]
+        return None if info is None else dict(info)
+
+    def table_names(self) -> frozenset[str]:
+        """The tables of this version of the file (registry and market tables are optional)."""
+        if "_tables" not in self.__dict__:
+            rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            self.__dict__["_tables"] = frozenset(r[0] for r in rows)
+        names: frozenset[str] = self.__dict__["_tables"]
+        return names
+
+    def has_substance(self, substance_id: str) -> bool:
+        """Whether ``substance_id`` is the id of a substance."""
+        whole = self._table("substances")
+        if whole is not None:
+            return substance_id in whole
+        return bool(self._rows("SELECT 1 FROM substances WHERE id = ?", [substance_id]))
 
 
 @contextmanager
