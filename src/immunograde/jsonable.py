@@ -18,6 +18,15 @@ def to_jsonable(obj: Any) -> Any:
 
     NaN and infinities become ``null`` (JSON has no NaN).
     """
+    kind = type(obj)  # the plain types first (most values; subclasses take the checks below)
+    if kind is str or kind is int or kind is bool or obj is None:
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [to_jsonable(v) for v in obj]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if hasattr(obj, "model_dump"):
