@@ -11,9 +11,12 @@ appraisal with its TSA, the evidence history) timed as a subprocess on
   more questions each -- as coverage growth would make them.
 
 Reports wall and CPU seconds (children's user + system), best of ``--repeat`` runs, and the load average.
+The builds run with the package's bytecode compiled, as an installed copy has it (a shell with
+``PYTHONDONTWRITEBYTECODE`` set would make the build and each of its worker processes recompile every module).
+``--synthetic-only`` skips the build of the real ``data/``.
 Results: ``benchmarks/results/build.md`` and the row in ``benchmarks/RESULTS.md``.
 
-    python benchmarks/bench_build.py --questions 1000 --repeat 3
+    python benchmarks/bench_build.py --questions 1000 --repeat 3 [--synthetic-only]
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ def run_build(data: Path, work: Path) -> tuple[float, float]:
         else:
             shutil.rmtree(p)
     env = dict(os.environ, IMMUNOGRADE_HISTORY=str(work / "history.duckdb"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed copy runs: bytecode cached
     cmd = [sys.executable, "-m", "immunograde", "build", "--no-safety", "--no-market",
            "--data", str(data), "--db", str(db), "--format", "json"]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -75,7 +79,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--synthetic-only", action="store_true", help="time the synthetic build only")
     args = ap.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    code = "import compileall, immunograde, os; compileall.compile_dir(os.path.dirname(immunograde.__file__), quiet=1)"
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)  # as pip install compiles
     real_n = len(list((ROOT / "data" / "questions").glob("*.yaml")))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +91,8 @@ def main() -> int:
         syn_n = synthetic_data(syn, args.questions)
         work = Path(tmp) / "work"
         work.mkdir()
-        for label, data, n in (("real data/", ROOT / "data", real_n), ("synthetic", syn, syn_n)):
+        cases = [("real data/", ROOT / "data", real_n), ("synthetic", syn, syn_n)]
+        for label, data, n in cases[1:] if args.synthetic_only else cases:
             runs = [run_build(data, work) for _ in range(args.repeat)]
             wall = min(r[0] for r in runs)
             cpu = min(r[1] for r in runs)
