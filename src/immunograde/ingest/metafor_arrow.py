@@ -15,7 +15,6 @@ compares them) or the reference reader's errors.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -46,8 +45,9 @@ def read_fast(data: bytes, label: str) -> MetaforTable | None:
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # a bare CR ends a line
         return None
+    end = data.find(b"\n")  # the header line (without copying the rest of the file)
     try:
-        first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         return None
     delimiter = find_delimiter(first, label)  # a refused delimiter or header: the same errors
@@ -70,7 +70,7 @@ def _tokenise(data: bytes, delimiter: str, header: tuple[str, ...]) -> Any:
              for n, h in zip(names, header, strict=True)}  # fmt: skip
     try:  # serial: a failed threaded read can leave Arrow's workers running at exit (pyarrow 21)
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),  # Arrow reads the bytes where they are
             read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=1, use_threads=False, block_size=len(data) + 1
             ),
