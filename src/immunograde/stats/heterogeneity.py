@@ -275,13 +275,19 @@ def _q_lanes(seg: Segments, y: FloatArray, v: FloatArray) -> _LaneFunc:
 
 
 def _roots(
-    f: _LaneFunc, lanes: NDArray[np.intp], lo: FloatArray, hi: FloatArray, tol: float
+    f: _LaneFunc,
+    lanes: NDArray[np.intp],
+    lo: FloatArray,
+    hi: FloatArray,
+    tol: float,
+    ends: tuple[FloatArray, FloatArray] | None = None,
 ) -> FloatArray:
-    """:func:`_root` for every lane at once: NaN where the bracket is invalid or no root converged."""
+    """:func:`_root` for every lane at once: NaN where the bracket is invalid or no root converged.
+    ``ends``: ``f(lo, lanes)`` and ``f(hi, lanes)`` when the caller has them already."""
     out = np.full(lanes.size, np.nan)
     if lanes.size == 0:
         return out
-    f_lo, f_hi = f(lo, lanes), f(hi, lanes)
+    f_lo, f_hi = ends if ends is not None else (f(lo, lanes), f(hi, lanes))
     good = (lo < hi) & np.isfinite(f_lo) & np.isfinite(f_hi) & ~(np.sign(f_lo) * np.sign(f_hi) > 0)
     j = np.nonzero(good)[0]
     if j.size:
@@ -312,7 +318,8 @@ def _qp_lanes(
         return qf(t, lanes[idx]) - crit[idx]
 
     row = np.arange(lanes.size)
-    roots = _roots(shifted, row, np.zeros(row.size), tmax[lanes], tol)
+    ends = (q_min[lanes] - crit, q_max[lanes] - crit)  # Q(0) and Q(tmax): computed above
+    roots = _roots(shifted, row, np.zeros(row.size), tmax[lanes], tol, ends)
     nl = int(need_l.sum())
     hi = np.where(q_min < crit_l, 0.0, np.where(q_max > crit_l, tmax, np.nan))
     hi[need_l] = roots[:nl]
