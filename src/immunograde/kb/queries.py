@@ -259,6 +259,12 @@ class KnowledgeBase(CurationQueries):
     def questions_for(self, substance_id: str) -> list[Question]:
         """Questions whose intervention is the substance, pools it, is one of its products, or is
         one of its classes."""
+        whole = self._table("questions")
+        if whole is not None:  # bulk mode: every substance's questions from one read of the links
+            if "_index" not in self.__dict__:
+                self.__dict__["_index"] = self.evidence_index()
+            ids = sorted(q for q in self.__dict__["_index"].get(substance_id, ()) if q in whole)
+            return [self.get_question(q) for q in ids]
         return self._models(
             Question,
             "SELECT record_json FROM questions WHERE id IN (SELECT question_id FROM "
