@@ -16,6 +16,7 @@ Pogue JM, Yusuf S. Control Clin Trials 1997;18:580-93.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from scipy.stats import norm
@@ -24,6 +25,12 @@ from scipy.stats import norm
 def _z_sum(alpha: float, power: float) -> float:
     if not 0.0 < alpha < 1.0 or not 0.0 < power < 1.0:
         raise ValueError(f"alpha and power must be in (0, 1), got {alpha}, {power}")
+    return _quantiles(alpha, power)
+
+
+@functools.lru_cache(maxsize=64)
+def _quantiles(alpha: float, power: float) -> float:
+    """``z_{1-alpha/2} + z_power`` (a build asks for the same few pairs thousands of times)."""
     return float(norm.ppf(1.0 - alpha / 2.0) + norm.ppf(power))
 
 

@@ -15,6 +15,7 @@ Pieces, each a pure function over arrays:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -105,6 +106,12 @@ def required_information_size_md(
     return InformationSize(ris, ris_d2, ris_i2, None, None, sd**2, abs(mid))
 
 
+@functools.lru_cache(maxsize=64)
+def _isf_sum(a: float, b: float) -> np.float64:
+    """``z_{1-a} + z_{1-b}`` (scipy's, as computed before; a build asks for the same few pairs)."""
+    return np.float64(norm.isf(a) + norm.isf(b))
+
+
 def _ris(
     nu: float,
     theta: float,
@@ -122,7 +129,7 @@ def _ris(
             raise ValueError(f"{name} must be in [0, 1), got {h}")
     if side not in (1, 2):
         raise ValueError("side must be 1 or 2")
-    z = norm.isf(alpha / side) + norm.isf(beta)
+    z = _isf_sum(alpha / side, beta)
     ris = int(np.ceil(4 * z**2 * nu / theta**2 - 1e-9))
     ris_d2 = None if d2 is None else int(np.ceil(ris / (1 - d2) - 1e-9))
     ris_i2 = None if i2 is None else int(np.ceil(ris / (1 - i2) - 1e-9))
@@ -205,7 +212,7 @@ def gs_design(
     if t.size == 0 or t[-1] < 1:
         t = np.append(t, 1.0)
     ab = alpha_boundaries(t, alpha=alpha, side=side, spending=spending, param=param)
-    drift = float(norm.isf(alpha / side) + norm.isf(beta))
+    drift = float(_isf_sum(alpha / side, beta))
     nan = np.full(t.size, np.nan)
     if futility == "none":
 
