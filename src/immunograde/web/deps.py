@@ -11,10 +11,12 @@ background thread when the app starts, so the first reader of the evidence map d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
@@ -32,8 +34,11 @@ T = TypeVar("T")
 CACHE_ENTRIES = 512
 RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
 IMAGE_CACHE_BYTES = 32 * 1024 * 1024
+DUCKDB_MEMORY = "256MB"  #: DuckDB's buffer manager per open version (default: 80 % of the RAM)
 Stamp = tuple[tuple[int, int], ...]  # (inode, mtime) of the database and its companions
 WarmJob = tuple[tuple[Any, ...], Callable[[], Any]]  # (cache key, compute)
+WarmJobs = Callable[[KnowledgeBase], Iterable[WarmJob]]
+WARM_SECONDS = 120.0  #: a new version is served after at most this much warming
 
 
 class DatabaseMissing(RuntimeError):
@@ -54,14 +59,15 @@ class AppKB:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._kb: KnowledgeBase | None = None
-        self._stamp: Stamp | None = None
+        self._served: tuple[KnowledgeBase, Stamp] | None = None  #: the open version
         self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
+        self._opener: threading.Thread | None = None
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         self.responses = ResponseStore(RESPONSE_CACHE_BYTES)
         self.images = ImageStore(IMAGE_CACHE_BYTES)
-        self._warm_jobs: Callable[[KnowledgeBase], Iterable[WarmJob]] | None = None
+        self._warm_jobs: WarmJobs | None = None
 
     def companions(self) -> list[Path]:
         """Files beside the database that pages also show: the evidence history and the safety scores."""
@@ -86,29 +92,78 @@ class AppKB:
         return tuple(stamps)
 
     def _current(self) -> tuple[KnowledgeBase, Stamp]:
+        """The served version of the files; notices when a writer has switched them.
+
+        A new version is opened, and its cache warmed with the start-up jobs (:meth:`warm`, at most
+        :data:`WARM_SECONDS`), in a background thread while the previous version goes on answering
+        (it stays open while its readers use it); then it is served, whole.  So readers never wait for
+        the opening nor meet a cold cache after a build.  Without warm-up jobs (tests, ``--no-warm``)
+        the first caller after a switch opens the new version itself and every request reads it at once.
+        """
         stamp = self._stamp_now()
-        switched = False
-        with self._lock:
-            if self._kb is None or stamp != self._stamp:
-                switched = self._kb is not None
-                try:
-                    self._kb = KnowledgeBase(self.path)
-                except NoDatabaseError as exc:
-                    raise DatabaseMissing(str(exc)) from None
-                self._stamp = stamp
-                self._cache.clear()
+        served = self._served  # one read: the pair is replaced whole
+        if served is not None and stamp == served[1]:
+            return served
+        if served is not None and self._warm_jobs is not None:
+            self._open_soon()
+            return served
+        return self._switch()
+
+    def _switch(self) -> tuple[KnowledgeBase, Stamp]:
+        with self._open_lock:  # one opener; the others wait for it in their threads
+            stamp = self._stamp_now()
+            if self._served is not None and self._served[1] == stamp:
+                return self._served
+            switched = self._served is not None
+            try:
+                new = KnowledgeBase(self.path)
+            except NoDatabaseError as exc:
+                raise DatabaseMissing(str(exc)) from None
+            new.con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            new.name_entries()  # shared by every view: read once, before readers arrive
+            if switched and self._warm_jobs is not None:  # warmed before it is served
+                self._fill(new, stamp, self._warm_jobs, time.monotonic() + WARM_SECONDS)
+            with self._lock:
+                self._served = (new, stamp)
+                for key in [k for k in self._cache if k[0] != stamp]:
+                    del self._cache[key]
                 self.responses.clear()
-            kb = self._kb
-        if switched and self._warm_jobs is not None:  # a writer switched the files: warm them again
-            self.warm(self._warm_jobs)
-        return kb, stamp
+        return new, stamp
+
+    def _open_soon(self) -> None:
+        with self._lock:
+            if self._opener is not None and self._opener.is_alive():
+                return
+            self._opener = threading.Thread(
+                target=self._switch_quietly, name="immunograde-switch", daemon=True
+            )
+            self._opener.start()
+
+    def _switch_quietly(self) -> None:
+        with contextlib.suppress(DatabaseMissing):  # the next request says so
+            self._switch()
+
+    def _fill(self, kb: KnowledgeBase, stamp: Stamp, jobs: WarmJobs, deadline: float) -> None:
+        """Run ``jobs`` over ``kb`` (the version ``stamp``) into the cache until ``deadline``."""
+        view = _View(kb, cursor(kb.con))
+        try:
+            for key, compute in jobs(view):
+                if time.monotonic() > deadline:
+                    break
+                try:
+                    self._cached_at(stamp, key, compute)
+                except Exception:
+                    continue  # the page will show its error when asked for
+        finally:
+            view.con.close()
 
     def view(self) -> KnowledgeBase:
         kb, _ = self._current()
         return _View(kb, cursor(kb.con))
 
     def version(self) -> Stamp:
-        """Changes whenever the database, the history or the safety scores are rewritten."""
+        """Changes whenever the database, the history or the safety scores are rewritten (and the new
+        version is served; see :meth:`_current`)."""
         return self._current()[1]
 
     def _lookup(self, full: tuple[Any, ...]) -> tuple[bool, Any]:
@@ -123,7 +178,10 @@ class AppKB:
 
         Concurrent callers of the same key wait for the first one's result instead of computing it too.
         """
-        full = (self.version(), *key)
+        return self._cached_at(self.version(), key, compute)
+
+    def _cached_at(self, stamp: Stamp, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        full = (stamp, *key)
         found, value = self._lookup(full)
         if found:
             return value
@@ -141,30 +199,21 @@ class AppKB:
                     self._cache.popitem(last=False)
         return value
 
-    def warm(
-        self, jobs: Callable[[KnowledgeBase], Iterable[tuple[tuple[Any, ...], Callable[[], Any]]]]
-    ) -> threading.Thread:
+    def warm(self, jobs: WarmJobs) -> threading.Thread:
         """Fill the cache in a daemon thread: ``jobs(kb)`` yields ``(key, compute)`` pairs.
 
         A job that fails is skipped (the page will show its error when asked for).  When a writer
-        switches in a new database (or history), the cache is warmed again with the same jobs, so the
-        first readers after a build do not all render cold pages at once.
+        switches in a new database (or history), the new version is warmed with the same jobs before
+        it is served (:meth:`_current`), so the first readers after a build do not render cold pages.
         """
         self._warm_jobs = jobs
 
         def run() -> None:
             try:
-                kb = self.view()
+                kb, stamp = self._current()
             except DatabaseMissing:
                 return
-            try:
-                for key, compute in jobs(kb):
-                    try:
-                        self.cached(key, compute)
-                    except Exception:
-                        continue
-            finally:
-                kb.con.close()
+            self._fill(kb, stamp, jobs, float("inf"))
 
         thread = threading.Thread(target=run, name="immunograde-warm", daemon=True)
         thread.start()
@@ -277,7 +326,12 @@ class PageCache:
             return await self.app(scope, receive, send)
         try:
             lang = i18n.from_scope(scope)[0]  # ?lang= is in the query; Accept-Language is not
-            key = (self.store.version(), scope["path"], scope.get("query_string", b""), lang)
+            key = (
+                self.store.version(),
+                scope["path"],
+                scope.get("query_string", b""),
+                lang,
+            )
         except DatabaseMissing:
             return await self.app(scope, receive, send)
         hit = self.store.responses.get(key)

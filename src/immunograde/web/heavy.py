@@ -41,16 +41,17 @@ STARTUP_SECONDS = 180.0  #: a new worker's imports (not counted in a job's time 
 PRELOAD = ("immunograde.web.workbench",)  #: imported by each worker as it starts
 
 
-def _start_worker(parent: int) -> None:
-    """Initializer of a worker process: die with the server, and yield the CPU to it."""
+def _start_worker(parent: int, modules: tuple[str, ...]) -> None:
+    """Initializer of a worker process: die with the server, import ``modules`` (at the server's
+    priority: a start is not starved by a busy machine), then yield the CPU to the server."""
     die_with_parent(parent)
+    for name in modules:
+        importlib.import_module(name)
     with contextlib.suppress(OSError):  # not permitted: the worker runs at the server's priority
         os.nice(NICE)
 
 
-def _preload(modules: tuple[str, ...]) -> int:
-    for name in modules:
-        importlib.import_module(name)
+def _started() -> int:
     return os.getpid()
 
 
@@ -82,9 +83,9 @@ class HeavyPool:
         ex = self._executors[slot]
         if ex is None:
             ctx = multiprocessing.get_context("spawn")  # no DuckDB handle or lock crosses a fork
-            ex = ProcessPoolExecutor(1, ctx, _start_worker, (os.getpid(),))
+            ex = ProcessPoolExecutor(1, ctx, _start_worker, (os.getpid(), PRELOAD))
             self._executors[slot], self._jobs[slot] = ex, 0
-            self._starting[slot] = ex.submit(_preload, PRELOAD)
+            self._starting[slot] = ex.submit(_started)
         return ex
 
     def _kill(self, slot: int) -> None:
