@@ -9,6 +9,7 @@ tocilizumab's ATC code L04AC07 from the WHO ATC extract.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -54,6 +55,46 @@ def test_page_and_its_json_twin(client: TestClient, path: str) -> None:
     assert data.status_code == 200
     same = client.get(path + ("&" if query else "?") + "format=json")
     assert data.json() == same.json()
+
+
+HTML_TAG = re.compile(
+    r"<(table|thead|tbody|tr|td|th|div|span|p|a|svg|ol|ul|li|strong|em|br)\b", re.I
+)
+
+
+def _strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+
+
+def test_json_twins_carry_data_not_html(client: TestClient) -> None:
+    """Issue 12: "JSON twins carry data, never rendered HTML" -- the question page's twin carried its
+    Summary of Findings as an HTML table (``sof_html``) until the template rendered it from the data."""
+    sub = client.get("/substances/tocilizumab.json").json()
+    qid = sub["evidence"][0]["questions"][0]["question_id"]
+    paths = [p for p in PAGES if p != "/workbench"] + [
+        f"/questions/{qid}",
+        "/claims",
+        "/experience",
+    ]
+    for path in paths:
+        base, _, query = path.partition("?")
+        data = client.get(
+            ("/index" if base == "/" else base) + ".json" + (f"?{query}" if query else "")
+        )
+        assert data.status_code == 200, path
+        html = [s[:80] for s in _strings(data.json()) if HTML_TAG.search(s)]
+        assert not html, f"{path}: HTML in the JSON twin: {html[:3]}"
+    q = client.get(f"/questions/{qid}.json").json()
+    assert q["appraisal"]["sof"] and "sof_html" not in q
+    # the HTML page still shows the table, rendered from the same data
+    assert '<table class="sof">' in client.get(f"/questions/{qid}").text
 
 
 def test_substance_page_shows_catalogue_and_evidence(client: TestClient) -> None:

@@ -113,10 +113,18 @@ def test_summary_of_findings_in_russian(client: TestClient) -> None:
     """The stored SoF table: headings, certainty labels, 'per 1000', ranges, trials and footnote
     prefixes in Russian; the English page keeps the stored table byte for byte, each cell only labelled
     with its column for the phone layout."""
+    from immunograde.evidence.answers import appraisal_from_json
+    from immunograde.evidence.rules import sof_html
     from immunograde.grading.sof import HEADERS
 
     data = client.get("/substances/baricitinib.json").json()
-    stored = next(q["sof_html"] for c in data["evidence"] for q in c["questions"] if q["sof_html"])
+    a = next(
+        appraisal_from_json(q["appraisal"])
+        for c in data["evidence"]
+        for q in c["questions"]
+        if q["appraisal"]["sof"]
+    )
+    stored = sof_html([a.sof])  # the table as the stored appraisal gives it
     english = client.get("/substances/baricitinib").text
     assert 'data-label="Certainty of the evidence (GRADE)"' in english
     assert stored in re.sub(r' data-label="[^"]*"', "", english)

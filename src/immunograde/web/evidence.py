@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
-
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.calibration import recorded_calibration
 from immunograde.evidence.known import (
@@ -19,7 +17,7 @@ from immunograde.evidence.known import (
     substance_trials,
 )
 from immunograde.evidence.question import Appraisal
-from immunograde.evidence.rules import load_rules, rules_as_text, sof_html
+from immunograde.evidence.rules import load_rules, rules_as_text
 from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
@@ -46,7 +44,6 @@ def _question_view(a: Appraisal) -> dict[str, Any]:
         "certainty_label": certainty_label(a.certainty),
         "statement": a.statement,
         "downgrades": a.downgrades,
-        "sof_html": sof_html([a.sof]) if a.sof is not None else Markup(""),
         "appraisal": a,
     }
 
@@ -270,7 +267,6 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "appraisal": a,
         "certainty_symbols": a.certainty_symbol or "",
         "certainty_label": certainty_label(a.certainty),
-        "sof_html": sof_html([a.sof]) if a.sof is not None else Markup(""),
         "k": a.k,
         "trials": _trial_rows(kb, q.id, rob_by_trial(a)),
         "reported": reported_rows(kb, q.id),

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from immunograde import __version__
+from immunograde.evidence.rules import sof_html
 from immunograde.jsonable import to_jsonable
 from immunograde.web import i18n, i18n_glossary, i18n_notes, i18n_sof, i18n_statements, i18n_terms
 
@@ -50,6 +51,7 @@ env.filters["term"] = i18n.term
 env.filters["certainty_label"] = i18n.certainty_label
 env.filters["verdict_label"] = i18n.verdict_label
 env.filters["sof"] = i18n_sof.translate
+env.filters["sof_table"] = lambda row: sof_html([row]) if row is not None else Markup("")
 env.filters["note"] = i18n_notes.substance_note
 env.filters["without_paths"] = i18n_notes.without_paths
 env.filters["statement"] = i18n_statements.translate
