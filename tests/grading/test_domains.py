@@ -56,8 +56,11 @@ def _t(i: int, w: float, rob: str, y: float) -> TrialFacts:
         ([_t(1, 0.3, "high", -0.7), _t(2, 0.7, "some_concerns", 0.1)], -1),
         # 20% at high risk (< 25%) with different results -> 0
         ([_t(1, 0.2, "high", -0.7), _t(2, 0.8, "low", 0.1)], 0),
-        # some concerns are not high risk (Core GRADE's two classes) -> 0
+        # the review's "some concerns" is classified with high risk (Handbook 12.2.d: limitations likely
+        # to lower confidence), but the low-risk trial gives a similar result -> 0
         ([_t(1, 0.9, "some_concerns", -0.3), _t(2, 0.1, "low", -0.2)], 0),
+        # ... and with a different result (other side of the null) -> 1
+        ([_t(1, 0.6, "some_concerns", -0.5), _t(2, 0.4, "low", 0.1)], -1),
         # weights need not be normalised: 6 of 10 at high risk, results differ -> 1
         ([_t(1, 6.0, "high", -0.5), _t(2, 4.0, "low", 0.1)], -1),
     ],
@@ -73,6 +76,24 @@ def test_risk_of_bias_never_rated_down_for_a_missing_record() -> None:
     assert j.levels == 0 and "ImmunoGrade's own" in j.reason
     assert j.inputs["trials"][0]["overall"] == "some_concerns"
     assert j.inputs["trials"][0]["verified"] is False
+
+
+def test_only_a_published_some_concerns_counts_with_high_risk() -> None:
+    from dataclasses import replace as dc_replace
+
+    differing = [_t(1, 0.6, "some_concerns", -0.5), _t(2, 0.4, "low", 0.1)]
+    j = rate_risk_of_bias(differing, DEATH, 0.0, R)
+    assert j.levels == -1 and "some concerns in the review's judgement" in j.reason
+    # with the rule off, the same published judgements are not high risk -> 0
+    off = dc_replace(
+        R, risk_of_bias=dc_replace(R.risk_of_bias, published_some_concerns_as_high=False)
+    )
+    assert rate_risk_of_bias(differing, DEATH, 0.0, off).levels == 0
+    # ImmunoGrade's own "some concerns" (nothing recorded about the design) never counts: 60% of the
+    # weight from such a trial, results differing -> 0
+    own = [trial(1, 0.6, yi=-0.5, ci_low=-0.7, ci_high=-0.3), _t(2, 0.4, "low", 0.1)]
+    j = rate_risk_of_bias(own, OutcomeSpec("pain"), 0.0, R)
+    assert j.inputs["trials"][0]["overall"] == "some_concerns" and j.levels == 0
 
 
 def test_published_judgement_wins() -> None:

@@ -88,6 +88,9 @@ class RobRules(Section):
     high_share_serious: float
     high_share_if_results_differ: float
     max_levels: int
+    #: a published "some concerns" (the review that assessed the trial found limitations) is classified
+    #: with the trials at high risk; ImmunoGrade's own "some concerns" (often: not recorded) never is
+    published_some_concerns_as_high: bool = False
 
 
 @dataclass(frozen=True)

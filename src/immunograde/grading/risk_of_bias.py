@@ -1,7 +1,9 @@
 """Risk of bias across trials (Core GRADE 4): weight of trials at high risk, and whether their results differ.
 
 Rule (``rules.yaml: risk_of_bias``): every trial is judged by :func:`assess_trial` (published RoB 2, else
-ImmunoGrade's own from the design) and classified as at high risk or not.  With ``w_high`` the share of
+ImmunoGrade's own from the design) and classified as at high risk or not: a published RoB 2 "high" or
+"some concerns" counts as high (``published_some_concerns_as_high``), ImmunoGrade's own "some concerns"
+never does.  With ``w_high`` the share of
 the assessed weight from trials at high risk: rate down one level when ``w_high >= high_share_serious``
 unless the trials not at high risk give a similar result; rate down one level when
 ``w_high >= high_share_if_results_differ`` and the results differ.  "Similar" means the fixed-effect
@@ -83,8 +85,23 @@ def rate_risk_of_bias(
             "Risk of bias could not be assessed for any trial; not rated down for a missing record."
         )
         return Judgement(DOMAIN, 0, why, inputs)
-    high = [t for t, r in pairs if r.overall == "high"]
-    rest = [t for t, r in pairs if r.overall != "high"]
+    rules_ = rules.risk_of_bias
+
+    def at_high(r: TrialRob) -> bool:
+        return r.overall == "high" or (
+            rules_.published_some_concerns_as_high and r.verified and r.overall == "some_concerns"
+        )
+
+    high = [t for t, r in pairs if at_high(r)]
+    rest = [t for t, r in pairs if not at_high(r)]
+    concerns = rules_.published_some_concerns_as_high and any(
+        r.verified and r.overall == "some_concerns" for _, r in pairs
+    )
+    label = (
+        "high risk of bias or with some concerns in the review's judgement"
+        if concerns
+        else "high risk of bias"
+    )
     # exactly rounded sums and 12 significant digits: the share (and so the judgement) cannot depend on
     # the order of the trials or the scale of their weights through floating-point rounding
     w_high = float(f"{math.fsum(t.weight for t in high) / total:.12g}")
@@ -92,16 +109,15 @@ def rate_risk_of_bias(
     gh, gr = group_estimate(high), group_estimate(rest)
     differ = gr is None or gh is None or results_differ(gh, gr, threshold)
     inputs["results_differ"] = differ if high else None
-    rules_ = rules.risk_of_bias
     serious = (w_high >= rules_.high_share_serious and differ) or (
         w_high >= rules_.high_share_if_results_differ and differ and gr is not None
     )
     if serious:
         other = "no trial at lower risk to compare" if gr is None else "the trials at lower risk give a different result"  # fmt: skip
-        why = f"Trials at high risk of bias carry {_pct(w_high)} of the weight and {other}."
+        why = f"Trials at {label} carry {_pct(w_high)} of the weight and {other}."
         return Judgement(DOMAIN, -rules_.max_levels, why + note, inputs)
     if w_high >= rules_.high_share_if_results_differ:
-        why = f"Trials at high risk of bias carry {_pct(w_high)} of the weight, but the trials at lower risk give a similar result."  # fmt: skip
+        why = f"Trials at {label} carry {_pct(w_high)} of the weight, but the trials at lower risk give a similar result."  # fmt: skip
     else:
-        why = f"Trials at high risk of bias carry {_pct(w_high)} of the weight."
+        why = f"Trials at {label} carry {_pct(w_high)} of the weight."
     return Judgement(DOMAIN, 0, why + note, inputs)
