@@ -39,8 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                  "indication."),
     "calibrate": ("calibrate_cmd", "Run ImmunoGrade on every outcome of the calibration set "
                                    "(published GRADE ratings with their verbatim sentence) and report "
-                                   "n, exact agreement, weighted kappa, the confusion matrix and every "
-                                   "disagreement with the domains behind it."),
+                                   "n, exact agreement, weighted kappa, the confusion matrix, every "
+                                   "disagreement with the domains ImmunoGrade rated down beside those "
+                                   "the source says it rated down, and a tally of the domains on which "
+                                   "they differ."),
     "tsa": ("living_cmd", "Trial sequential analysis of a question: required information size "
                           "(diversity-adjusted), O'Brien-Fleming boundaries, conclusion and what it "
                           "would take."),
