@@ -16,6 +16,7 @@ from typing import Any
 
 from immunograde import settings
 from immunograde.evidence.answers import Answers
+from immunograde.evidence.known import source_link
 from immunograde.grading.agreement import confusion, exact_agreement, weighted_kappa
 from immunograde.grading.config import LEVELS
 from immunograde.kb.queries import KnowledgeBase
@@ -247,3 +248,48 @@ def calibrate(kb: KnowledgeBase) -> Calibration:
         reasons_none_stated=sum(1 for i in items if source_domains(i.reasons) == {}),
         reasons_not_found=sum(1 for i in items if _not_found(i.reasons)),
     )
+
+
+def field_ratings(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
+    """What others concluded about this question: every published certainty rating recorded for it
+    (a review's or guideline's, with its verbatim sentence and link) beside ImmunoGrade's stored one, and,
+    when they differ, the domains each side rated down -- the one-sentence reconciliation the question
+    page shows (the same comparison ``immunograde calibrate`` reports)."""
+    q = kb.get_question(question_id)
+    rated = [p for p in q.published if p.certainty and p.quote]
+    if not rated:
+        return []
+    a = Answers(kb).question(q.id)
+    ours = ours_domains(a.judgements)
+    out = []
+    for p in rated:
+        s = p.source
+        level = level_of(str(p.certainty))
+        reasons = tuple(r.model_dump(mode="json", exclude_none=True) for r in p.reasons)
+        it = Item(
+            q.id, _source_text(p), level, a.certainty, str(p.quote), a.downgrades, ours, reasons
+        )
+        entry: dict[str, Any] = {
+            "source": it.source,
+            "link": source_link(s.pmid, s.doi, [], s.url) if s else None,
+            "locator": s.locator if s else None,
+            "published": level,
+            "ours": a.certainty,
+            "agrees": level == a.certainty,
+            "quote": it.quote,
+            "note": p.note,
+            "side": None,
+            "why": None,
+            "ours_domains": ours,
+            "source_domains": None,
+            "source_reasons": (
+                "not_found" if _not_found(reasons) else "recorded" if reasons else "not_recorded"
+            ),
+        }
+        if a.certainty is not None and level != a.certainty:
+            c = compare(it)
+            entry["side"] = "lower" if LEVELS.index(a.certainty) < LEVELS.index(level) else "higher"
+            entry["source_domains"] = c["source_domains"]
+            entry["why"] = c["why"]
+        out.append(entry)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from immunograde.evidence.answers import Answers
-from immunograde.evidence.calibration import recorded_calibration
+from immunograde.evidence.calibration import field_ratings, recorded_calibration
 from immunograde.evidence.known import (
     reported_rows,
     source_link,
@@ -271,6 +271,8 @@ def question_page(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
         "trials": _trial_rows(kb, q.id, rob_by_trial(a)),
         "reported": reported_rows(kb, q.id),
         "tsa": history.tsa_summary(a.tsa),
+        # what reviews and guidelines concluded, beside ImmunoGrade's rating (issue 13)
+        "field": field_ratings(kb, q.id),
     }
 
 
