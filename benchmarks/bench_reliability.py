@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,6 +97,7 @@ async def _load(
     results: list[dict] = []
     uploads_running = 0
     queue = iter(enumerate(plan))
+    start = time.perf_counter()
 
     async def client(c: httpx.AsyncClient) -> None:
         nonlocal uploads_running
@@ -116,7 +118,7 @@ async def _load(
             except httpx.HTTPError as exc:
                 status = f"{type(exc).__name__}"
             results.append({"kind": kind, "status": status, "ms": (time.perf_counter() - t0) * 1000,
-                            "during_upload": during})  # fmt: skip
+                            "during_upload": during, "t": t0 - start})  # fmt: skip
             if len(results) % 1000 == 0:
                 print(f"{len(results)} requests", file=sys.stderr, flush=True)
 
@@ -142,6 +144,8 @@ def _summary(results: list[dict]) -> dict:
            or r["status"] in (408, 413)]  # fmt: skip
     out["errors"] = len(bad)
     out["error_kinds"] = sorted({f"{r['kind']}:{r['status']}" for r in bad})
+    out["error_counts"] = dict(Counter(f"{r['kind']}:{r['status']}" for r in bad))
+    out["errors_by_10s"] = dict(sorted(Counter(int(r["t"] // 10) * 10 for r in bad).items()))
     for kind in ("page", "json", "plot", "upload"):
         ms = [r["ms"] for r in results if r["kind"] == kind]
         out[kind] = {"n": len(ms), "p50": _pct(ms, 50), "p95": _pct(ms, 95), "p99": _pct(ms, 99)}
@@ -189,6 +193,9 @@ def main() -> None:
     ap.add_argument(
         "--writers", action="store_true", help="run a build and an import during the load"
     )
+    ap.add_argument(
+        "--server-log", type=Path, help="the server's output (its tracebacks of any 500)"
+    )
     ap.add_argument("--client-nice", type=int, default=0,
                     help="niceness added to the clients once the server has started (a shared machine)")  # fmt: skip
     ap.add_argument("--same-upload", action="store_true",
@@ -196,9 +203,9 @@ def main() -> None:
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "IMMUNOGRADE_HISTORY": str(args.history)}
     port = _free_port()
+    log = open(args.server_log, "w") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "immunograde", "serve", "--port", str(port),
-                               "--db", str(args.db)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+                               "--db", str(args.db)], env=env, stdout=log, stderr=log)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     os.nice(args.client_nice)  # the clients (and the writers, niced again) after the server started
     try:
