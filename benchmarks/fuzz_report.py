@@ -3,6 +3,8 @@ Markdown table of benchmarks/results/reliability_inputs.md.
 
 A target run in shards (one process per hypothesis seed, figures in ``<folder>/shard-<seed>/``) is
 summed over its files: inputs, outcomes and times add up, the slowest input is the slowest of any.
+Files under ``<folder>/found/`` (runs stopped by a bug, kept as the record of what they found; the
+target was rerun after the fix) are not summed.
 
     python benchmarks/fuzz_report.py [benchmarks/results/fuzz]
 """
@@ -24,6 +26,8 @@ def collect(folder: Path) -> dict[str, dict[str, Any]]:
     """Per target, its files' figures summed (``seeds``: the hypothesis seed of each file)."""
     rows: dict[str, dict[str, Any]] = {}
     for p in sorted(folder.rglob("*.json")):
+        if "found" in p.relative_to(folder).parts:
+            continue
         r = json.loads(p.read_text())
         t = rows.setdefault(r["target"], {k: 0 for k in SUMMED} | {"slowest_s": 0.0, "seeds": []})
         for k in SUMMED:
