@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from immunograde.errors import InputError
-from immunograde.evidence.claim_vocab import Hit, Vocabulary, load_vocabulary
+from immunograde.evidence.claim_vocab import Hit, Vocabulary, fold, load_vocabulary
 from immunograde.kb.search import NameEntry, keys, normalise
 
 MAX_CHARS = 2000
@@ -224,6 +224,11 @@ def read_claim(text: str, names: NameIndex, vocab: Vocabulary | None = None) -> 
         k: _ordered(h.concept for h in hits if h.kind == k)
         for k in ("indications", "purposes", "outcomes", "effects", "mechanism", "status")
     }
+    # an outcome phrase that holds its own effect word ("ускоряет выздоровление": accelerates recovery) is
+    # kept whole as the outcome, and its effect word still counts
+    inner = [cid for h in hits if h.kind == "outcomes" for (kind, cid), pat in vocab.patterns.items()
+             if kind == "effects" and pat.search(fold(h.text))]  # fmt: skip
+    by["effects"] = _ordered((*by["effects"], *inner))
     dirs = {vocab.concepts["effects"][e].direction for e in by["effects"]}
     direction = "no_benefit" if "no_benefit" in dirs else ("benefit" if "benefit" in dirs else None)
     if not (by["indications"] or by["outcomes"]):
