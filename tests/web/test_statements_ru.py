@@ -52,10 +52,37 @@ def test_the_russian_file_is_reviewed_data_with_every_cell() -> None:
         ), path
 
 
+def _in_russian(values: dict[str, str]) -> dict[str, str]:
+    """The values as the Russian sentence holds them: the outcome, the subject ("Kagocel (oral) for
+    influenza") and the routes in Russian; trial labels, sources and registry ids as written, marked
+    with their language."""
+    from immunograde.web.i18n_glossary import routes
+    from immunograde.web.i18n_statements import AS_WRITTEN, as_written, subject
+
+    out = {**values, "outcome": outcome(values["outcome"]), "subject": subject(values["subject"]),
+           "routes": routes(values["routes"])}  # fmt: skip
+    return {k: (as_written(v) if k in AS_WRITTEN else v) for k, v in out.items()}
+
+
+def test_the_subject_and_routes_are_translated_too(russian: object) -> None:
+    from immunograde.web.i18n_statements import subject
+
+    assert subject("Kagocel (oral) for influenza (treatment)") == (
+        "Kagocel (внутрь) по показанию «грипп (лечение)»"
+    )
+    assert subject("Kagocel (oral, tablets)") == "Kagocel (внутрь, таблетки)"
+    assert subject("acridone for any indication") == "acridone по любому показанию"
+    assert (
+        subject("влияние на что-то") == '<span lang="ru">влияние на что-то</span>'
+    )  # another form
+
+
 def test_every_cell_round_trips(russian: object) -> None:
+    from markupsafe import Markup, escape
+
     for path, english, sentence in english_cells():
         text = english.format(**VALUES)
-        expected = _russian(path).format(**{**VALUES, "outcome": outcome(VALUES["outcome"])})
+        expected = Markup(escape(_russian(path))).format(**_in_russian(VALUES))
         if sentence:  # as grading.statements.statement() writes it
             text, expected = (
                 text[0].upper() + text[1:] + ".",
@@ -65,6 +92,8 @@ def test_every_cell_round_trips(russian: object) -> None:
 
 
 def test_the_most_specific_cell_wins_and_other_text_stays(russian: object) -> None:
+    from markupsafe import escape
+
     assert "немного" in translate("Tocilizumab may reduce mortality slightly.")
     assert "немного" not in translate("Tocilizumab may reduce mortality.")
     # the page's substance is named in Russian, at the start of the sentence with a capital
@@ -76,7 +105,7 @@ def test_the_most_specific_cell_wins_and_other_text_stays(russian: object) -> No
     )
     explanation = ("The verdict for X rests on Y. The evidence shows a benefit, with low certainty: "
                    "X may reduce Y.  Under ImmunoGrade's rules that makes the verdict \"possible benefit\".")  # fmt: skip
-    assert translate(explanation) == explanation
+    assert translate(explanation) == f'<span lang="en">{escape(explanation)}</span>'  # as written
     i18n.use("en")
     assert translate("Tocilizumab may reduce mortality.") == "Tocilizumab may reduce mortality."
 
@@ -122,10 +151,12 @@ def test_verdict_explanations_in_russian(client: TestClient, russian: object) ->
         assert f"участников: {found['participants']}" in text
         assert f"«{i18n.tr(card['verdict_label'])}»" in text
     other = "The verdict for x rests on y. Something else entirely."
-    assert explanation(other) == other
+    assert explanation(other) == f'<span lang="en">{other}</span>'  # as written, marked English
 
 
 def test_no_important_benefit_explanation_in_russian(russian: object) -> None:
+    from markupsafe import escape
+
     from immunograde.web.i18n_statements import explanation
 
     english = (
@@ -143,6 +174,5 @@ def test_no_important_benefit_explanation_in_russian(russian: object) -> None:
         in text
     )
     assert "достоверность: высокая" in text and f"«{i18n.tr('no important benefit')}»" in text
-    assert explanation(english.replace("appreciable ratio", "some other basis")) == english.replace(
-        "appreciable ratio", "some other basis"
-    )
+    other = english.replace("appreciable ratio", "some other basis")
+    assert explanation(other) == f'<span lang="en">{escape(other)}</span>'  # as written, marked

@@ -53,3 +53,32 @@ def test_every_explanation_has_its_russian() -> None:
     ru = i18n.translations("ru")
     for label, text in TERMS.values():
         assert ru.gettext(text) != text and re.search("[а-я]", ru.gettext(text)), label
+
+
+ABBR = re.compile(r'<abbr class="term" tabindex="0" title="([^"]*)">([^<]*)</abbr>')
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_each_term_is_explained_at_its_first_use(client: TestClient, lang: str) -> None:
+    """Besides the box, the first use of each term in a page's text is an <abbr> with its explanation
+    (focusable: a tap or the Tab key shows it), once per term and page; later uses stay as written."""
+    questions = [q["question_id"] for c in client.get("/substances/tocilizumab.json").json()["evidence"]
+                 for q in c["questions"]][:3]  # fmt: skip
+    catalogue = i18n.translations(lang)
+    explained = {catalogue.gettext(text): key for key, (_label, text) in TERMS.items()}
+    problems = {}
+    for path in [*PAGES, *(f"/questions/{q}" for q in questions)]:
+        html = client.get(path, params={"lang": lang}).text
+        main = html.split("<main>", 1)[-1].split("</main>", 1)[0]
+        found = [(explained.get(unescape(title)), word) for title, word in ABBR.findall(main)]
+        keys = [k for k, _w in found]
+        text = _text(BOX.sub(" ", html))
+        used = {k for k in ("ois", "tsa", "mid", "rob") if re.search(USED[k], text)}
+        if None in keys or len(keys) != len(set(keys)) or not used <= set(keys):
+            problems[path] = (found, sorted(used - set(keys)))
+        # the first occurrence in the text is the marked one (links, menus and the boxes left aside)
+        for key, word in found:
+            before = BOX.sub(" ", main[: main.index(f">{word}</abbr>")])
+            before = re.sub(r"<(a|summary|option|code|svg)\b.*?</\1>", " ", before, flags=re.S)
+            assert word not in _text(before), (path, key)
+    assert not problems, f"terms not explained at first use ({lang}): {problems}"

@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.lang import LangOpt, choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
@@ -131,14 +132,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
-        lang: Annotated[
-            str,
-            typer.Option(
-                "--lang",
-                help="Language of the table's headings and labels: en or ru (statements, names and "
-                "the json/markdown/html/csv formats stay in the data's own words).",
-            ),
-        ] = "en",
+        lang: LangOpt = None,
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.
 
@@ -148,12 +142,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in FORMATS:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
             raise typer.Exit(ExitCode.USAGE)
-        if lang not in i18n.LANGUAGES:
-            err_console.print(
-                f"error: --lang must be one of {', '.join(i18n.LANGUAGES)}", markup=False
-            )
-            raise typer.Exit(ExitCode.USAGE)
-        i18n.use(lang)
+        choose(lang)  # the table's words; statements, names and the other formats stay as written
         try:
             kb = KnowledgeBase(db)
         except NoDatabaseError as exc:

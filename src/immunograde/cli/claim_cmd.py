@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.lang import LangOpt, choose, html_to_text
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.claim_check import check_claim
 from immunograde.evidence.claims import check_text
@@ -46,6 +47,34 @@ def _text(r: dict[str, Any]) -> None:
     console.print("\n".join(lines), markup=False, highlight=False)
 
 
+def _text_localised(r: dict[str, Any]) -> None:
+    """The answer in the reader's language: the claim checker page's own sections (the same macros and
+    catalogue as /claims/check), as plain lines."""
+    from immunograde.web import i18n
+    from immunograde.web.claims_view import labelled
+    from immunograde.web.templating import templates
+
+    _ = i18n.gettext
+    r = labelled(r)
+    cl = templates.env.get_template("_claims.html").module
+    a = r["assessment"]
+    blocks = [f"{_('Claim')}: {r['text']}", f"{_('What was understood')}:",
+              html_to_text(str(cl.reading(r["recognised"])))]  # type: ignore[attr-defined]  # fmt: skip
+    if r["unrecognised"]:
+        blocks += [f"{_('Not recognised')}:", html_to_text(str(cl.unrecognised(r["unrecognised"])))]  # type: ignore[attr-defined]
+    detail = {
+        "category": a["category"],
+        "detail": r["detail"],
+        "permitted_wording": r["permitted_wording"],
+    }
+    blocks += [f"{_('What the evidence says')}: {html_to_text(str(cl.badge(a['category'])))}",  # type: ignore[attr-defined]
+               html_to_text(str(cl.detail(detail)))]  # type: ignore[attr-defined]  # fmt: skip
+    for e in r["evidence"]:
+        cert = i18n.certainty_label(e["certainty"]) if e["certainty"] else i18n.tr("not graded")
+        blocks.append(f"  {e['question_id']}: {i18n.verdict_label(e['verdict'])}; {cert}")
+    console.print("\n".join(blocks), markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``claim`` to ``app``."""
 
@@ -56,15 +85,18 @@ def register(app: typer.Typer) -> None:
         ],
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+        lang: LangOpt = None,
     ) -> None:
         """Check a claim sentence (Russian or English) against the evidence: what it asserts, and what the trials say.
 
         Example: immunograde claim "Эргоферон сокращает длительность ОРВИ"
         Example: immunograde claim "Arbidol treats COVID-19" --format json
+        Example: immunograde claim "Кагоцел лечит грипп" --lang ru
         """
         if fmt not in FORMATS:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
             raise typer.Exit(ExitCode.USAGE)
+        chosen = choose(lang)
         check_text(text)  # empty or too long: exit 3 before the knowledge base is opened
         try:
             kb = KnowledgeBase(db)
@@ -77,5 +109,7 @@ def register(app: typer.Typer) -> None:
             kb.close()
         if fmt == "json":
             print_json(result)
-        else:
+        elif chosen == "en":
             _text(result)
+        else:
+            _text_localised(result)

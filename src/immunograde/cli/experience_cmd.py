@@ -13,9 +13,11 @@ from typing import Annotated, Any
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.lang import LangOpt, choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.experience import Experience, Observation, experience
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.web import i18n
 
 FORMATS = ("text", "json")
 Indication = Annotated[
@@ -43,19 +45,37 @@ QuestionOpt = Annotated[
 ]
 
 
+_ = i18n.gettext  # the text's words in the language of --lang (the catalogues of web/i18n.py)
+STATUSES = {"compared": _("compared"), "natural_course": _("natural course"),
+            "choose_outcome": _("choose an outcome"), "no_control_arms": _("no control arms")}  # fmt: skip
+
+
+def _ru(exp: Experience, english: str, field: str) -> str:
+    """The outcome's or group's name in the reader's language (natural_course.yaml holds both)."""
+    if i18n.current() == i18n.DEFAULT:
+        return english
+    obj = exp.outcome if field.startswith(("outcome", "time")) else exp.group
+    key = {"outcome": "name_ru", "time_point": "time_point_ru", "group": "name_ru"}[field]
+    value = getattr(obj, key, None) if obj is not None and not isinstance(obj, dict) else None
+    if isinstance(obj, dict):
+        value = obj.get(key)
+    return str(value or english)
+
+
 def _arms(exp: Experience) -> list[str]:
     if exp.pool is None:
         return []
-    lines = ["Control arms (question / trial: numbers, weight):"]
+    lines = [i18n.gettext("Control arms (question / trial: numbers, weight):")]
     for a, w in zip(exp.arms, exp.pool.weights, strict=True):
         nums = (
-            f"{a.xi:g}/{a.ni:g} improved"
+            i18n.gettext("%(x)s/%(n)s improved") % {"x": f"{a.xi:g}", "n": f"{a.ni:g}"}
             if a.xi is not None
-            else f"mean {a.mi:g}, SD {a.sdi:g}, n {a.ni:g}"
+            else i18n.gettext("mean %(m)s, SD %(sd)s, n %(n)s")
+            % {"m": f"{a.mi:g}", "sd": f"{a.sdi:g}", "n": f"{a.ni:g}"}
         )
         lines.append(f"  {a.question_id} / {a.trial_id}: {nums} ({w:.1f}%)")
     for s in exp.skipped_arms:
-        lines.append(f"  not pooled: {s.question_id} / {s.trial_id}: {s.reason}")
+        lines.append(f"  {i18n.gettext('not pooled:')} {s.question_id} / {s.trial_id}: {s.reason}")
     return lines
 
 
@@ -63,32 +83,63 @@ def _pool(exp: Experience) -> list[str]:
     p, o = exp.pool, exp.outcome
     if p is None or o is None:
         return []
-    head = f"Outcome: {o.name} ({o.time_point}); {p.measure}, {p.method}, k = {p.k}, {p.patients} patients"
+    head = i18n.gettext("Outcome: %(name)s (%(time)s); %(measure)s, %(method)s, k = %(k)s, %(n)s patients") % {
+        "name": _ru(exp, o.name, "outcome"), "time": _ru(exp, o.time_point, "time_point"),
+        "measure": p.measure, "method": p.method, "k": p.k, "n": p.patients}  # fmt: skip
     if p.pr is not None:
-        body = (f"pooled proportion {p.pr:.3f} (95% CI {p.pr_ci_low:.3f} to {p.pr_ci_high:.3f}; "
-                f"prediction interval {p.pr_pi_low:.3f} to {p.pr_pi_high:.3f}); tau2 {p.tau2:.4g}")  # fmt: skip
+        body = i18n.gettext("pooled proportion %(pr)s (95%% CI %(lo)s to %(hi)s; prediction interval "
+                            "%(pilo)s to %(pihi)s); tau2 %(tau2)s") % {
+            "pr": f"{p.pr:.3f}", "lo": f"{p.pr_ci_low:.3f}", "hi": f"{p.pr_ci_high:.3f}",
+            "pilo": f"{p.pr_pi_low:.3f}", "pihi": f"{p.pr_pi_high:.3f}", "tau2": f"{p.tau2:.4g}"}  # fmt: skip
     else:
-        body = (f"pooled mean {p.estimate:.2f} {o.unit} (95% CI {p.ci_low:.2f} to {p.ci_high:.2f}; "
-                f"prediction interval {p.pi_low:.2f} to {p.pi_high:.2f}); tau2 {p.tau2:.4g}")  # fmt: skip
+        body = i18n.gettext("pooled mean %(m)s %(unit)s (95%% CI %(lo)s to %(hi)s; prediction interval "
+                            "%(pilo)s to %(pihi)s); tau2 %(tau2)s") % {
+            "m": f"{p.estimate:.2f}", "unit": o.unit, "lo": f"{p.ci_low:.2f}", "hi": f"{p.ci_high:.2f}",
+            "pilo": f"{p.pi_low:.2f}", "pihi": f"{p.pi_high:.2f}", "tau2": f"{p.tau2:.4g}"}  # fmt: skip
     return [head, body]
 
 
 def _products(exp: Experience) -> list[str]:
+    from immunograde.cli.lang import html_to_text
+    from immunograde.web import i18n_statements
+
     if not exp.substance:
         return []
-    lines = [f"Trials of {exp.substance} for these indications (stored appraisals):"]
+    from immunograde.web.i18n_glossary import substance_name
+
+    name = (
+        exp.substance
+        if i18n.current() == i18n.DEFAULT
+        else substance_name(exp.substance, exp.substance)
+    )
+    lines = [
+        i18n.gettext("Trials of %(name)s for these indications (stored appraisals):")
+        % {"name": name}
+    ]
     for t in exp.product_trials:
-        cert = t.certainty or "not graded"
-        lines.append(f"  {t.question_id}: {t.verdict_label}; certainty {cert}. {t.statement}")
+        cert, statement = t.certainty or "not graded", t.statement
+        if i18n.current() != i18n.DEFAULT:
+            cert = i18n.certainty_label(t.certainty).lower()
+            said = i18n_statements.translate(t.statement, exp.substance, exp.substance)
+            statement = html_to_text(str(said))
+        lines.append(f"  {t.question_id}: {i18n.tr(t.verdict_label)}; "
+                     + i18n.gettext("certainty %(level)s.") % {"level": cert} + f" {statement}")  # fmt: skip
     return lines
 
 
 def _text(exp: Experience) -> None:
-    lines: list[str] = [f"{exp.group['name'] if exp.group else exp.query}: {exp.status}"]
+    from immunograde.jsonable import to_jsonable
+    from immunograde.web.experience_view import sentences
+
+    name = _ru(exp, exp.group["name"], "group") if exp.group else exp.query
+    lines: list[str] = [f"{name}: {i18n.gettext(STATUSES.get(exp.status, exp.status))}"]
     if exp.status == "choose_outcome":
-        lines += ["Outcomes (choose one with --outcome):"]
-        lines += [f"  {o.id}: {o.name} ({o.time_point}; {o.type})" for o in exp.outcomes]
-    lines += _pool(exp) + _arms(exp) + [""] + [f"- {r.text}" for r in exp.explanation]
+        lines += [i18n.gettext("Outcomes (choose one with --outcome):")]
+        lines += [f"  {o.id}: {o.name_ru if i18n.current() != i18n.DEFAULT else o.name} "
+                  f"({o.time_point_ru if i18n.current() != i18n.DEFAULT else o.time_point}; {o.type})"
+                  for o in exp.outcomes]  # fmt: skip
+    said = sentences(to_jsonable(exp))
+    lines += _pool(exp) + _arms(exp) + [""] + [f"- {text}" for text in said]
     lines += _products(exp)
     console.print("\n".join(lines), markup=False, highlight=False)
 
@@ -108,15 +159,18 @@ def register(app: typer.Typer) -> None:
         question: QuestionOpt = None,
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
         db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+        lang: LangOpt = None,
     ) -> None:
         """What does my experience show?  Your N patients beside the control arms of the trials for that indication.
 
         Example: immunograde experience --indication ARVI --outcome complete-recovery-96h --treated 40 --improved 34 --substance Arbidol
         Example: immunograde experience --indication "common cold" --treated 30 --mean 5 --sd 2 --format json
+        Example: immunograde experience --indication ОРВИ --treated 40 --improved 34 --lang ru
         """
         if fmt not in FORMATS:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
             raise typer.Exit(ExitCode.USAGE)
+        choose(lang)
         try:
             kb = KnowledgeBase(db)
         except NoDatabaseError as exc:

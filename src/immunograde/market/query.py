@@ -109,13 +109,14 @@ def class_scope(kb: KnowledgeBase, class_id: str) -> tuple[set[str], set[str]]:
     return members, scope
 
 
+NO_MARKET_DATA = "no market data imported: run `immunograde build` or `immunograde market import`"
+
+
 def market_rows(kb: KnowledgeBase, filters: Filters | None = None) -> MarketData:
     """Every mapped figure selected by ``filters``, with its substance, product and verdicts."""
     f = filters or Filters()
     if not has_market_tables(kb):
-        return MarketData(
-            "no market data imported: run `immunograde build` or `immunograde market import`"
-        )
+        return MarketData(NO_MARKET_DATA)
     maps, remapped = mappings(kb)
     mapped = {k: m for k, m in maps.items() if m.match in MAPPED
               and (not f.substance_id or f.substance_id in m.substance_ids)}  # fmt: skip

@@ -94,7 +94,11 @@ def check_page(kb: KnowledgeBase, text: str) -> dict[str, Any]:
         page["error_kind"] = "empty" if not text.strip() else "too_long"
         page["length"] = len(text.strip())
         return page
-    result["recognised"] = _labelled(result["recognised"])
-    result["detail"] = _labelled_detail(result["detail"])
-    page["result"] = result
+    page["result"] = labelled(result)
     return page
+
+
+def labelled(result: dict[str, Any]) -> dict[str, Any]:
+    """A checker's answer with its concepts' labels in every language (the page, the CLI's text)."""
+    return {**result, "recognised": _labelled(result["recognised"]),
+            "detail": _labelled_detail(result["detail"])}  # fmt: skip

@@ -151,7 +151,11 @@ def term(value: Any) -> Any:
         return value
     head, comma, rest = value.partition(
         ", "
-    )  # a form: "oral, film-coated tablet" (the route is a term)
+    )  # a form: "oral, film-coated tablet" (the route is a term, the detail is in locale/<lang>/forms.yaml)
+    if rest and current() != DEFAULT:
+        from immunograde.web.i18n_glossary import form_detail
+
+        rest = form_detail(rest)
     return tr(head.replace("_", " ")) + comma + rest
 
 

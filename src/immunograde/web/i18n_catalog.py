@@ -93,8 +93,29 @@ def data_entries() -> Iterator[Entry]:
         yield Entry(
             f"TSA: {conclusion}", "evidence/tsa.py", "a TSA conclusion (after 'Conclusion:')"
         )
+    from immunograde.web.i18n_glossary import reconcile_messages
+
+    for msgid, comment in reconcile_messages():
+        yield Entry(msgid, "grading/rules.yaml", comment)
     for control in CONTROLS:
         yield Entry(f"control {control}", "web/evidence.py", "a trial's control (after 'control:')")
+    from immunograde.web.i18n_glossary import SUMMARY_MESSAGES
+
+    yield Entry("%(first)s or %(second)s", "web/i18n_glossary.py", "routes: 'oral or rectal'")
+    for summary in SUMMARY_MESSAGES:
+        yield Entry(summary, "evidence/known.py", "a trial's summary (substance page)")
+    for label in dict.fromkeys(rules.natural_medicines["crosswalk"].values()):
+        yield Entry(f"Natural Medicines: {label}", "grading/rules.yaml",
+                    "Natural Medicines' effectiveness rating (shown beside the verdict)")  # fmt: skip
+    yield Entry(f"Natural Medicines: {rules.natural_medicines['proven_without_regulator']}",
+                "grading/rules.yaml", "Natural Medicines' effectiveness rating")  # fmt: skip
+    from immunograde.market.query import NO_MARKET_DATA
+
+    yield Entry(NO_MARKET_DATA, "market/query.py", "market section when no market data is imported")
+    from immunograde.web import i18n_reasons
+
+    for msgid, comment in i18n_reasons.messages():
+        yield Entry(msgid, "grading/*.py", comment)
     yield from vocabulary_entries()
     yield from profile_entries()
     yield from methods_entries()
@@ -111,11 +132,13 @@ def vocabulary_entries() -> Iterator[Entry]:
     from typing import get_args
 
     from immunograde.kb import model_base as mb
+    from immunograde.web.i18n_glossary import TRIAL_SUMMARY_WORDS
 
     seen: set[str] = set()
     vocabularies = {
         "route": mb.Route, "regulatory status": mb.RegStatus, "claimant": mb.ClaimantKind,
         "funding": mb.Funding, "risk of bias": mb.RobLevel, "outcome importance": mb.Importance,
+        "trial status": mb.TrialStatus,
     }  # fmt: skip
     extra = {
         "form": ["route not stated"],
@@ -124,6 +147,7 @@ def vocabulary_entries() -> Iterator[Entry]:
         "review field": ["version", "written by", "reviewed by", "date reviewed", "next review"],
         "GRADE domain": ["risk of bias", "inconsistency", "indirectness", "imprecision",
                          "publication bias", "upgrading"],
+        "trial summary (evidence/known.py)": list(TRIAL_SUMMARY_WORDS),
     }  # fmt: skip
     words = {
         name: [v.replace("_", " ") for v in get_args(lit)] for name, lit in vocabularies.items()

@@ -12,6 +12,7 @@ from functools import cache, partial
 from typing import Any
 
 import yaml
+from markupsafe import Markup, escape
 
 from immunograde.web import i18n
 
@@ -54,6 +55,8 @@ def indication(text: Any) -> Any:
     """Template filter ``indication``."""
     if not isinstance(text, str):
         return text
+    if text == "any indication":  # web/evidence.py: a verdict for no stated indication
+        return i18n.gettext(text)
     return indications(i18n.current()).get(text, text)
 
 
@@ -95,7 +98,28 @@ def outcome(text: Any) -> Any:
     found = WITH_TIME.match(text)
     if found and found["name"] in names:
         return f"{names[found['name']]} ({time_point(found['time'])})"
+    name, time = _last_group(text)
+    if (
+        time is not None and name in names
+    ):  # a time point with its own brackets: "x (end of study (y))"
+        return f"{names[name]} ({time_point(time)})"
     return text
+
+
+def _last_group(text: str) -> tuple[str, str | None]:
+    """``("name", "time")`` of "name (time)" where the time may hold brackets of its own."""
+    if not text.endswith(")"):
+        return text, None
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            return (
+                (text[:i].rstrip(), text[i + 1 : -1])
+                if i > 0 and text[i - 1] == " "
+                else (text, None)
+            )
+    return text, None
 
 
 #: the evidence profile's notes (grading/profile.py) and the trial list's tail (web/evidence.py)
@@ -117,7 +141,10 @@ def profile_detail(text: Any) -> Any:
         return text
     for pattern, msgid in PROFILE_NOTES:
         text = pattern.sub(partial(_note, msgid), text)
-    return text
+    # what stays as written (trial labels, product names) is marked with its language
+    parts = [escape(p) if CYRILLIC.search(p) else Markup('<span lang="en">{}</span>').format(p)
+             for p in text.split("; ")]  # fmt: skip
+    return Markup("; ").join(parts)
 
 
 def _note(msgid: str, found: re.Match[str]) -> str:
@@ -192,7 +219,7 @@ TSA_TARGETS: tuple[tuple[re.Pattern[str], str], ...] = (
 )  # fmt: skip
 
 
-def _tsa_target(text: str) -> str:
+def tsa_target(text: str) -> str:
     """What the TSA assumed ("relative risk reduction 25%") in the reader's language."""
     for pattern, msgid in TSA_TARGETS:
         found = pattern.fullmatch(text)
@@ -208,7 +235,7 @@ def _tsa_sentence(msgid: str, found: re.Match[str]) -> str:
     if "conclusion" in values:
         values["conclusion"] = i18n.tr(f"TSA: {values['conclusion']}")
     if "target" in values:
-        values["target"] = _tsa_target(values["target"])
+        values["target"] = tsa_target(values["target"])
     return i18n.gettext(msgid) % values
 
 
@@ -219,4 +246,143 @@ def tsa_summary(text: Any) -> Any:
         return text
     for pattern, msgid in TSA_SENTENCES:
         text = pattern.sub(partial(_tsa_sentence, msgid), text)
+    for pattern, msgid in reconcile_sentences():
+        text = pattern.sub(partial(_reconcile, msgid), text)
     return text
+
+
+#: a trial's summary as evidence/known.py writes it: "randomised; placebo-controlled; blinding: double;
+#: 120 participants; NCT01234567" (the substance page's trial list)
+TRIAL_SUMMARY_WORDS = ("randomisation not stated", "placebo-controlled", "active comparator",
+                       "usual-care control", "no-treatment control", "no question holds its outcome numbers")  # fmt: skip
+SUMMARY_MESSAGES: tuple[str | tuple[str, str], ...] = (
+    ("%(count)s participant", "%(count)s participants"),
+)
+BLINDED = {"double": "double blind", "single": "single blind", "open": "blinding open"}
+PARTICIPANTS = re.compile(r"^(?P<n>\d+) participants$")
+BLINDING = re.compile(r"^blinding: (?P<what>\w+)$")
+
+
+def trial_summary(text: Any) -> Any:
+    """Template filter ``trial_summary``: a trial's summary in the reader's language, part by part
+    (registry numbers and parts of another form stay as written)."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    out = []
+    for part in text.split("; "):
+        n = PARTICIPANTS.match(part)
+        blinding = BLINDING.match(part)
+        if part in DESIGN_PARTS or part in TRIAL_SUMMARY_WORDS:
+            out.append(i18n.tr(part))
+        elif n:
+            count = int(n["n"])
+            out.append(i18n.ngettext("%(count)s participant", "%(count)s participants", count)
+                       % {"count": count})  # fmt: skip
+        elif blinding and blinding["what"] in BLINDED:
+            out.append(i18n.tr(BLINDED[blinding["what"]]))
+        else:
+            out.append(part)
+    return "; ".join(out)
+
+
+def dose_form(text: Any) -> Any:
+    """Template filter ``dose_form``: a product's dose form in the reader's language when that exact text
+    has an entry in ``locale/<lang>/forms.yaml``, otherwise as written."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    return _glossary(i18n.current(), "dose_forms", "forms").get(text, text)
+
+
+def form_detail(text: str) -> str:
+    """The detail after a form's route ("capsules" in "oral, capsules") in the reader's language, when
+    ``forms.yaml`` has it (``form_details``, else ``dose_forms``); otherwise as written."""
+    lang = i18n.current()
+    return _glossary(lang, "form_details", "forms").get(text) or _glossary(
+        lang, "dose_forms", "forms"
+    ).get(text, text)
+
+
+def agency(text: Any) -> Any:
+    """Template filter ``agency``: a regulator's name in the reader's language (``forms.yaml``
+    ``agencies``), otherwise as written (EMA, FDA: the acronyms readers know)."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    return _glossary(i18n.current(), "agencies", "forms").get(text, text)
+
+
+def routes(text: Any) -> Any:
+    """ "subcutaneous, intravenous" (a list of routes in a sentence) in the reader's language."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    out = []
+    for part in text.split(", "):
+        either = [_form_word(w) for w in part.split(" or ")]
+        if None in either:  # not a list of routes: a form with its detail ("oral, syrup (A, B)")
+            return i18n.term(text)
+        word = str(either[0])
+        for more in either[1:]:
+            word = i18n.gettext("%(first)s or %(second)s") % {"first": word, "second": more}
+        out.append(word)
+    return ", ".join(out)
+
+
+def _form_word(word: str) -> str | None:
+    """A route ("rectal": a catalogue entry) or a form's detail ("capsules": forms.yaml); None if
+    neither knows it."""
+    for translated in (i18n.tr(word.replace("_", " ")), form_detail(word)):
+        if translated != word.replace("_", " ") and translated != word:
+            return str(translated)
+    return None
+
+
+CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def lang_of(text: Any) -> str:
+    """Template filter ``lang_of``: the language of a piece of the data's own text (a quote, a title) for
+    its ``lang`` attribute: ``ru`` when it is mostly Cyrillic, else ``en``."""
+    if not isinstance(text, str):
+        return i18n.DEFAULT
+    return "ru" if len(CYRILLIC.findall(text)) > len(LATIN.findall(text)) else "en"
+
+
+@cache
+def reconcile_sentences() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The verdict-and-TSA sentences of ``rules.yaml: reconciliation`` (grading/reconcile.py) as
+    (pattern, msgid): ``{rrr:.0%}``, ``{verdict}``, ``{certainty}``, ``{why}`` become groups / ``%(x)s``."""
+    from immunograde.evidence.rules import load_rules
+
+    out = []
+    fields = {"rrr:.0%": r"(?P<rrr>\d+%)", "verdict": r"(?P<verdict>[^']+)",
+              "certainty": r"(?P<certainty>high|moderate|low|very low|unrated)", "why": r"(?P<why>[^.]+)"}  # fmt: skip
+    for template in load_rules().reconciliation.sentences.values():
+        parts = re.split(r"\{([^{}]+)\}", template)
+        regex = "".join(fields[p] if i % 2 else re.escape(p) for i, p in enumerate(parts))
+        msgid = "".join(f"%({p.split(':')[0]})s" if i % 2 else p for i, p in enumerate(parts))
+        out.append((re.compile(regex), msgid))
+    return tuple(out)
+
+
+def reconcile_messages() -> list[tuple[str, str]]:
+    """The catalogue's messages for the reconciliation sentences and their 'why' clauses."""
+    from immunograde.evidence.rules import load_rules
+
+    out = [
+        (msgid, "a verdict beside a TSA conclusion (question page)")
+        for _p, msgid in reconcile_sentences()
+    ]
+    out += [(why, "why a verdict and a TSA conclusion differ (after 'the verdict ... (certainty)')")
+            for why in load_rules().reconciliation.why.values()]  # fmt: skip
+    out += [("unrated (certainty)", "a verdict's certainty when it has none (TSA sentence)")]
+    return out
+
+
+def _reconcile(msgid: str, found: re.Match[str]) -> str:
+    values = dict(found.groupdict())
+    values["verdict"] = i18n.tr(values["verdict"])
+    values["why"] = i18n.gettext(values["why"])
+    certainty = values["certainty"]
+    values["certainty"] = (i18n.gettext("unrated (certainty)") if certainty == "unrated"
+                           else i18n.tr(certainty.capitalize()).lower())  # fmt: skip
+    return i18n.gettext(msgid) % values

@@ -4,8 +4,9 @@ with the page) in the reader's language, at render time.
 Only pieces whose English form is fixed by the code are replaced, by exact text: the column headings
 (``grading.sof.HEADERS``), the certainty labels after their GRADE symbols (``rules.yaml``), "N per 1000",
 "(low to high)", "N (k RCTs)", each footnote's "Domain (rated down n levels):", and the Comment column's
-GRADE statement (web/i18n_statements.py).  Outcome names,
-statements and the footnotes' reasons are the data's own words and stay as written.
+GRADE statement (web/i18n_statements.py).  Each footnote's reason
+in a form the grading code writes (web/i18n_reasons.py); a reason of another form stays as written,
+marked ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from html import unescape
 
 from markupsafe import Markup, escape
 
-from immunograde.web import i18n, i18n_glossary, i18n_statements
+from immunograde.web import i18n, i18n_glossary, i18n_reasons, i18n_statements
 
 PER_1000 = re.compile(r"(?<=[>\s(])(\d+) per 1000\b")
 RANGE = re.compile(r"\((-?[\d.]+) to (-?[\d.]+)\)")
@@ -31,6 +32,21 @@ PLURALS = {
 }
 MOVED = {"rated down": ("rated down %(count)s level", "rated down %(count)s levels"),
          "rated up": ("rated up %(count)s level", "rated up %(count)s levels")}  # fmt: skip
+
+
+FOOTNOTE = re.compile(r'(<li value="\d+"><b>[^<]*</b> )([^<]*?\):) ([^<]*)(</li>)')
+
+
+def _footnote(m: re.Match[str]) -> str:
+    """A footnote's reason in the reader's language; a reason of another form is marked as English."""
+    reason = unescape(m.group(3))
+    translated = i18n_reasons.translate(reason)
+    body = (
+        escape(translated)
+        if translated != reason
+        else Markup('<span lang="en">{}</span>').format(reason)
+    )
+    return f"{m.group(1)}{m.group(2)} {body}{m.group(4)}"
 
 
 def _plural(pair: tuple[str, str], n: int) -> str:
@@ -97,6 +113,7 @@ def translate(
         ),
         out,
     )
+    out = FOOTNOTE.sub(_footnote, out)
     for title in DOMAIN_TITLES.values():
         for moved, pair in MOVED.items():
             for n in (1, 2, 3):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from markupsafe import Markup, escape
 
 from immunograde.web import i18n, i18n_glossary
 
@@ -97,16 +98,34 @@ def translate(text: Any, name: str | None = None, substance_id: str | None = Non
     for (pattern, _literal, target), sentence in templates(lang):
         found = pattern.match(text)
         if found:
-            values = found.groupdict()
+            values: dict[str, Any] = found.groupdict()
             if "outcome" in values:
                 values["outcome"] = i18n_glossary.outcome(values["outcome"])
+            if "subject" in values:
+                values["subject"] = subject(values["subject"], name, substance_id)
+            if "routes" in values:
+                values["routes"] = i18n_glossary.routes(values["routes"])
+            for key in AS_WRITTEN:  # the data's own words inside the sentence
+                if key in values:
+                    values[key] = as_written(values[key])
             if name and values.get("intervention", "").casefold() == name.casefold():
                 values["intervention"] = i18n_glossary.substance_name(
                     values["intervention"], substance_id
                 )
-            out = target.format(**values)
+            out = Markup(escape(target)).format(**values)
             return (out[:1].upper() + out[1:] + ".") if sentence else out
-    return text
+    return as_written(text)
+
+
+#: values of a no-evidence sentence that are the data's own words (trial labels, sources, registry ids)
+AS_WRITTEN = ("trials", "sources", "ids")
+
+
+def as_written(text: Any) -> Any:
+    """A piece of the data's own text inside a translated page, marked with its language (``lang``)."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    return Markup('<span lang="{}">{}</span>').format(i18n_glossary.lang_of(text), text)
 
 
 PARAGRAPH = re.compile(
@@ -121,6 +140,52 @@ PARAGRAPH = re.compile(
 SUBJECT = re.compile(r"^(?P<name>.+?) \((?P<form>[^()]+)\) for (?P<indication>.+)$")
 
 
+def split_subject(text: str) -> tuple[str, str | None, str | None] | None:
+    """``(name, form, indication)`` of "Name (form[ (detail)]) for indication", "Name (form)" or "Name for
+    indication" (grading/verdict.py's subjects), or None for another form."""
+    start = text.find(" (")
+    if start < 0:
+        name, sep, indication = text.partition(" for ")
+        return (name, None, indication) if sep and name and indication else None
+    depth = 0
+    for i in range(start + 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            rest = text[i + 1 :]
+            if not rest:
+                return text[:start], text[start + 2 : i], None
+            if rest.startswith(" for "):
+                return text[:start], text[start + 2 : i], rest[5:]
+            return None
+    return None
+
+
+def subject(text: str, name: str | None = None, substance_id: str | None = None) -> Any:
+    """A verdict's subject, "Name (form) for indication", "Name (form)" or "Name for indication", in the
+    reader's language (``explanation.subject_in_sentence`` of statements.yaml); another form stays as
+    written (marked with its language)."""
+    parts = translated_cells(i18n.current()).get("explanation") or {}
+    found = split_subject(text)
+    if not found or "subject_in_sentence" not in parts:
+        return as_written(text)
+    label, form, indication = found
+    if name and label.casefold() == name.casefold():
+        label = i18n_glossary.substance_name(label, substance_id)
+    if indication == "any indication":
+        return str(
+            parts["subject_any_indication"].format(
+                name=f"{label} ({i18n_glossary.routes(form)})" if form else label
+            )
+        )
+    where = i18n_glossary.indication(indication) if indication else None
+    if form is None:
+        return str(parts["subject_no_form"].format(name=label, indication=where))
+    form = i18n_glossary.routes(form)
+    if where:
+        return str(parts["subject_in_sentence"].format(name=label, form=form, indication=where))
+    return f"{label} ({form})"
+
+
 def explanation(text: Any, name: str | None = None, substance_id: str | None = None) -> Any:
     """Template filter ``explanation(name, id)``: the verdict's explanation paragraph in the reader's
     language when it has the form grading/verdict.py writes and every part is known; else as written."""
@@ -132,7 +197,7 @@ def explanation(text: Any, name: str | None = None, substance_id: str | None = N
     importance = parts["importance"].get(found["importance"])
     claim = _claim(found, parts)
     if claim is None or importance is None:
-        return text
+        return as_written(text)
     subject = found["subject"]
     who = SUBJECT.match(subject)
     if who:
@@ -142,7 +207,7 @@ def explanation(text: Any, name: str | None = None, substance_id: str | None = N
         subject = parts["subject"].format(name=label, form=i18n.term(who["form"]),
                                           indication=i18n_glossary.indication(who["indication"]))  # fmt: skip
     subject = subject[:1].upper() + subject[1:]  # it opens the paragraph
-    return parts["paragraph"].format(
+    return Markup(escape(parts["paragraph"])).format(
         subject=subject, outcome=i18n_glossary.outcome(found["outcome"]),
         participants=found["participants"], importance=importance, n=found["n"], claim=claim,
         statement=translate(found["statement"], name, substance_id), label=i18n.tr(found["label"]),
@@ -177,3 +242,13 @@ def _claim(found: re.Match[str], parts: dict[str, Any]) -> str | None:
             return str(parts["no_benefit"]["claim"].format(
                 shown=shown, source=basis, certainty=parts["certainty"][found["nb_certainty"]]))  # fmt: skip
     return None
+
+
+def subject_named(text: Any, substance_id: Any = None) -> Any:
+    """Template filter ``subject_named(id)``: "name" or "name (routes)" (a claim's subject) with the name
+    and the routes in the reader's language."""
+    if not isinstance(text, str) or i18n.current() == i18n.DEFAULT:
+        return text
+    label, form, _indication = split_subject(text) or (text, None, None)
+    label = i18n_glossary.substance_name(label, substance_id)
+    return f"{label} ({i18n_glossary.routes(form)})" if form else label

@@ -12,7 +12,15 @@ from markupsafe import Markup
 from immunograde import __version__
 from immunograde.evidence.rules import sof_html
 from immunograde.jsonable import to_jsonable
-from immunograde.web import i18n, i18n_glossary, i18n_notes, i18n_sof, i18n_statements, i18n_terms
+from immunograde.web import (
+    i18n,
+    i18n_glossary,
+    i18n_notes,
+    i18n_reasons,
+    i18n_sof,
+    i18n_statements,
+    i18n_terms,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -64,3 +72,12 @@ env.filters["time_point"] = i18n_glossary.time_point
 env.filters["profile_detail"] = i18n_glossary.profile_detail
 env.filters["design"] = i18n_glossary.design
 env.filters["tsa_summary"] = i18n_glossary.tsa_summary
+env.filters["trial_summary"] = i18n_glossary.trial_summary
+env.filters["dose_form"] = i18n_glossary.dose_form
+env.filters["agency"] = i18n_glossary.agency
+env.filters["lang_of"] = i18n_glossary.lang_of
+env.filters["as_written"] = i18n_statements.as_written
+env.filters["subject_named"] = i18n_statements.subject_named
+env.filters["routes"] = i18n_glossary.routes
+env.filters["first_use"] = i18n_terms.first_use
+env.filters["reason"] = i18n_reasons.translate
