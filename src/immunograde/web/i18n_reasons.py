@@ -77,10 +77,11 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
      "Egger's test p = %(p)s with %(k)s trials."),
     (re.compile(rf"Peters's test p = (?P<p>{F}) with (?P<k>\d+) trials\."),
      "Peters's test p = %(p)s with %(k)s trials."),
-    (re.compile(rf"I² = (?P<i2>{F}%), Q p = (?P<p>{F}); (?P<k>\d+) pair\(s\) of trials with non-overlapping "
+    (re.compile(rf"I[²2] = (?P<i2>{F}%)(?: \(from Q; (?P<re>{F}%) from the random-effects tau2\))?, "
+                rf"Q p = (?P<p>{F}); (?P<k>\d+) pair\(s\) of trials with non-overlapping "
                 r"CIs on opposite sides of the threshold \((?P<names>[^()]*)\)\."),
-     "I² = %(i2)s, Q p = %(p)s; %(k)s pair(s) of trials with non-overlapping CIs on opposite sides of "
-     "the threshold (%(names)s)."),
+     "I² = %(i2)s%(re)s, Q p = %(p)s; %(k)s pair(s) of trials with non-overlapping CIs on opposite sides "
+     "of the threshold (%(names)s)."),
 )  # fmt: skip
 CROSSED_MSG = {c: f"crossed: {c}" for c in CROSSED}
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -103,6 +104,10 @@ def _value(name: str, value: str | None) -> str:
         return i18n.tr(f"TSA: {value}")
     if name == "b":
         return f" ({value})"
+    if name == "re":
+        return (
+            " (" + i18n.gettext("from Q; %(re)s from the random-effects tau²") % {"re": value} + ")"
+        )
     if name in ("shown", "source"):
         return _no_benefit(name, value)
     return THOUSANDS.sub("\u00a0", value)
@@ -151,4 +156,10 @@ def messages() -> list[tuple[str, str]]:
         (m, "what the 95% CI crosses (after 'The 95% CI crosses')") for m in CROSSED_MSG.values()
     ]
     out += [("%(first)s and %(second)s", "joins what the 95% CI crosses")]
+    out += [
+        (
+            "from Q; %(re)s from the random-effects tau²",
+            "I² computed two ways (inconsistency reason)",
+        )
+    ]
     return out
