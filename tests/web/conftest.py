@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from immunograde.evidence.answers import store_answers
 from immunograde.evidence.history import record_build
@@ -77,3 +77,18 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+def text_contrast(page: Page, selector: str) -> float:
+    """WCAG contrast of an element's computed text colour on its computed background (opaque)."""
+    return float(page.evaluate(
+        """sel => {
+          const el = document.querySelector(sel), cs = getComputedStyle(el);
+          const lum = c => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => {
+              v = v / 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+          const [hi, lo] = [lum(cs.color), lum(cs.backgroundColor)].sort((a, b) => b - a);
+          return (hi + 0.05) / (lo + 0.05);
+        }""",
+        selector,
+    ))  # fmt: skip

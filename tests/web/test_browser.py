@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from immunograde.settings import project_home, shared_data_dir
 
+from .conftest import text_contrast
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = project_home() / "tests" / "_artifacts"
@@ -153,21 +155,6 @@ def test_workbench_on_an_uploaded_csv_and_download_the_plot(page: Page, tmp_path
     assert svg.startswith("<svg") and "Aronson" in svg  # the first trial of dat.bcg, labelled
 
 
-def _contrast(page: Page, selector: str) -> float:
-    """WCAG contrast of an element's computed text colour on its computed background (opaque)."""
-    return float(page.evaluate(
-        """sel => {
-          const el = document.querySelector(sel), cs = getComputedStyle(el);
-          const lum = c => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => {
-              v = v / 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-          const [hi, lo] = [lum(cs.color), lum(cs.backgroundColor)].sort((a, b) => b - a);
-          return (hi + 0.05) / (lo + 0.05);
-        }""",
-        selector,
-    ))  # fmt: skip
-
-
 def test_russian_reader_switches_language_and_reads_badges(browser: Browser, base_url: str) -> None:
     """A browser that prefers Russian gets Russian pages; the switch gives English and back, and the
     choice stays in the links; verdict badges keep WCAG AA contrast as rendered."""
@@ -194,7 +181,7 @@ def test_russian_reader_switches_language_and_reads_badges(browser: Browser, bas
         expect(page.locator("#evidence")).to_have_text("Работает ли — и насколько мы уверены?")
         for verdict in ("proven_benefit", "possible_benefit", "uncertain", "net_harm"):
             if page.locator(f".badge.v-{verdict}").count():
-                assert _contrast(page, f".badge.v-{verdict}") >= 4.5, verdict
+                assert text_contrast(page, f".badge.v-{verdict}") >= 4.5, verdict
         shot(page, "substance-tocilizumab-ru")
     finally:
         context.close()

@@ -12,25 +12,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from immunograde.settings import project_home
 
+from .conftest import text_contrast
+
 pytestmark = pytest.mark.browser
 ARTIFACTS = project_home() / "tests" / "_artifacts"
 NAVIGATION_TIMEOUT_MS = 180_000
 ERGOFERON = "Эргоферон сокращает длительность ОРВИ"
-
-
-def _contrast(page: Page, selector: str) -> float:
-    """WCAG contrast of an element's computed text colour on its computed background (opaque)."""
-    return float(page.evaluate(
-        """sel => {
-          const el = document.querySelector(sel), cs = getComputedStyle(el);
-          const lum = c => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => {
-              v = v / 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-          const [hi, lo] = [lum(cs.color), lum(cs.backgroundColor)].sort((a, b) => b - a);
-          return (hi + 0.05) / (lo + 0.05);
-        }""",
-        selector,
-    ))  # fmt: skip
 
 
 def _page(browser: Browser, base_url: str, width: int, locale: str = "en-GB") -> Page:
@@ -66,7 +53,7 @@ def test_type_a_claim_and_read_the_answer(browser: Browser, base_url: str, width
         expect(result.locator("dl.reading")).to_contain_text("acute respiratory viral infection")
         expect(result.locator(".claim-badge")).to_have_text(want["assessment"]["label"])
         category = want["assessment"]["category"]
-        assert _contrast(page, f".claim-badge.cl-{category}") >= 4.5
+        assert text_contrast(page, f".claim-badge.cl-{category}") >= 4.5
         _fits(page)
         _shot(page, f"claim-check-{width}")
     finally:
