@@ -4,34 +4,20 @@ plain text, and empty or too long text as one clear line with exit code 3 (never
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from immunograde.evidence.claim_check import check_claim
 from immunograde.evidence.claims import MAX_CHARS
-from immunograde.kb.build import build_kb
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.settings import data_dir
 
-ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("claim") / "kb.duckdb"
-    build_kb(data_dir(), path)
-    return path
+from .conftest import run_cli
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, IMMUNOGRADE_DB=str(db), IMMUNOGRADE_HISTORY=str(db.parent / "h.duckdb"),
-               PYTHONPATH=str(ROOT / "src"))  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "immunograde", "claim", *args], env=env,
-                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
+    return run_cli(db, "claim", *args)
 
 
 def test_json_is_the_evidence_layers_answer(db: Path) -> None:

@@ -1,0 +1,31 @@
+"""A knowledge base built from the repository's reviewed files (once per test session and worker), and the
+command line run as a user runs it: a new ``python -m immunograde`` process against that file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from immunograde.kb.build import build_kb
+from immunograde.settings import data_dir
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="session")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clikb") / "kb.duckdb"
+    build_kb(data_dir(), path)
+    return path
+
+
+def run_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``immunograde *args`` in a new process against ``db`` (its own history file beside it)."""
+    env = dict(os.environ, IMMUNOGRADE_DB=str(db), IMMUNOGRADE_HISTORY=str(db.parent / "h.duckdb"),
+               PYTHONPATH=str(ROOT / "src"))  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "immunograde", *args], env=env,
+                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
