@@ -14,11 +14,11 @@ from immunograde.jsonable import to_jsonable
 from immunograde.market.query import unmapped_names
 from immunograde.market.report import chart_slices, overview, resolve_substance
 from immunograde.plots.market import certainty_bars_spec, certainty_trend_spec
-from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
+from immunograde.plots.render import FORMATS, MEDIA_TYPES
 from immunograde.web import market_view
 from immunograde.web.deps import KB, Store
 from immunograde.web.routes.api import Format, Limit, Offset, _page
-from immunograde.web.routes.plots import DRAW_SECONDS
+from immunograde.web.routes.plots import draw
 from immunograde.web.twins import twin
 
 router = APIRouter()
@@ -49,8 +49,7 @@ async def _image(request: Request, store: Store, spec_fn: Any, fmt: str) -> Resp
     spec = await run_in_threadpool(spec_fn)
     if fmt in ("vl.json", "json"):
         return Response(json.dumps(spec).encode(), media_type="application/json")
-    pool = request.app.state.heavy
-    data = await store.images.get(spec, fmt, lambda: pool.run(DRAW_SECONDS, render, spec, fmt))
+    data = await draw(request, store, spec, fmt)
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "max-age=300"})
 
 

@@ -22,6 +22,7 @@ from immunograde.safety.chart import signals_chart
 from immunograde.safety.store import signals_for_substance
 from immunograde.web import charts, evidence, history, i18n, i18n_charts, i18n_glossary
 from immunograde.web.deps import KB, Store
+from immunograde.web.heavy import Overloaded
 
 router = APIRouter(include_in_schema=False)
 CHARTS = {
@@ -48,9 +49,20 @@ async def _image(
         import json
 
         return Response(json.dumps(spec).encode(), media_type="application/json")
-    pool = request.app.state.heavy
-    data = await store.images.get(spec, fmt, lambda: pool.run(DRAW_SECONDS, render, spec, fmt))
+    data = await draw(request, store, spec, fmt)
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "max-age=300"})
+
+
+async def draw(request: Request, store: Store, spec: dict[str, Any], fmt: str) -> bytes:
+    """``spec`` drawn as ``fmt`` in a worker (kept by content); a drawing stopped at its time limit is
+    an overloaded server (503, retry), not a server error."""
+    pool = request.app.state.heavy
+    try:
+        return await store.images.get(spec, fmt, lambda: pool.run(DRAW_SECONDS, render, spec, fmt))
+    except TimeoutError:
+        raise Overloaded(
+            f"drawing the chart took longer than {DRAW_SECONDS:g} s; try again"
+        ) from None
 
 
 DRAW_SECONDS = 60.0  #: a knowledge-base chart's drawing is stopped after this long
