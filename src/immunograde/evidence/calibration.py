@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from immunograde import settings
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.known import source_link
 from immunograde.grading.agreement import confusion, exact_agreement, weighted_kappa
 from immunograde.grading.config import LEVELS
+from immunograde.kb.model_evidence import ReasonDomain
 from immunograde.kb.queries import KnowledgeBase
 
 
@@ -30,15 +31,9 @@ def level_of(text: str) -> str:
     return key
 
 
-#: the GRADE domains compared, in the engine's order; ``upgrade`` is rating up (any reason)
-DOMAINS = (
-    "risk_of_bias",
-    "inconsistency",
-    "indirectness",
-    "imprecision",
-    "publication_bias",
-    "upgrade",
-)
+#: the GRADE domains compared, in the engine's order; ``upgrade`` is rating up (any reason): the reason
+#: domains of the data model without its two markers
+DOMAINS = tuple(d for d in get_args(ReasonDomain) if d not in ("none_stated", "not_found"))
 NONE_STATED = "source states no reason"
 NOT_RECORDED = "source's reasons not recorded"
 NOT_FOUND = "source's reasons not in the text reachable here"
