@@ -17,9 +17,10 @@ from typing import Any, get_args
 from immunograde import settings
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.known import source_link
+from immunograde.evidence.question import Appraisal
 from immunograde.grading.agreement import confusion, exact_agreement, weighted_kappa
 from immunograde.grading.config import LEVELS
-from immunograde.kb.model_evidence import ReasonDomain
+from immunograde.kb.model_evidence import PublishedResult, Question, ReasonDomain
 from immunograde.kb.queries import KnowledgeBase
 
 
@@ -89,25 +90,31 @@ def _source_text(p: Any) -> str:
     )
 
 
+def _rated(q: Question) -> list[PublishedResult]:
+    """The question's published certainty ratings that come with their verbatim sentence."""
+    return [p for p in q.published if p.certainty and p.quote]
+
+
+def _items(q: Question, a: Appraisal, rated: list[PublishedResult]) -> list[Item]:
+    """One calibration item per published rating of ``q``, beside ImmunoGrade's stored appraisal ``a``."""
+    ours = ours_domains(a.judgements)
+    return [
+        Item(
+            q.id, _source_text(p), level_of(str(p.certainty)), a.certainty, str(p.quote),
+            a.downgrades, ours,
+            tuple(r.model_dump(mode="json", exclude_none=True) for r in p.reasons),
+        )
+        for p in rated
+    ]  # fmt: skip
+
+
 def calibration_items(kb: KnowledgeBase) -> list[Item]:
     """Every published certainty with its quote, appraised by ImmunoGrade."""
     items = []
     answers = Answers(kb)  # the stored answer every page shows (the same recipe when not stored)
     for q in kb.all_questions():
-        rated = [p for p in q.published if p.certainty and p.quote]
-        if not rated:
-            continue
-        a = answers.question(q.id)
-        ours = ours_domains(a.judgements)
-        for p in rated:
-            level = level_of(str(p.certainty))
-            reasons = tuple(r.model_dump(mode="json", exclude_none=True) for r in p.reasons)
-            items.append(
-                Item(
-                    q.id, _source_text(p), level, a.certainty, str(p.quote), a.downgrades,
-                    ours, reasons,
-                )
-            )  # fmt: skip
+        if rated := _rated(q):
+            items += _items(q, answers.question(q.id), rated)
     return items
 
 
@@ -251,39 +258,39 @@ def field_ratings(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
     when they differ, the domains each side rated down -- the one-sentence reconciliation the question
     page shows (the same comparison ``immunograde calibrate`` reports)."""
     q = kb.get_question(question_id)
-    rated = [p for p in q.published if p.certainty and p.quote]
+    rated = _rated(q)
     if not rated:
         return []
     a = Answers(kb).question(q.id)
-    ours = ours_domains(a.judgements)
     out = []
-    for p in rated:
+    for p, it in zip(rated, _items(q, a, rated), strict=True):
         s = p.source
-        level = level_of(str(p.certainty))
-        reasons = tuple(r.model_dump(mode="json", exclude_none=True) for r in p.reasons)
-        it = Item(
-            q.id, _source_text(p), level, a.certainty, str(p.quote), a.downgrades, ours, reasons
-        )
         entry: dict[str, Any] = {
             "source": it.source,
             "link": source_link(s.pmid, s.doi, [], s.url) if s else None,
             "locator": s.locator if s else None,
-            "published": level,
-            "ours": a.certainty,
-            "agrees": level == a.certainty,
+            "published": it.published,
+            "ours": it.ours,
+            "agrees": it.published == it.ours,
             "quote": it.quote,
             "note": p.note,
             "side": None,
             "why": None,
-            "ours_domains": ours,
+            "ours_domains": it.ours_domains,
             "source_domains": None,
             "source_reasons": (
-                "not_found" if _not_found(reasons) else "recorded" if reasons else "not_recorded"
+                "not_found"
+                if _not_found(it.reasons)
+                else "recorded"
+                if it.reasons
+                else "not_recorded"
             ),
         }
-        if a.certainty is not None and level != a.certainty:
+        if it.ours is not None and it.published != it.ours:
             c = compare(it)
-            entry["side"] = "lower" if LEVELS.index(a.certainty) < LEVELS.index(level) else "higher"
+            entry["side"] = (
+                "lower" if LEVELS.index(it.ours) < LEVELS.index(it.published) else "higher"
+            )
             entry["source_domains"] = c["source_domains"]
             entry["why"] = c["why"]
         out.append(entry)
