@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from seed_evidence_common import Out, question, review, src
-from seed_evidence_specs import for_reader, specs
+from seed_evidence_specs import for_reader, specs, trial_facts
+
+from immunograde.kb.model_specs import FACTS
 
 README = {
     "metadat": "trials/metadat/README.md",
@@ -112,12 +114,18 @@ COCHRANE = (
         "Immunomodulators and immunosuppressants for relapsing-remitting multiple sclerosis: a network "
         "meta-analysis.",
     ),
-    ("CD012186.pub2", "Adverse effects of immunotherapies for multiple sclerosis: a network meta-analysis."),
+    (
+        "CD012186.pub2",
+        "Adverse effects of immunotherapies for multiple sclerosis: a network meta-analysis.",
+    ),
     (
         "CD011535.pub7",
         "Systemic pharmacological treatments for chronic plaque psoriasis: a network meta-analysis.",
     ),
-    ("CD015123.pub2", "Natalizumab for multiple sclerosis (protocol title; the review's title not confirmed)."),
+    (
+        "CD015123.pub2",
+        "Natalizumab for multiple sclerosis (protocol title; the review's title not confirmed).",
+    ),
     (
         "CD013614.pub2",
         "Tumor necrosis factor (TNF) inhibitors for the treatment of psoriatic arthritis (protocol title).",
@@ -244,8 +252,31 @@ def build_all() -> Out:
     ):
         reader(out)
     _every_spec_used_once(out)
+    _apply_trial_facts(out)
     out.sources = sources() + out.sources
     return out
+
+
+def _apply_trial_facts(out: Out) -> None:
+    """Write the hand-read design facts of ``data/specs/trials/<group>.yaml`` into the generated trials:
+    the ``design`` fields given, the source (with its quote) appended to ``more_sources``, and a note."""
+    for t in trial_facts():
+        group = out.trials.get(t.spec.id, {})
+        for i, facts in enumerate(t.spec.trials):
+            record = group.get(facts.trial)
+            if record is None:
+                raise ValueError(
+                    f"{t.file}: trials.{i}.trial: no trial {facts.trial!r} in {t.spec.id}"
+                )
+            raw = t.raw["trials"][i]
+            for name in FACTS:
+                if name in raw:
+                    record.setdefault("design", {})[name] = raw[name]
+            record.setdefault("more_sources", []).append(raw["source"])
+            names = ", ".join(n for n in FACTS if n in raw)
+            said = f"design facts ({names}) read by hand by {t.spec.extracted_by} from the source quoted with them"
+            if said not in record.get("notes", ""):
+                record["notes"] = f"{record['notes']}; {said}" if record.get("notes") else said
 
 
 def read_none(out: Out) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from immunograde.kb.specs import SpecOf, question_specs
+from immunograde.kb.specs import SpecOf, TrialSpecOf, question_specs, trial_specs
 from immunograde.settings import data_dir
 
 P70 = "trials/cochrane_pairwise70/"
@@ -20,6 +20,12 @@ P70 = "trials/cochrane_pairwise70/"
 def specs() -> dict[str, SpecOf]:
     """Every question spec by id (raises InputError listing all problems)."""
     return question_specs(data_dir())
+
+
+@cache
+def trial_facts() -> tuple[TrialSpecOf, ...]:
+    """Hand-read design facts of generated trials, ``data/specs/trials/<group>.yaml`` (file order)."""
+    return tuple(trial_specs(data_dir()))
 
 
 def spec(qid: str) -> SpecOf:

@@ -254,3 +254,40 @@ def test_the_catalogue_spec_rejects_unknown_keys(tmp_path: Path) -> None:
         ("specs/catalogue.yaml", at + 1, "list_substances.6.kee"),  # the misspelt key, on its line
         ("specs/catalogue.yaml", at + 1, "list_substances.6.key"),  # so the entry lacks its key
     }
+
+
+TRIAL_SPEC = """\
+id: cochrane-cd000000
+trials:
+- trial: cd000000-ghost-2001
+  blinding: double
+  source:
+    doi: 10.1002/14651858.CD000000
+    quote: 'Study design: randomised, double-blind, placebo controlled'
+- trial: cd000000-ghost-2001
+  blinding: open
+  source: {doi: 10.1002/14651858.CD000000}
+extracted_by: tests
+date_reviewed: 2026-12-07
+next_review: 2027-12-07
+"""
+# line 3: a trial the generated group does not hold; line 9: a second, different blinding of the same trial;
+# line 10: a source without the quote the facts were read from
+
+
+def test_trial_design_specs_name_their_trial_value_and_quote(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"specs/trials/cochrane-cd000000.yaml": TRIAL_SPEC})
+    problems = _problems(root)
+    assert problems == {("specs/trials/cochrane-cd000000.yaml", 10, "trials.1.source.quote")}
+    ok = TRIAL_SPEC.split("- trial: cd000000-ghost-2001\n  blinding: open")[0]
+    ok += "extracted_by: tests\ndate_reviewed: 2026-12-07\nnext_review: 2027-12-07\n"
+    root = _write(tmp_path, {"specs/trials/cochrane-cd000000.yaml": ok})
+    assert _problems(root) == {("specs/trials/cochrane-cd000000.yaml", 3, "trials.0.trial")}
+
+
+def test_a_trial_spec_gives_each_fact_one_value(tmp_path: Path) -> None:
+    two = TRIAL_SPEC.replace("  source: {doi: 10.1002/14651858.CD000000}", "  source: {doi: 10.1002/14651858.CD000000, quote: open}")  # fmt: skip
+    root = _write(tmp_path, {"specs/trials/cochrane-cd000000.yaml": two})
+    assert {(f, field) for f, _, field in _problems(root)} == {
+        ("specs/trials/cochrane-cd000000.yaml", "trials.1.blinding")
+    }

@@ -451,3 +451,19 @@ def test_each_row_names_the_trial_of_its_source_row(path: Path) -> None:
             continue
         study = source_rows(d["source"]["file"])[d["source"]["row"] - 1][column]
         assert trial_labels()[d["trial"]].startswith(study), (d["trial"], study)
+
+
+def test_hand_read_trial_design_facts_reach_their_trials() -> None:
+    """Each fact of data/specs/trials/<group>.yaml is the generated trial's design, with its quoted source."""
+    specs = sorted((data_dir() / "specs" / "trials").glob("*.yaml"))
+    assert specs
+    for spec_path in specs:
+        spec = load(spec_path)
+        trials = {t["id"]: t for t in load(data_dir() / "trials" / spec_path.name)["trials"]}
+        for facts in spec["trials"]:
+            trial = trials[facts["trial"]]
+            for name in ("randomised", "blinding", "allocation_concealment"):
+                if name in facts:
+                    assert trial["design"][name] == facts[name], (facts["trial"], name)
+            assert facts["source"] in trial["more_sources"]
+            assert facts["source"]["quote"]

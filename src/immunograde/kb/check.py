@@ -184,7 +184,8 @@ def _stray_files(data_dir: Path, read: set[Path]) -> Iterable[Problem]:
 
 
 def _specs_generated(kb: LoadedKB, specs: LoadedSpecs) -> Iterable[Problem]:
-    """Every question spec has its generated question (else tools/seed_evidence.py was not run)."""
+    """Every question spec has its generated question (else tools/seed_evidence.py was not run), and
+    every trial a trial spec names is a trial of that spec's generated group file."""
     made = _ids(kb, "questions")
     for loc in specs.questions:
         if loc.record.id not in made:
@@ -194,6 +195,15 @@ def _specs_generated(kb: LoadedKB, specs: LoadedSpecs) -> Iterable[Problem]:
                 loc.line_of("id"),
                 "id",
             )
+    trial_file = {t.record.id: t.file for t in kb.of("trials")}
+    for tspec in specs.trials:
+        group = f"trials/{tspec.record.id}.yaml"
+        for i, t in enumerate(tspec.record.trials):
+            if trial_file.get(t.trial) != group:
+                yield Problem(
+                    f"no trial {t.trial!r} in {group}", tspec.file,
+                    tspec.line_of(f"trials.{i}.trial"), f"trials.{i}.trial",
+                )  # fmt: skip
 
 
 def check_kb(

@@ -20,6 +20,8 @@ from pydantic import Field, model_validator
 from immunograde.kb.model_base import (
     ATC_PATTERN,
     ID_PATTERN,
+    Allocation,
+    Blinding,
     Control,
     Reviewed,
     Route,
@@ -157,6 +159,61 @@ class QuestionSpec(SpecReviewed):
     subgroup_by: str | None = None
     published: tuple[PublishedResult, ...] = ()
     notes: tuple[str, ...] = ()
+
+
+#: the design facts a trial spec may give (fields of :class:`~immunograde.kb.model_evidence.Design`)
+FACTS = ("randomised", "blinding", "allocation_concealment")
+
+
+class TrialDesignFacts(_Model):
+    """Design facts of one generated trial, read by hand from a publication (a review's
+    'Characteristics of included studies' table, the trial's paper or registry record).
+
+    The generator writes them into the trial's ``design`` and adds ``source`` (with its verbatim
+    ``quote``, which must contain the fact's words) to the trial's ``more_sources``; a fact not given
+    is left as the generator found it."""
+
+    trial: str = Field(pattern=ID_PATTERN, description="id of the generated trial")
+    randomised: bool | None = None
+    blinding: Blinding | None = None
+    allocation_concealment: Allocation | None = None
+    source: SourceRef
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _a_fact_with_its_quote(self) -> TrialDesignFacts:
+        if (
+            self.randomised is None
+            and self.blinding is None
+            and self.allocation_concealment is None
+        ):
+            raise ValueError("blinding: give randomised, blinding or allocation_concealment")
+        if not self.source.quote:
+            raise ValueError(
+                "source.quote: the verbatim sentence or table row the facts were read from"
+            )
+        return self
+
+
+class TrialSpec(SpecReviewed):
+    """``data/specs/trials/<group>.yaml``: hand-read design facts for trials of one generated group
+    (``id`` = file stem = the generated ``data/trials/<group>.yaml``)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    trials: tuple[TrialDesignFacts, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_value_per_fact(self) -> TrialSpec:
+        seen: dict[tuple[str, str], str] = {}
+        for i, t in enumerate(self.trials):
+            for name in FACTS:
+                value = getattr(t, name)
+                if value is None:
+                    continue
+                have = seen.setdefault((t.trial, name), value)
+                if have != value:
+                    raise ValueError(f"trials.{i}.{name}: {t.trial} is already {have!r}")
+        return self
 
 
 class ListSubstance(_Model):

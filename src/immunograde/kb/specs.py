@@ -1,7 +1,9 @@
 """Load the reviewed spec files under ``data/specs/`` (the generators' editorial choices).
 
 ``data/specs/questions/<id>.yaml`` holds one :class:`~immunograde.kb.model_specs.QuestionSpec`;
-``data/specs/catalogue.yaml`` the :class:`~immunograde.kb.model_specs.CatalogueSpec`.  Problems are
+``data/specs/catalogue.yaml`` the :class:`~immunograde.kb.model_specs.CatalogueSpec`;
+``data/specs/trials/<group>.yaml`` a :class:`~immunograde.kb.model_specs.TrialSpec` (hand-read design facts
+of generated trials).  Problems are
 collected with file, line and field (as for every reviewed file), never raised here;
 :func:`question_specs` and :func:`catalogue_spec` raise one :class:`InputError` listing all of them.
 
@@ -17,11 +19,12 @@ from typing import Any
 
 from immunograde.errors import InputError, Problem
 from immunograde.kb.loader import Located, validate
-from immunograde.kb.model_specs import CatalogueSpec, QuestionSpec
+from immunograde.kb.model_specs import CatalogueSpec, QuestionSpec, TrialSpec
 from immunograde.kb.yamlio import LineDict, load_yaml
 
 SPECS = "specs"
 QUESTIONS = "specs/questions"
+TRIALS = "specs/trials"
 CATALOGUE = "specs/catalogue.yaml"
 
 
@@ -31,11 +34,12 @@ class LoadedSpecs:
 
     questions: list[Located[QuestionSpec]] = field(default_factory=list)
     catalogue: Located[CatalogueSpec] | None = None
+    trials: list[Located[TrialSpec]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def all(self) -> list[Located[Any]]:
-        return [*self.questions, *([self.catalogue] if self.catalogue else [])]
+        return [*self.questions, *self.trials, *([self.catalogue] if self.catalogue else [])]
 
 
 def _load_one(path: Path, label: str, model: type[Any], out: LoadedSpecs) -> Located[Any] | None:
@@ -55,21 +59,25 @@ def _load_one(path: Path, label: str, model: type[Any], out: LoadedSpecs) -> Loc
 def load_specs(data_dir: Path) -> LoadedSpecs:
     """Every spec file under ``data_dir/specs`` (problems collected, never raised)."""
     out = LoadedSpecs()
-    for path in sorted((data_dir / QUESTIONS).glob("*.yaml")):
-        label = path.relative_to(data_dir).as_posix()
-        loc = _load_one(path, label, QuestionSpec, out)
-        if loc is None:
-            continue
-        if loc.record.id != path.stem:
-            out.problems.append(
-                Problem(
-                    f"id {loc.record.id!r} differs from the file name",
-                    label,
-                    loc.line_of("id"),
-                    "id",
+    for folder, model, into in (
+        (QUESTIONS, QuestionSpec, out.questions),
+        (TRIALS, TrialSpec, out.trials),
+    ):
+        for path in sorted((data_dir / folder).glob("*.yaml")):
+            label = path.relative_to(data_dir).as_posix()
+            loc = _load_one(path, label, model, out)
+            if loc is None:
+                continue
+            if loc.record.id != path.stem:
+                out.problems.append(
+                    Problem(
+                        f"id {loc.record.id!r} differs from the file name",
+                        label,
+                        loc.line_of("id"),
+                        "id",
+                    )
                 )
-            )
-        out.questions.append(loc)
+            into.append(loc)
     cat = data_dir / CATALOGUE
     if cat.is_file():
         out.catalogue = _load_one(cat, CATALOGUE, CatalogueSpec, out)
@@ -100,6 +108,23 @@ def question_specs(data_dir: Path) -> dict[str, SpecOf]:
     if loaded.problems:
         raise InputError(loaded.problems)
     return {loc.record.id: SpecOf(loc.record, plain(loc.raw), loc.file) for loc in loaded.questions}
+
+
+@dataclass(frozen=True)
+class TrialSpecOf:
+    """A validated trial design-fact spec and its raw mapping (as written)."""
+
+    spec: TrialSpec
+    raw: dict[str, Any]
+    file: str
+
+
+def trial_specs(data_dir: Path) -> list[TrialSpecOf]:
+    """Trial design-fact specs (file order); raises :class:`InputError` naming every bad file, line and key."""
+    loaded = load_specs(data_dir)
+    if loaded.problems:
+        raise InputError(loaded.problems)
+    return [TrialSpecOf(loc.record, plain(loc.raw), loc.file) for loc in loaded.trials]
 
 
 def catalogue_spec(data_dir: Path) -> tuple[CatalogueSpec, dict[str, Any]]:
