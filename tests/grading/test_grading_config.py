@@ -47,12 +47,75 @@ def test_methods_text_covers_every_section_with_reference() -> None:
     ]
     for s in sections:
         assert len(s.rationale) > 80 and s.reference
-    # every GRADE rule cites the passage behind it (the reconciliation is ImmunoGrade's convention)
-    for s in sections:
-        if s.key != "reconciliation":
-            assert s.citations and all(
-                len(c.quote.split()) >= 4 and c.source for c in s.citations
-            ), s.key
+        # every rule cites the passages behind it (the reconciliation: the nearest, Core GRADE silent)
+        assert s.citations and all(len(c.quote.split()) >= 4 and c.source for c in s.citations), s.key
+
+
+def _rule_sections() -> dict[str, tuple[tuple, object]]:
+    """Every section of rules.yaml that states a rule: the typed ones and the plain mappings."""
+    rules = load_rules()
+    out = {s.key: (s.citations, s.core_grade) for s in rules_as_text(rules)}
+    out |= {d.key: (d.citations, d.core_grade) for d in rules.data_sections.values()}
+    return out
+
+
+def test_every_section_of_the_rules_file_is_accounted_for() -> None:
+    """No section escapes the Core GRADE check: every top-level key but the review record is one."""
+    from importlib import resources
+
+    import yaml
+
+    raw = yaml.safe_load(resources.files("immunograde.grading").joinpath("rules.yaml").read_text())
+    assert set(raw) - {"review"} == set(_rule_sections())
+
+
+def test_every_rule_quotes_core_grade_or_says_why_not() -> None:
+    """Issue 13: every rule cites its Core GRADE passage (a quote from one of the seven BMJ 2025
+    articles, with where it was read), or states that Core GRADE is silent on it and why."""
+    for key, (citations, note) in _rule_sections().items():
+        core = [c for c in citations if c.core_grade]
+        assert core or note.status == "silent", key
+        for c in core:
+            assert c.source.startswith(f"Core GRADE {c.core_grade},"), (key, c.source)
+            assert "BMJ 2025;389:e08" in c.source and c.url, (key, c.source)
+        if note.status != "quoted":
+            assert note.reason and len(note.reason.split()) >= 15, key
+    statuses = {k: n.status for k, (_c, n) in _rule_sections().items()}
+    # the TSA reconciliation and the two descriptive sections are where Core GRADE has nothing to say
+    assert {k for k, v in statuses.items() if v == "silent"} == {
+        "reconciliation",
+        "natural_medicines",
+        "profile",
+    }
+    # indirectness: Core GRADE 5 itself could not be read, and the note says so
+    citations, note = _rule_sections()["indirectness"]
+    assert "Core GRADE 5" in (note.reason or "") and 5 not in {c.core_grade for c in citations}
+
+
+@pytest.mark.parametrize(
+    ("section", "change", "message"),
+    [
+        ("target", {"core_grade": {"status": "partial"}}, r"'target'.*needs a reason"),
+        ("start", {"core_grade": {"status": "maybe"}}, r"'start'.*status 'maybe'"),
+        ("start", {"core_grade": None}, r"'start'.*core_grade must be a mapping"),
+        ("effect_size", {"core_grade": {"status": "quoted"}, "citations": [
+            {"quote": "a b c d", "source": "Cohen 1988"}]}, r"'effect_size'.*no citation is from"),
+        ("upgrading", {"citations": [{"quote": "a b c d", "source": "GRADE 9", "core_grade": 4}]},
+         r"'upgrading'.*must name 'Core GRADE 4'"),
+        ("verdicts", {"citations": [{"quote": "a b c d", "source": "x", "page": 3}]},
+         r"'verdicts'.*unknown \['page'\]"),
+        ("profile", {"core_grade": {"status": "silent"}}, r"'profile'.*needs a reason"),
+    ],
+)
+def test_core_grade_notes_are_checked_on_load(section: str, change: dict, message: str) -> None:
+    from importlib import resources
+
+    import yaml
+
+    raw = yaml.safe_load(resources.files("immunograde.grading").joinpath("rules.yaml").read_text())
+    raw[section].update(change)
+    with pytest.raises(ValueError, match=message):
+        parse_rules(raw)
 
 
 def test_one_declared_relative_risk_reduction() -> None:

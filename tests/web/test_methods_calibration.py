@@ -25,3 +25,30 @@ def test_methods_page_shows_the_recorded_calibration(client: TestClient) -> None
     assert f"compared with {rec['n']} published GRADE ratings" in page and kappa in page
     ru = html.unescape(client.get("/methods?lang=ru").text)
     assert "Согласие с опубликованными оценками достоверности" in ru
+
+
+def test_methods_page_shows_each_rules_core_grade_passage(client: TestClient) -> None:
+    """Every rule's Core GRADE standing and quoted passages are on the page (en and ru) and in its twin."""
+    twin = client.get("/methods.json").json()
+    sections = twin["grading"] + twin["data_sections"]
+    assert {s["key"] for s in twin["data_sections"]} == {
+        "certainty_levels", "statements", "natural_medicines", "profile"
+    }
+    for lang, said in (
+        ("en", {"quoted": "Core GRADE: the rule is the quoted Core GRADE passage.",
+                "partial": "Core GRADE governs part of this rule; the rest, and why:",
+                "silent": "Core GRADE has no passage on this rule; why, and the nearest guidance:"}),
+        ("ru", {"quoted": "Core GRADE: правило — это приведённая цитата из Core GRADE.",
+                "partial": "Core GRADE определяет часть этого правила; остальное и почему:",
+                "silent": "В Core GRADE нет положения об этом правиле; почему, и ближайшее руководство:"}),
+    ):  # fmt: skip
+        page = html.unescape(client.get(f"/methods?lang={lang}").text)
+        for s in sections:
+            section = page.split(f'id="{s["key"]}"', 1)[1].split("</section>", 1)[0]
+            assert said[s["core_grade"]["status"]] in section, (lang, s["key"])
+            if s["core_grade"]["reason"]:
+                assert s["core_grade"]["reason"] in section, (lang, s["key"])
+            for c in s["citations"]:
+                assert f"“{c['quote']}”" in section and c["source"] in section, (lang, s["key"])
+                if c["url"]:
+                    assert f'href="{c["url"]}"' in section

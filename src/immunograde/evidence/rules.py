@@ -9,7 +9,14 @@ shows.  Nothing here computes an answer; :mod:`immunograde.evidence.answers` doe
 from __future__ import annotations
 
 from immunograde.grading import profile
-from immunograde.grading.config import LEVELS, MethodsSection, Rules, load_rules, rules_as_text
+from immunograde.grading.config import (
+    LEVELS,
+    MethodsSection,
+    Rules,
+    data_sections_as_text,
+    load_rules,
+    rules_as_text,
+)
 from immunograde.grading.sof import HEADERS as SOF_HEADERS
 from immunograde.grading.sof import to_csv as sof_csv
 from immunograde.grading.sof import to_html as sof_html
@@ -22,6 +29,7 @@ __all__ = [
     "UNKNOWN_VERDICTS",
     "MethodsSection",
     "Rules",
+    "data_sections_as_text",
     "load_rules",
     "profile",
     "rules_as_text",

@@ -8,7 +8,7 @@ code cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,21 +28,58 @@ class Review:
     next_review: dt.date
 
 
+#: The seven Core GRADE articles (Guyatt et al., BMJ 2025;389), by number: the series every rule is
+#: measured against (issue 13).
+CORE_GRADE_ARTICLES = {
+    1: "overview (e081903)",
+    2: "target of the certainty rating and imprecision (e081904)",
+    3: "inconsistency (e081905)",
+    4: "risk of bias, publication bias and rating up (e083864)",
+    5: "indirectness (e083865)",
+    6: "summary of findings tables (e083866)",
+    7: "evidence to recommendations and decisions (e083867)",
+}
+
+#: How far Core GRADE governs a section: ``quoted`` (the cited Core GRADE passages are the rule),
+#: ``partial`` (Core GRADE is quoted for part of it; the reason names what comes from elsewhere and
+#: why), ``silent`` (no Core GRADE passage governs it; the reason says why, and the citations give
+#: the nearest authoritative passage instead).
+CORE_GRADE_STATUSES = ("quoted", "partial", "silent")
+
+_CITATION_KEYS = {"quote", "source", "url", "core_grade"}
+
+
 @dataclass(frozen=True)
 class Citation:
-    """A short verbatim passage from a source and where it was read."""
+    """A short verbatim passage from a source and where it was read.
+
+    ``core_grade`` is the number of the Core GRADE article the passage is from (1-7), ``None`` for
+    any other source; ``url`` is the page the quote was read from, when recorded.
+    """
 
     quote: str
     source: str
+    url: str | None = None
+    core_grade: int | None = None
+
+
+@dataclass(frozen=True)
+class CoreGradeNote:
+    """A section's standing against Core GRADE: ``status`` (see CORE_GRADE_STATUSES) and why."""
+
+    status: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Section:
-    """Common documentation of a rule section: the rule in words, its reference and quoted passages."""
+    """Common documentation of a rule section: the rule in words, its reference and quoted passages,
+    and how far Core GRADE governs it (``core_grade``)."""
 
     rationale: str
     reference: str
     citations: tuple[Citation, ...]
+    core_grade: CoreGradeNote
 
 
 @dataclass(frozen=True)
@@ -179,6 +216,27 @@ class ReconciliationRules(Section):
 
 
 @dataclass(frozen=True)
+class DataSection:
+    """A section kept as a plain mapping (wording, crosswalks), with its Core GRADE standing."""
+
+    key: str
+    title: str
+    source: str
+    citations: tuple[Citation, ...]
+    core_grade: CoreGradeNote
+
+
+#: the sections of rules.yaml read as plain mappings, with their Methods-page titles (``review`` is
+#: the file's review record, not a rule)
+DATA_SECTION_TITLES = {
+    "certainty_levels": "Certainty levels and their definitions",
+    "statements": "Plain-language statements",
+    "natural_medicines": "Natural Medicines crosswalk",
+    "profile": "Evidence profile questions",
+}
+
+
+@dataclass(frozen=True)
 class Rules:
     """Every threshold and wording the grading uses, with the review record of the file."""
 
@@ -201,6 +259,9 @@ class Rules:
     natural_medicines: dict[str, Any]
     profile: dict[str, Any]
     path: str
+    #: the Core GRADE standing of the sections kept as plain mappings (certainty_levels, statements,
+    #: natural_medicines, profile): their ``core_grade`` note and quoted passages
+    data_sections: dict[str, DataSection] = field(default_factory=dict)
 
 
 _SECTIONS: dict[str, type[Section]] = {
@@ -220,6 +281,66 @@ _SECTIONS: dict[str, type[Section]] = {
 }
 
 
+def parse_citations(raw: list[dict[str, Any]] | None, name: str) -> tuple[Citation, ...]:
+    """The section's quoted passages; ``ValueError`` names an unknown key or a Core GRADE number
+    that the source does not name."""
+    out = []
+    for i, c in enumerate(raw or [], 1):
+        extra = set(c) - _CITATION_KEYS
+        if extra or "quote" not in c or "source" not in c:
+            raise ValueError(
+                f"rules.yaml: section {name!r}: citation {i}: needs quote and source, "
+                f"unknown {sorted(extra)}"
+            )
+        number = c.get("core_grade")
+        if number is not None and (
+            number not in CORE_GRADE_ARTICLES or f"Core GRADE {number}" not in str(c["source"])
+        ):
+            raise ValueError(
+                f"rules.yaml: section {name!r}: citation {i}: core_grade {number!r} must be 1-7 "
+                f"and its source must name 'Core GRADE {number}'"
+            )
+        url = c.get("url")
+        out.append(
+            Citation(
+                str(c["quote"]),
+                str(c["source"]),
+                None if url is None else str(url),
+                None if number is None else int(number),
+            )
+        )
+    return tuple(out)
+
+
+def parse_core_grade(
+    raw: dict[str, Any] | None, citations: tuple[Citation, ...], name: str
+) -> CoreGradeNote:
+    """The section's ``core_grade`` note, checked against its citations.
+
+    ``quoted`` and ``partial`` need at least one Core GRADE citation; ``partial`` and ``silent``
+    need a reason (what comes from elsewhere, or why Core GRADE does not speak to the rule).
+    """
+    if not isinstance(raw, dict) or set(raw) - {"status", "reason"} or "status" not in raw:
+        raise ValueError(
+            f"rules.yaml: section {name!r}: core_grade must be a mapping with status "
+            f"({', '.join(CORE_GRADE_STATUSES)}) and reason"
+        )
+    status, reason = raw["status"], raw.get("reason")
+    if status not in CORE_GRADE_STATUSES:
+        raise ValueError(
+            f"rules.yaml: section {name!r}: core_grade status {status!r} is not one of "
+            f"{', '.join(CORE_GRADE_STATUSES)}"
+        )
+    if status in ("quoted", "partial") and not any(c.core_grade for c in citations):
+        raise ValueError(
+            f"rules.yaml: section {name!r}: core_grade {status!r} but no citation is from a "
+            "Core GRADE article (core_grade: N)"
+        )
+    if status in ("partial", "silent") and not (reason and str(reason).strip()):
+        raise ValueError(f"rules.yaml: section {name!r}: core_grade {status!r} needs a reason")
+    return CoreGradeNote(str(status), None if reason is None else " ".join(str(reason).split()))
+
+
 def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
     names = {f.name for f in fields(cls)}
     missing = names - set(raw)
@@ -229,9 +350,8 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
             f"rules.yaml: section {name!r}: missing {sorted(missing)}, unknown {sorted(extra)}"
         )
     values = dict(raw)
-    values["citations"] = tuple(
-        Citation(str(c["quote"]), str(c["source"])) for c in raw["citations"]
-    )
+    values["citations"] = parse_citations(raw["citations"], name)
+    values["core_grade"] = parse_core_grade(raw["core_grade"], values["citations"], name)
     if cls is ImprecisionRules:
         values["ois_levels"] = tuple(
             OisLevel(float(x["below"]), int(x["levels"])) for x in raw["ois_levels"]
@@ -255,6 +375,18 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
 def parse_rules(raw: dict[str, Any], path: str = "<memory>") -> Rules:
     """Build :class:`Rules` from the parsed YAML mapping; ``ValueError`` names a bad section."""
     sections = {name: _build(cls, raw[name], name) for name, cls in _SECTIONS.items()}
+    data_sections = {}
+    for name, title in DATA_SECTION_TITLES.items():
+        part = raw[name]
+        citations = parse_citations(part.get("citations"), name)
+        source = part.get("source") or part.get("rationale") or ""
+        data_sections[name] = DataSection(
+            name,
+            title,
+            " ".join(str(source).split()),
+            citations,
+            parse_core_grade(part.get("core_grade"), citations, name),
+        )
     return Rules(
         review=Review(**raw["review"]),
         certainty_levels=raw["certainty_levels"],
@@ -262,6 +394,7 @@ def parse_rules(raw: dict[str, Any], path: str = "<memory>") -> Rules:
         natural_medicines=raw["natural_medicines"],
         profile=raw["profile"],
         path=path,
+        data_sections=data_sections,
         **sections,  # type: ignore[arg-type]
     )
 
@@ -288,6 +421,7 @@ class MethodsSection:
     rationale: str
     reference: str
     citations: tuple[Citation, ...] = ()
+    core_grade: CoreGradeNote | None = None
 
 
 _TITLES = {
@@ -316,11 +450,23 @@ def rules_as_text(rules: Rules | None = None) -> list[MethodsSection]:
         settings = {
             f.name: getattr(section, f.name)
             for f in fields(section)
-            if f.name not in ("rationale", "reference", "citations")
+            if f.name not in ("rationale", "reference", "citations", "core_grade")
         }
         out.append(
             MethodsSection(
-                key, title, settings, section.rationale, section.reference, section.citations
+                key,
+                title,
+                settings,
+                section.rationale,
+                section.reference,
+                section.citations,
+                section.core_grade,
             )
         )
     return out
+
+
+def data_sections_as_text(rules: Rules | None = None) -> list[DataSection]:
+    """The sections kept as plain mappings (wording, crosswalks), for the Methods page."""
+    rules = rules or load_rules()
+    return list(rules.data_sections.values())

@@ -17,7 +17,7 @@ from immunograde.evidence.known import (
     substance_trials,
 )
 from immunograde.evidence.question import Appraisal
-from immunograde.evidence.rules import load_rules, rules_as_text
+from immunograde.evidence.rules import data_sections_as_text, load_rules, rules_as_text
 from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
@@ -306,6 +306,7 @@ def methods_data() -> dict[str, Any]:
         "rules_file": "src/immunograde/grading/rules.yaml",
         "pooling": POOLING_TEXT,
         "grading": [to_jsonable(s) for s in sections],
+        "data_sections": [to_jsonable(s) for s in data_sections_as_text(rules)],
         "review": to_jsonable(rules.review),
         "natural_course": experience_view.methods(),
         "calibration": recorded_calibration(),

@@ -184,11 +184,13 @@ def template_catalog() -> Catalog:
 
 def methods_entries() -> Iterator[Entry]:
     """The Methods page's section titles and pooling paragraphs (the rationales stay in English)."""
-    from immunograde.evidence.rules import rules_as_text
+    from immunograde.evidence.rules import data_sections_as_text, rules_as_text
     from immunograde.web.evidence import POOLING_TEXT
 
     for section in rules_as_text():
         yield Entry(section.title, "grading/config.py", f"Methods section title: {section.key}")
+    for data in data_sections_as_text():
+        yield Entry(data.title, "grading/config.py", f"Methods section title: {data.key}")
     for text in POOLING_TEXT:
         yield Entry(text, "web/evidence.py", "Methods: pooling")
 
