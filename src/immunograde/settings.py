@@ -5,6 +5,9 @@
 - ``IMMUNOGRADE_DB``: the built DuckDB knowledge base; default ``$IMMUNOGRADE_HOME/var/immunograde.duckdb``.
 - ``IMMUNOGRADE_HISTORY``: the evidence history (kept across rebuilds); default beside the knowledge base.
 - ``IMMUNOGRADE_SAFETY``: the scored spontaneous reports; default ``safety/`` beside the knowledge base.
+- ``IMMUNOGRADE_CHARTS``: rendered charts kept by the content of their specification (shared by the
+  command line and the web server; :mod:`immunograde.plots.cache`); default ``charts/`` beside the
+  knowledge base.
 - ``IMMUNOGRADE_LOCK_WAIT``: seconds a command that writes the knowledge base or the history waits for
   another one writing it (default 600), before it stops with exit code 7.
 - ``IMMUNOGRADE_MAX_INFLATED_MB``: the most any one compressed file or archive member may inflate to
@@ -56,6 +59,12 @@ def history_path() -> Path:
 def safety_dir() -> Path:
     env = os.environ.get("IMMUNOGRADE_SAFETY")
     return Path(env).resolve() if env else db_path().parent / "safety"
+
+
+def chart_cache_dir(db: Path | None = None) -> Path:
+    """Rendered charts of the knowledge base ``db`` (default :func:`db_path`): ``charts/`` beside it."""
+    env = os.environ.get("IMMUNOGRADE_CHARTS")
+    return Path(env).resolve() if env else (db or db_path()).parent / "charts"
 
 
 def lock_wait() -> float:

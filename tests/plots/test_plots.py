@@ -28,7 +28,11 @@ def _datasets(spec: dict) -> list[list[dict]]:
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
-            if "values" in node and isinstance(node["values"], list):
+            if (
+                "values" in node
+                and isinstance(node["values"], list)
+                and all(isinstance(v, dict) for v in node["values"])
+            ):
                 found.append(node["values"])
             for v in node.values():
                 walk(v)
@@ -37,6 +41,7 @@ def _datasets(spec: dict) -> list[list[dict]]:
                 walk(v)
 
     walk(spec)
+    found += [v for v in spec.get("datasets", {}).values() if isinstance(v, list)]  # named datasets
     return found
 
 

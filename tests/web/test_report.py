@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.main import main
 from immunograde.kb.queries import KnowledgeBase
+from immunograde.plots import cache
 from immunograde.web import report
 
 
@@ -163,3 +164,16 @@ def test_cli_pdf_when_chromium_prints_nothing_is_one_line_not_a_traceback(
     assert code == ExitCode.INTERNAL
     assert err.count("\n") == 1 and err.startswith("error: chromium did not print the PDF (exit 1)")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_web_dossier_shows_the_charts_the_command_drew(
+    tocilizumab: report.ReportPlan, client: TestClient, web_db: Path
+) -> None:
+    """One drawing per chart: the command kept each chart beside the knowledge base by the content of
+    its specification, and the web dossier (drawn in the server's workers) shows the same bytes."""
+    kept = {p.stem for p in (web_db.parent / "charts").glob("??/*.svg")}
+    specs = dict((job.stem, spec) for job, spec in tocilizumab.specs())
+    assert {cache.key(spec, "svg") for spec in specs.values()} <= kept
+    html = client.get("/substances/tocilizumab/report.html").text
+    for stem, svg in tocilizumab.svgs.items():
+        assert f'id="plot-{stem}">{svg}' in html, stem

@@ -1,6 +1,6 @@
 """Living-evidence charts: the TSA plot and the cumulative meta-analysis (random and fixed effect).
 
-Both are Vega-Lite specifications (altair), rendered statically by :func:`immunograde.plots.render`.
+Both are Vega-Lite specifications (the cumulative chart written as the dict, the TSA plot through altair), rendered statically by :func:`immunograde.plots.render`.
 """
 
 from __future__ import annotations
@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import numpy as np
 
 from immunograde.errors import InputError
 from immunograde.evidence.analysis import analyse
 from immunograde.evidence.tsa import QuestionTSA
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.plots.spec import to_spec
+from immunograde.plots.spec import finish, to_spec
 from immunograde.stats.cumulative import cumulative
 from immunograde.stats.measures import is_ratio
 
@@ -80,7 +79,11 @@ def cumulative_by_year(kb: KnowledgeBase, question_id: str) -> list[CumulativeRo
 def cumulative_spec(
     rows: list[CumulativeRow], measure: str = "RR", title: str = ""
 ) -> dict[str, Any]:
-    """Cumulative forest: one line per added trial, random and fixed effect side by side."""
+    """Cumulative forest: one line per added trial, random and fixed effect side by side.
+
+    Written as the Vega-Lite specification itself (a dict, as :func:`immunograde.plots.forest.forest_spec`):
+    altair's objects cost more than the chart's data; the steps are one named dataset both layers read.
+    """
     recs = []
     for i, r in enumerate(rows):
         label = f"+ {r.label}" if i else r.label
@@ -96,32 +99,33 @@ def cumulative_spec(
                     "ci_high": hi,
                 }
             )
-    base = alt.Chart(alt.Data(values=recs)).encode(
-        y=alt.Y("label:N", sort=alt.EncodingSortField("step"), title=None),
-        yOffset=alt.YOffset("model:N"),
-        color=alt.Color("model:N", title=None),
-    )
     ratio = is_ratio(measure)
-    scale = alt.Scale(type="log") if ratio else alt.Scale(zero=False)
-    x = alt.X("estimate:Q", scale=scale, title=f"{measure} (cumulative, 95% CI)")
-    rules = base.mark_rule().encode(x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q")
-    points = base.mark_point(filled=True).encode(
-        x=x, tooltip=["label:N", "model:N", "estimate:Q", "ci_low:Q", "ci_high:Q"]
-    )
-    null = (
-        alt.Chart(alt.Data(values=[{"x": 1.0 if ratio else 0.0}]))
-        .mark_rule(strokeDash=[4, 4], color="gray")
-        .encode(x="x:Q")
-    )
-    chart = alt.layer(rules, points, null).properties(
-        title=title or "Cumulative meta-analysis by year", width=420
-    )
-    return to_spec(chart)
+    scale = {"type": "log"} if ratio else {"zero": False}
+    y = {"field": "label", "sort": {"field": "step"}, "title": None, "type": "nominal"}
+    shared = {"color": {"field": "model", "title": None, "type": "nominal"}, "y": y,
+              "yOffset": {"field": "model", "type": "nominal"}}  # fmt: skip
+    rules = {"data": {"name": "steps"}, "mark": {"type": "rule"},
+             "encoding": {**shared, "x": {"field": "ci_low", "scale": scale, "type": "quantitative"},
+                          "x2": {"field": "ci_high"}}}  # fmt: skip
+    tooltip = [{"field": f, "type": "nominal"} for f in ("label", "model")] + [
+        {"field": f, "type": "quantitative"} for f in ("estimate", "ci_low", "ci_high")
+    ]
+    points = {"data": {"name": "steps"}, "mark": {"type": "point", "filled": True},
+              "encoding": {**shared, "tooltip": tooltip,
+                           "x": {"field": "estimate", "scale": scale,
+                                 "title": f"{measure} (cumulative, 95% CI)", "type": "quantitative"}}}  # fmt: skip
+    null = {"data": {"values": [{"x": 1.0 if ratio else 0.0}]},
+            "mark": {"type": "rule", "color": "gray", "strokeDash": [4, 4]},
+            "encoding": {"x": {"field": "x", "type": "quantitative"}}}  # fmt: skip
+    return finish({"layer": [rules, points, null], "title": title or "Cumulative meta-analysis by year",
+                   "width": 420, "datasets": {"steps": recs}})  # fmt: skip
 
 
 def tsa_spec(r: QuestionTSA, title: str = "") -> dict[str, Any]:
     """TSA plot: cumulative Z against participants, monitoring and futility boundaries, the
     conventional +/-1.96 lines and the required information size."""
+    import altair as alt  # here, not at the top: the dossier's charts do not need altair's import
+
     z = [{"participants": t["participants"], "z": t["z"], "label": t["label"]} for t in r.trials]
     bnd = []
     for p in r.boundary:

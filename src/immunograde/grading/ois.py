@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import math
 
-from scipy.stats import norm
+from scipy.special import ndtri
 
 
 def _z_sum(alpha: float, power: float) -> float:
@@ -31,7 +31,7 @@ def _z_sum(alpha: float, power: float) -> float:
 @functools.lru_cache(maxsize=64)
 def _quantiles(alpha: float, power: float) -> float:
     """``z_{1-alpha/2} + z_power`` (a build asks for the same few pairs thousands of times)."""
-    return float(norm.ppf(1.0 - alpha / 2.0) + norm.ppf(power))
+    return float(ndtri(1.0 - alpha / 2.0) + ndtri(power))
 
 
 def ois_binary(p0: float, rrr: float, alpha: float = 0.05, power: float = 0.80) -> int:

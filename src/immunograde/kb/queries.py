@@ -24,7 +24,6 @@ from pydantic import BaseModel
 
 from immunograde import settings
 from immunograde.errors import NotFoundError
-from immunograde.kb.build import latest_build
 from immunograde.kb.dbfile import open_readonly
 from immunograde.kb.models import (
     Claim,
@@ -391,6 +390,8 @@ class KnowledgeBase(CurationQueries):
     def build_info(self) -> dict[str, object] | None:
         """The newest ``builds`` row: ``built_at``, ``data_version``, ``n_files``, ``counts``."""
         if "_build_info" not in self.__dict__:  # this version of the file: read once
+            from immunograde.kb.build import latest_build  # the builder's modules: only when asked
+
             self.__dict__["_build_info"] = latest_build(self.con)
         info = self.__dict__["_build_info"]
         return None if info is None else dict(info)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as sps
+from scipy.special import ndtri
 
 from immunograde.plots.funnel import FunnelData
 from immunograde.plots.spec import ForestData, StudyRow, Summary
@@ -35,7 +35,7 @@ def study_rows(
     level: float = 95.0,
 ) -> list[StudyRow]:
     """One forest row per study with its Wald CI ``yi ± z sqrt(vi)``."""
-    z = float(sps.norm.ppf(1 - (1 - level / 100) / 2))
+    z = float(ndtri(1 - (1 - level / 100) / 2))
     rows = []
     for i, (lab, y, v) in enumerate(zip(labels, yi, vi, strict=True)):
         se = float(np.sqrt(v))

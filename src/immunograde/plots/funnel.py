@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
+if TYPE_CHECKING:
+    import altair as alt
 
 from immunograde.plots.spec import to_spec
 
@@ -30,6 +31,8 @@ class FunnelData:
 
 
 def funnel_chart(data: FunnelData) -> alt.LayerChart:
+    import altair as alt  # here: the forest plots beside FunnelData do not need altair's import
+
     labels = list(data.labels) or [f"Study {i + 1}" for i in range(len(data.yi))]
     points: list[dict[str, Any]] = [
         {"yi": y, "sei": s, "label": lab, "kind": "observed"}

@@ -20,4 +20,11 @@ def render(spec: dict[str, Any], fmt: str, *, scale: float = 2.0) -> bytes:
     raise ValueError(f"unknown image format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def warm() -> None:
+    """Start vl-convert's JavaScript engine and load its fonts now (1-4 s, once per process), so that
+    the first chart a worker draws does not pay for it."""
+    vlc.vegalite_to_svg({"data": {"values": [{"x": 1}]}, "mark": "text",
+                         "encoding": {"text": {"field": "x"}}})  # fmt: skip
+
+
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}

@@ -1,7 +1,9 @@
 """Shared chart pieces: the one data shape every forest-like plot draws, and the axis scale.
 
-A chart is a Vega-Lite specification (a dict) built with altair.  The same dict is embedded in the web
-page (interactive, via vega-embed) and rendered to SVG/PNG/PDF by :mod:`.render` without a browser.
+A chart is a Vega-Lite specification (a dict), built with altair or, for the charts a dossier draws many
+of (forest plots, cumulative meta-analyses), written directly as the dict (:func:`finish` adds the shared
+configuration).  The same dict is embedded in the web page (interactive, via vega-embed) and rendered to
+SVG/PNG/PDF by :mod:`.render` without a browser.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
+if TYPE_CHECKING:
+    import altair as alt
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 ROB_COLOURS = {
@@ -64,7 +67,7 @@ def display(value: float, ratio: bool) -> float:
     return math.exp(value) if ratio else value
 
 
-def x_scale(data: ForestData) -> alt.Scale:
+def x_scale(data: ForestData) -> dict[str, Any]:
     """A log axis for ratio measures, linear otherwise; the domain covers every interval and the null."""
     values = [display(v, data.ratio) for r in data.rows for v in (r.ci_low, r.ci_high)]
     for s in data.summaries:
@@ -75,9 +78,9 @@ def x_scale(data: ForestData) -> alt.Scale:
     null = 1.0 if data.ratio else 0.0
     lo, hi = (min([*finite, null]), max([*finite, null])) if finite else (null, null)
     if data.ratio:
-        return alt.Scale(type="log", domain=[lo / 1.15, hi * 1.15], nice=False)
+        return {"domain": [lo / 1.15, hi * 1.15], "nice": False, "type": "log"}
     pad = (hi - lo) * 0.05 or 1.0
-    return alt.Scale(domain=[lo - pad, hi + pad], nice=False)
+    return {"domain": [lo - pad, hi + pad], "nice": False}
 
 
 #: Axis labels longer than this many characters are cut with an ellipsis by the chart itself (the full
@@ -86,6 +89,21 @@ def x_scale(data: ForestData) -> alt.Scale:
 #: took 2.4 s to render to SVG, 0.25-0.4 s with the cut made by character count (benchmarks/RESULTS.md).
 LABEL_CHARS = 34
 LABEL_EXPR = f"length(datum.label) > {LABEL_CHARS} ? substring(datum.label, 0, {LABEL_CHARS - 1}) + '\u2026' : datum.label"
+
+
+#: The configuration every chart carries (what :func:`configure` sets on an altair chart).
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.20.1.json"
+CONFIG: dict[str, Any] = {
+    "view": {"continuousWidth": 300, "continuousHeight": 300, "stroke": None},
+    "axis": {"labelExpr": LABEL_EXPR, "labelLimit": 0},
+    "font": FONT,
+}
+
+
+def finish(spec: dict[str, Any]) -> dict[str, Any]:
+    """A specification written as a dict, with the shared configuration and the schema (as :func:`to_spec`
+    gives an altair chart)."""
+    return {"config": CONFIG, **spec, "$schema": SCHEMA}
 
 
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -111,8 +129,8 @@ def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
-def ticks(scale: alt.Scale) -> list[float]:
+def ticks(scale: dict[str, Any]) -> list[float]:
     """Readable tick values (1-2-5 series) inside a log scale's domain."""
-    lo, hi = scale.domain
+    lo, hi = scale["domain"]
     inside = [t for t in LOG_TICKS if lo <= t <= hi]
     return inside if len(inside) >= 2 else [round(lo, 3), 1.0, round(hi, 3)]

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 FloatArray = NDArray[np.float64]
 
@@ -114,7 +114,7 @@ def disproportionality(
     e = (a + b) * (a + c) / tot if expected is None else np.asarray(expected, float)
     if e.shape != a.shape or np.any(e < 0):
         raise ValueError("expected must be >= 0 and have one value per pair")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         prr = (a / (a + b)) / (c / (c + d))
         se_prr = np.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
@@ -173,7 +173,7 @@ def bcpnn_gould(n11: ArrayLike, n1_: ArrayLike, n_1: ArrayLike, n_total: float) 
     var = (
         tg(1, r1) - tg(1, r1 + r2) + (tg(1, p1) - tg(1, p1 + p2) + tg(1, q1) - tg(1, q1 + q2))
     ) / np.log(2) ** 2
-    return BCPNN(ic_mean=mean, ic_var=var, ic025=mean + stats.norm.ppf(0.025) * np.sqrt(var))
+    return BCPNN(ic_mean=mean, ic_var=var, ic025=mean + special.ndtri(0.025) * np.sqrt(var))
 
 
 def margins_from_pair_counts(

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from .spending import alpha_boundaries, crossing_probabilities, futility_lower
 
@@ -109,7 +109,7 @@ def required_information_size_md(
 @functools.lru_cache(maxsize=64)
 def _isf_sum(a: float, b: float) -> np.float64:
     """``z_{1-a} + z_{1-b}`` (scipy's, as computed before; a build asks for the same few pairs)."""
-    return np.float64(norm.isf(a) + norm.isf(b))
+    return np.float64(-ndtri(a) - ndtri(b))
 
 
 def _ris(

@@ -10,7 +10,6 @@ from immunograde.evidence import tsa as living_tsa
 from immunograde.evidence.analysis import analyse
 from immunograde.evidence.charts import cumulative_by_year, cumulative_spec, tsa_spec
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.plots.evidence_map import MapCell, evidence_map_spec
 from immunograde.plots.forest import forest_spec
 from immunograde.plots.from_stats import forest_from_fit, is_ratio
 
@@ -82,6 +81,8 @@ def question_tsa(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
 
 
 def evidence_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    from immunograde.plots.evidence_map import MapCell, evidence_map_spec  # altair: only here
+
     return evidence_map_spec(
         [
             MapCell(

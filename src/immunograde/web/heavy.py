@@ -43,12 +43,16 @@ PRELOAD = ("immunograde.web.workbench",)  #: imported by each worker as it start
 
 def _start_worker(parent: int, modules: tuple[str, ...]) -> None:
     """Initializer of a worker process: die with the server, import ``modules`` (at the server's
-    priority: a start is not starved by a busy machine), then yield the CPU to the server."""
+    priority: a start is not starved by a busy machine), then yield the CPU to the server and start
+    the chart engine."""
     die_with_parent(parent)
     for name in modules:
         importlib.import_module(name)
     with contextlib.suppress(OSError):  # not permitted: the worker runs at the server's priority
         os.nice(NICE)
+    from immunograde.plots.render import warm
+
+    warm()  # the chart engine's start (1-4 s) at the worker's lower priority, not in the first job
 
 
 def _started() -> int:

@@ -29,9 +29,10 @@ from immunograde.errors import NotFoundError
 from immunograde.evidence.rules import sof_markdown
 from immunograde.evidence.substance import resolve_substance
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.plots.render import render
+from immunograde.plots.cache import render_kept
 from immunograde.safety.chart import signals_chart
 from immunograde.safety.store import signals_for_substance
+from immunograde.settings import chart_cache_dir
 from immunograde.web import charts, evidence
 from immunograde.web.templating import env
 
@@ -64,15 +65,28 @@ class ReportPlan:
     substance_id: str
     page: dict[str, Any]
     jobs: list[PlotJob]
+    charts: Path | None = None  #: where drawn charts are kept (:mod:`immunograde.plots.cache`)
     svgs: dict[str, str] = field(default_factory=dict)
 
-    def render_plots(self, on_plot: Callable[[PlotJob], None] | None = None) -> None:
-        """Render every chart to SVG (a chart with no analysable data is left out)."""
+    def specs(self) -> list[tuple[PlotJob, dict[str, Any]]]:
+        """Each chart's specification (a chart with no analysable data is left out)."""
+        out = []
         for job in self.jobs:
+            try:
+                out.append((job, job.spec()))
+            except ValueError:
+                continue
+        return out
+
+    def render_plots(self, on_plot: Callable[[PlotJob], None] | None = None) -> None:
+        """Render every chart to SVG, each kept by the content of its specification
+        (:mod:`immunograde.plots.cache`): a chart the web server or an earlier report drew is read,
+        not drawn again."""
+        for job, spec in self.specs():
             if on_plot:
                 on_plot(job)
             try:
-                self.svgs[job.stem] = render(job.spec(), "svg").decode("utf-8")
+                self.svgs[job.stem] = render_kept(self.charts, spec, "svg").decode("utf-8")
             except ValueError:
                 continue
 
@@ -118,7 +132,7 @@ def plan_report(kb: KnowledgeBase, name: str) -> ReportPlan:
     """
     sub, _ = resolve_substance(kb, name)
     page = evidence.substance_page(kb, sub.id)
-    return ReportPlan(sub.id, page, _plot_jobs(kb, page))
+    return ReportPlan(sub.id, page, _plot_jobs(kb, page), chart_cache_dir(kb.path))
 
 
 def report_context(plan: ReportPlan) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from immunograde.web import catalogue, evidence, history, i18n, search_evidence
@@ -67,16 +69,30 @@ def substance(request: Request, substance_id: str, kb: KB, store: Store) -> dict
 @router.get(
     "/substances/{substance_id}/report.html", response_class=HTMLResponse, include_in_schema=False
 )
-def substance_report(substance_id: str, kb: KB, store: Store) -> HTMLResponse:
-    """The substance dossier (as ``immunograde report --format html``): one standalone HTML file."""
+async def substance_report(
+    request: Request, substance_id: str, kb: KB, store: Store
+) -> HTMLResponse:
+    """The substance dossier (as ``immunograde report --format html``): one standalone HTML file.
+
+    The page data and the charts' specifications are read in a thread; the charts are drawn in the
+    worker processes, all at once (one per worker), each kept by the content of its specification
+    (in memory and in the chart folder the command line shares), never in the server's own threads.
+    """
     from immunograde.web import report
+    from immunograde.web.routes.plots import draw
 
-    def build() -> str:
-        plan = report.plan_report(kb, substance_id)
-        plan.render_plots()
-        return report.to_html(plan)
+    def plan() -> tuple[report.ReportPlan, list[tuple[report.PlotJob, dict[str, Any]]]]:
+        p = report.plan_report(kb, substance_id)
+        return p, p.specs()
 
-    html = store.cached(("report", substance_id, i18n.current()), build)  # one per language
+    p, specs = await run_in_threadpool(plan)
+    drawn = await asyncio.gather(*(draw(request, store, spec, "svg") for _, spec in specs))
+    p.svgs.update(
+        (job.stem, svg.decode("utf-8")) for (job, _), svg in zip(specs, drawn, strict=True)
+    )
+    html = await run_in_threadpool(
+        report.to_html, p
+    )  # the response is kept per version and language
     return HTMLResponse(
         html, headers={"Content-Disposition": f'inline; filename="{substance_id}.html"'}
     )

@@ -17,9 +17,11 @@ from fastapi.responses import Response
 
 from immunograde.errors import InputError, NotFoundError
 from immunograde.evidence.feed import atom_feed
-from immunograde.plots.render import FORMATS, MEDIA_TYPES, render
+from immunograde.plots.cache import render_kept
+from immunograde.plots.render import FORMATS, MEDIA_TYPES
 from immunograde.safety.chart import signals_chart
 from immunograde.safety.store import signals_for_substance
+from immunograde.settings import chart_cache_dir
 from immunograde.web import charts, evidence, history, i18n, i18n_charts, i18n_glossary
 from immunograde.web.deps import KB, Store
 from immunograde.web.heavy import Overloaded
@@ -54,11 +56,17 @@ async def _image(
 
 
 async def draw(request: Request, store: Store, spec: dict[str, Any], fmt: str) -> bytes:
-    """``spec`` drawn as ``fmt`` in a worker (kept by content); a drawing stopped at its time limit is
-    an overloaded server (503, retry), not a server error."""
+    """``spec`` (a chart of the knowledge base, never of an upload) drawn as ``fmt`` in a worker, kept
+    by content in memory and in the chart folder (:mod:`immunograde.plots.cache`); a drawing stopped at
+    its time limit is an overloaded server (503, retry), not a server error."""
     pool = request.app.state.heavy
     try:
-        return await store.images.get(spec, fmt, lambda: pool.run(DRAW_SECONDS, render, spec, fmt))
+        folder = chart_cache_dir(
+            store.path
+        )  # kept on disk too: shared with the command line and restarts
+        return await store.images.get(
+            spec, fmt, lambda: pool.run(DRAW_SECONDS, render_kept, folder, spec, fmt)
+        )
     except TimeoutError:
         raise Overloaded(
             f"drawing the chart took longer than {DRAW_SECONDS:g} s; try again"
