@@ -11,7 +11,7 @@ from typing import Any
 from seed_evidence_common import Out, question, review, src
 from seed_evidence_specs import for_reader, specs, trial_facts
 
-from immunograde.kb.model_specs import FACTS
+from immunograde.kb.model_specs import FACTS, TRIAL_FACTS
 
 README = {
     "metadat": "trials/metadat/README.md",
@@ -258,10 +258,12 @@ def build_all() -> Out:
 
 
 def _apply_trial_facts(out: Out) -> None:
-    """Write the hand-read design facts of ``data/specs/trials/<group>.yaml`` into the generated trials:
-    the ``design`` fields given, the source (with its quote) appended to ``more_sources``, and a note."""
+    """Write the hand-read facts of ``data/specs/trials/<group>.yaml`` into the generated trials: the
+    ``design`` fields and ``funding`` given, each source (with its quote) appended to ``more_sources``,
+    and one note per trial naming the facts and who read them."""
     for t in trial_facts():
         group = out.trials.get(t.spec.id, {})
+        named: dict[str, list[str]] = {}
         for i, facts in enumerate(t.spec.trials):
             record = group.get(facts.trial)
             if record is None:
@@ -272,11 +274,18 @@ def _apply_trial_facts(out: Out) -> None:
             for name in FACTS:
                 if name in raw:
                     record.setdefault("design", {})[name] = raw[name]
+            for name in TRIAL_FACTS:
+                if name in raw:
+                    record[name] = raw[name]
             record.setdefault("more_sources", []).append(raw["source"])
-            names = ", ".join(n for n in FACTS if n in raw)
-            said = f"design facts ({names}) read by hand by {t.spec.extracted_by} from the source quoted with them"
-            if said not in record.get("notes", ""):
-                record["notes"] = f"{record['notes']}; {said}" if record.get("notes") else said
+            named.setdefault(facts.trial, []).extend(n for n in (*FACTS, *TRIAL_FACTS) if n in raw)
+        for tid, names in named.items():
+            record = group[tid]
+            said = (
+                f"{', '.join(dict.fromkeys(names))} read by hand by {t.spec.extracted_by} from the"
+                " sources quoted with them"
+            )
+            record["notes"] = f"{record['notes']}; {said}" if record.get("notes") else said
 
 
 def read_none(out: Out) -> None:

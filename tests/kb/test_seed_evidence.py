@@ -454,7 +454,8 @@ def test_each_row_names_the_trial_of_its_source_row(path: Path) -> None:
 
 
 def test_hand_read_trial_design_facts_reach_their_trials() -> None:
-    """Each fact of data/specs/trials/<group>.yaml is the generated trial's design, with its quoted source."""
+    """Each fact of data/specs/trials/<group>.yaml is the generated trial's (design or funding), with its
+    quoted source."""
     specs = sorted((data_dir() / "specs" / "trials").glob("*.yaml"))
     assert specs
     for spec_path in specs:
@@ -465,5 +466,7 @@ def test_hand_read_trial_design_facts_reach_their_trials() -> None:
             for name in ("randomised", "blinding", "allocation_concealment"):
                 if name in facts:
                     assert trial["design"][name] == facts[name], (facts["trial"], name)
+            if "funding" in facts:
+                assert trial["funding"] == facts["funding"], facts["trial"]
             assert facts["source"] in trial["more_sources"]
             assert facts["source"]["quote"]

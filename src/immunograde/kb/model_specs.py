@@ -23,6 +23,7 @@ from immunograde.kb.model_base import (
     Allocation,
     Blinding,
     Control,
+    Funding,
     Reviewed,
     Route,
     SourceRef,
@@ -163,13 +164,15 @@ class QuestionSpec(SpecReviewed):
 
 #: the design facts a trial spec may give (fields of :class:`~immunograde.kb.model_evidence.Design`)
 FACTS = ("randomised", "blinding", "allocation_concealment")
+#: the other trial facts a trial spec may give (fields of :class:`~immunograde.kb.model_evidence.Trial`)
+TRIAL_FACTS = ("funding",)
 
 
 class TrialDesignFacts(_Model):
-    """Design facts of one generated trial, read by hand from a publication (a review's
+    """Design facts (and funding) of one generated trial, read by hand from a publication (a review's
     'Characteristics of included studies' table, the trial's paper or registry record).
 
-    The generator writes them into the trial's ``design`` and adds ``source`` (with its verbatim
+    The generator writes them into the trial's ``design`` (``funding`` into the trial) and adds ``source`` (with its verbatim
     ``quote``, which must contain the fact's words) to the trial's ``more_sources``; a fact not given
     is left as the generator found it."""
 
@@ -177,17 +180,16 @@ class TrialDesignFacts(_Model):
     randomised: bool | None = None
     blinding: Blinding | None = None
     allocation_concealment: Allocation | None = None
+    funding: Funding | None = None
     source: SourceRef
     note: str | None = None
 
     @model_validator(mode="after")
     def _a_fact_with_its_quote(self) -> TrialDesignFacts:
-        if (
-            self.randomised is None
-            and self.blinding is None
-            and self.allocation_concealment is None
-        ):
-            raise ValueError("blinding: give randomised, blinding or allocation_concealment")
+        if all(getattr(self, name) is None for name in (*FACTS, *TRIAL_FACTS)):
+            raise ValueError(
+                "blinding: give randomised, blinding, allocation_concealment or funding"
+            )
         if not self.source.quote:
             raise ValueError(
                 "source.quote: the verbatim sentence or table row the facts were read from"
@@ -206,7 +208,7 @@ class TrialSpec(SpecReviewed):
     def _one_value_per_fact(self) -> TrialSpec:
         seen: dict[tuple[str, str], str] = {}
         for i, t in enumerate(self.trials):
-            for name in FACTS:
+            for name in (*FACTS, *TRIAL_FACTS):
                 value = getattr(t, name)
                 if value is None:
                     continue
