@@ -25,6 +25,8 @@ import asyncio
 import json
 import os
 import random
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -63,6 +65,38 @@ def _rss_each(pid: int) -> dict[str, float]:
     return out
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its living descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _switch_file(db: Path, log: list[float], t0: list[float]) -> Callable[[], None]:
+    """A function that puts a copy of ``db`` in its place (a new inode, as a build's switch does)."""
+    staged = db.with_name(f".{db.name}.bench-switch")
+    shutil.copyfile(db, staged)
+
+    def switch() -> None:
+        os.replace(staged, db)
+        log.append(round(time.perf_counter() - t0[0], 2))
+
+    return switch
+
+
+def _own_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _rss_mb(pid: int) -> float:
     """RSS of ``pid`` and its descendants, MB."""
     return sum(_rss_each(pid).values())
@@ -92,8 +126,13 @@ def _upload_csv(rows: int, seed: int = 19) -> bytes:
 
 
 async def _load(
-    base: str, plan: list[tuple[str, str]], clients: int, upload: Callable[[int], bytes]
+    base: str,
+    plan: list[tuple[str, str]],
+    clients: int,
+    upload: Callable[[int], bytes],
+    switch: tuple[int, Callable[[], None]] | None = None,
 ) -> list[dict]:
+    """Send ``plan``; with ``switch = (i, fn)``, ``fn()`` runs (in a thread) when request ``i`` is sent."""
     results: list[dict] = []
     uploads_running = 0
     queue = iter(enumerate(plan))
@@ -102,6 +141,8 @@ async def _load(
     async def client(c: httpx.AsyncClient) -> None:
         nonlocal uploads_running
         for i, (kind, url) in queue:
+            if switch is not None and i == switch[0]:
+                asyncio.get_running_loop().run_in_executor(None, switch[1])
             during = uploads_running > 0
             t0 = time.perf_counter()
             try:
@@ -198,10 +239,18 @@ def main() -> None:
     )
     ap.add_argument("--client-nice", type=int, default=0,
                     help="niceness added to the clients once the server has started (a shared machine)")  # fmt: skip
+    ap.add_argument("--switch-at", type=float,
+                    help="at this fraction of the requests, switch the database file (a copy put in "
+                    "its place with os.replace, as a build does): the switch under load")  # fmt: skip
+    ap.add_argument("--timings", type=Path,
+                    help="the server's own timings per request and its event loop's lags (JSON lines)")  # fmt: skip
     ap.add_argument("--same-upload", action="store_true",
                     help="every upload the same CSV (before 2026-12-07 17:30 UTC); default: each its own")  # fmt: skip
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "IMMUNOGRADE_HISTORY": str(args.history)}
+    if args.timings:
+        args.timings.unlink(missing_ok=True)
+        env["IMMUNOGRADE_TIMINGS"] = str(args.timings)
     port = _free_port()
     log = open(args.server_log, "w") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "immunograde", "serve", "--port", str(port),
@@ -246,18 +295,28 @@ def main() -> None:
                 rss_series.append((round(time.perf_counter() - t0, 1), round(_rss_mb(server.pid))))
                 time.sleep(5)
 
-        t0 = time.perf_counter()
+        switched: list[float] = []
+        t0_box = [0.0]
+        switch = None
+        if args.switch_at is not None:
+            switch = (int(args.switch_at * len(plan)), _switch_file(args.db, switched, t0_box))
+        cpu_server0, cpu_client0 = _cpu_s(server.pid), _own_cpu()
+        t0, start_epoch = time.perf_counter(), time.time()
+        t0_box[0] = t0
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        results = asyncio.run(_load(base, plan, args.clients, upload))
+        results = asyncio.run(_load(base, plan, args.clients, upload, switch))
         sampling = False
         wall = time.perf_counter() - t0
+        cpu = {"server_s": round(_cpu_s(server.pid) - cpu_server0, 1),
+               "client_s": round(_own_cpu() - cpu_client0, 1)}  # fmt: skip
         writer_rc = [(w.wait(600), (w.stdout.read() if w.stdout else "")[-300:]) for w in writers]
         summary = _summary(results)
         summary.update(wall_s=wall, req_per_s=len(results) / wall, rss_before_mb=rss_before,
                        rss_after_mb=_rss_mb(server.pid), writers=writer_rc)  # fmt: skip
         summary.update(rss_each_before=rss_each_before, rss_each_after=_rss_each(server.pid),
                        rss_series=rss_series, load_before=load_before, load_after=os.getloadavg())  # fmt: skip
+        summary.update(cpu=cpu, switched_at_s=switched, start_epoch=start_epoch)
         summary["visible_before"], summary["visible_after"] = seen_before, _visible(base, qid)
         print(json.dumps(summary, indent=2, default=str))
     finally:

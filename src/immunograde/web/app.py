@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,6 +19,7 @@ from immunograde import __version__
 from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
+from immunograde.web import timing
 from immunograde.web.deps import AppKB, DatabaseMissing, PageCache
 from immunograde.web.guard import BodyGuard
 from immunograde.web.heavy import HeavyPool, Overloaded
@@ -95,6 +97,7 @@ def warm_jobs(kb: KnowledgeBase) -> Iterator[tuple[tuple[Any, ...], Callable[[],
 def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        monitor = asyncio.ensure_future(timing.monitor()) if timing.enabled() else None
         if warm:
             app.state.kb.warm(warm_jobs)
             app.state.heavy.start()
@@ -102,6 +105,9 @@ def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
             yield
         finally:
             app.state.heavy.close()
+            if monitor is not None:
+                monitor.cancel()
+            timing.stop()
 
     return lifespan
 
@@ -155,7 +161,10 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     if os.environ.get("IMMUNOGRADE_PAGE_CACHE", "1") != "0":  # 0: for benchmarks without it
         app.add_middleware(PageCache, store=app.state.kb)
     app.add_middleware(BodyGuard, error=_error)  # bodies bounded in size and time while read
-    app.add_middleware(LanguageMiddleware)  # outermost: the language is set before any page runs
+    app.add_middleware(LanguageMiddleware)  # the language is set before any page runs
+    if os.environ.get("IMMUNOGRADE_TIMINGS"):  # where each request's time goes (benchmarks)
+        timing.start(os.environ["IMMUNOGRADE_TIMINGS"])
+        app.add_middleware(timing.Timings)  # outermost
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(app)
     app.include_router(api.router)

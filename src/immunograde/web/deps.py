@@ -28,7 +28,7 @@ from fastapi import Depends, Request
 from immunograde import settings
 from immunograde.kb.dbfile import cursor
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
-from immunograde.web import i18n
+from immunograde.web import i18n, timing
 
 T = TypeVar("T")
 CACHE_ENTRIES = 512
@@ -115,6 +115,7 @@ class AppKB:
             if self._served is not None and self._served[1] == stamp:
                 return self._served
             switched = self._served is not None
+            timing.event("switch-open", switched=switched)
             try:
                 new = KnowledgeBase(self.path)
             except NoDatabaseError as exc:
@@ -123,6 +124,7 @@ class AppKB:
             new.name_entries()  # shared by every view: read once, before readers arrive
             if switched and self._warm_jobs is not None:  # warmed before it is served
                 self._fill(new, stamp, self._warm_jobs, time.monotonic() + WARM_SECONDS)
+            timing.event("switch-serve", switched=switched)
             with self._lock:
                 self._served = (new, stamp)
                 for key in [k for k in self._cache if k[0] != stamp]:
@@ -146,8 +148,11 @@ class AppKB:
     def _fill(self, kb: KnowledgeBase, stamp: Stamp, jobs: WarmJobs, deadline: float) -> None:
         """Run ``jobs`` over ``kb`` (the version ``stamp``) into the cache until ``deadline``."""
         view = _View(kb, cursor(kb.con))
+        timing.event("fill-start")
+        done = 0
         try:
             for key, compute in jobs(view):
+                done += 1
                 if time.monotonic() > deadline:
                     break
                 try:
@@ -155,6 +160,7 @@ class AppKB:
                 except Exception:
                     continue  # the page will show its error when asked for
         finally:
+            timing.event("fill-end", jobs=done)
             view.con.close()
 
     def view(self) -> KnowledgeBase:
@@ -335,6 +341,7 @@ class PageCache:
         except DatabaseMissing:
             return await self.app(scope, receive, send)
         hit = self.store.responses.get(key)
+        timing.mark(scope, hit=hit is not None)
         if hit is not None:
             status, headers, body = hit
             await send({"type": "http.response.start", "status": status, "headers": headers})
