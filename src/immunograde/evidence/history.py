@@ -290,6 +290,31 @@ def question_history(question_id: str, hist: Path | None = None) -> list[dict[st
         con.close()
 
 
+def certainty_history(
+    question_ids: list[str], hist: Path | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per question and recorded build (oldest first): ``data_version, recorded_at, certainty,
+    verdict`` -- :func:`question_history`'s columns a page's timeline shows, for many questions with
+    one connection and one query."""
+    out: dict[str, list[dict[str, Any]]] = {q: [] for q in question_ids}
+    if not question_ids:
+        return out
+    con = _reader(hist or history_path())
+    if con is None:
+        return out
+    try:
+        rows = con.execute(
+            "SELECT q.question_id, b.data_version, b.recorded_at, q.certainty, q.verdict "
+            "FROM hist_questions q JOIN hist_builds b USING (data_version) "
+            "WHERE list_contains(?, q.question_id) ORDER BY b.recorded_at, b.rowid", [question_ids]).fetchall()  # fmt: skip
+    finally:
+        con.close()
+    keys = ("data_version", "recorded_at", "certainty", "verdict")
+    for r in rows:
+        out[r[0]].append(dict(zip(keys, r[1:], strict=True)))
+    return out
+
+
 def recorded_builds(hist: Path | None = None) -> list[dict[str, Any]]:
     """Every recorded build, oldest first: ``data_version, recorded_at, questions`` (the first one is
     where the history starts: nothing can have changed before it)."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import importlib.abc
+import importlib.util
 import os
 import shutil
 import sys
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -38,6 +41,31 @@ ALIAS = "kb"  #: the catalog name a file is attached under by :func:`open_readon
 SCRATCH_PREFIX = "immunograde-"  #: scratch folders: ``immunograde-KIND-PID-random`` in the temp dir
 Say = Callable[[str], None]
 _held = threading.local()  # per thread: resolved lock paths this thread holds (re-entrant)
+
+
+class _Absent(importlib.abc.MetaPathFinder):
+    """Answers "no such module" at once for modules known not to be installed."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name in self.names:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def _missing_pandas_fails_fast() -> None:
+    """DuckDB's client tries ``import pandas`` (four times) on every query with parameters; where
+    pandas is not installed each try searches ``sys.path`` again, about 0.3 ms a query (measured: 0.7
+    -> 0.4 ms for a small parameterised query; a substance page -20 % CPU).  A finder first in
+    ``sys.meta_path`` makes the same import fail at once, as it would anyway."""
+    absent = "pandas" not in sys.modules and importlib.util.find_spec("pandas") is None
+    if absent and not any(isinstance(f, _Absent) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Absent(frozenset({"pandas"})))
+
+
+_missing_pandas_fails_fast()
 
 
 def _stderr(message: str) -> None:

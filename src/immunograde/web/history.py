@@ -71,12 +71,13 @@ def for_substance(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
     if hist is None:
         return []
     out: list[dict[str, Any]] = []
-    for q in kb.questions_for(substance_id):
-        for h in living_history.question_history(q.id, hist=hist):
+    ids = [q.id for q in kb.questions_for(substance_id)]
+    for qid, rows in living_history.certainty_history(ids, hist=hist).items():
+        for h in rows:
             out.append(
                 {
                     "date": str(h["recorded_at"])[:10],
-                    "question_id": q.id,
+                    "question_id": qid,
                     "certainty": h["certainty"],
                     "verdict": h["verdict"],
                     "data_version": h["data_version"],
