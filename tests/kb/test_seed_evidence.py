@@ -454,7 +454,7 @@ def test_each_row_names_the_trial_of_its_source_row(path: Path) -> None:
 
 
 def test_hand_read_trial_design_facts_reach_their_trials() -> None:
-    """Each fact of data/specs/trials/<group>.yaml is the generated trial's (design or funding), with its
+    """Each fact of data/specs/trials/<group>.yaml is the generated trial's (design, funding, population), with its
     quoted source."""
     specs = sorted((data_dir() / "specs" / "trials").glob("*.yaml"))
     assert specs
@@ -466,7 +466,8 @@ def test_hand_read_trial_design_facts_reach_their_trials() -> None:
             for name in ("randomised", "blinding", "allocation_concealment"):
                 if name in facts:
                     assert trial["design"][name] == facts[name], (facts["trial"], name)
-            if "funding" in facts:
-                assert trial["funding"] == facts["funding"], facts["trial"]
+            for name in ("funding", "population"):
+                if name in facts:
+                    assert trial[name] == facts[name], (facts["trial"], name)
             assert facts["source"] in trial["more_sources"]
             assert facts["source"]["quote"]

@@ -165,14 +165,14 @@ class QuestionSpec(SpecReviewed):
 #: the design facts a trial spec may give (fields of :class:`~immunograde.kb.model_evidence.Design`)
 FACTS = ("randomised", "blinding", "allocation_concealment")
 #: the other trial facts a trial spec may give (fields of :class:`~immunograde.kb.model_evidence.Trial`)
-TRIAL_FACTS = ("funding",)
+TRIAL_FACTS = ("funding", "population")
 
 
 class TrialDesignFacts(_Model):
-    """Design facts (and funding) of one generated trial, read by hand from a publication (a review's
+    """Design facts (and funding, population) of one generated trial, read by hand from a publication (a review's
     'Characteristics of included studies' table, the trial's paper or registry record).
 
-    The generator writes them into the trial's ``design`` (``funding`` into the trial) and adds ``source`` (with its verbatim
+    The generator writes them into the trial's ``design`` (``funding`` and ``population`` into the trial) and adds ``source`` (with its verbatim
     ``quote``, which must contain the fact's words) to the trial's ``more_sources``; a fact not given
     is left as the generator found it."""
 
@@ -181,6 +181,9 @@ class TrialDesignFacts(_Model):
     blinding: Blinding | None = None
     allocation_concealment: Allocation | None = None
     funding: Funding | None = None
+    population: str | None = Field(
+        None, min_length=1, description="who was enrolled, in the source's words (in the quote)"
+    )
     source: SourceRef
     note: str | None = None
 
@@ -188,7 +191,7 @@ class TrialDesignFacts(_Model):
     def _a_fact_with_its_quote(self) -> TrialDesignFacts:
         if all(getattr(self, name) is None for name in (*FACTS, *TRIAL_FACTS)):
             raise ValueError(
-                "blinding: give randomised, blinding, allocation_concealment or funding"
+                "blinding: give randomised, blinding, allocation_concealment, funding or population"
             )
         if not self.source.quote:
             raise ValueError(
