@@ -3,7 +3,10 @@
 Two measurements in one run, on a knowledge base built once into a temporary folder:
 
 1. ``immunograde report <substance> --format html`` as a subprocess, cold (a new process each time, as a
-   user runs it): wall and CPU (children's user + system), best of ``--repeat``.
+   user runs it): wall and CPU (children's user + system), best of ``--repeat``; first with no chart
+   drawn before (an empty chart folder, ``IMMUNOGRADE_CHARTS``), then again with its charts kept
+   (:mod:`immunograde.plots.cache`).  And the web's first dossier: ``immunograde serve`` with an empty
+   chart folder, the dossier asked for twice (the charts drawn in the server's two workers at once).
 2. In one process, each of the dossier's charts built (altair -> Vega-Lite) and rendered to SVG
    (vl-convert), CPU seconds per chart, twice interleaved: as the program does it now (axis labels cut to
    ``plots.spec.LABEL_CHARS`` characters by the chart, no schema walk) and as it did before (the same
@@ -22,6 +25,7 @@ import argparse
 import copy
 import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +52,42 @@ def _cli(env: dict[str, str], *args: str) -> tuple[float, float]:
     return time.perf_counter() - t0, _children_cpu() - cpu0
 
 
+def _web(env: dict[str, str], tmp: str, substance: str) -> None:
+    """The web's first dossier: ``immunograde serve`` over the same knowledge base with an empty chart
+    folder, started and left 20 s to start its workers; then the dossier asked for twice."""
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web_env = {**env, "IMMUNOGRADE_CHARTS": f"{tmp}/charts-web"}
+    server = subprocess.Popen([sys.executable, "-m", "immunograde", "serve", "--port", str(port)],
+                              env=web_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/", timeout=60).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        time.sleep(
+            20
+        )  # the workers' start (imports, chart engine), as a server that has been up a while
+        for name in ("first", "second"):
+            t0 = time.perf_counter()
+            r = httpx.get(f"{base}/substances/{substance}/report.html", timeout=300)
+            took = time.perf_counter() - t0
+            print(
+                f"web /substances/{substance}/report.html, {name} request: {took:.2f} s wall "
+                f"(HTTP {r.status_code}, {len(r.content):,} bytes, {r.text.count('<svg')} charts)"
+            )
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 def _uncut(spec: dict) -> dict:
     old = copy.deepcopy(spec)
     axis = old.get("config", {}).get("axis", {})
@@ -68,13 +108,23 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "immunograde", "build", "--no-safety", "--no-market",
                         "--db", env["IMMUNOGRADE_DB"]], env=env, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
-        runs = []
-        for i in range(args.repeat):
-            out = f"{tmp}/out{i}"
-            runs.append(_cli(env, "report", args.substance, "--format", "html", "--out", out))
-        wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-        print(f"report {args.substance} --format html (cold process): best wall {wall:.2f} s, "
-              f"best CPU {cpu:.2f} s; runs: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in runs))  # fmt: skip
+        runs, kept = [], []
+        for i in range(args.repeat):  # nothing drawn before: an empty chart folder each time
+            first = {**env, "IMMUNOGRADE_CHARTS": f"{tmp}/charts{i}"}
+            runs.append(
+                _cli(first, "report", args.substance, "--format", "html", "--out", f"{tmp}/o{i}")
+            )
+            kept.append(
+                _cli(first, "report", args.substance, "--format", "html", "--out", f"{tmp}/k{i}")
+            )
+        for name, rr in (
+            ("first (no chart drawn before)", runs),
+            ("again (its charts kept)", kept),
+        ):
+            wall, cpu = min(r[0] for r in rr), min(r[1] for r in rr)
+            print(f"report {args.substance} --format html, cold process, {name}: best wall {wall:.2f} s, "
+                  f"best CPU {cpu:.2f} s; runs: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in rr))  # fmt: skip
+        _web(env, tmp, args.substance)
 
         os.environ.update(env)
         from immunograde.kb.queries import KnowledgeBase

@@ -16,6 +16,7 @@ import json
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,24 +143,30 @@ def faers_inputs(draw: st.DrawFn) -> tuple[str, bytes, int | None]:
     return name, data, rows
 
 
-@fk.fuzz(bounded=60)
-@given(faers_inputs())
-def test_fuzz_safety_ingest_faers(case: tuple[str, bytes, int | None]) -> None:
-    name, data, demo_rows = case
+def _judge_ingest(label: str, convert: Callable[[list[Path], Path], object], name: str,
+                  data: bytes, expected: int | None) -> None:  # fmt: skip
+    """``data`` written as ``name``, converted to Parquet and scored: a clean refusal naming the file,
+    or a sane result (:func:`_sane`, against ``expected`` records when the input is known)."""
     _index()  # loaded outside the timed run
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
 
         def run() -> fk.Outcome:
-            faers.ingest([path], Path(tmp) / "parquet")
+            convert([path], Path(tmp) / "parquet")
             return _pipeline(Path(tmp) / "parquet", str(path))
 
-        got = fk.judged("safety ingest (FAERS)", run)
+        got = fk.judged(label, run)
         if got.code == 3:
             assert fk.names_file(got, path), got.err
             return
-    _sane("safety ingest (FAERS)", got.value, demo_rows)
+    _sane(label, got.value, expected)
+
+
+@fk.fuzz(bounded=60)
+@given(faers_inputs())
+def test_fuzz_safety_ingest_faers(case: tuple[str, bytes, int | None]) -> None:
+    _judge_ingest("safety ingest (FAERS)", faers.ingest, *case)  # expected: the DEMO file's rows
 
 
 # -- openFDA --------------------------------------------------------------------------------------
@@ -226,18 +233,4 @@ def openfda_inputs(draw: st.DrawFn) -> tuple[str, bytes, int | None]:
 @fk.fuzz(bounded=60)
 @given(openfda_inputs())
 def test_fuzz_safety_ingest_openfda(case: tuple[str, bytes, int | None]) -> None:
-    name, data, reports = case
-    _index()  # loaded outside the timed run
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-
-        def run() -> fk.Outcome:
-            openfda.convert([path], Path(tmp) / "parquet")
-            return _pipeline(Path(tmp) / "parquet", str(path))
-
-        got = fk.judged("safety ingest (openFDA)", run)
-        if got.code == 3:
-            assert fk.names_file(got, path), got.err
-            return
-    _sane("safety ingest (openFDA)", got.value, reports)
+    _judge_ingest("safety ingest (openFDA)", openfda.convert, *case)  # expected: the reports

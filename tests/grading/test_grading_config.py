@@ -48,7 +48,9 @@ def test_methods_text_covers_every_section_with_reference() -> None:
     for s in sections:
         assert len(s.rationale) > 80 and s.reference
         # every rule cites the passages behind it (the reconciliation: the nearest, Core GRADE silent)
-        assert s.citations and all(len(c.quote.split()) >= 4 and c.source for c in s.citations), s.key
+        assert s.citations and all(len(c.quote.split()) >= 4 and c.source for c in s.citations), (
+            s.key
+        )
 
 
 def _rule_sections() -> dict[str, tuple[tuple, object]]:
@@ -98,12 +100,24 @@ def test_every_rule_quotes_core_grade_or_says_why_not() -> None:
         ("target", {"core_grade": {"status": "partial"}}, r"'target'.*needs a reason"),
         ("start", {"core_grade": {"status": "maybe"}}, r"'start'.*status 'maybe'"),
         ("start", {"core_grade": None}, r"'start'.*core_grade must be a mapping"),
-        ("effect_size", {"core_grade": {"status": "quoted"}, "citations": [
-            {"quote": "a b c d", "source": "Cohen 1988"}]}, r"'effect_size'.*no citation is from"),
-        ("upgrading", {"citations": [{"quote": "a b c d", "source": "GRADE 9", "core_grade": 4}]},
-         r"'upgrading'.*must name 'Core GRADE 4'"),
-        ("verdicts", {"citations": [{"quote": "a b c d", "source": "x", "page": 3}]},
-         r"'verdicts'.*unknown \['page'\]"),
+        (
+            "effect_size",
+            {
+                "core_grade": {"status": "quoted"},
+                "citations": [{"quote": "a b c d", "source": "Cohen 1988"}],
+            },
+            r"'effect_size'.*no citation is from",
+        ),
+        (
+            "upgrading",
+            {"citations": [{"quote": "a b c d", "source": "GRADE 9", "core_grade": 4}]},
+            r"'upgrading'.*must name 'Core GRADE 4'",
+        ),
+        (
+            "verdicts",
+            {"citations": [{"quote": "a b c d", "source": "x", "page": 3}]},
+            r"'verdicts'.*unknown \['page'\]",
+        ),
         ("profile", {"core_grade": {"status": "silent"}}, r"'profile'.*needs a reason"),
     ],
 )

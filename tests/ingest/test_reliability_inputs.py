@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,8 @@ from immunograde.ingest import schema
 from immunograde.ingest.aact import import_aact
 from immunograde.ingest.ctgov import import_ctgov
 from immunograde.ingest.pubmed import import_pubmed
+
+Damage = Callable[[bytes, str, int], Path]  #: the damaged_zip fixture (tests/conftest.py)
 
 REG = settings.shared_data_dir() / "registries"
 STUDY = REG / "ctgov_v2_NCT02210780_dupilumab_ad.json"
@@ -155,12 +158,8 @@ def test_ctgov_zip_of_a_future_version_is_refused(tmp_path: Path, engine: str) -
     _refused(lambda p, c: import_ctgov(p, c, engine=engine), f, "not a readable zip", "8.4")
 
 
-def test_ctgov_damaged_member_is_named(tmp_path: Path) -> None:
-    data = bytearray(_bulk(tmp_path))
-    at = data.index(b"NCT02278341.json") + len("NCT02278341.json") + 40
-    data[at : at + 4] = b"\xff\xff\xff\xff"
-    f = tmp_path / "ctg.zip"
-    f.write_bytes(bytes(data))
+def test_ctgov_damaged_member_is_named(tmp_path: Path, damaged_zip: Damage) -> None:
+    f = damaged_zip(_bulk(tmp_path), "NCT02278341.json", 40)
     err = _refused(import_ctgov, f, "damaged zip member")
     assert err.problems[0].file == f"{f}!NCT02278341.json"
 
@@ -288,12 +287,10 @@ def _aact_zip(tmp_path: Path, **replace: bytes) -> Path:
     return f
 
 
-def test_aact_damaged_member_names_the_member_not_the_temp_file(tmp_path: Path) -> None:
-    data = bytearray(_aact_zip(tmp_path).read_bytes())
-    at = data.index(b"outcome_counts.txt") + len("outcome_counts.txt") + 20
-    data[at : at + 4] = b"\xff\xff\xff\xff"
-    f = tmp_path / "damaged.zip"
-    f.write_bytes(bytes(data))
+def test_aact_damaged_member_names_the_member_not_the_temp_file(
+    tmp_path: Path, damaged_zip: Damage
+) -> None:
+    f = damaged_zip(_aact_zip(tmp_path).read_bytes(), "outcome_counts.txt", 20)
     err = _refused(import_aact, f, "damaged zip member")
     assert err.problems[0].file == f"{f}!outcome_counts.txt"
 

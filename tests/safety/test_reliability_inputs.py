@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from immunograde import settings
 from immunograde.cli.main import main
 from immunograde.errors import InputError
 from immunograde.safety import faers, openfda
+
+Damage = Callable[[bytes, str, int], Path]  #: the damaged_zip fixture (tests/conftest.py)
 
 SAMPLE = (
     settings.shared_data_dir() / "pharmacovigilance" / "faers_sample" / "faers_ascii_2017q2.zip"
@@ -45,12 +48,8 @@ def _faers_refused(path: Path, tmp_path: Path, *words: str) -> InputError:
     return err.value
 
 
-def test_faers_damaged_member_is_named(tmp_path: Path) -> None:
-    data = bytearray(_zip(tmp_path / "q.zip", _members()).read_bytes())
-    at = data.index(b"ascii/DRUG17Q2.txt") + len("ascii/DRUG17Q2.txt") + 30
-    data[at : at + 4] = b"\xff\xff\xff\xff"
-    f = tmp_path / "damaged.zip"
-    f.write_bytes(bytes(data))
+def test_faers_damaged_member_is_named(tmp_path: Path, damaged_zip: Damage) -> None:
+    f = damaged_zip(_zip(tmp_path / "q.zip", _members()).read_bytes(), "ascii/DRUG17Q2.txt", 30)
     err = _faers_refused(f, tmp_path, "damaged zip member")
     assert err.problems[0].file == f"{f}!ascii/DRUG17Q2.txt"
 

@@ -32,7 +32,10 @@ def test_methods_page_shows_each_rules_core_grade_passage(client: TestClient) ->
     twin = client.get("/methods.json").json()
     sections = twin["grading"] + twin["data_sections"]
     assert {s["key"] for s in twin["data_sections"]} == {
-        "certainty_levels", "statements", "natural_medicines", "profile"
+        "certainty_levels",
+        "statements",
+        "natural_medicines",
+        "profile",
     }
     for lang, said in (
         ("en", {"quoted": "Core GRADE: the rule is the quoted Core GRADE passage.",

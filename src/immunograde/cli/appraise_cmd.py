@@ -16,13 +16,13 @@ import typer
 from rich.table import Table
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.kbopen import open_kb
 from immunograde.cli.lang import LangOpt, choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
 from immunograde.evidence.rules import sof_csv, sof_html
 from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
-from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n
 
 _ = i18n.gettext  # the table's words in the language of --lang (the catalogues of web/i18n.py)
@@ -143,11 +143,7 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
             raise typer.Exit(ExitCode.USAGE)
         choose(lang)  # the table's words; statements, names and the other formats stay as written
-        try:
-            kb = KnowledgeBase(db)
-        except NoDatabaseError as exc:
-            err_console.print(f"error: {exc}", markup=False)
-            raise typer.Exit(ExitCode.NO_DATABASE) from exc
+        kb = open_kb(db)
         try:
             with err_console.status("appraising") if fmt == "table" else nullcontext():
                 if indication is None and baseline_risk is None:

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.kbopen import open_kb
 from immunograde.cli.lang import LangOpt, choose, html_to_text
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.claim_check import check_claim
 from immunograde.evidence.claims import check_text
-from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 
 FORMATS = ("text", "json")
 
@@ -98,11 +98,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(ExitCode.USAGE)
         chosen = choose(lang)
         check_text(text)  # empty or too long: exit 3 before the knowledge base is opened
-        try:
-            kb = KnowledgeBase(db)
-        except NoDatabaseError as exc:
-            err_console.print(f"error: {exc}", markup=False)
-            raise typer.Exit(ExitCode.NO_DATABASE) from exc
+        kb = open_kb(db)
         try:
             result = check_claim(kb, text)
         finally:

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.kbopen import open_kb
 from immunograde.cli.lang import LangOpt, choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.experience import Experience, Observation, experience
-from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n
 
 FORMATS = ("text", "json")
@@ -171,11 +171,7 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
             raise typer.Exit(ExitCode.USAGE)
         choose(lang)
-        try:
-            kb = KnowledgeBase(db)
-        except NoDatabaseError as exc:
-            err_console.print(f"error: {exc}", markup=False)
-            raise typer.Exit(ExitCode.NO_DATABASE) from exc
+        kb = open_kb(db)
         obs = Observation(treated, improved, mean, sd)
         kwargs: dict[str, Any] = {"outcome": outcome, "obs": obs, "substance": substance}
         try:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.kbopen import open_kb
 from immunograde.cli.output import console, err_console, print_json
-from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
 
 
@@ -48,14 +49,6 @@ def serve(
         )
     else:
         uvicorn.run(create_app(path), host=host, port=port, log_level="info")
-
-
-def _open_kb(database: Path | None) -> KnowledgeBase:
-    try:
-        return KnowledgeBase(database)
-    except NoDatabaseError as exc:
-        err_console.print(f"error: {exc}", markup=False)
-        raise typer.Exit(ExitCode.NO_DATABASE) from exc
 
 
 def _run_report(kb: KnowledgeBase, substance: str, fmt: str, out: Path) -> list[Path]:
@@ -109,7 +102,7 @@ def report(
         raise typer.Exit(ExitCode.USAGE)
     from immunograde.web.report import PrintError
 
-    kb = _open_kb(database)
+    kb = open_kb(database)
     try:
         files = _run_report(kb, substance, fmt, out)
     except PrintError as exc:

@@ -1,0 +1,22 @@
+"""A command's door to the knowledge base: a file not built yet is exit 5 with the message that says how
+to build it, never a traceback (the one copy every reading command uses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from immunograde.cli.exitcodes import ExitCode
+from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+
+
+def open_kb(db: Path | None) -> KnowledgeBase:
+    """The knowledge base at ``db`` (default: ``settings.db_path()``), or exit 5 with the reason."""
+    try:
+        return KnowledgeBase(db)
+    except NoDatabaseError as exc:
+        from immunograde.cli.output import err_console
+
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.NO_DATABASE) from exc
