@@ -7,12 +7,10 @@ Two measurements in one run, on a knowledge base built once into a temporary fol
    drawn before (an empty chart folder, ``IMMUNOGRADE_CHARTS``), then again with its charts kept
    (:mod:`immunograde.plots.cache`).  And the web's first dossier: ``immunograde serve`` with an empty
    chart folder, the dossier asked for twice (the charts drawn in the server's two workers at once).
-2. In one process, each of the dossier's charts built (altair -> Vega-Lite) and rendered to SVG
-   (vl-convert), CPU seconds per chart, twice interleaved: as the program does it now (axis labels cut to
-   ``plots.spec.LABEL_CHARS`` characters by the chart, no schema walk) and as it did before (the same
-   specification without the cut, so Vega's 180-pixel ``labelLimit`` measures each long label while it
-   searches for the cut; altair's schema validation on).  The specifications differ only in those two
-   settings; the SVGs draw the same data.
+2. In one process, each of the dossier's charts built (its Vega-Lite specification) and rendered to SVG
+   (vl-convert, its engine started before), CPU seconds per chart.  (The comparison with the earlier
+   specifications -- uncut axis labels, altair objects -- is recorded in RESULTS.md; those builders are
+   gone.)
 
     python benchmarks/bench_dossier.py --substance tocilizumab --repeat 3
 
@@ -22,7 +20,7 @@ Results: the issue-12 row of ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
-import copy
+import contextlib
 import os
 import resource
 import socket
@@ -52,6 +50,18 @@ def _cli(env: dict[str, str], *args: str) -> tuple[float, float]:
     return time.perf_counter() - t0, _children_cpu() - cpu0
 
 
+def _wait_ready(base: str, seconds: float = 300) -> None:
+    """Until the home page answers 200 (the server has opened the knowledge base)."""
+    import httpx
+
+    for _ in range(int(seconds * 2)):
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/", timeout=60).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise SystemExit(f"the server at {base} did not answer within {seconds:g} s")
+
+
 def _web(env: dict[str, str], tmp: str, substance: str) -> None:
     """The web's first dossier: ``immunograde serve`` over the same knowledge base with an empty chart
     folder, started and left 20 s to start its workers; then the dossier asked for twice."""
@@ -65,16 +75,10 @@ def _web(env: dict[str, str], tmp: str, substance: str) -> None:
                               env=web_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/", timeout=60).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        _wait_ready(base)
         time.sleep(
             20
-        )  # the workers' start (imports, chart engine), as a server that has been up a while
+        )  # the workers' start (imports, chart engine): a server that has been up a while
         for name in ("first", "second"):
             t0 = time.perf_counter()
             r = httpx.get(f"{base}/substances/{substance}/report.html", timeout=300)
@@ -86,14 +90,6 @@ def _web(env: dict[str, str], tmp: str, substance: str) -> None:
     finally:
         server.terminate()
         server.wait(30)
-
-
-def _uncut(spec: dict) -> dict:
-    old = copy.deepcopy(spec)
-    axis = old.get("config", {}).get("axis", {})
-    axis.pop("labelExpr", None)
-    axis.pop("labelLimit", None)
-    return old
 
 
 def main() -> None:
@@ -128,7 +124,6 @@ def main() -> None:
 
         os.environ.update(env)
         from immunograde.kb.queries import KnowledgeBase
-        from immunograde.plots import spec as plot_spec
         from immunograde.plots.render import render
         from immunograde.web.report import plan_report
 
@@ -136,27 +131,19 @@ def main() -> None:
         plan = plan_report(kb, args.substance)
         render({"mark": "point", "data": {"values": [{"a": 1}]},
                 "encoding": {"x": {"field": "a", "type": "quantitative"}}}, "svg")  # fmt: skip
-        totals = {"now": [0.0, 0.0], "before": [0.0, 0.0]}
+        build = draw = 0.0
         for job in plan.jobs:
-            line = []
-            for mode in ("now", "before"):
-                plot_spec.VALIDATE = mode == "before"
-                c0 = _self_cpu()
-                try:
-                    spec = job.spec()
-                except ValueError:
-                    break
-                c1 = _self_cpu()
-                render(spec if mode == "now" else _uncut(spec), "svg")
-                c2 = _self_cpu()
-                totals[mode][0] += c1 - c0
-                totals[mode][1] += c2 - c1
-                line.append(f"{mode}: build {c1 - c0:.3f} s + render {c2 - c1:.3f} s")
-            if line:
-                print(f"  {job.stem}: " + "; ".join(line))
-        plot_spec.VALIDATE = False
-        for mode, (b, r) in totals.items():
-            print(f"charts {mode}: build {b:.2f} s CPU + render {r:.2f} s CPU = {b + r:.2f} s")
+            c0 = _self_cpu()
+            try:
+                spec = job.spec()
+            except ValueError:
+                continue
+            c1 = _self_cpu()
+            render(spec, "svg")
+            c2 = _self_cpu()
+            build, draw = build + c1 - c0, draw + c2 - c1
+            print(f"  {job.stem}: build {c1 - c0:.3f} s + render {c2 - c1:.3f} s CPU")
+        print(f"charts: build {build:.2f} s CPU + render {draw:.2f} s CPU = {build + draw:.2f} s")
         kb.close()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
