@@ -26,6 +26,7 @@ from typing import Any
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.claim_vocab import Vocabulary, load_vocabulary
 from immunograde.evidence.claims import Reading
+from immunograde.evidence.digest import AppraisalDigest
 from immunograde.evidence.question import Appraisal
 from immunograde.evidence.rules import UNKNOWN_VERDICTS, load_rules
 from immunograde.evidence.substance import FormVerdict
@@ -48,26 +49,11 @@ _RANK = {"high": 4, "moderate": 3, "low": 2, "very_low": 1}
 
 
 @dataclass(frozen=True)
-class EvidenceRow:
+class EvidenceRow(AppraisalDigest):
     """One stored answer behind an assessment (names as in ``immunograde appraise``)."""
 
-    question_id: str
     question: str
     indication: str | None
-    outcome: str
-    verdict: str
-    verdict_label: str
-    certainty: str | None
-    measure: str
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    estimate_exp: float | None
-    ci_low_exp: float | None
-    ci_high_exp: float | None
-    k: int
-    participants: int
-    statement: str
     outcome_matched: bool
 
 
@@ -87,11 +73,7 @@ class Assessment:
 
 
 def _row(a: Appraisal, matched: bool) -> EvidenceRow:
-    return EvidenceRow(
-        a.question_id, a.question, a.indication, a.outcome, a.verdict, a.verdict_label, a.certainty,
-        a.measure, a.estimate, a.ci_low, a.ci_high, a.estimate_exp, a.ci_low_exp, a.ci_high_exp,
-        a.k, a.participants, a.statement, matched,
-    )  # fmt: skip
+    return EvidenceRow.of(a, outcome_matched=matched)
 
 
 def _has(text: str | None, needles: Sequence[str]) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 
 from immunograde.errors import InputError, Problem
 from immunograde.evidence.answers import Answers
+from immunograde.evidence.digest import AppraisalDigest
 from immunograde.evidence.experience_text import Reason, reasons
 from immunograde.evidence.natural_course import (
     ControlArm,
@@ -108,26 +109,11 @@ class QuestionUse:
 
 
 @dataclass(frozen=True)
-class ProductTrials:
+class ProductTrials(AppraisalDigest):
     """One stored appraisal of the product's own trials for these indications."""
 
-    question_id: str
     title: str
-    outcome: str
     comparator: str
-    k: int
-    participants: int
-    measure: str
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    estimate_exp: float | None
-    ci_low_exp: float | None
-    ci_high_exp: float | None
-    certainty: str | None
-    verdict: str
-    verdict_label: str
-    statement: str
 
 
 @dataclass(frozen=True)
@@ -293,11 +279,7 @@ def product_trials(
         if q.indication not in indications:
             continue
         a = answers.question(q.id)
-        out.append(ProductTrials(
-            q.id, q.title, a.outcome, a.comparator, a.k, a.participants, a.measure, a.estimate,
-            a.ci_low, a.ci_high, a.estimate_exp, a.ci_low_exp, a.ci_high_exp, a.certainty,
-            a.verdict, a.verdict_label, a.statement,
-        ))  # fmt: skip
+        out.append(ProductTrials.of(a, title=q.title))
     return sid, out
 
 
