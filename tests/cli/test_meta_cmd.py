@@ -325,6 +325,36 @@ def test_by_streams_valid_json_equal_to_fitting_each_group(
             assert rows[g]["tau2_ci_low"] is None
 
 
+def test_by_json_from_columns_is_byte_for_byte_the_json_of_the_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--by --format json`` writes the groups from columns (no dictionary per group): the same
+    bytes as :func:`print_json_rows` of the dictionaries, over two chunks, with labels orjson has to
+    escape (quote, backslash, tab, Cyrillic), k = 1 (no tau2 interval: null) and exp(800) (null)."""
+    from immunograde.cli.output import print_json_rows
+    from immunograde.evidence.meta_pool import CHUNK, iter_pool
+    from immunograde.evidence.workbench_input import read_file
+
+    texts = ('q"x', "a,b\\", "Жук é", "tab\t")
+    labels = [texts[g % 4] + str(g) for g in range(CHUNK + 300)]
+    quoted = ['"' + lab.replace('"', '""') + '"' for lab in labels]
+    rows = ["g,yi,vi"] + [f"{quoted[g]},{0.1 * (g % 7)!r},{0.05 + 0.01 * (i % 3)!r}"
+                          for g in range(CHUNK + 300) for i in range(1 + g % 3)]  # fmt: skip
+    rows[1] = rows[1].replace(",0.0,", ",800,")
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join(rows) + "\n")
+    for measure in ("GEN", "RR"):
+        code, out, err = run(["meta", str(path), "--by", "g", "--measure", measure,
+                              "--format", "json"], capsys)  # fmt: skip
+        assert code == 0 and err == ""
+        pooled = iter_pool(read_file(path), by="g", measure=measure)
+        print_json_rows(list(pooled))
+        assert out == capsys.readouterr().out
+        got = json.loads(out)
+        assert [r["group"] for r in got] == labels and got[0]["tau2_ci_low"] is None
+        assert measure == "GEN" or got[0]["estimate_exp"] is None
+
+
 def test_help_names_the_measures_and_methods_of_the_evidence_layer() -> None:
     from immunograde.cli.meta_cmd import MEASURES_HELP, METHODS_HELP
     from immunograde.evidence.meta_pool import ALL_METHODS

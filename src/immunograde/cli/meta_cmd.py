@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from immunograde.cli.output import print_json_rows
+from immunograde.cli.output import print_json_columns, print_json_rows
 from immunograde.errors import InputError
 
 #: the choices named in the help (tests/cli/test_meta_cmd.py checks them against the evidence layer)
@@ -66,13 +66,16 @@ def meta(
     if fmt not in ("table", "json"):
         raise InputError.one(f"unknown format {fmt!r}; choose table or json", field="--format")
     # the statistics are imported here, not at the top: `immunograde --help` needs none of them
-    from immunograde.evidence.meta_pool import iter_pool, subgroup_difference
+    from immunograde.evidence.meta_pool import PoolRows, iter_pool, subgroup_difference
     from immunograde.evidence.workbench_input import read_file
 
     table = read_file(file)
     options: dict[str, Any] = {"measure": measure, "method": method, "test": test,
                                "level": level, "mode": mode}  # fmt: skip
     rows = iter_pool(table, by=by, **options)
+    if fmt == "json" and by is not None and isinstance(rows, PoolRows):
+        print_json_columns(rows.keys, rows.columns())  # no dictionary per group
+        return
     if fmt == "json":
         print_json_rows(rows, array=by is not None)
         return

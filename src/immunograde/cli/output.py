@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -63,5 +63,47 @@ def print_json_rows(
         write(sep + text[2:-2])
         sep = b",\n"
     write(b"\n]\n" if sep != b"[\n" else b"[]\n")
+    if out is not None:
+        out.flush()
+
+
+def print_json_columns(keys: Sequence[str], chunks: Iterable[Sequence[Any]]) -> None:
+    """Write rows given a chunk at a time as columns (one per key: a numpy array of float64, int
+    or bool; a list of str; or one value for every row) as the JSON array :func:`print_json_rows`
+    writes for the same rows -- byte for byte -- without a dictionary per row: each column is
+    encoded by one orjson call (NaN and infinities become null, as orjson writes a float) and the
+    rows are laid out from a template of the keys and the constant values (joined as str: joining
+    half a million small bytes objects costs ten times more)."""
+    import numpy as np
+    import orjson
+
+    out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+    write = out.write if out is not None else (lambda b: sys.stdout.write(b.decode()))
+    names = ["    " + orjson.dumps(key).decode() + ": " for key in keys]
+    first = True
+    for cols in chunks:
+        pieces, values, text = [], [], ",\n  {\n"  # each row: ",\n  {\n" then its key lines
+        for j, (name, col) in enumerate(zip(names, cols, strict=True)):
+            text += (",\n" if j else "") + name
+            if isinstance(col, np.ndarray):
+                pieces.append(text)
+                encoded = orjson.dumps(col, option=orjson.OPT_SERIALIZE_NUMPY)
+                values.append(encoded[1:-1].decode().split(","))
+                text = ""
+            elif isinstance(col, list):
+                pieces.append(text)
+                values.append([orjson.dumps(x).decode() for x in col])
+                text = ""
+            else:
+                text += orjson.dumps(col).decode()
+        pieces.append(text + "\n  }")
+        row = [x for piece in pieces for x in (piece, "")][:-1]  # the pieces, a slot after each
+        parts, step = row * len(values[0]), len(row)
+        for j, vals in enumerate(values):
+            parts[2 * j + 1 :: step] = vals
+        text = "".join(parts)
+        write(("[\n" + text[2:] if first else text).encode())
+        first = False
+    write(b"[]\n" if first else b"\n]\n")
     if out is not None:
         out.flush()

@@ -9,7 +9,9 @@ by :mod:`immunograde.stats.mh` and :mod:`immunograde.stats.peto` per group.
 
 Everything that can fail is checked before the first row is produced, so a caller that prints the
 rows as they come never leaves a half-written result; rows are built a chunk of groups at a time,
-so 10,000 groups never exist as 10,000 dictionaries at once.  The JSON vocabulary of a row:
+so 10,000 groups never exist as 10,000 dictionaries at once, and :meth:`PoolRows.columns` gives
+them as columns (``meta --by --format json`` writes those without a dictionary per group).  The
+JSON vocabulary of a row:
 ``group`` (with ``by``), ``measure, k, method, test, estimate, se, statistic, p_value, ci_low,
 ci_high, pi_low, pi_high, tau2, i2, h2, q, q_p`` (``*_exp`` for ratio measures), ``mode, se_tau2,
 q_df, tau2_ci_low, tau2_ci_high, converged, k_omitted``.
@@ -87,7 +89,7 @@ def iter_pool(
     except ValueError as exc:
         raise InputError.one(str(exc), file=table.label) from None
     _check_pm(fitted, labels, by, table.label)
-    return _rows(fitted, meas, omitted, labels if by else None, mode)
+    return PoolRows(fitted, meas, omitted, labels if by else None, mode)
 
 
 def _check_options(table: MetaforTable, method: str, by: str | None) -> None:
@@ -119,33 +121,70 @@ def _check_pm(fitted: GroupFits, labels: list[str], by: str | None, label: str) 
                              "too low (--mode exact continues the search)", file=label)  # fmt: skip
 
 
-def _rows(
-    fitted: GroupFits,
-    measure: str,
-    omitted: NDArray[np.intp],
-    labels: list[str] | None,
-    mode: str,
-) -> Iterator[dict[str, Any]]:
-    """One dictionary per group, made from the fits' columns a chunk of groups at a time."""
-    f, b = fitted.fits, fitted.bounds
-    exp = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high") if is_ratio(measure) else ()
-    keys = (*(("group",) if labels is not None else ()), "measure", "k", "method", "test", *_KEYS,
-            *(f"{x}_exp" for x in exp), "mode", "se_tau2", "q_df", "tau2_ci_low", "tau2_ci_high",
-            "converged", "k_omitted")  # fmt: skip
-    for a in range(0, f.k.size, CHUNK):
-        z = slice(a, a + CHUNK)
-        k = f.k[z]
-        ci = (k >= 2) & (b is not None)
-        lo = np.where(ci, b.tau2_ci_low[z], np.nan) if b is not None else np.full(k.size, np.nan)
-        hi = np.where(ci, b.tau2_ci_high[z], np.nan) if b is not None else lo
-        columns = [
-            *([labels[z]] if labels is not None else []), repeat(measure), k.tolist(),
-            repeat(f.method), repeat(f.test), *(getattr(f, key)[z].tolist() for key in _KEYS),
-            *(_none(np.exp(getattr(f, x)[z])) for x in exp), repeat(mode), f.se_tau2[z].tolist(),
-            f.q_df[z].tolist(), _none(lo), _none(hi), f.converged[z].tolist(), omitted[z].tolist(),
-        ]  # fmt: skip
-        for values in zip(*columns, strict=False):  # the constant columns repeat without end
-            yield dict(zip(keys, values, strict=True))
+class PoolRows(Iterator[dict[str, Any]]):
+    """The rows of :func:`iter_pool` for inverse-variance models: one dictionary per group as it is
+    iterated, or :meth:`columns` -- the same values a chunk of groups at a time, one column per key
+    of :attr:`keys` (what :func:`immunograde.cli.output.print_json_columns` writes without making a
+    dictionary per group)."""
+
+    def __init__(
+        self,
+        fitted: GroupFits,
+        measure: str,
+        omitted: NDArray[np.intp],
+        labels: list[str] | None,
+        mode: str,
+    ) -> None:
+        self._fitted, self._measure, self._omitted = fitted, measure, omitted
+        self._labels, self._mode = labels, mode
+        self._exp = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high") if is_ratio(measure) \
+            else ()  # fmt: skip
+        self.keys: tuple[str, ...] = (
+            *(("group",) if labels is not None else ()), "measure", "k", "method", "test", *_KEYS,
+            *(f"{x}_exp" for x in self._exp), "mode", "se_tau2", "q_df", "tau2_ci_low",
+            "tau2_ci_high", "converged", "k_omitted",
+        )  # fmt: skip
+        #: columns whose values that are not finite are None in a dictionary (NaN elsewhere)
+        self._nullable = frozenset(
+            {*(f"{x}_exp" for x in self._exp), "tau2_ci_low", "tau2_ci_high"}
+        )
+        self._dicts: Iterator[dict[str, Any]] | None = None
+
+    def columns(self) -> Iterator[list[Any]]:
+        """Per chunk of groups, one column per key: a numpy array (float64, int or bool), a list of
+        labels, or one value that holds for every group (measure, method, test, mode)."""
+        f, b = self._fitted.fits, self._fitted.bounds
+        for a in range(0, f.k.size, CHUNK):
+            z = slice(a, a + CHUNK)
+            k = f.k[z]
+            ci = (k >= 2) & (b is not None)
+            lo = (
+                np.where(ci, b.tau2_ci_low[z], np.nan) if b is not None else np.full(k.size, np.nan)
+            )
+            hi = np.where(ci, b.tau2_ci_high[z], np.nan) if b is not None else lo
+            with np.errstate(over="ignore"):  # exp(800): no bound (None), not a warning
+                exp = [np.exp(getattr(f, x)[z]) for x in self._exp]
+            yield [
+                *([self._labels[z]] if self._labels is not None else []), self._measure, k,
+                f.method, f.test, *(getattr(f, key)[z] for key in _KEYS), *exp, self._mode,
+                f.se_tau2[z], f.q_df[z], lo, hi, f.converged[z], self._omitted[z],
+            ]  # fmt: skip
+
+    def __next__(self) -> dict[str, Any]:
+        if self._dicts is None:
+            self._dicts = self._rows()
+        return next(self._dicts)
+
+    def _rows(self) -> Iterator[dict[str, Any]]:
+        keys, nullable = self.keys, self._nullable
+        for cols in self.columns():
+            lists = [
+                (_none(c) if key in nullable else c.tolist()) if isinstance(c, np.ndarray)
+                else c if isinstance(c, list) else repeat(c)
+                for key, c in zip(keys, cols, strict=True)
+            ]  # fmt: skip
+            for values in zip(*lists, strict=False):  # the constant columns repeat without end
+                yield dict(zip(keys, values, strict=True))
 
 
 def _none(x: NDArray[np.float64]) -> list[float | None]:
