@@ -63,7 +63,10 @@ def sof_row(
 ) -> SofRow:
     comp, inter, rel = _effect_columns(p, a)
     design = "RCT" if cert.randomised else "study"
-    participants = f"{p.participants} ({p.k} {design}{'s' if p.k != 1 else ''})"
+    # a body whose rows are reported estimates without arm sizes has no participant count: a dash,
+    # never "0" (a count of zero participants would be false)
+    count = f"{p.participants}" if p.participants else "—"
+    participants = f"{count} ({p.k} {design}{'s' if p.k != 1 else ''})"
     level = rules.certainty_levels["levels"][cert.level]
     name = q.outcome.name + (
         f" (follow-up: {q.outcome.time_point})" if q.outcome.time_point else ""

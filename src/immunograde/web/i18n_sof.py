@@ -25,7 +25,7 @@ FOLLOW_UP = re.compile(r"^(?P<name>.+) \(follow-up: (?P<time>.+)\)$")
 CELL = re.compile(r"<td>([^<]*)</td>")  # the Comment column holds the statement
 TR = re.compile(r"<tr data-question-id=.*?</tr>", re.S)  # a body row
 TD = re.compile(r"<td>")
-DESIGN = re.compile(r"(?<=>)([\d,]+) \((\d+) (RCT|study|studies|RCTs)\)(?=[<\s])")
+DESIGN = re.compile(r"(?<=>)([\d,]+|—) \((\d+) (RCT|study|studies|RCTs)\)(?=[<\s])")
 PLURALS = {
     "RCT": ("%(count)s RCT", "%(count)s RCTs"),
     "study": ("%(count)s study", "%(count)s studies"),
