@@ -43,9 +43,12 @@ def _self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _cli(env: dict[str, str], *args: str) -> tuple[float, float]:
+def _cli(env: dict[str, str], *args: str, one_core: bool = False) -> tuple[float, float]:
+    """Wall and CPU of one command; ``one_core``: pinned to CPU 0 (``taskset``), so the report draws
+    its charts in one process (it uses two only when it may use two cores)."""
     cpu0, t0 = _children_cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-m", "immunograde", *args], env=env, check=True,
+    pin = ["taskset", "-c", "0"] if one_core else []
+    subprocess.run([*pin, sys.executable, "-m", "immunograde", *args], env=env, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
     return time.perf_counter() - t0, _children_cpu() - cpu0
 
@@ -104,17 +107,17 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "immunograde", "build", "--no-safety", "--no-market",
                         "--db", env["IMMUNOGRADE_DB"]], env=env, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
-        runs, kept = [], []
+        runs, kept, serial = [], [], []
         for i in range(args.repeat):  # nothing drawn before: an empty chart folder each time
             first = {**env, "IMMUNOGRADE_CHARTS": f"{tmp}/charts{i}"}
-            runs.append(
-                _cli(first, "report", args.substance, "--format", "html", "--out", f"{tmp}/o{i}")
-            )
-            kept.append(
-                _cli(first, "report", args.substance, "--format", "html", "--out", f"{tmp}/k{i}")
-            )
+            one = {**env, "IMMUNOGRADE_CHARTS": f"{tmp}/serial{i}"}
+            report = ("report", args.substance, "--format", "html", "--out")
+            runs.append(_cli(first, *report, f"{tmp}/o{i}"))
+            kept.append(_cli(first, *report, f"{tmp}/k{i}"))
+            serial.append(_cli(one, *report, f"{tmp}/s{i}", one_core=True))
         for name, rr in (
             ("first (no chart drawn before)", runs),
+            ("first, one core (charts drawn in one process)", serial),
             ("again (its charts kept)", kept),
         ):
             wall, cpu = min(r[0] for r in rr), min(r[1] for r in rr)

@@ -177,3 +177,18 @@ def test_web_dossier_shows_the_charts_the_command_drew(
     html = client.get("/substances/tocilizumab/report.html").text
     for stem, svg in tocilizumab.svgs.items():
         assert f'id="plot-{stem}">{svg}' in html, stem
+
+
+def test_two_drawing_processes_draw_what_one_draws(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The charts drawn in two processes (the report may use two cores) are the bytes drawn in one."""
+    parallel = report.plan_report(kb, "tocilizumab")
+    parallel.charts = tmp_path / "two"
+    parallel.render_plots()
+    assert len(parallel.svgs) >= report.PARALLEL_FROM  # the two-process path was taken
+    monkeypatch.setattr(report.os, "sched_getaffinity", lambda pid: {0})  # one core
+    serial = report.plan_report(kb, "tocilizumab")
+    serial.charts = tmp_path / "one"
+    serial.render_plots()
+    assert serial.svgs == parallel.svgs
