@@ -325,17 +325,18 @@ def test_by_streams_valid_json_equal_to_fitting_each_group(
             assert rows[g]["tau2_ci_low"] is None
 
 
+@pytest.mark.parametrize("texts", [('q"x', "a,b\\", "Жук é", "tab\t"), ('q"x', "b\\", "Жук", "\t")])
 def test_by_json_from_columns_is_byte_for_byte_the_json_of_the_rows(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    texts: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--by --format json`` writes the groups from columns (no dictionary per group): the same
     bytes as :func:`print_json_rows` of the dictionaries, over two chunks, with labels orjson has to
-    escape (quote, backslash, tab, Cyrillic), k = 1 (no tau2 interval: null) and exp(800) (null)."""
+    escape (quote, backslash, tab, Cyrillic; with and without a comma, which the writer encodes
+    label by label), k = 1 (no tau2 interval: null) and exp(800) (null)."""
     from immunograde.cli.output import print_json_rows
     from immunograde.evidence.meta_pool import CHUNK, iter_pool
     from immunograde.evidence.workbench_input import read_file
 
-    texts = ('q"x', "a,b\\", "Жук é", "tab\t")
     labels = [texts[g % 4] + str(g) for g in range(CHUNK + 300)]
     quoted = ['"' + lab.replace('"', '""') + '"' for lab in labels]
     rows = ["g,yi,vi"] + [f"{quoted[g]},{0.1 * (g % 7)!r},{0.05 + 0.01 * (i % 3)!r}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +92,7 @@ def print_json_columns(keys: Sequence[str], chunks: Iterable[Sequence[Any]]) -> 
                 text = ""
             elif isinstance(col, list):
                 pieces.append(text)
-                values.append([orjson.dumps(x).decode() for x in col])
+                values.append(_strings(col, orjson.dumps))
                 text = ""
             else:
                 text += orjson.dumps(col).decode()
@@ -107,3 +107,11 @@ def print_json_columns(keys: Sequence[str], chunks: Iterable[Sequence[Any]]) -> 
     write(b"[]\n" if first else b"\n]\n")
     if out is not None:
         out.flush()
+
+
+def _strings(col: list[str], dumps: Callable[[Any], bytes]) -> list[str]:
+    """Each text as orjson writes it: one call for the column when no text holds a comma (the
+    encoded list then splits at its commas), else one call per text."""
+    if "," not in "".join(col):
+        return list(dumps(col).decode()[1:-1].split(","))
+    return [dumps(x).decode() for x in col]

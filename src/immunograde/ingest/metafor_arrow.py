@@ -100,9 +100,8 @@ def _table(arrow: Any, header: tuple[str, ...], label: str) -> MetaforTable | No
     text = [c for c in header if c not in NUMERIC and c != "year"]
     if year is None or not all(_short_enough(cols[c]) for c in text):
         return None
-    lines = list(range(2, k + 2))
     problems: list[Problem] = []
-    forms = check_values(numbers, lines, label, problems, np.zeros(k, dtype=bool))
+    forms = check_values(numbers, range(2, k + 2), label, problems, np.zeros(k, dtype=bool))
     if problems:
         return None
     study: Sequence[str] = (

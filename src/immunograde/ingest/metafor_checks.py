@@ -9,7 +9,7 @@ ci_high`` with ``ci_low < ci_high``.  Problems are appended with file, line and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,7 +52,7 @@ RULES: dict[str, tuple[_Rule, ...]] = {
 
 def check_values(
     numbers: dict[str, FloatArray],
-    lines: list[int],
+    lines: Sequence[int],
     label: str,
     problems: list[Problem],
     skip: NDArray[np.bool_],
@@ -104,7 +104,7 @@ def _n(mask: NDArray[np.bool_]) -> int:
 class _Flagger:
     """Appends one problem per flagged row (up to the cap), with its line and column."""
 
-    def __init__(self, problems: list[Problem], lines: list[int], label: str) -> None:
+    def __init__(self, problems: list[Problem], lines: Sequence[int], label: str) -> None:
         self.problems, self.lines, self.label = problems, lines, label
 
     def __call__(self, mask: NDArray[np.bool_], field: str | None, messages: list[str]) -> None:
