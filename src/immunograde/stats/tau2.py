@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,34 +50,55 @@ class Tau2Fit:
     converged: NDArray[np.bool_]
 
 
-@dataclass(frozen=True)
 class PSums:
-    """Power sums of the weights that give every trace and quadratic form of ``P``."""
+    """Power sums of the weights that give every trace and quadratic form of ``P``, each computed
+    when first read (a Fisher step of REML never reads ``ypy``; the log-likelihood reads only ``s``
+    and ``ypy``): a segment sum per field that is used, with the same arithmetic either way."""
 
-    s: FloatArray
-    s2: FloatArray
-    tr_p: FloatArray
-    sum_pp: FloatArray
-    ypy: FloatArray
-    yppy: FloatArray
+    def __init__(self, seg: Segments, w: FloatArray, ymc: FloatArray) -> None:
+        self._seg, self._w, self._ymc = seg, w, ymc
+
+    @cached_property
+    def s(self) -> FloatArray:
+        return self._seg.sum(self._w)
+
+    @cached_property
+    def s2(self) -> FloatArray:
+        return self._seg.sum(self._w * self._w)
+
+    @cached_property
+    def _s3(self) -> FloatArray:
+        w = self._w
+        return self._seg.sum(w * w * w)
+
+    @cached_property
+    def tr_p(self) -> FloatArray:
+        return self.s - self.s2 / self.s
+
+    @cached_property
+    def sum_pp(self) -> FloatArray:
+        s, s2 = self.s, self.s2
+        return s2 - 2.0 * self._s3 / s + (s2 / s) ** 2
+
+    @cached_property
+    def _wr2(self) -> FloatArray:
+        seg, w, ymc = self._seg, self._w, self._ymc
+        mu = seg.sum(w * ymc) / self.s
+        r = ymc - seg.expand(mu)
+        return w * r * r
+
+    @cached_property
+    def ypy(self) -> FloatArray:
+        return self._seg.sum(self._wr2)
+
+    @cached_property
+    def yppy(self) -> FloatArray:
+        return self._seg.sum(self._w * self._wr2)
 
 
 def psums(seg: Segments, w: FloatArray, ymc: FloatArray) -> PSums:
     """Weighted-intercept-model sums for weights ``w`` and centred outcomes ``ymc``."""
-    s = seg.sum(w)
-    s2 = seg.sum(w * w)
-    s3 = seg.sum(w * w * w)
-    mu = seg.sum(w * ymc) / s
-    r = ymc - seg.expand(mu)
-    wr2 = w * r * r
-    return PSums(
-        s=s,
-        s2=s2,
-        tr_p=s - s2 / s,
-        sum_pp=s2 - 2.0 * s3 / s + (s2 / s) ** 2,
-        ypy=seg.sum(wr2),
-        yppy=seg.sum(w * wr2),
-    )
+    return PSums(seg, w, ymc)
 
 
 def _pv_sums(seg: Segments, w: FloatArray, v: FloatArray) -> tuple[FloatArray, ...]:
