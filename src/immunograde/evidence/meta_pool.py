@@ -40,7 +40,7 @@ from immunograde.stats.tau2 import METHODS
 
 RE_METHODS = tuple(m for m in METHODS if m != "FE")
 ALL_METHODS = ("FE", "MH", "PETO", *RE_METHODS)
-CHUNK = 1024  #: groups turned into rows at a time
+CHUNK = 256  #: groups turned into rows at a time (a chunk's strings stay in memory already mapped)
 _KEYS = ("estimate", "se", "statistic", "p_value", "ci_low", "ci_high", "pi_low", "pi_high",
          "tau2", "i2", "h2", "q", "q_p")  # fmt: skip
 
