@@ -20,7 +20,7 @@ from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
 from immunograde.web import timing
-from immunograde.web.deps import AppKB, DatabaseMissing, PageCache
+from immunograde.web.deps import AppKB, DatabaseMissing, PageCache, PinVersion
 from immunograde.web.guard import BodyGuard
 from immunograde.web.heavy import HeavyPool, Overloaded
 from immunograde.web.i18n import LanguageMiddleware
@@ -161,6 +161,7 @@ def create_app(database: Path | None = None, *, warm: bool | None = None) -> Fas
     if os.environ.get("IMMUNOGRADE_PAGE_CACHE", "1") != "0":  # 0: for benchmarks without it
         app.add_middleware(PageCache, store=app.state.kb)
     app.add_middleware(BodyGuard, error=_error)  # bodies bounded in size and time while read
+    app.add_middleware(PinVersion, store=app.state.kb)  # one version per request, whole
     app.add_middleware(LanguageMiddleware)  # the language is set before any page runs
     if os.environ.get("IMMUNOGRADE_TIMINGS"):  # where each request's time goes (benchmarks)
         timing.start(os.environ["IMMUNOGRADE_TIMINGS"])

@@ -4,14 +4,18 @@ One :class:`~immunograde.kb.queries.KnowledgeBase` is kept per version of the da
 replaces the file, so its inode changes and the app reopens it); each request gets a view of it over its
 own DuckDB cursor, which is what makes concurrent requests safe.  Page data that depends only on the
 database is cached per version (:meth:`AppKB.cached`, computed once even when many requests ask at once),
-and so are whole responses of such pages (:class:`PageCache`); :meth:`AppKB.warm` fills the cache in a
-background thread when the app starts, so the first reader of the evidence map does not wait for it.
+and so are whole responses of such pages (:class:`PageCache`); :meth:`AppKB.warm` fills the cache when
+the app starts, computed in a separate process (:mod:`.prepare`: CPU-bound Python in a server thread
+holds the GIL the event loop needs), so the first reader of the evidence map does not wait for it.  A
+new version is prepared the same way (its pages rendered) before it is served; each request reads one
+version, whole (:class:`PinVersion`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import json
 import os
@@ -28,7 +32,7 @@ from fastapi import Depends, Request
 from immunograde import settings
 from immunograde.kb.dbfile import cursor
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
-from immunograde.web import i18n, timing
+from immunograde.web import i18n, prepare, timing
 
 T = TypeVar("T")
 CACHE_ENTRIES = 512
@@ -38,7 +42,17 @@ DUCKDB_MEMORY = "256MB"  #: DuckDB's buffer manager per open version (default: 8
 Stamp = tuple[tuple[int, int], ...]  # (inode, mtime) of the database and its companions
 WarmJob = tuple[tuple[Any, ...], Callable[[], Any]]  # (cache key, compute)
 WarmJobs = Callable[[KnowledgeBase], Iterable[WarmJob]]
-WARM_SECONDS = 120.0  #: a new version is served after at most this much warming
+WARM_SECONDS = 120.0  #: a new version is served after at most this much warming (in a thread)
+PREPARE_SECONDS = 900.0  #: ... or this much preparing in a process (:mod:`.prepare`): the previous
+#: version answers meanwhile, complete; past it the new one is served with what was prepared
+
+
+#: the (store, version) a request reads, pinned by :class:`PinVersion` when the request starts: every
+#: read of one request (its view, its cached data, its cache key) is of one version, even when a
+#: switch completes while it runs
+_pinned: contextvars.ContextVar[tuple[Any, tuple[KnowledgeBase, Stamp]] | None] = (
+    contextvars.ContextVar("immunograde_version", default=None)
+)
 
 
 class DatabaseMissing(RuntimeError):
@@ -61,7 +75,7 @@ class AppKB:
         self.path = path
         self._served: tuple[KnowledgeBase, Stamp] | None = None  #: the open version
         self._lock = threading.Lock()
-        self._open_lock = threading.Lock()
+        self._open_lock = threading.RLock()  # a superseded switch starts again inside it
         self._opener: threading.Thread | None = None
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
@@ -94,10 +108,12 @@ class AppKB:
     def _current(self) -> tuple[KnowledgeBase, Stamp]:
         """The served version of the files; notices when a writer has switched them.
 
-        A new version is opened, and its cache warmed with the start-up jobs (:meth:`warm`, at most
-        :data:`WARM_SECONDS`), in a background thread while the previous version goes on answering
-        (it stays open while its readers use it); then it is served, whole.  So readers never wait for
-        the opening nor meet a cold cache after a build.  Without warm-up jobs (tests, ``--no-warm``)
+        A new version is opened in a background thread while the previous version goes on answering
+        (it stays open while its readers use it); with the app's own warm-up, a preparing process
+        (:mod:`.prepare`) renders the responses the server holds and computes the warm-up's page data
+        for it (at most :data:`PREPARE_SECONDS`; other jobs are run in the thread, at most
+        :data:`WARM_SECONDS`); then it is served, whole, with its pages ready.  So readers never wait
+        for the opening nor meet a cold cache after a build.  Without warm-up jobs (tests, ``--no-warm``)
         the first caller after a switch opens the new version itself and every request reads it at once.
         """
         stamp = self._stamp_now()
@@ -120,17 +136,61 @@ class AppKB:
                 new = KnowledgeBase(self.path)
             except NoDatabaseError as exc:
                 raise DatabaseMissing(str(exc)) from None
+            if self._stamp_now() != stamp:  # replaced again while it was opened: the next one
+                new.close()
+                return self._served if self._served is not None else self._switch_again()
             new.con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
             new.name_entries()  # shared by every view: read once, before readers arrive
-            if switched and self._warm_jobs is not None:  # warmed before it is served
-                self._fill(new, stamp, self._warm_jobs, time.monotonic() + WARM_SECONDS)
-            timing.event("switch-serve", switched=switched)
+            data: dict[tuple[Any, ...], Any] = {}
+            responses: list[tuple[tuple[Any, ...], Any]] = []
+            if switched and self._warm_jobs is not None:  # prepared before it is served
+                if prepare.importable(self._warm_jobs):  # in a process: the GIL stays with the loop
+                    ready = self._prepared(stamp)
+                    if ready is None:  # replaced again meanwhile: prepare the newest instead
+                        new.close()
+                        return self._switch_again()
+                    data, responses = ready
+                else:
+                    self._fill(new, stamp, self._warm_jobs, time.monotonic() + WARM_SECONDS)
+            timing.event(
+                "switch-serve", switched=switched, data=len(data), responses=len(responses)
+            )
             with self._lock:
                 self._served = (new, stamp)
                 for key in [k for k in self._cache if k[0] != stamp]:
                     del self._cache[key]
+                for key, value in data.items():
+                    self._cache.setdefault((stamp, *key), value)
+                self._trim()
                 self.responses.clear()
+                for (path, query, lang), item in responses:
+                    self.responses.put((stamp, path, query, lang), item)
         return new, stamp
+
+    def _switch_again(self) -> tuple[KnowledgeBase, Stamp]:
+        timing.event("switch-superseded")
+        return self._switch()
+
+    def _prepared(
+        self, stamp: Stamp
+    ) -> tuple[dict[tuple[Any, ...], Any], list[tuple[tuple[Any, ...], Any]]] | None:
+        """The version ``stamp``'s page data and the responses the server holds now, rendered by a
+        preparing process (:mod:`.prepare`); None when the files were replaced again meanwhile."""
+        urls = self.responses.keys()[::-1]  # the most recently used first
+        data: dict[tuple[Any, ...], Any] = {}
+        responses: list[tuple[tuple[Any, ...], Any]] = []
+        for kind, key, value in prepare.prepare(self.path, stamp, urls, PREPARE_SECONDS):
+            if kind == "stale" or self._stamp_now() != stamp:
+                return None
+            if kind == "data":
+                data[key] = value
+            elif kind == "response":
+                responses.append((key, value))
+        return data, responses
+
+    def _trim(self) -> None:
+        while len(self._cache) > CACHE_ENTRIES:
+            self._cache.popitem(last=False)
 
     def _open_soon(self) -> None:
         with self._lock:
@@ -163,21 +223,35 @@ class AppKB:
             timing.event("fill-end", jobs=done)
             view.con.close()
 
+    def served(self) -> tuple[KnowledgeBase, Stamp]:
+        """The version this request reads (pinned when it started, :class:`PinVersion`), else the
+        served one."""
+        pinned = _pinned.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
+        return self._current()
+
     def view(self) -> KnowledgeBase:
-        kb, _ = self._current()
+        kb, _ = self.served()
         return _View(kb, cursor(kb.con))
 
     def version(self) -> Stamp:
         """Changes whenever the database, the history or the safety scores are rewritten (and the new
         version is served; see :meth:`_current`)."""
-        return self._current()[1]
+        return self.served()[1]
 
     def _lookup(self, full: tuple[Any, ...]) -> tuple[bool, Any]:
         with self._lock:
-            if full in self._cache:
-                self._cache.move_to_end(full)
-                return True, self._cache[full]
-        return False, None
+            if full not in self._cache:
+                return False, None
+            self._cache.move_to_end(full)
+            value = self._cache[full]
+        if isinstance(value, prepare.Pickled):  # from a preparing process: unpickled once
+            value = value.load()
+            with self._lock:
+                if full in self._cache:
+                    self._cache[full] = value
+        return True, value
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """``compute()`` once per database version and key (LRU of :data:`CACHE_ENTRIES`).
@@ -201,8 +275,7 @@ class AppKB:
             with self._lock:
                 self._cache[full] = value
                 self._computing.pop(full, None)
-                while len(self._cache) > CACHE_ENTRIES:
-                    self._cache.popitem(last=False)
+                self._trim()
         return value
 
     def warm(self, jobs: WarmJobs) -> threading.Thread:
@@ -219,7 +292,19 @@ class AppKB:
                 kb, stamp = self._current()
             except DatabaseMissing:
                 return
-            self._fill(kb, stamp, jobs, float("inf"))
+            if not prepare.importable(jobs):
+                self._fill(kb, stamp, jobs, float("inf"))
+                return
+            timing.event("fill-start")  # in a process; each result is kept as it arrives
+            n = 0
+            for kind, key, value in prepare.prepare(self.path, stamp, [], float("inf")):
+                if kind == "data":
+                    n += 1
+                    with self._lock:
+                        if self._served is not None and self._served[1] == stamp:
+                            self._cache.setdefault((stamp, *key), value)
+                            self._trim()
+            timing.event("fill-end", jobs=n)
 
         thread = threading.Thread(target=run, name="immunograde-warm", daemon=True)
         thread.start()
@@ -262,6 +347,11 @@ class ResponseStore:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+    def keys(self) -> list[tuple[str, bytes, str]]:
+        """The (path, query string, language) of every stored response, oldest first."""
+        with self._lock:
+            return [(k[1], k[2], k[3]) for k in self._items]
 
     def urls(self) -> list[tuple[str, bytes]]:
         """The (path, query string) of every stored response, oldest first."""
@@ -361,6 +451,28 @@ class PageCache:
             await send(message)
 
         return await self.app(scope, receive, keep)
+
+
+class PinVersion:
+    """ASGI middleware: the request reads the version served when it started, whole (see
+    :data:`_pinned`), even if a switch completes while it runs."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], store: AppKB) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Message, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]]) -> None:  # fmt: skip
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        try:
+            token = _pinned.set((self.store, self.store._current()))
+        except DatabaseMissing:
+            return await self.app(scope, receive, send)
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            _pinned.reset(token)
 
 
 def get_kb(request: Request) -> Iterator[KnowledgeBase]:
