@@ -188,6 +188,13 @@ class AppKB:
                 responses.append((key, value))
         return data, responses
 
+    def _still(self, stamp: Stamp) -> bool:
+        """Whether ``stamp`` is both the served version and the files' version now."""
+        try:
+            return self._served is not None and self._served[1] == stamp == self._stamp_now()
+        except DatabaseMissing:
+            return False
+
     def _trim(self) -> None:
         while len(self._cache) > CACHE_ENTRIES:
             self._cache.popitem(last=False)
@@ -297,11 +304,13 @@ class AppKB:
                 return
             timing.event("fill-start")  # in a process; each result is kept as it arrives
             n = 0
-            for kind, key, value in prepare.prepare(self.path, stamp, [], float("inf")):
-                if kind == "data":
-                    n += 1
+            with contextlib.closing(prepare.prepare(self.path, stamp, [], float("inf"))) as items:
+                for kind, key, value in items:  # closed (its process killed) on leaving
+                    if not self._still(stamp):
+                        break  # switched meanwhile: the new version is prepared by the switch
                     with self._lock:
-                        if self._served is not None and self._served[1] == stamp:
+                        if kind == "data":
+                            n += 1
                             self._cache.setdefault((stamp, *key), value)
                             self._trim()
             timing.event("fill-end", jobs=n)

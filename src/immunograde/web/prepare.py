@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -131,7 +131,7 @@ def _main(
 
 def prepare(
     path: Path, stamp: Any, urls: list[Url], seconds: float
-) -> Iterator[tuple[str, Any, Any]]:
+) -> Generator[tuple[str, Any, Any], None, None]:
     """Prepare the version ``stamp`` of ``path`` in a new process; yields ``("response", (path,
     query, lang), (status, headers, body))``, ``("data", key, Pickled)``, then ``("done", None,
     None)``, or ``("stale", stamp_found, None)`` when the file is not that version any more.  Stops
