@@ -250,8 +250,10 @@ def _q_lanes(seg: Segments, y: FloatArray, v: FloatArray) -> _LaneFunc:
 
         def q_uniform(t: FloatArray, lanes: NDArray[np.intp]) -> FloatArray:
             starts = np.arange(0, lanes.size * k, k)  # the same sums, element for element
-            yl = y2[lanes]
-            w = v2[lanes]  # a copy: the operations below reuse their arrays, the arithmetic as
+            # the lanes' rows, copied (np.take: the copy y2[lanes] makes, ~4x faster); the
+            # operations below reuse these arrays, the arithmetic as
+            yl = np.take(y2, lanes, axis=0)
+            w = np.take(v2, lanes, axis=0)
             w += t[:, None]  # w = 1 / (v + t); mu = sum(w y) / sum(w); sum(w (y - mu) (y - mu))
             np.divide(1.0, w, out=w)
             wy = w * yl
