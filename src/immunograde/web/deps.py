@@ -476,7 +476,7 @@ class PinVersion:
             return await self.app(scope, receive, send)
         try:
             token = _pinned.set((self.store, self.store._current()))
-        except DatabaseMissing:
+        except Exception:  # no readable version: routes that need one say so (503, 500) themselves
             return await self.app(scope, receive, send)
         try:
             return await self.app(scope, receive, send)
