@@ -57,7 +57,45 @@ def indication(text: Any) -> Any:
         return text
     if text == "any indication":  # web/evidence.py: a verdict for no stated indication
         return i18n.gettext(text)
-    return indications(i18n.current()).get(text, text)
+    lang = i18n.current()
+    known = indications(lang).get(text)
+    if known is not None or lang == i18n.DEFAULT:
+        return known or text
+    return claim_topic(text, lang) or text
+
+
+def claim_topic(text: str, lang: str) -> str | None:
+    """A claim's topic -- the claim vocabulary's indication labels joined by " and "
+    (evidence/claim_assess.py) -- with each label in ``lang`` from the vocabulary's own reviewed
+    labels (claim_vocabulary.yaml); None when a part is not an indication label there."""
+    labels = _claim_labels(lang)
+    parts = text.split(" and ")
+    i = 0
+    words: list[str] = []
+    while i < len(parts):  # a label may itself hold " and " ("aches and pains"): the longest first
+        for j in range(len(parts), i, -1):
+            label = labels.get(" and ".join(parts[i:j]))
+            if label is not None:
+                words.append(label)
+                i = j
+                break
+        else:
+            return None
+    if len(words) == 1:
+        return words[0]
+    return i18n.translations(lang).gettext("%(first)s and %(second)s") % {
+        "first": ", ".join(words[:-1]), "second": words[-1]}  # fmt: skip
+
+
+@cache
+def _claim_labels(lang: str) -> dict[str, str]:
+    from immunograde.evidence.claim_vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    return {c.label["en"]: vocab.label("indications", cid, lang)
+            for cid, c in vocab.concepts["indications"].items()}  # fmt: skip
+
+
 
 
 UNITS = {"day": "дн.", "days": "дн.", "week": "нед.", "weeks": "нед.", "month": "мес.", "months": "мес.",
