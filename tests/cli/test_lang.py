@@ -109,9 +109,11 @@ def test_experience_text_in_russian(run) -> None:  # type: ignore[no-untyped-def
     code, english, _ = run(*args)
     assert code == 0 and "Control arms (question / trial: numbers, weight):" in english
     assert not CYRILLIC_WORD.search(english)
-    # the same numbers in both languages (pooled proportion, expected count, the series)
+    # the same numbers in both languages (pooled proportion, expected count, the series), written with
+    # the decimal comma in Russian
     for number in ("56.5%", "22.6", "34", "0.00012"):
-        assert number in english and number in out, number
+        assert number in english and number.replace(".", ",") in out, number
+    assert not re.search(r"\d\.\d", out.replace(".json", ""))
 
 
 def test_locale_chooses_russian_without_lang(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

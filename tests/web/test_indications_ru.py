@@ -120,7 +120,7 @@ def test_outcomes_and_follow_up_times_in_russian(web_db: Path, client: TestClien
             time_point("> 26 weeks") == "> 26 нед." and time_point("6 to 12 weeks") == "6–12 нед."
         )
         assert (
-            time_point("mean 3.1 years") == "в среднем 3.1 г." and time_point("day 7") == "7-й день"
+            time_point("mean 3.1 years") == "в среднем 3,1 г." and time_point("day 7") == "7-й день"
         )
         assert (
             outcome("an outcome nobody translated (28 days)")
@@ -184,7 +184,7 @@ def test_tsa_summary_in_russian() -> None:
             "relative risk reduction 25%", "25% relative reduction in not achieving the outcome"
         )
         md = english.replace("relative risk reduction 25%", "mean difference 0.5")
-        assert tsa_summary(md).startswith("Заключение (разность средних 0.5): пока нет.")
+        assert tsa_summary(md).startswith("Заключение (разность средних 0,5): пока нет.")
         assert tsa_summary(desirable).startswith(
             "Заключение (относительное снижение на 25% доли тех, у кого исход не достигнут): пока нет."
         )

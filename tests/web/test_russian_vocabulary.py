@@ -94,18 +94,51 @@ def pages(client: TestClient) -> list[str]:
     return [*(f"/substances/{s}" for s in substances), *(f"/questions/{q}" for q in questions)]
 
 
-def test_russian_pages_hold_no_english_vocabulary(client: TestClient, pages: list[str]) -> None:
-    words = vocabulary()
-    found: dict[str, list[str]] = {}
+@pytest.fixture(scope="module")
+def russian_texts(client: TestClient, pages: list[str]) -> dict[str, str]:
+    """Each page's own Russian text (``russian_text``), read once for the tests below."""
+    texts = {}
     for path in pages:
         response = client.get(path, params={"lang": "ru"})
         assert response.status_code == 200, path
-        hits = english_words(russian_text(response.text), words)
+        texts[path] = russian_text(response.text)
+    return texts
+
+
+def test_russian_pages_hold_no_english_vocabulary(russian_texts: dict[str, str]) -> None:
+    words = vocabulary()
+    found: dict[str, list[str]] = {}
+    for path, text in russian_texts.items():
+        hits = english_words(text, words)
         if hits:
             found[path] = hits
     assert not found, (
         f"{len(found)} Russian pages show English vocabulary: {dict(list(found.items())[:15])}"
     )
+
+
+#: dotted numbers that are names, not quantities: a review's analysis or a handbook's section number, a
+#: DOI, a version, a date
+IDENTIFIERS = re.compile(
+    r"(?:doi:?|DOI)?\s*\b10\.\d{4,}/\S+|(?:Analysis|анализ\w*|Handbook|section|Table|metafor)\s*\d[\d.]*"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b\d+\.\d+\.\d+"
+)
+DECIMAL_POINT = re.compile(r"-?\d+\.\d+")
+
+
+def test_russian_pages_write_numbers_with_a_decimal_comma(russian_texts: dict[str, str]) -> None:
+    """Estimates, intervals, SoF footnotes, TSA sentences and follow-up times in the pages' own Russian
+    text use «0,85», never «0.85» (issue 18); the English pages keep the point (checked once below)."""
+    found = {}
+    for path, text in russian_texts.items():
+        hits = DECIMAL_POINT.findall(IDENTIFIERS.sub(" ", text))
+        if hits:
+            found[path] = hits[:5]
+    assert not found, (
+        f"{len(found)} Russian pages show decimal points: {dict(list(found.items())[:15])}"
+    )
+    sample = "/questions/tocilizumab-covid19-mortality-on-corticosteroids"
+    assert re.search(r"[OR]R \d,\d\d \(\d,\d\d–\d,\d\d\)", russian_texts[sample])
 
 
 def test_the_crawl_would_see_the_words_it_looks_for(client: TestClient) -> None:

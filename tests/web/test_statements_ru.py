@@ -170,7 +170,7 @@ def test_no_important_benefit_explanation_in_russian(russian: object) -> None:
     text = explanation(english, "hydroxychloroquine", "hydroxychloroquine")
     assert text.startswith("Гидроксихлорохин (внутрь), показание «COVID-19 (лечение)»")
     assert (
-        "95% ДИ исключает отношение 0.75; MID в источниках нет: значимое отношение 0.75 / 1.25"
+        "95% ДИ исключает отношение 0,75; MID в источниках нет: значимое отношение 0,75 / 1,25"
         in text
     )
     assert "достоверность: высокая" in text and f"«{i18n.tr('no important benefit')}»" in text

@@ -32,9 +32,11 @@ FORMATS = ("table", "json", "markdown", "html", "csv")
 
 def _effect(a: dict[str, object]) -> str:
     if a["estimate_exp"] is not None:
-        return f"{a['measure']} {a['estimate_exp']:.2f} ({a['ci_low_exp']:.2f} to {a['ci_high_exp']:.2f})"
+        return (
+            f"{a['measure']} {i18n.estimate(a['estimate_exp'], a['ci_low_exp'], a['ci_high_exp'])}"
+        )
     if a.get("estimate") is not None:
-        return f"{a['measure']} {a['estimate']:.2f} ({a['ci_low']:.2f} to {a['ci_high']:.2f})"
+        return f"{a['measure']} {i18n.estimate(a['estimate'], a['ci_low'], a['ci_high'])}"
     return "—"
 
 

@@ -14,7 +14,7 @@ import typer
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.kbopen import open_kb
-from immunograde.cli.lang import LangOpt, choose
+from immunograde.cli.lang import LangOpt, choose, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.experience import Experience, Observation, experience
 from immunograde.web import i18n
@@ -68,12 +68,12 @@ def _arms(exp: Experience) -> list[str]:
     lines = [i18n.gettext("Control arms (question / trial: numbers, weight):")]
     for a, w in zip(exp.arms, exp.pool.weights, strict=True):
         nums = (
-            i18n.gettext("%(x)s/%(n)s improved") % {"x": f"{a.xi:g}", "n": f"{a.ni:g}"}
+            i18n.gettext("%(x)s/%(n)s improved") % {"x": num(a.xi, "g"), "n": num(a.ni, "g")}
             if a.xi is not None
             else i18n.gettext("mean %(m)s, SD %(sd)s, n %(n)s")
-            % {"m": f"{a.mi:g}", "sd": f"{a.sdi:g}", "n": f"{a.ni:g}"}
+            % {"m": num(a.mi, "g"), "sd": num(a.sdi, "g"), "n": num(a.ni, "g")}
         )
-        lines.append(f"  {a.question_id} / {a.trial_id}: {nums} ({w:.1f}%)")
+        lines.append(f"  {a.question_id} / {a.trial_id}: {nums} ({num(w, '.1f')}%)")
     for s in exp.skipped_arms:
         lines.append(f"  {i18n.gettext('not pooled:')} {s.question_id} / {s.trial_id}: {s.reason}")
     return lines
@@ -89,13 +89,13 @@ def _pool(exp: Experience) -> list[str]:
     if p.pr is not None:
         body = i18n.gettext("pooled proportion %(pr)s (95%% CI %(lo)s to %(hi)s; prediction interval "
                             "%(pilo)s to %(pihi)s); tau2 %(tau2)s") % {
-            "pr": f"{p.pr:.3f}", "lo": f"{p.pr_ci_low:.3f}", "hi": f"{p.pr_ci_high:.3f}",
-            "pilo": f"{p.pr_pi_low:.3f}", "pihi": f"{p.pr_pi_high:.3f}", "tau2": f"{p.tau2:.4g}"}  # fmt: skip
+            "pr": num(p.pr, ".3f"), "lo": num(p.pr_ci_low, ".3f"), "hi": num(p.pr_ci_high, ".3f"),
+            "pilo": num(p.pr_pi_low, ".3f"), "pihi": num(p.pr_pi_high, ".3f"), "tau2": num(p.tau2, ".4g")}  # fmt: skip
     else:
         body = i18n.gettext("pooled mean %(m)s %(unit)s (95%% CI %(lo)s to %(hi)s; prediction interval "
                             "%(pilo)s to %(pihi)s); tau2 %(tau2)s") % {
-            "m": f"{p.estimate:.2f}", "unit": o.unit, "lo": f"{p.ci_low:.2f}", "hi": f"{p.ci_high:.2f}",
-            "pilo": f"{p.pi_low:.2f}", "pihi": f"{p.pi_high:.2f}", "tau2": f"{p.tau2:.4g}"}  # fmt: skip
+            "m": num(p.estimate, ".2f"), "unit": o.unit, "lo": num(p.ci_low, ".2f"), "hi": num(p.ci_high, ".2f"),
+            "pilo": num(p.pi_low, ".2f"), "pihi": num(p.pi_high, ".2f"), "tau2": num(p.tau2, ".4g")}  # fmt: skip
     return [head, body]
 
 

@@ -18,11 +18,13 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.lang import LangOpt, _, choose, counts_text, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, Problem
 from immunograde.kb.build import BuildResult, build_kb
 from immunograde.kb.check import check_kb
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.web import i18n
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
 DataOpt = Annotated[
@@ -43,9 +45,11 @@ def _report(problems: list[Problem], fmt: str, extra: dict[str, object]) -> None
         print_json({**extra, "ok": not problems, "problems": [p.as_dict() for p in problems]})
         return
     for p in problems:
-        print(f"error: {p}", file=sys.stderr)
+        print(_("error: %(message)s") % {"message": p}, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        n = len(problems)
+        print(i18n.ngettext("%(count)s problem found", "%(count)s problems found", n) % {"count": n},
+              file=sys.stderr)  # fmt: skip
 
 
 TodayOpt = Annotated[
@@ -63,17 +67,22 @@ def _today(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        print(f"error: --today: {text!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        print(
+            _("error: --today: %(text)r is not a date (YYYY-MM-DD)") % {"text": text},
+            file=sys.stderr,
+        )
         raise typer.Exit(ExitCode.USAGE) from None
 
 
 @kb_app.command("check")
-def check(data: DataOpt = None, fmt: FormatOpt = "text", today: TodayOpt = None) -> None:
+def check(data: DataOpt = None, fmt: FormatOpt = "text", today: TodayOpt = None,
+          lang: LangOpt = None) -> None:  # fmt: skip
     """Validate every reviewed file and cross-reference; list ALL problems with file, line, field.
 
     Records and spec files whose next_review date has passed are listed as warnings (they do not
     fail the check).  Example: immunograde kb check --format json
     """
+    choose(lang)
     start = time.perf_counter()
     result = check_kb(data or settings.data_dir(), settings.shared_data_dir(), _today(today))
     seconds = round(time.perf_counter() - start, 3)
@@ -86,12 +95,15 @@ def check(data: DataOpt = None, fmt: FormatOpt = "text", today: TodayOpt = None)
     _report(result.problems, fmt, extra)
     if fmt != "json":
         for d in due:
-            print(f"warning: review due: {d}", file=sys.stderr)
+            print(_("warning: review due: %(record)s") % {"record": d}, file=sys.stderr)
         if due:
-            print(f"{len(due)} record(s) due for review", file=sys.stderr)
+            n = len(due)
+            print(i18n.ngettext("%(count)s record due for review", "%(count)s records due for review",
+                                n) % {"count": n}, file=sys.stderr)  # fmt: skip
     if result.ok and fmt != "json":
-        counts = ", ".join(f"{v} {k}" for k, v in result.counts().items())
-        console.print(f"ok: {counts} ({seconds} s)", markup=False)
+        console.print(_("ok: %(counts)s (%(seconds)s s)")
+                      % {"counts": counts_text(result.counts()), "seconds": num(seconds, "g")},
+                      markup=False)  # fmt: skip
     if not result.ok:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
@@ -101,7 +113,7 @@ def run_build(data: Path | None, db: Path | None, fmt: str, *, echo: bool = True
     target = db or settings.db_path()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err_console, disable=fmt == "json", transient=True) as bar:
-        task = bar.add_task("building knowledge base", total=None)
+        task = bar.add_task(_("building knowledge base"), total=None)
         try:
             result: BuildResult = build_kb(
                 data or settings.data_dir(),
@@ -118,20 +130,23 @@ def run_build(data: Path | None, db: Path | None, fmt: str, *, echo: bool = True
     if fmt == "json":
         print_json({"ok": True, "built": True, **result.__dict__})
         return result
-    counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
-    console.print(f"built {result.db_path} in {result.seconds:.2f} s: {counts}", markup=False)
-    console.print(
-        f"data version {result.data_version[:12]}; kept {result.preserved_tables}", markup=False
-    )
+    console.print(_("built %(path)s in %(seconds)s s: %(counts)s")
+                  % {"path": result.db_path, "seconds": num(result.seconds, ".2f"),
+                     "counts": counts_text(result.counts)}, markup=False)  # fmt: skip
+    kept = ", ".join(result.preserved_tables) or _("none")
+    console.print(_("data version %(version)s; imported tables kept: %(kept)s")
+                  % {"version": result.data_version[:12], "kept": kept}, markup=False)  # fmt: skip
     return result
 
 
 @kb_app.command("build")
-def build(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+def build(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text",
+          lang: LangOpt = None) -> None:  # fmt: skip
     """Check, then build the DuckDB knowledge base atomically (keeps imported reg_* tables).
 
     Example: immunograde kb build --format json
     """
+    choose(lang)
     run_build(data, db, fmt)
 
 
@@ -140,15 +155,17 @@ def search_cmd(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Most hits to show.")] = 20,
     db: DbOpt = None,
     fmt: FormatOpt = "text",
+    lang: LangOpt = None,
 ) -> None:
     """Find substances, products and classes by any name; tolerant of typos and transliteration.
 
     Example: immunograde search Кагоцел --format json
     """
+    choose(lang)
     try:
         kb = KnowledgeBase(db)
     except NoDatabaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: %(message)s") % {"message": exc}, file=sys.stderr)
         raise typer.Exit(ExitCode.NO_DATABASE) from exc
     try:
         hits = kb.search(text, limit=limit)
@@ -158,15 +175,20 @@ def search_cmd(
         print_json({"query": text, "hits": hits})
         return
     if not hits:
-        console.print(f"no match for {text!r}", markup=False)
+        console.print(_("no match for %(text)r") % {"text": text}, markup=False)
         return
-    table = Table("kind", "id", "substance", "matched name", "match", "score")
+    table = Table(_("kind"), _("id"), _("substance"), _("matched name"), _("match"), _("score"))
     for h in hits:
         sub = h.substance_id if h.substance_id != h.entity_id else ""
-        table.add_row(
-            h.entity_kind, h.entity_id, sub or "", h.matched_name, h.match, f"{h.score:.2f}"
-        )
+        table.add_row(i18n.tr(h.entity_kind), h.entity_id, sub or "", h.matched_name,
+                      _match_word(h.match), num(h.score, ".2f"))  # fmt: skip
     console.print(table)
+
+
+def _match_word(match: str) -> str:
+    """How a name matched (kb/search.py: exact, prefix, fuzzy), in words."""
+    words = {"exact": _("exact"), "prefix": _("prefix"), "fuzzy": _("fuzzy")}
+    return words.get(match, match)
 
 
 def register(app: typer.Typer) -> None:

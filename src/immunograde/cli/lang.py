@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from html import unescape
 from typing import Annotated
 
 import typer
@@ -40,10 +39,10 @@ def from_environment() -> str:
 def choose(lang: str | None) -> str:
     """Set the language for this command (``--lang`` wins over the environment); an unsupported
     ``--lang`` is a usage error (exit 2) naming the choices."""
-    from immunograde.cli.output import err_console
-
     chosen = lang if lang is not None else from_environment()
     if chosen not in i18n.LANGUAGES:
+        from immunograde.cli.output import err_console  # rich: only for this message
+
         err_console.print(f"error: --lang must be one of {', '.join(i18n.LANGUAGES)}", markup=False)
         raise typer.Exit(ExitCode.USAGE)
     i18n.use(chosen)
@@ -55,8 +54,40 @@ BLOCK = re.compile(r"<(?:/?(?:p|li|dt|h[1-6]|tr|ul|ol|div|table|details)\b[^>]*|
 
 def html_to_text(html: str) -> str:
     """A page fragment (a macro of the claims templates) as plain lines: block ends become line breaks."""
+    from html import unescape
+
     text = re.sub(r"</dt>\s*<dd\b[^>]*>", ": ", html)  # "term: value" on one line
     text = BLOCK.sub("\n", re.sub(r"</dd>", "\n", text))
     text = unescape(re.sub(r"<[^>]+>", "", text))
     lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+_ = i18n.gettext
+num = i18n.number  # numbers as text: "0,85" and "1 036" in Russian (never in JSON or CSV)
+
+
+def counted(kind: str, n: int) -> str:
+    """``n`` records of a knowledge-base kind (``kb check``, ``build``), with the noun in its plural form:
+    «254 вещества», «1 класс».  A kind not listed keeps its table name."""
+    forms = {
+        "classes": lambda: i18n.ngettext("%(count)s class", "%(count)s classes", n),
+        "sources": lambda: i18n.ngettext("%(count)s source", "%(count)s sources", n),
+        "substances": lambda: i18n.ngettext("%(count)s substance", "%(count)s substances", n),
+        "products": lambda: i18n.ngettext("%(count)s product", "%(count)s products", n),
+        "regulatory": lambda: i18n.ngettext(
+            "%(count)s regulatory record", "%(count)s regulatory records", n
+        ),
+        "claims": lambda: i18n.ngettext("%(count)s claim", "%(count)s claims", n),
+        "trials": lambda: i18n.ngettext("%(count)s trial", "%(count)s trials", n),
+        "questions": lambda: i18n.ngettext("%(count)s question", "%(count)s questions", n),
+        "search_logs": lambda: i18n.ngettext("%(count)s search log", "%(count)s search logs", n),
+        "specs": lambda: i18n.ngettext("%(count)s analysis spec", "%(count)s analysis specs", n),
+    }
+    form = forms.get(kind)
+    shown = num(n, ",d")
+    return f"{shown} {kind}" if form is None else form() % {"count": shown}
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(counted(kind, n) for kind, n in counts.items())

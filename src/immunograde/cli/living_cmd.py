@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from immunograde import settings
+from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, NotFoundError
 from immunograde.evidence.charts import tsa_spec
@@ -21,6 +22,7 @@ from immunograde.evidence.tsa import QuestionTSA, question_tsa
 from immunograde.evidence.watch import watch_once
 from immunograde.kb.queries import open_kb
 from immunograde.plots.render import FORMATS, render
+from immunograde.web import i18n
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
 DbOpt = Annotated[
@@ -76,12 +78,14 @@ def _tsa(
     ] = None,
     db: DbOpt = None,
     fmt: FormatOpt = "text",
+    lang: LangOpt = None,
 ) -> None:
     """Trial sequential analysis of a question: required information size (diversity-adjusted),
     O'Brien-Fleming boundaries, conclusion and what it would take.
 
     Example: immunograde tsa bcg-vaccine-tuberculosis --rrr 0.2 --plot tsa.svg --format json
     """
+    choose(lang)
     with open_kb(db) as kb:
         r = question_tsa(kb, question_id, rrr=rrr, alpha=alpha, beta=beta, model=model,
                          spending=spending, param=rho, futility=futility, adjust=adjust, mid=mid)  # fmt: skip
@@ -94,26 +98,46 @@ def _tsa(
 
 
 def _print_tsa(r: QuestionTSA) -> None:
-    b = "none yet" if r.boundary_final is None else f"{r.boundary_final:.2f}"
-    adj = ("TSA-adjusted CI: none yet (no boundary at this information)" if r.boundary_final is None
-           else f"TSA-adjusted {r.tsa_ci_low:.3g} to {r.tsa_ci_high:.3g}")  # fmt: skip
-    table = Table("trial", "year", "participants", "fraction", "Z", "boundary", box=None)
+    from immunograde.web.i18n_glossary import tsa_summary
+
+    b = _("none yet") if r.boundary_final is None else num(r.boundary_final, ".2f")
+    adj = (_("TSA-adjusted CI: none yet (no boundary at this information)") if r.boundary_final is None
+           else _("TSA-adjusted %(low)s to %(high)s") % {"low": num(r.tsa_ci_low, ".3g"),
+                                                         "high": num(r.tsa_ci_high, ".3g")})  # fmt: skip
+    table = Table(
+        _("trial"), _("year"), _("participants"), _("fraction"), "Z", _("boundary"), box=None
+    )
     seq = r.sequential
     bounds = {} if seq is None else {int(k): u for k, u in zip(seq.look, seq.upper, strict=True)}
     for i, t in enumerate(r.trials):
         u = bounds.get(i)
-        shown = "" if u is None else ("none" if u == float("inf") else f"±{u:.2f}")
-        table.add_row(t["label"], str(t["year"] or ""), f"{t['participants']:,}",
-                      f"{t['participants'] / r.required_information_size:.3f}", f"{t['z']:.2f}", shown)  # fmt: skip
+        shown = "" if u is None else (_("none") if u == float("inf") else f"±{num(u, '.2f')}")
+        table.add_row(t["label"], str(t["year"] or ""), num(t["participants"], ",d"),
+                      num(t["participants"] / r.required_information_size, ".3f"), num(t["z"], ".2f"),
+                      shown)  # fmt: skip
     console.print(table)
+    values = {
+        "ris": num(r.required_information_size, ",d"), "adjustment": _("not adjusted") if r.ris_adjustment == "none"
+        else _("%(what)s-adjusted") % {"what": r.ris_adjustment},
+        "d2": num(r.diversity, ".0%"), "i2": num(r.i2, ".0%"), "fixed": num(r.ris_fixed, ",d"),
+        "fraction": num(r.information_fraction, ".2f"), "z": num(r.z_final, ".2f"), "boundary": b,
+        "measure": r.measure, "estimate": num(r.estimate, ".3g"), "low": num(r.ci_low, ".3g"),
+        "high": num(r.ci_high, ".3g"), "adjusted": adj,
+    }  # fmt: skip
+    conclusion = r.conclusion.replace("_", " ")
     console.print(
-        f"{r.question_id}: {r.conclusion.replace('_', ' ')}\n"
-        f"  required information size {r.required_information_size:,} ({r.ris_adjustment}-adjusted; "
-        f"D2 {r.diversity:.0%}, I2 {r.i2:.0%}, "
-        f"fixed-effect {r.ris_fixed:,}); information fraction {r.information_fraction:.2f}\n"
-        f"  cumulative Z {r.z_final:.2f}; monitoring boundary {b}\n"
-        f"  {r.measure} {r.estimate:.3g} (95% CI {r.ci_low:.3g} to {r.ci_high:.3g}; {adj})\n"
-        f"  {r.what_would_it_take}",
+        f"{r.question_id}: {i18n.tr('TSA: ' + conclusion) if i18n.current() != i18n.DEFAULT else conclusion}\n  "
+        + _(
+            "required information size %(ris)s (%(adjustment)s; D2 %(d2)s, I2 %(i2)s, "
+            "fixed-effect %(fixed)s); information fraction %(fraction)s"
+        )
+        % values
+        + "\n  "
+        + _("cumulative Z %(z)s; monitoring boundary %(boundary)s") % values
+        + "\n  "
+        + _("%(measure)s %(estimate)s (95%% CI %(low)s to %(high)s; %(adjusted)s)") % values
+        + "\n  "
+        + i18n.localise_numbers(tsa_summary(r.what_would_it_take)),
         markup=False,
         highlight=False,
     )
@@ -133,9 +157,35 @@ def _print_changes(changes: list[Change], fmt: str, extra: dict[str, Any]) -> No
         print_json({**extra, "changes": changes})
         return
     if not changes:
-        console.print("no change in any estimate, certainty or verdict", markup=False)
+        console.print(_("no change in any estimate, certainty or verdict"), markup=False)
     for c in changes:
-        console.print(c.summary(), markup=False, highlight=False)
+        console.print(change_text(c), markup=False, highlight=False)
+
+
+def change_text(c: Change) -> str:
+    """One change as a line (``Change.summary`` in English; its words translated for ``--lang ru``)."""
+    if i18n.current() == i18n.DEFAULT:
+        return c.summary()
+    from immunograde.cli.build_cmd import _change_field
+
+    why = [f"{label}: {', '.join(ids)}" for label, ids in (
+        (_("new trials"), c.trials_added), (_("removed"), c.trials_removed),
+        (_("corrected"), c.trials_corrected)) if ids]  # fmt: skip
+    because = f" ({'; '.join(why)})" if why else ""
+    return (f"{c.question_id}: {_change_field(c.field)} {_changed_value(c.field, c.old)} -> "
+            f"{_changed_value(c.field, c.new)}{because}")  # fmt: skip
+
+
+def _changed_value(field: str, value: str | None) -> str:
+    if value is None:
+        return _("none")
+    if field == "certainty":
+        return i18n.certainty_label(value)
+    if field == "verdict":
+        return i18n.verdict_label(value)
+    if field == "tsa_conclusion":
+        return i18n.tr("TSA: " + value.replace("_", " "))
+    return i18n.localise_numbers(value.replace(" to ", "–"))
 
 
 def _watch(
@@ -145,20 +195,23 @@ def _watch(
         Path | None, typer.Option("--data", help="Reviewed data folder (default: data/).")
     ] = None,
     fmt: FormatOpt = "text",
+    lang: LangOpt = None,
 ) -> None:
     """Import new ClinicalTrials.gov JSON / PubMed XML files from FOLDER, rebuild, print changes.
 
     Example: immunograde watch var/inbox --format json
     """
+    choose(lang)
     if not folder.is_dir():
-        raise NotFoundError(f"no folder {folder}")
-    with err_console.status("watching", spinner="dots") as status:
+        raise NotFoundError(_("no folder %(path)s") % {"path": folder})
+    with err_console.status(_("watching"), spinner="dots") as status:
         res = watch_once(folder, db_path=db or settings.db_path(), data_dir=data, say=status.update)
     extra = {"imported": res.imported, "skipped": res.skipped}
     if fmt != "json":
-        console.print(
-            f"imported {len(res.imported)} file(s), skipped {len(res.skipped)}", markup=False
-        )
+        n = len(res.imported)
+        console.print(i18n.ngettext("imported %(count)s file, skipped %(skipped)s",
+                                    "imported %(count)s files, skipped %(skipped)s", n)
+                      % {"count": n, "skipped": len(res.skipped)}, markup=False)  # fmt: skip
     _print_changes(res.changes, fmt, extra)
 
 
@@ -166,15 +219,17 @@ def _diff(
     old: Annotated[Path, typer.Argument(help="The older knowledge-base file.")],
     new: Annotated[Path, typer.Argument(help="The newer knowledge-base file.")],
     fmt: FormatOpt = "text",
+    lang: LangOpt = None,
 ) -> None:
     """Compare two knowledge-base builds: estimate, certainty and verdict per question, and the
     trials added, removed or corrected.
 
     Example: immunograde diff old.duckdb var/immunograde.duckdb --format json
     """
+    choose(lang)
     for p in (old, new):
         if not p.is_file():
-            raise NotFoundError(f"no knowledge-base file {p}")
+            raise NotFoundError(_("no knowledge-base file %(path)s") % {"path": p})
     _print_changes(diff_builds(old, new), fmt, {"old": str(old), "new": str(new)})
 
 

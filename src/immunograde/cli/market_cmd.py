@@ -20,8 +20,10 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.web import i18n
 
 market_app = typer.Typer(
     help="Prescribing and sales figures beside the verdicts (CMS, PBS, pharmacy-market reports, NHS EPD).\n\n"
@@ -54,12 +56,12 @@ def _open(db: Path | None) -> KnowledgeBase:
     try:
         return KnowledgeBase(db)
     except NoDatabaseError as exc:
-        err_console.print(f"error: {exc}")
+        err_console.print(_("error: %(message)s") % {"message": exc}, markup=False)
         raise typer.Exit(ExitCode.NO_DATABASE) from exc
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return num(value, ",.2f")
 
 
 @market_app.callback()
@@ -86,14 +88,16 @@ def market(
     ] = None,
     fmt: FormatOpt = Format.text,
     db: DbOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """One row per figure: substance, product, country, programme, year, metric, value, unit, source,
     verdict, certainty (and every verdict of the product's form).
 
     Example: immunograde market --country RU --year 2025 --format json
     """
+    choose(lang)
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"db": db}
+        ctx.obj = {"db": db, "lang": lang}
         return
     from immunograde.market.query import Filters, market_rows
     from immunograde.market.report import resolve_substance
@@ -133,11 +137,13 @@ def certainty_cmd(
     year: Annotated[int | None, typer.Option("--year")] = None,
     programme: Annotated[str | None, typer.Option("--programme")] = None,
     fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
 ) -> None:
     """Money by certainty of the evidence, the share on low, very low or unknown certainty, and trends.
 
     Example: immunograde market certainty --country US --year 2017
     """
+    choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
     from immunograde.market.query import Filters
     from immunograde.market.report import overview
 
@@ -151,26 +157,22 @@ def certainty_cmd(
             {k: page[k] for k in ("status", "rule", "by_certainty", "shares", "trends", "datasets")}
         )
         return
-    t = Table(title="Money by certainty of the evidence of benefit")
-    for col in (
-        "country",
-        "programme",
-        "span",
-        "unit",
-        "total",
-        "low/very low/not graded",
-        "share",
-        "mixed",
-    ):
-        t.add_column(col, justify="right" if col in ("total", "share", "mixed") else "left")
+    t = Table(title=_("Money by certainty of the evidence of benefit"))
+    for col, right in ((_("country"), False), (_("programme"), False), (_("span"), False),
+                       (_("unit"), False), (_("total"), True), (_("low/very low/not graded"), True),
+                       (_("share"), True), (_("mixed"), True)):  # fmt: skip
+        t.add_column(col, justify="right" if right else "left", no_wrap=right)
     for s in page["shares"]:
         share = (
-            "—" if s["share_low_or_unknown"] is None else f"{100 * s['share_low_or_unknown']:.1f} %"
+            "—"
+            if s["share_low_or_unknown"] is None
+            else f"{num(100 * s['share_low_or_unknown'], '.1f')} %"
         )
-        t.add_row(s["country"], s["programme"], s["span"], s["unit"], _money(s["total"]),
+        span = str(s["span"])
+        t.add_row(s["country"], s["programme"], span, s["unit"], _money(s["total"]),
                   _money(s["low_or_unknown"]), share, _money(s["mixed"]))  # fmt: skip
     console.print(t)
-    console.print(page["rule"], markup=False)
+    console.print(i18n.tr(page["rule"]), markup=False)
 
 
 @market_app.command("import")
@@ -180,12 +182,15 @@ def import_cmd(
         list[Path] | None, typer.Argument(help="files (default: the shipped ones)")
     ] = None,
     fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
 ) -> None:
     """Import CMS, PBS, market-report or NHS EPD files (recognised by content); idempotent, one
     transaction per file; then map every name to the catalogue.
 
     Example: immunograde market import ../shared/data/prescribing/us_cms_drug_spending/partd_brandlvl.csv
     """
+    choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
+    from immunograde.cli import market_text
     from immunograde.market.importer import import_paths, import_shipped
 
     db = (ctx.obj or {}).get("db") or settings.db_path()
@@ -193,17 +198,25 @@ def import_cmd(
     if fmt is Format.json:
         print_json(report)
         return
-    t = Table(title=f"market import into {db}")
-    for col in ("dataset", "file", "figures", "status"):
+    t = Table(title=_("market import into %(path)s") % {"path": db})
+    for col in (_("dataset"), _("file"), _("figures"), _("status")):
         t.add_column(col)
     for f in report.files:
-        t.add_row(f.dataset, f.source_file, str(f.figures), f.status)
+        t.add_row(
+            f.dataset, f.source_file, num(f.figures, ",d"), market_text.import_status(f.status)
+        )
     console.print(t)
     console.print(
-        "names: " + ", ".join(f"{k} {v}" for k, v in sorted(report.names.items())), markup=False
+        _("names: %(counts)s")
+        % {
+            "counts": ", ".join(
+                f"{market_text.name_match(k)} {v}" for k, v in sorted(report.names.items())
+            )
+        },
+        markup=False,
     )
     for note in report.skipped:
-        console.print(f"skipped {note}", markup=False)
+        console.print(_("skipped %(note)s") % {"note": note}, markup=False)
 
 
 @market_app.command("unmapped")
@@ -214,11 +227,13 @@ def unmapped_cmd(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="0 = all")] = 0,
     fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
 ) -> None:
     """Every name not mapped to a catalogue substance or class, with its volume (largest money first).
 
     Example: immunograde market unmapped --dataset market_points
     """
+    choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
     from immunograde.market.query import unmapped_names
 
     kb = _open((ctx.obj or {}).get("db"))
@@ -254,12 +269,14 @@ def measures_cmd(
         bool, typer.Option("--check", help="only validate the measure definitions")
     ] = False,
     fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
 ) -> None:
     """NHS EPD prescribing measures (OpenPrescribing's numerator/denominator from BNF-code filters) per
     practice and area, with deciles and outliers; definitions are reviewed files in src/immunograde/market/measures/.
 
     Example: immunograde market measures --engine spark --format json
     """
+    choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
     import datetime as dt
 
     from immunograde.market.epd_definitions import load_measures
@@ -275,10 +292,14 @@ def measures_cmd(
         if fmt is Format.json:
             print_json({"ok": True, "measures": [m.id for m in measures], "review_due": due})
         else:
-            console.print(f"{len(measures)} measure definitions valid", markup=False)
+            n = len(measures)
+            console.print(i18n.ngettext("%(count)s measure definition valid",
+                                        "%(count)s measure definitions valid", n) % {"count": n},
+                          markup=False)  # fmt: skip
             for d in due:
                 console.print(
-                    f"warning: {d['measure_id']}: review was due on {d['next_review']}",
+                    _("warning: %(measure)s: review was due on %(date)s")
+                    % {"measure": d["measure_id"], "date": d["next_review"]},
                     markup=False,
                 )
         return
@@ -298,24 +319,16 @@ def measures_cmd(
 
 
 def _print_measures(summary: list[dict[str, Any]], engine: str) -> None:
-    t = Table(title=f"EPD measures ({engine})")
-    for col in (
-        "measure",
-        "month",
-        "practices",
-        "with ratio",
-        "national",
-        "p10",
-        "p50",
-        "p90",
-        "outliers",
-    ):
-        t.add_column(col, justify="left" if col in ("measure", "month") else "right")
+    t = Table(title=_("EPD measures (%(engine)s)") % {"engine": engine})
+    for col, left in ((_("measure"), True), (_("month"), True), (_("practices"), False),
+                      (_("with ratio"), False), (_("national"), False), ("p10", False), ("p50", False),
+                      ("p90", False), (_("outliers"), False)):  # fmt: skip
+        t.add_column(col, justify="left" if left else "right")
     for m in summary:
         for month in m["months"]:
             practice = month["levels"].get("practice", {})
             dec = practice.get("deciles", {})
-            fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+            fmt = lambda v: num(v, ".3f")  # noqa: E731
             t.add_row(m["measure_id"], month["month"], str(practice.get("organisations", 0)),
                       str(practice.get("with_ratio", 0)), fmt(month["national_ratio"]), fmt(dec.get(10)),
                       fmt(dec.get(50)), fmt(dec.get(90)), str(practice.get("outliers", 0)))  # fmt: skip

@@ -17,8 +17,14 @@ from typing import Any
 
 import typer
 
+from immunograde.cli.lang import LangOpt, choose
 from immunograde.cli.output import print_json_columns, print_json_rows
 from immunograde.errors import InputError
+from immunograde.web import i18n
+
+_ = (
+    i18n.gettext
+)  # the printout's words in the language of --lang (Babel is loaded only for Russian)
 
 #: the choices named in the help (tests/cli/test_meta_cmd.py checks them against the evidence layer)
 METHODS_HELP = "FE, MH, PETO, DL, HE, HS, HSk, SJ, ML, REML, EB, PM"
@@ -57,8 +63,10 @@ def meta(
     mode: str = typer.Option("metafor", "--mode", help="metafor (reproduce metafor) or exact."),
     level: float = typer.Option(95.0, "--level", help="Confidence level in percent."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
+    lang: LangOpt = None,
 ) -> None:
     """Run the meta-analysis and print it (group by group as they are ready)."""
+    choose(lang)
     if test not in ("z", "knha"):
         raise InputError.one(f"unknown test {test!r}; choose z or knha", field="--test")
     if mode not in ("metafor", "exact"):
@@ -84,23 +92,29 @@ def meta(
     diff = subgroup_difference(table, by, **options) if by else None
     if diff is not None:
         typer.echo(
-            f"Test for subgroup differences (separate tau^2): Q(df = {diff['q_between_df']}) = "
-            f"{_f(diff['q_between'])}, p-val {_p(diff['q_between_p'])}\n"
-            f"Moderator test with a common tau^2 (meta-regression on {by}): QM = "
-            f"{_f(diff['qm_common'])}, p-val {_p(diff['qm_common_p'])}"
+            _("Test for subgroup differences (separate tau^2): Q(df = %(df)s) = %(q)s, p-val %(p)s")
+            % {"df": diff["q_between_df"], "q": _f(diff["q_between"]), "p": _p(diff["q_between_p"])}
+            + "\n"
+            + _(
+                "Moderator test with a common tau^2 (meta-regression on %(by)s): QM = %(qm)s, "
+                "p-val %(p)s"
+            )
+            % {"by": by, "qm": _f(diff["qm_common"]), "p": _p(diff["qm_common_p"])}
         )
 
 
 def _f(x: Any, nd: int = 4) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "NA"
-    return f"{x:.{nd}f}"
+    return i18n.number(x, f".{nd}f")
 
 
 def _p(p: Any) -> str:
     if p is None or not math.isfinite(p):
         return "NA"
-    return "<.0001" if p < 1e-4 else f"{p:.4f}"
+    if p < 1e-4:  # metafor's "<.0001"; in Russian "<0,0001"
+        return "<.0001" if i18n.current() == i18n.DEFAULT else "<" + i18n.number(0.0001, ".4f")
+    return i18n.number(p, ".4f")
 
 
 def format_table(res: dict[str, Any], level: float = 95.0) -> str:
@@ -109,31 +123,42 @@ def format_table(res: dict[str, Any], level: float = 95.0) -> str:
     if "group" in res:
         lines.append(f"== {res['group']}")
     fixed = res["method"] in ("FE", "MH", "PETO")
-    name = {"MH": "Mantel-Haenszel", "PETO": "Peto"}.get(res["method"], "Fixed-Effect")
-    head = (
-        f"{name} Model (k = {res['k']})"
-        if fixed
-        else f"Random-Effects Model (k = {res['k']}; tau^2 estimator: {res['method']})"
-    )
+    k = res["k"]
+    if res["method"] == "MH":
+        head = _("Mantel-Haenszel Model (k = %(k)s)") % {"k": k}
+    elif res["method"] == "PETO":
+        head = _("Peto Model (k = %(k)s)") % {"k": k}
+    elif fixed:
+        head = _("Fixed-Effect Model (k = %(k)s)") % {"k": k}
+    else:
+        head = _("Random-Effects Model (k = %(k)s; tau^2 estimator: %(method)s)") % {
+            "k": k, "method": res["method"]}  # fmt: skip
     lines += [head, ""]
     if not fixed:
         tau2 = res["tau2"]
         lines += [
-            f"tau^2 (estimated amount of total heterogeneity): {_f(tau2)} (SE = {_f(res.get('se_tau2'))})",
-            f"tau (square root of estimated tau^2 value):      {_f(math.sqrt(tau2))}",
+            _("tau^2 (estimated amount of total heterogeneity): %(tau2)s (SE = %(se)s)")
+            % {"tau2": _f(tau2), "se": _f(res.get("se_tau2"))},
+            _("tau (square root of estimated tau^2 value):      %(tau)s")
+            % {"tau": _f(math.sqrt(tau2))},
         ]
+    q_p = _p(res["q_p"])
     lines += [
-        f"I^2 (total heterogeneity / total variability):   {_f(res['i2'], 2)}%",
-        f"H^2 (total variability / sampling variability):  {_f(res['h2'], 2)}",
+        _("I^2 (total heterogeneity / total variability):   %(i2)s%%") % {"i2": _f(res["i2"], 2)},
+        _("H^2 (total variability / sampling variability):  %(h2)s") % {"h2": _f(res["h2"], 2)},
         "",
-        "Test for Heterogeneity:",
-        f"Q(df = {int(res['k']) - 1}) = {_f(res['q'])}, p-val {_p(res['q_p']) if _p(res['q_p']).startswith('<') else '= ' + _p(res['q_p'])}",
+        _("Test for Heterogeneity:"),
+        _("Q(df = %(df)s) = %(q)s, p-val %(p)s")
+        % {"df": int(k) - 1, "q": _f(res["q"]), "p": q_p if q_p.startswith("<") else "= " + q_p},
         "",
-        f"Model Results ({res['measure']}, {res.get('mode', 'metafor')} mode):",
+        _("Model Results (%(measure)s, %(mode)s mode):")
+        % {"measure": res["measure"], "mode": res.get("mode", "metafor")},
         "",
     ]
-    stat = "tval" if res["test"] == "knha" else "zval"
-    lines.append(f"{'estimate':>9} {'se':>8} {stat:>8} {'pval':>8} {'ci.lb':>8} {'ci.ub':>8}")
+    # metafor's column names (estimate, se, zval, pval, ci.lb, ci.ub), in words in Russian
+    stat = _("tval") if res["test"] == "knha" else _("zval")
+    heads = (_("estimate"), _("se"), stat, _("pval"), _("ci.lb"), _("ci.ub"))
+    lines.append(f"{heads[0]:>9} " + " ".join(f"{h:>8}" for h in heads[1:]))
     lines.append(
         " ".join(
             f"{v:>8}"
@@ -149,19 +174,36 @@ def format_table(res: dict[str, Any], level: float = 95.0) -> str:
     )
     if res.get("pi_low") is not None and not fixed:
         lines.append(
-            f"\n{level:g}% prediction interval: {_f(res['pi_low'])} to {_f(res['pi_high'])}"
+            "\n"
+            + _("%(level)s%% prediction interval: %(low)s to %(high)s")
+            % {
+                "level": i18n.number(level, "g"),
+                "low": _f(res["pi_low"]),
+                "high": _f(res["pi_high"]),
+            }
         )
     if res.get("tau2_ci_low") is not None:
         lines.append(
-            f"{level:g}% CI for tau^2 (Q-profile): {_f(res['tau2_ci_low'])} to {_f(res['tau2_ci_high'])}"
+            _("%(level)s%% CI for tau^2 (Q-profile): %(low)s to %(high)s")
+            % {
+                "level": i18n.number(level, "g"),
+                "low": _f(res["tau2_ci_low"]),
+                "high": _f(res["tau2_ci_high"]),
+            }
         )
     if res.get("converged") is False:
         lines.append(
-            "\nWARNING: Fisher scoring did not converge in 100 iterations (metafor stops with an"
-            " error here); use --mode exact for the converged estimate."
+            "\n"
+            + _(
+                "WARNING: Fisher scoring did not converge in 100 iterations (metafor stops with an "
+                "error here); use --mode exact for the converged estimate."
+            )
         )
     if "estimate_exp" in res:
         lines.append(
-            f"\nexp(estimate) = {_f(res['estimate_exp'])} [{_f(res['ci_low_exp'])}, {_f(res['ci_high_exp'])}]"
+            f"\nexp({_('estimate')}) = {_f(res['estimate_exp'])} "
+            f"[{_f(res['ci_low_exp'])}; {_f(res['ci_high_exp'])}]"
+            if i18n.current() != i18n.DEFAULT
+            else f"\nexp(estimate) = {_f(res['estimate_exp'])} [{_f(res['ci_low_exp'])}, {_f(res['ci_high_exp'])}]"
         )
     return "\n".join(lines) + "\n"

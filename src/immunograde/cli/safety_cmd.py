@@ -11,12 +11,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import typer
 
+from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, dumps, err_console, print_json
 from immunograde.errors import InputError
 from immunograde.safety.engines import make_engine
 from immunograde.safety.pipeline import GPSPrior
 from immunograde.safety.report_table import score_report_table
 from immunograde.safety.scoring import PAIR_COLUMNS, ScoreResult
+from immunograde.web import i18n
 
 safety_app = typer.Typer(
     help="Safety signals from spontaneous reports (FAERS, openFDA, any report table).",
@@ -78,12 +80,14 @@ def score(
     master: str = typer.Option("local[2]", "--master", help="Spark master URL."),
     fmt: str = typer.Option("csv", "--format", help="csv or json."),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
+    lang: LangOpt = None,
 ) -> None:
     """Score every drug-event pair of a report table: PRR, ROR, IC, EBGM/EB05/EB95.
 
     Example: immunograde safety score caers.csv --id-col id --drug-col var1 --event-col var2
     --strata strat1 --format json
     """
+    choose(lang)
     if fmt not in ("csv", "json"):
         raise InputError.one("use csv or json", field="--format")
     lik = {"truncated": "truncated", "all-cells": "all_cells", "all_cells": "all_cells"}.get(
@@ -126,9 +130,14 @@ def _write(result: ScoreResult, fmt: str, out: Path | None) -> None:
         sys.stdout.flush()
     else:
         _atomic_write(out, data)
+        pairs = i18n.ngettext("%(count)s pair", "%(count)s pairs", table.num_rows)
+        n = result.n_reports
         console.print(
-            f"{table.num_rows} pairs from {result.n_reports} reports -> {out}", highlight=False
-        )
+            i18n.ngettext("%(pairs)s from %(count)s report -> %(path)s",
+                          "%(pairs)s from %(count)s reports -> %(path)s", n)
+            % {"pairs": pairs % {"count": table.num_rows}, "count": n, "path": out},
+            highlight=False, markup=False,
+        )  # fmt: skip
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -144,10 +153,14 @@ def _convert_inputs(paths: list[Path], parquet_dir: Path, say: Any) -> list[str]
     json_like = [p for p in paths if p.name.lower().endswith((".json", ".json.gz", ".json.zip"))]
     others = [p for p in paths if p not in json_like]
     if json_like:
-        say(f"openFDA JSON: {len(json_like)} file(s)")
+        say(_("openFDA JSON: %(count)s file(s)") % {"count": len(json_like)})
         openfda.convert(json_like, parquet_dir)
     if others:
-        faers.ingest(others, parquet_dir, progress=lambda name: say(f"read {Path(name).name}"))
+        faers.ingest(
+            others,
+            parquet_dir,
+            progress=lambda name: say(_("read %(name)s") % {"name": Path(name).name}),
+        )
     return [str(p) for p in paths]
 
 
@@ -165,11 +178,13 @@ def ingest(
     stratify: bool = typer.Option(True, "--stratify/--no-stratify", help="Age group x sex x year."),
     likelihood: str = typer.Option("truncated", "--likelihood", help="truncated or all-cells."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
+    lang: LangOpt = None,
 ) -> None:
     """Ingest spontaneous reports, de-duplicate, map drug names, score every pair, store results.
 
     Example: immunograde safety ingest ../shared/data/pharmacovigilance/faers_sample/*.zip
     """
+    choose(lang)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from immunograde.safety.pipeline import PipelineOptions, run_pipeline
@@ -189,7 +204,7 @@ def ingest(
     )  # fmt: skip
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("reading", total=None)
+        task = bar.add_task(_("reading"), total=None)
 
         def say(text: str) -> None:
             bar.update(task, description=text)
@@ -200,7 +215,7 @@ def ingest(
             result = run_pipeline(eng, parquet_dir, opts, progress=say, label=", ".join(sources))
         finally:
             eng.close()
-        say("saving")
+        say(_("saving"))
         where = save_results(result, sources)
     _ingest_summary(result, where, fmt)
 
@@ -226,19 +241,26 @@ def _ingest_summary(result: Any, where: Path, fmt: str) -> None:
         return
     d = result.dedup
     console.print(
-        f"{d.reports_before} reports -> {d.reports_after} after de-duplication "
-        f"({d.reports_deleted} on FDA's deleted lists); {result.score.n_reports} with a drug and "
-        f"an event; {table.num_rows} drug-event pairs scored -> {where}",
-        highlight=False,
+        _("%(before)s reports -> %(after)s after de-duplication (%(deleted)s on FDA's deleted lists); "
+          "%(scored)s with a drug and an event; %(pairs)s drug-event pairs scored -> %(path)s")
+        % {"before": num(d.reports_before, ",d"), "after": num(d.reports_after, ",d"),
+           "deleted": num(d.reports_deleted, ",d"), "scored": num(result.score.n_reports, ",d"),
+           "pairs": num(table.num_rows, ",d"), "path": where},
+        highlight=False, markup=False,
+    )  # fmt: skip
+    rules = ", ".join(f"{rule} {n}" for rule, n in summary["signals"].items())
+    console.print(
+        _("signals per rule: %(rules)s") % {"rules": rules}, highlight=False, markup=False
     )
-    console.print(f"signals per rule: {summary['signals']}", highlight=False)
     if result.mapping is not None:
         m = result.mapping
         console.print(
-            f"drug rows mapped to substances: {m.rows_mapped}; unmapped: {m.rows_unmapped} "
-            f"({len(m.unmapped)} names; names from {m.source}).  Top unmapped:",
-            highlight=False,
-        )
+            _("drug rows mapped to substances: %(mapped)s; unmapped: %(unmapped)s (%(names)s names; "
+              "names from %(source)s).  Top unmapped:")
+            % {"mapped": num(m.rows_mapped, ",d"), "unmapped": num(m.rows_unmapped, ",d"),
+               "names": len(m.unmapped), "source": m.source},
+            highlight=False, markup=False,
+        )  # fmt: skip
         for dn, ai, n in m.unmapped[:15]:
             console.print(f"  {n:6d}  {dn}  [{ai}]", highlight=False, markup=False)
 
@@ -248,11 +270,13 @@ def signals(
     substance: str = typer.Argument(..., help="Substance id, e.g. adalimumab."),
     limit: int = typer.Option(20, "--limit", help="At most this many signals."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
+    lang: LangOpt = None,
 ) -> None:
     """List a substance's safety signals from the last `safety ingest` run.
 
     Example: immunograde safety signals adalimumab --format json
     """
+    choose(lang)
     from immunograde.safety.store import signals_for_substance
 
     result = signals_for_substance(substance, limit=limit)
@@ -261,20 +285,33 @@ def signals(
         return
     if result.status != "ok":
         console.print(
-            f"{substance}: {result.status} (run `immunograde safety ingest`)", highlight=False
-        )
-        return
-    console.print(
-        f"{substance}: {len(result.signals)} signal(s) in {result.n_reports} reports",
-        highlight=False,
-    )
-    for s in result.signals:
-        console.print(
-            f"  {s.event:40s} n={s.n:<5d} E={s.expected:8.3f} EBGM={s.ebgm:7.2f} "
-            f"EB05={s.eb05:7.2f} PRR={s.prr:7.2f}  rules: {', '.join(s.rules)}",
+            _("%(substance)s: %(status)s (run `immunograde safety ingest`)")
+            % {"substance": substance, "status": _status_words(result.status)},
             highlight=False, markup=False,
         )  # fmt: skip
-    console.print(result.limits, highlight=False)
+        return
+    n = len(result.signals)
+    console.print(
+        i18n.ngettext("%(substance)s: %(count)s signal in %(reports)s reports",
+                      "%(substance)s: %(count)s signals in %(reports)s reports", n)
+        % {"substance": substance, "count": n, "reports": num(result.n_reports, ",d")},
+        highlight=False, markup=False,
+    )  # fmt: skip
+    rules = _("rules:")
+    for s in result.signals:
+        console.print(
+            f"  {s.event:40s} n={s.n:<5d} E={num(s.expected, '8.3f')} EBGM={num(s.ebgm, '7.2f')} "
+            f"EB05={num(s.eb05, '7.2f')} PRR={num(s.prr, '7.2f')}  {rules} {', '.join(s.rules)}",
+            highlight=False, markup=False,
+        )  # fmt: skip
+    console.print(i18n.tr(result.limits), highlight=False, markup=False)
+
+
+def _status_words(status: str) -> str:
+    """Why a substance has no signals to list (safety/store.py's statuses) in words."""
+    words = {"no safety data ingested": _("no safety data ingested"),
+             "not in the reports": _("not in the reports")}  # fmt: skip
+    return words.get(status, status)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ and its explanation in the reader's language.  Presentation only: no numbers are
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,9 +62,15 @@ def parse(params: Mapping[str, str], questions: list[str]) -> dict[str, Any]:
     }
 
 
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e-?\d+)?")
+
+
 def _localised(params: dict[str, str], exp: dict[str, Any]) -> dict[str, str]:
     out = dict(params)
     o = exp.get("outcome")
+    if i18n.current() != "en":  # the numbers with the reader's decimal sign: "56.5" -> «56,5»
+        out = {k: i18n.number(v) if isinstance(v, str) and NUMBER.fullmatch(v) else v
+               for k, v in out.items()}  # fmt: skip
     if i18n.current() != "en" and o:
         if "outcome" in out:
             out["outcome"] = o["name_ru"]

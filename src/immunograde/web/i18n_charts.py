@@ -55,12 +55,27 @@ def _walk(node: Any) -> Any:
                 out[key] = _title(value)
             elif key == "labelExpr" and value == MAP_LEGEND:
                 out[key] = _verdict_legend()
+            elif key == "ci_text" and isinstance(value, str):  # a forest row's "0.85 [0.72, 0.99]"
+                out[key] = _ci_text(value)
             else:
                 out[key] = _walk(value)
         return out
     if isinstance(node, list):
         return [_walk(v) for v in node]
     return node
+
+
+CI_TEXT = re.compile(r"^(?P<est>\S+) \[(?P<low>\S+), (?P<high>\S+)\]$")
+
+
+def _ci_text(text: str) -> str:
+    """A forest plot's estimate and interval with the reader's decimal sign: «0,85 [0,72; 0,99]» (a
+    semicolon between the bounds, where the comma is the decimal sign)."""
+    found = CI_TEXT.match(text)
+    if not found:
+        return i18n.localise_numbers(text)
+    est, low, high = (i18n.localise_numbers(found[k]) for k in ("est", "low", "high"))
+    return f"{est} [{low}; {high}]"
 
 
 def _verdict_legend() -> str:
@@ -75,6 +90,14 @@ def translate(spec: dict[str, Any]) -> dict[str, Any]:
     if i18n.current() == i18n.DEFAULT:
         return spec
     result: dict[str, Any] = _walk(spec)
+    # axis labels and formatted numbers with the reader's decimal sign and digit grouping (Vega's
+    # number locale, d3-format's fields; the symbols from Babel's CLDR data as everywhere else)
+    decimal, group = i18n.number_symbols()
+    config = dict(result.get("config") or {})
+    config["locale"] = {**config.get("locale", {}),
+                        "number": {"decimal": decimal, "thousands": group, "grouping": [3],
+                                   "currency": ["", ""]}}  # fmt: skip
+    result["config"] = config
     return result
 
 

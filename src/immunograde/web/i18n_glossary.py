@@ -96,8 +96,6 @@ def _claim_labels(lang: str) -> dict[str, str]:
             for cid, c in vocab.concepts["indications"].items()}  # fmt: skip
 
 
-
-
 UNITS = {"day": "дн.", "days": "дн.", "week": "нед.", "weeks": "нед.", "month": "мес.", "months": "мес.",
          "year": "г.", "years": "г.", "hour": "ч", "hours": "ч"}  # fmt: skip
 PREFIXES = {"": "", "> ": "> ", "mean ": "в среднем ", "up to ": "до ", "at least ": "не менее ",
@@ -121,7 +119,7 @@ def time_point(text: Any) -> Any:
         return f"{day['n']}-й день"
     found = TIME.match(text)
     if found and found["unit"] in UNITS:
-        n = re.sub(r"\s*(?:-|to)\s*", "–", found["n"])
+        n = i18n.localise_numbers(re.sub(r"\s*(?:-|to)\s*", "–", found["n"]))  # "3.1" -> «3,1»
         return f"{PREFIXES[found['prefix'] or '']}{n} {UNITS[found['unit']]}"
     return text
 
@@ -268,12 +266,13 @@ def tsa_target(text: str) -> str:
 
 def _tsa_sentence(msgid: str, found: re.Match[str]) -> str:
     values = {
-        k: THOUSANDS.sub("\u00a0", v) for k, v in found.groupdict().items()
-    }  # 14,631 -> 14 631
+        k: v if k == "target" else i18n.localise_numbers(THOUSANDS.sub("\u00a0", v))
+        for k, v in found.groupdict().items()
+    }  # 14,631 -> 14 631; 0.38 -> 0,38
     if "conclusion" in values:
         values["conclusion"] = i18n.tr(f"TSA: {values['conclusion']}")
     if "target" in values:
-        values["target"] = tsa_target(values["target"])
+        values["target"] = i18n.localise_numbers(tsa_target(values["target"]))
     return i18n.gettext(msgid) % values
 
 

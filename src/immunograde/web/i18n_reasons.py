@@ -103,14 +103,14 @@ def _value(name: str, value: str | None) -> str:
     if name == "conclusion":
         return i18n.tr(f"TSA: {value}")
     if name == "b":
-        return f" ({value})"
+        return f" ({i18n.localise_numbers(value)})"
     if name == "re":
         return (
             " (" + i18n.gettext("from Q; %(re)s from the random-effects tau²") % {"re": value} + ")"
         )
     if name in ("shown", "source"):
         return _no_benefit(name, value)
-    return THOUSANDS.sub("\u00a0", value)
+    return i18n.localise_numbers(THOUSANDS.sub("\u00a0", value))  # 14,631 -> 14 631; 0.05 -> 0,05
 
 
 def _no_benefit(name: str, value: str) -> str:
@@ -124,11 +124,13 @@ def _no_benefit(name: str, value: str) -> str:
         return value
     if name == "shown":
         ratio = i18n_statements.SHOWN.match(value)
-        return str(parts["ratio"].format(value=ratio["value"])) if ratio else value
+        return str(parts["ratio"].format(value=i18n.number(ratio["value"]))) if ratio else value
     for pattern, key in i18n_statements.SOURCES:
         found = pattern.match(value)
         if found:
-            return str(parts[key].format(**found.groupdict()))
+            return str(
+                parts[key].format(**{k: i18n.number(v) for k, v in found.groupdict().items()})
+            )
     return value
 
 

@@ -20,6 +20,8 @@ from immunograde.web import i18n, i18n_glossary, i18n_reasons, i18n_statements
 
 PER_1000 = re.compile(r"(?<=[>\s(])(\d+) per 1000\b")
 RANGE = re.compile(r"\((-?[\d.]+) to (-?[\d.]+)\)")
+#: the relative effect: "RR 0.85 (0.72 to 0.99)" (measure names as metafor's, grading/sof.py)
+ESTIMATE = re.compile(r"(?<=>)([A-Z]{2,4}) (-?[\d.]+) \((-?[\d.]+) to (-?[\d.]+)\)")
 ROW = re.compile(r'<th scope="row">([^<]*)</th>')  # the outcome, "name (follow-up: time)"
 FOLLOW_UP = re.compile(r"^(?P<name>.+) \(follow-up: (?P<time>.+)\)$")
 CELL = re.compile(r"<td>([^<]*)</td>")  # the Comment column holds the statement
@@ -65,7 +67,8 @@ def _outcome(text: str) -> str:
 
 def _design(m: re.Match[str]) -> str:
     kind = "RCT" if m.group(3).startswith("RCT") else "study"
-    return f"{m.group(1)} ({escape(_plural(PLURALS[kind], int(m.group(2))))})"
+    participants = i18n.number(int(m.group(1).replace(",", "")), ",d")  # 16954 -> «16 954»
+    return f"{participants} ({escape(_plural(PLURALS[kind], int(m.group(2))))})"
 
 
 def translate(
@@ -93,12 +96,16 @@ def translate(
     out = PER_1000.sub(
         lambda m: str(escape(i18n.gettext("%(n)s per 1000") % {"n": m.group(1)})), out
     )
+    out = ESTIMATE.sub(
+        lambda m: f"{m.group(1)} {escape(i18n.estimate(m.group(2), m.group(3), m.group(4)))}", out
+    )  # "RR 0,85 (0,72–0,99)": decimal commas, the interval with a dash
     out = RANGE.sub(
         lambda m: (
             "("
             + str(
                 escape(
-                    i18n.gettext("%(low)s to %(high)s") % {"low": m.group(1), "high": m.group(2)}
+                    i18n.gettext("%(low)s to %(high)s")
+                    % {"low": i18n.number(m.group(1)), "high": i18n.number(m.group(2))}
                 )
             )
             + ")"

@@ -234,11 +234,13 @@ def _claim(found: re.Match[str], parts: dict[str, Any]) -> str | None:
             parts["claim"].format(effect=effect, certainty=parts["certainty"][found["certainty"]])
         )
     ratio = SHOWN.match(found["shown"])
-    shown = parts["no_benefit"]["ratio"].format(value=ratio["value"]) if ratio else found["shown"]
+    shown = (parts["no_benefit"]["ratio"].format(value=i18n.number(ratio["value"])) if ratio
+             else found["shown"])  # fmt: skip
     for pattern, key in SOURCES:
         source = pattern.match(found["source"])
         if source:
-            basis = parts["no_benefit"][key].format(**source.groupdict())
+            values = {k: i18n.number(v) for k, v in source.groupdict().items()}  # 0.75 -> «0,75»
+            basis = parts["no_benefit"][key].format(**values)
             return str(parts["no_benefit"]["claim"].format(
                 shown=shown, source=basis, certainty=parts["certainty"][found["nb_certainty"]]))  # fmt: skip
     return None

@@ -37,10 +37,12 @@ env.globals.update(lang=i18n.current, link=i18n.link, lang_field=i18n.lang_field
 
 
 def _num(value: Any, digits: int = 2) -> str:
+    """Template filter ``num``: a number with ``digits`` decimals, with the reader's decimal sign
+    (``0.85`` / ``0,85``: :func:`immunograde.web.i18n.number`)."""
     if value is None:
         return "—"
     try:
-        return f"{float(value):.{digits}f}"
+        return i18n.number(float(value), f".{digits}f")
     except (TypeError, ValueError):
         return str(value)
 
