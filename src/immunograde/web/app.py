@@ -114,26 +114,21 @@ def _lifespan(warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
 
 def _install_docs(app: FastAPI) -> None:
     """``/api/v1/docs``: Swagger UI from ``static/vendor`` (fetched from npm by ``make install``), so the
-    page works without internet; without those files it says so and links the OpenAPI document."""
-    from fastapi.openapi.docs import get_swagger_ui_html
+    page works without internet, under the page's own header in the reader's language (title,
+    description, the language switch: the catalogue) and the package's ``static/api_docs.css``, which
+    keeps it within a phone's width; without Swagger UI's files it says so and links the OpenAPI
+    document.  The OpenAPI document itself is the same in every language."""
     from fastapi.responses import HTMLResponse
 
+    from immunograde.web.templating import templates
+
     @app.get("/api/v1/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
+    def docs(request: Request) -> HTMLResponse:
         vendor = STATIC / "vendor"
-        if (vendor / "swagger-ui-bundle.js").exists() and (vendor / "swagger-ui.css").exists():
-            return get_swagger_ui_html(
-                openapi_url="/api/v1/openapi.json",
-                title="ImmunoGrade API",
-                swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-                swagger_css_url="/static/vendor/swagger-ui.css",
-                swagger_favicon_url="/static/favicon.svg",
-            )
-        return HTMLResponse(
-            "<!doctype html><title>ImmunoGrade API</title><p>The interactive API browser is not "
-            "installed here (its files come from npm at <code>make install</code>). The API is "
-            'described by <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>'
-        )
+        swagger = (vendor / "swagger-ui-bundle.js").exists() and (
+            vendor / "swagger-ui.css"
+        ).exists()
+        return templates.TemplateResponse(request, "api_docs.html", {"swagger": swagger})
 
 
 def create_app(database: Path | None = None, *, warm: bool | None = None) -> FastAPI:
