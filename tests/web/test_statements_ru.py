@@ -169,6 +169,7 @@ def test_no_important_benefit_explanation_in_russian(russian: object) -> None:
     )
     text = explanation(english, "hydroxychloroquine", "hydroxychloroquine")
     assert text.startswith("Гидроксихлорохин (внутрь), показание «COVID-19 (лечение)»")
+    assert "(участников: 6\u00a0877)" in text  # digits grouped the Russian way (web/i18n.number)
     assert (
         "95% ДИ исключает отношение 0,75; MID в источниках нет: значимое отношение 0,75 / 1,25"
         in text

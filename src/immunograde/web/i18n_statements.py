@@ -209,7 +209,7 @@ def explanation(text: Any, name: str | None = None, substance_id: str | None = N
     subject = subject[:1].upper() + subject[1:]  # it opens the paragraph
     return Markup(escape(parts["paragraph"])).format(
         subject=subject, outcome=i18n_glossary.outcome(found["outcome"]),
-        participants=found["participants"], importance=importance, n=found["n"], claim=claim,
+        participants=i18n.number(int(found["participants"]), ",d"), importance=importance, n=found["n"], claim=claim,
         statement=translate(found["statement"], name, substance_id), label=i18n.tr(found["label"]),
     )  # fmt: skip
 
