@@ -128,7 +128,9 @@ def test_diff_in_russian(run, db: Path, tmp_path: Path) -> None:  # type: ignore
     assert code == 0, err
     assert out.strip() == ru("no change in any estimate, certainty or verdict")
     code, _, err = run("diff", str(tmp_path / "nope.duckdb"), str(db), "--lang", "ru")
-    assert code != 0 and "нет файла базы знаний" in err
+    assert code != 0 and err.startswith("ошибка: нет файла базы знаний")  # the prefix too
+    code, _, err = run("diff", str(tmp_path / "nope.duckdb"), str(db))
+    assert code != 0 and err.startswith("error: no knowledge-base file")
 
 
 def test_kb_check_counts_in_russian(run) -> None:  # type: ignore[no-untyped-def]
@@ -166,3 +168,19 @@ def test_build_in_russian(run, tmp_path: Path) -> None:  # type: ignore[no-untyp
                "market", "skipped", "evidence history", "recorded")  # fmt: skip
     assert not no_english(out, english), no_english(out, english)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_appraise_statements_names_and_numbers_in_russian(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("appraise", "kagocel", "--lang", "ru")
+    assert code == 0, err
+    # the page's Russian for the stored statement, the name, the indication and Natural Medicines
+    assert "Кагоцел: " in out and "В базе знаний есть испытания препарата" in out
+    assert "ОРВИ (профилактика)" in out and "недостаточно надёжных данных для оценки" in out
+    english = ("questions", "verdicts", "are in the knowledge base", "Effectiveness is unknown")
+    assert not no_english(out, english), no_english(out, english)
+    code, out, err = run("appraise", "tocilizumab", "--lang", "ru")
+    assert code == 0, err
+    # Cochrane CD014741's myocardial infarction: RR 0.46 (0.07 to 2.98) in the English table
+    assert "RR 0,46 (0,07–2,98)" in out
+    code, english_out, _ = run("appraise", "tocilizumab")
+    assert "RR 0.46 (0.07 to 2.98)" in english_out

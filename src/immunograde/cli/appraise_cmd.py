@@ -17,13 +17,13 @@ from rich.table import Table
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.kbopen import open_kb
-from immunograde.cli.lang import LangOpt, choose
+from immunograde.cli.lang import LangOpt, choose, html_to_text
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
 from immunograde.evidence.rules import sof_csv, sof_html
 from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
-from immunograde.web import i18n
+from immunograde.web import i18n, i18n_glossary, i18n_statements
 
 _ = i18n.gettext  # the table's words in the language of --lang (the catalogues of web/i18n.py)
 
@@ -46,7 +46,7 @@ def _per_1000(a: dict[str, object]) -> str:
 
 
 def _questions_table(sa: SubstanceAppraisal) -> Table:
-    t = Table(title=_("%(name)s: questions") % {"name": sa.name}, show_lines=True)
+    t = Table(title=_("%(name)s: questions") % {"name": _name(sa)}, show_lines=True)
     for col in (
         _("Question"),
         _("Form"),
@@ -64,14 +64,15 @@ def _questions_table(sa: SubstanceAppraisal) -> Table:
         cert_text = (
             "—" if cert is None else f"{a['certainty_symbol']} {i18n.certainty_label(str(cert))}"
         )
+        statement = _words(i18n_statements.translate(str(a["statement"]), sa.name, sa.substance_id))
         t.add_row(str(a["question_id"]), i18n.term(str(a["form"])), f"{a['k']} ({a['participants']})",
-                  _effect(a), _per_1000(a), cert_text, str(a["statement"]))  # fmt: skip
+                  _effect(a), _per_1000(a), cert_text, statement)  # fmt: skip
     return t
 
 
 def _verdict_table(sa: SubstanceAppraisal) -> Table:
     t = Table(
-        title=_("%(name)s: verdicts (form x indication)") % {"name": sa.name}, show_lines=True
+        title=_("%(name)s: verdicts (form x indication)") % {"name": _name(sa)}, show_lines=True
     )
     for col in (
         _("Form"),
@@ -83,15 +84,35 @@ def _verdict_table(sa: SubstanceAppraisal) -> Table:
         t.add_column(col, overflow="fold")
     for v in sa.verdicts:
         claims = _("Claims: %(n)s (see --format markdown).") % {"n": len(v.claims)}
-        why = v.why + ("" if not v.claims else "  " + claims)
+        why = _words(i18n_statements.explanation(v.why, sa.name, sa.substance_id))
+        why += "" if not v.claims else "  " + claims
         t.add_row(
             i18n.term(v.form),
-            v.indication or "—",
+            i18n_glossary.indication(v.indication) if v.indication else "—",
             i18n.tr(v.verdict_label),
-            v.natural_medicines,
+            _natural_medicines(v.natural_medicines),
             why,
         )
     return t
+
+
+def _name(sa: SubstanceAppraisal) -> str:
+    """The substance's name in the reader's language (locale/<lang>/substances.yaml), as the page."""
+    name = str(i18n_glossary.substance_name(sa.name, sa.substance_id))
+    return name[:1].upper() + name[1:]  # it opens the table's title
+
+
+def _words(text: object) -> str:
+    """A page filter's output (escaped HTML, ``lang`` spans) as plain text for the table."""
+    return html_to_text(str(text))
+
+
+def _natural_medicines(rating: str | None) -> str:
+    """The Natural Medicines rating in the reader's language, the original after it (as the page)."""
+    if not rating:
+        return "—"
+    shown = i18n.tr(f"Natural Medicines: {rating}")
+    return rating if shown.startswith("Natural Medicines: ") else f"{shown} ({rating})"
 
 
 def _show(sa: SubstanceAppraisal, fmt: str) -> None:

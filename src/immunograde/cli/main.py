@@ -146,6 +146,15 @@ def _no_database(exc: NotFoundError) -> bool:
     return queries is not None and isinstance(exc, queries.NoDatabaseError)
 
 
+def _error(message: object) -> str:
+    """``error: message``, the prefix in the command's language (``--lang``) once a command has chosen
+    one; the catalogue is never loaded for this alone (start-up)."""
+    i18n = sys.modules.get("immunograde.web.i18n")
+    if i18n is None or i18n.current() == i18n.DEFAULT:
+        return f"error: {message}"
+    return str(i18n.gettext("error: %(message)s") % {"message": message})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; never show a traceback for a user's mistake."""
     command = typer.main.get_command(app)
@@ -161,17 +170,17 @@ def main(argv: list[str] | None = None) -> None:
         if callable(show):
             show()
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_error(exc), file=sys.stderr)
         sys.exit(ExitCode.USAGE)
     except InputError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(_error(problem), file=sys.stderr)
         sys.exit(ExitCode.INPUT)
     except NotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_error(exc), file=sys.stderr)
         sys.exit(ExitCode.NO_DATABASE if _no_database(exc) else ExitCode.NOT_FOUND)
     except BusyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_error(exc), file=sys.stderr)
         sys.exit(ExitCode.BUSY)
     except BrokenPipeError:
         sys.exit(ExitCode.OK)
