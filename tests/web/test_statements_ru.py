@@ -148,7 +148,8 @@ def test_verdict_explanations_in_russian(client: TestClient, russian: object) ->
     for card, text in rebuilt:
         found = PARAGRAPH.match(card["explanation"])
         assert found and text != card["explanation"] and text.startswith("Тоцилизумаб")
-        assert f"участников: {found['participants']}" in text
+        participants = i18n.number(int(found["participants"]), ",d", lang="ru")  # «7 271»
+        assert f"участников: {participants}" in text
         assert f"«{i18n.tr(card['verdict_label'])}»" in text
     other = "The verdict for x rests on y. Something else entirely."
     assert explanation(other) == f'<span lang="en">{other}</span>'  # as written, marked English

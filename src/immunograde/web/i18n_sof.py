@@ -67,7 +67,10 @@ def _outcome(text: str) -> str:
 
 def _design(m: re.Match[str]) -> str:
     kind = "RCT" if m.group(3).startswith("RCT") else "study"
-    participants = i18n.number(int(m.group(1).replace(",", "")), ",d")  # 16954 -> «16 954»
+    digits = m.group(1).replace(",", "")
+    participants = (
+        i18n.number(int(digits), ",d") if digits.isdigit() else m.group(1)
+    )  # «16 954»; «—»
     return f"{participants} ({escape(_plural(PLURALS[kind], int(m.group(2))))})"
 
 
