@@ -207,6 +207,9 @@ def test_arrow_reads_what_the_reference_reads(seed: int, layout: str) -> None:
 FALLBACK = {  # files the Arrow path hands back to the reference reader
     "quoted field": 'study,yi,vi\n"A, the first",0.1,0.2\n',
     "blank line": "study,yi,vi\nA,0.1,0.2\n\nB,0.1,0.2\n",
+    "blank CRLF line": "study,yi,vi\r\nA,0.1,0.2\r\n\r\nB,0.1,0.2\r\n",
+    "blank last line": "study,yi,vi\nA,0.1,0.2\nB,0.1,0.2\n\n",
+    "blank line after the header": "study,yi,vi\n\nA,0.1,0.2\n",
     "bare CR": "study,yi,vi\rA,0.1,0.2\rB,0.1,0.2\r",
     "nan": "study,yi,vi\nA,nan,0.2\n",
     "inf": "study,yi,vi\nA,inf,0.2\n",

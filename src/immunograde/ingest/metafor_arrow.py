@@ -41,7 +41,7 @@ _BOM = b"\xef\xbb\xbf"
 def read_fast(data: bytes, label: str) -> MetaforTable | None:
     """The table of ``data`` read through Arrow, or ``None`` (read it with the reference reader)."""
     data = data.removeprefix(_BOM)
-    if b'"' in data or b"\n\n" in data or b"\n\r\n" in data:
+    if b'"' in data:  # (a blank line: Arrow's column count refuses it, see _tokenise)
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # a bare CR ends a line
         return None
@@ -74,7 +74,10 @@ def _tokenise(data: bytes, delimiter: str, header: tuple[str, ...]) -> Any:
             read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=1, use_threads=False, block_size=len(data) + 1
             ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
+            # a blank line is a row of one field: refused (ragged), as a scan for it would
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=False, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
                 null_values=["", "NA"],
