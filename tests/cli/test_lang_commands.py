@@ -184,3 +184,19 @@ def test_appraise_statements_names_and_numbers_in_russian(run) -> None:  # type:
     assert "RR 0,46 (0,07–2,98)" in out
     code, english_out, _ = run("appraise", "tocilizumab")
     assert "RR 0.46 (0.07 to 2.98)" in english_out
+
+
+def test_not_found_errors_in_russian(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The knowledge base's "not found" messages, with their suggestions, in the command's language."""
+    code, _, err = run("tsa", "tocilizumab-covid19-mortality", "--lang", "ru")
+    assert code != 0 and err.startswith("ошибка: нет вопроса 'tocilizumab-covid19-mortality'.")
+    assert (
+        "Возможно, имелось в виду: " in err
+        and "tocilizumab-covid19-mortality-on-corticosteroids" in err
+    )
+    code, _, err = run("appraise", "tocilizumob", "--lang", "ru")
+    assert code != 0 and "нет вещества с названием 'tocilizumob'" in err and "tocilizumab" in err
+    code, _, err = run("meta", str(tmp_path / "nope.csv"), "--lang", "ru")
+    assert code != 0 and err.startswith("ошибка: файл не найден: ")
+    code, _, err = run("tsa", "tocilizumab-covid19-mortality")
+    assert err.startswith("error: no question 'tocilizumab-covid19-mortality'. Did you mean: ")

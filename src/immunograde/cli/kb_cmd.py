@@ -18,7 +18,7 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.lang import LangOpt, _, choose, counts_text, num
+from immunograde.cli.lang import LangOpt, _, choose, counts_text, not_found_text, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, Problem
 from immunograde.kb.build import BuildResult, build_kb
@@ -165,7 +165,7 @@ def search_cmd(
     try:
         kb = KnowledgeBase(db)
     except NoDatabaseError as exc:
-        print(_("error: %(message)s") % {"message": exc}, file=sys.stderr)
+        print(_("error: %(message)s") % {"message": not_found_text(exc)}, file=sys.stderr)
         raise typer.Exit(ExitCode.NO_DATABASE) from exc
     try:
         hits = kb.search(text, limit=limit)

@@ -152,6 +152,10 @@ def _error(message: object) -> str:
     i18n = sys.modules.get("immunograde.web.i18n")
     if i18n is None or i18n.current() == i18n.DEFAULT:
         return f"error: {message}"
+    if isinstance(message, NotFoundError):
+        from immunograde.cli.lang import not_found_text
+
+        message = not_found_text(message)
     return str(i18n.gettext("error: %(message)s") % {"message": message})
 
 

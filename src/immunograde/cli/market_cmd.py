@@ -20,7 +20,7 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.lang import LangOpt, _, choose, num
+from immunograde.cli.lang import LangOpt, _, choose, not_found_text, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n
@@ -56,7 +56,7 @@ def _open(db: Path | None) -> KnowledgeBase:
     try:
         return KnowledgeBase(db)
     except NoDatabaseError as exc:
-        err_console.print(_("error: %(message)s") % {"message": exc}, markup=False)
+        err_console.print(_("error: %(message)s") % {"message": not_found_text(exc)}, markup=False)
         raise typer.Exit(ExitCode.NO_DATABASE) from exc
 
 
