@@ -140,8 +140,9 @@ def tau2_he(seg: Segments, v: FloatArray, ymc: FloatArray) -> Tau2Fit:
 
 def he_start(seg: Segments, v: FloatArray, ymc: FloatArray) -> FloatArray:
     """The untruncated HE value, metafor's starting point for ML/REML/EB."""
-    ps = psums(seg, np.ones_like(v), ymc)
-    tr_pv, _, _ = _pv_sums(seg, np.ones_like(v), v)
+    w = np.ones_like(v)
+    ps = psums(seg, w, ymc)
+    tr_pv = seg.sum(w * v) - seg.sum(w * w * v) / seg.sum(w)  # _pv_sums's tr_pv, and only it
     return np.asarray((ps.ypy - tr_pv) / (seg.k - 1.0))
 
 
