@@ -218,6 +218,25 @@ def test_table_with_by_prints_the_test_for_subgroup_differences(
     assert f"QM = {sub['QM_common'][0]:.4f}" in out
 
 
+def test_too_many_subgroups_for_the_common_model_say_so_and_keep_q_between(
+    bcg_csv: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of subgroups: the common-tau2 meta-regression (a studies x groups design) is not
+    fitted and the output says so; the per-group fits and Q_between are metafor's as always.  (Found
+    by fast15c: ``meta --by`` in table format over 10,000 analyses was killed at 6.8 GB.)  The limit is
+    lowered here so that dat.bcg's 13 trials in 3 allocation groups (13 x 2 = 26 cells) exceed it."""
+    from immunograde.stats import subgroup
+
+    monkeypatch.setattr(subgroup, "COMMON_MAX_CELLS", 25)
+    argv = ["meta", str(bcg_csv), "--measure", "OR", "--method", "DL", "--by", "alloc"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    sub = next(s for s in REF["subgroups"] if s["dataset"] == "bcg_OR" and s["method"] == "DL")
+    assert f"Q(df = 2) = {sub['QM'][0]:.4f}" in out
+    assert "not fitted for 3 subgroups (its design matrix would be too large)" in out
+    assert "QM = " not in out
+
+
 # -- issue 19: every reproduction refused with file, line and column, nothing pooled ------------------
 sys.path.insert(0, str(ROOT / "tests" / "ingest"))  # importlib import mode: the shared cases
 from test_metafor_csv import REPRODUCTIONS  # noqa: E402

@@ -94,13 +94,23 @@ def meta(
         typer.echo(
             _("Test for subgroup differences (separate tau^2): Q(df = %(df)s) = %(q)s, p-val %(p)s")
             % {"df": diff["q_between_df"], "q": _f(diff["q_between"]), "p": _p(diff["q_between_p"])}
-            + "\n"
-            + _(
-                "Moderator test with a common tau^2 (meta-regression on %(by)s): QM = %(qm)s, "
-                "p-val %(p)s"
-            )
-            % {"by": by, "qm": _f(diff["qm_common"]), "p": _p(diff["qm_common_p"])}
         )
+        if diff["common_skipped"]:
+            typer.echo(
+                _(
+                    "Moderator test with a common tau^2 (meta-regression on %(by)s): not fitted for "
+                    "%(groups)s subgroups (its design matrix would be too large)"
+                )
+                % {"by": by, "groups": i18n.number(diff["groups"], ",d")}
+            )
+        else:
+            typer.echo(
+                _(
+                    "Moderator test with a common tau^2 (meta-regression on %(by)s): QM = %(qm)s, "
+                    "p-val %(p)s"
+                )
+                % {"by": by, "qm": _f(diff["qm_common"]), "p": _p(diff["qm_common_p"])}
+            )
 
 
 def _f(x: Any, nd: int = 4) -> str:

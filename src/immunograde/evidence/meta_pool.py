@@ -245,4 +245,5 @@ def subgroup_difference(
         raise InputError.one(str(exc), file=table.label) from None
     return {"q_between": res.q_between, "q_between_df": res.q_between_df,
             "q_between_p": res.q_between_p, "qm_common": res.qm_common,
-            "qm_common_p": res.qm_common_p, "tau2_common": res.tau2_common}  # fmt: skip
+            "qm_common_p": res.qm_common_p, "tau2_common": res.tau2_common,
+            "common_skipped": res.common_skipped, "groups": res.q_between_df + 1}  # fmt: skip

@@ -8,7 +8,10 @@ RevMan and of metafor's ``rma(estimates, sei=se, method="FE")`` on the subgroup 
 
 The alternative with one common tau2 -- the mixed-effects meta-regression on the subgroup factor,
 metafor's ``rma(yi, vi, mods = ~ factor(group))`` -- is given as ``qm_common`` (its QM test,
-chi2 with G - 1 df, or F for ``knha``) and ``tau2_common``.
+chi2 with G - 1 df, or F for ``knha``) and ``tau2_common``.  Its design matrix has one column per
+subgroup but one; above :data:`COMMON_MAX_CELLS` cells (thousands of subgroups: ``meta --by`` over a
+file of 10,000 analyses asked for 100,000 x 9,999 cells, 8 GB) it is not fitted: ``common_skipped`` is
+true and the three values stay NaN, while the per-subgroup fits and ``Q_between`` are given as always.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from numpy.typing import ArrayLike
 from . import dist
 from .batch import BatchResult, check_inputs, rma_batch
 from .rma import RmaResult, rma_uni
+
+COMMON_MAX_CELLS = (
+    2_000_000  #: studies x (subgroups - 1) design cells (16 MB) the common model may use
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class SubgroupResult:
     qm_common: float = float("nan")
     qm_common_p: float = float("nan")
     tau2_common: float = float("nan")
+    common_skipped: bool = False  #: the common-tau2 model was too large to fit (see the module)
 
 
 def subgroups(
@@ -57,6 +65,9 @@ def subgroups(
     w = 1.0 / fits.se**2
     mu = np.sum(w * fits.estimate) / np.sum(w)
     q = float(max(0.0, np.sum(w * (fits.estimate - mu) ** 2)))
+    if y.size * (n - 1) > COMMON_MAX_CELLS:
+        return SubgroupResult(fits, overall, q, n - 1, float(dist.chdtrc(n - 1, q)[()]),
+                              common_skipped=True)  # fmt: skip
     labels = np.asarray(groups).ravel()
     dummies = np.column_stack([labels == g for g in fits.groups[1:]]).astype(float)
     nan = float("nan")
