@@ -86,10 +86,17 @@ async def substance_report(
         return p, p.specs()
 
     p, specs = await run_in_threadpool(plan)
-    drawn = await asyncio.gather(*(draw(request, store, spec, "svg") for _, spec in specs))
-    p.svgs.update(
-        (job.stem, svg.decode("utf-8")) for (job, _), svg in zip(specs, drawn, strict=True)
+    drawn = await asyncio.gather(
+        *(draw(request, store, spec, "svg") for _, spec in specs), return_exceptions=True
     )
+    for (job, _), svg in zip(specs, drawn, strict=True):
+        if isinstance(
+            svg, ValueError
+        ):  # a chart vl-convert cannot draw is left out, as in the command
+            continue
+        if isinstance(svg, BaseException):
+            raise svg  # busy (503) or a bug: as any other request
+        p.svgs[job.stem] = svg.decode("utf-8")
     html = await run_in_threadpool(
         report.to_html, p
     )  # the response is kept per version and language
