@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from immunograde.cli import output
 from immunograde.cli.main import main
 from immunograde.evidence.answers import store_answers
 from immunograde.kb.build import build_kb
@@ -51,6 +52,8 @@ def run(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monkey
     monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(db.parent / "history.duckdb"))
     monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
     monkeypatch.setenv("COLUMNS", "200")
+    for name in ("console", "err_console"):  # a console made earlier keeps the width it found
+        monkeypatch.setattr(getattr(output, name), "_width", 200)
     for name in ("LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from immunograde.cli import output
 from immunograde.cli.main import main
 from immunograde.cli.market_text import print_rows
 from immunograde.kb.queries import KnowledgeBase
@@ -30,6 +31,8 @@ def run(
     def invoke(db: Path, *args: str) -> tuple[int, str, str]:
         monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
         monkeypatch.setenv("COLUMNS", "200")
+        for name in ("console", "err_console"):  # a console made earlier keeps the width it found
+            monkeypatch.setattr(getattr(output, name), "_width", 200)
         with pytest.raises(SystemExit) as done:
             main(list(args))
         captured = capsys.readouterr()

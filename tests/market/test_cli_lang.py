@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from immunograde.cli import output
 from immunograde.cli.main import main
 from immunograde.web import i18n
 
@@ -26,6 +27,8 @@ def run(
     def invoke(db: Path, *args: str) -> tuple[int, str, str]:
         monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
         monkeypatch.setenv("COLUMNS", "200")
+        for name in ("console", "err_console"):  # a console made earlier keeps the width it found
+            monkeypatch.setattr(getattr(output, name), "_width", 200)
         try:
             with pytest.raises(SystemExit) as done:
                 main(list(args))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from immunograde.cli import output
 from immunograde.cli.main import main
 from immunograde.settings import shared_data_dir
 from immunograde.web import i18n
@@ -30,6 +31,8 @@ def cli(
     monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
     monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
     monkeypatch.setenv("COLUMNS", "200")
+    for name in ("console", "err_console"):  # a console made earlier keeps the width it found
+        monkeypatch.setattr(getattr(output, name), "_width", 200)
 
     def run(*args: str) -> tuple[int, str, str]:
         try:
