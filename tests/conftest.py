@@ -23,3 +23,36 @@ def damaged_zip(tmp_path: Path) -> Callable[[bytes, str, int], Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def cli_main(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
+    """``immunograde ARGS`` in this process: its exit code, standard output and standard error.
+
+    Tables are 200 columns wide (the commands hold their consoles from their first import, and a
+    console made by an earlier test keeps the width it found), no locale comes from the environment,
+    and the language is English again after each call.
+    """
+    from immunograde.cli import output
+    from immunograde.cli.main import main
+    from immunograde.web import i18n
+
+    monkeypatch.setenv("COLUMNS", "200")
+    for name in ("console", "err_console"):
+        monkeypatch.setattr(getattr(output, name), "_width", 200)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        try:
+            with pytest.raises(SystemExit) as exc:
+                main(list(argv))
+        finally:
+            i18n.use("en")
+        out = capsys.readouterr()
+        return int(exc.value.code or 0), out.out, out.err
+
+    return run

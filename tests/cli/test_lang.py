@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.lang import from_environment
-from immunograde.cli.main import main
 from immunograde.evidence.answers import store_answers
 from immunograde.kb.build import build_kb
 from immunograde.settings import data_dir
@@ -40,22 +40,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def run(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(db: Path, cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(db.parent / "history.duckdb"))
-    for name in ("LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-
-    def go(*argv: str) -> tuple[int, str, str]:
-        try:
-            with pytest.raises(SystemExit) as exc:
-                main([*argv, "--db", str(db)])
-        finally:
-            i18n.use("en")
-        out = capsys.readouterr()
-        return int(exc.value.code or 0), out.out, out.err
-
-    return go
+    return lambda *argv: cli_main(*argv, "--db", str(db))
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from immunograde.cli import output
-from immunograde.cli.main import main
 from immunograde.evidence.answers import store_answers
 from immunograde.kb.build import build_kb
 from immunograde.settings import data_dir
@@ -48,26 +47,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def run(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(db: Path, cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(db.parent / "history.duckdb"))
     monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in ("console", "err_console"):  # a console made earlier keeps the width it found
-        monkeypatch.setattr(getattr(output, name), "_width", 200)
-    for name in ("LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-
-    def go(*argv: str) -> tuple[int, str, str]:
-        try:
-            with pytest.raises(SystemExit) as exc:
-                main(list(argv))
-        finally:
-            i18n.use("en")
-        out = capsys.readouterr()
-        return int(exc.value.code or 0), out.out, out.err
-
-    return go
+    return cli_main
 
 
 def test_search_in_russian(run) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from immunograde.cli import output
-from immunograde.cli.main import main
 from immunograde.cli.market_text import print_rows
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.market.query import Filters, market_rows
@@ -24,19 +22,13 @@ FIELDS = {"substance", "product", "country", "programme", "year", "metric", "val
 
 @pytest.fixture()
 def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., tuple[int, str, str]]:
-    """The real entry point (its exit codes), in this process."""
+    """The real entry point (its exit codes), in this process, over the knowledge base ``db``."""
 
     def invoke(db: Path, *args: str) -> tuple[int, str, str]:
         monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
-        monkeypatch.setenv("COLUMNS", "200")
-        for name in ("console", "err_console"):  # a console made earlier keeps the width it found
-            monkeypatch.setattr(getattr(output, name), "_width", 200)
-        with pytest.raises(SystemExit) as done:
-            main(list(args))
-        captured = capsys.readouterr()
-        return int(done.value.code or 0), captured.out, captured.err
+        return cli_main(*args)
 
     return invoke
 

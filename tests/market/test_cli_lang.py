@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from immunograde.cli import output
-from immunograde.cli.main import main
-from immunograde.web import i18n
-
 
 def _words_left(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.I)]
@@ -22,20 +18,13 @@ def _words_left(text: str, words: tuple[str, ...]) -> list[str]:
 
 @pytest.fixture()
 def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., tuple[int, str, str]]:
+    """The real entry point (its exit codes), in this process, over the knowledge base ``db``."""
+
     def invoke(db: Path, *args: str) -> tuple[int, str, str]:
         monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
-        monkeypatch.setenv("COLUMNS", "200")
-        for name in ("console", "err_console"):  # a console made earlier keeps the width it found
-            monkeypatch.setattr(getattr(output, name), "_width", 200)
-        try:
-            with pytest.raises(SystemExit) as done:
-                main(list(args))
-        finally:
-            i18n.use("en")
-        captured = capsys.readouterr()
-        return int(done.value.code or 0), captured.out, captured.err
+        return cli_main(*args)
 
     return invoke
 

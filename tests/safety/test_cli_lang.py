@@ -11,10 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from immunograde.cli import output
-from immunograde.cli.main import main
 from immunograde.settings import shared_data_dir
-from immunograde.web import i18n
 
 SAMPLE = shared_data_dir() / "pharmacovigilance" / "faers_sample"
 CAERS = shared_data_dir() / "pharmacovigilance" / "caers.csv"
@@ -26,24 +23,12 @@ def _words_left(text: str, words: tuple[str, ...]) -> list[str]:
 
 @pytest.fixture
 def cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., tuple[int, str, str]]:
+    """``immunograde safety ...`` in-process with IMMUNOGRADE_HOME = tmp_path."""
     monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
     monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in ("console", "err_console"):  # a console made earlier keeps the width it found
-        monkeypatch.setattr(getattr(output, name), "_width", 200)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        try:
-            with pytest.raises(SystemExit) as exc:
-                main(["safety", *args])
-        finally:
-            i18n.use("en")
-        out, err = capsys.readouterr()
-        return int(exc.value.code or 0), out, err
-
-    return run
+    return lambda *args: cli_main("safety", *args)
 
 
 def test_ingest_and_signals_in_russian(cli: Callable[..., tuple[int, str, str]]) -> None:

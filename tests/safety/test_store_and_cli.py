@@ -9,7 +9,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from immunograde.cli.main import main
 from immunograde.safety.engines import DuckDBEngine
 from immunograde.safety.openfda import convert
 from immunograde.safety.pipeline import PipelineOptions, run_pipeline
@@ -46,19 +45,12 @@ OPENFDA = {
 
 @pytest.fixture
 def cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., tuple[int, str, str]]:
     """``immunograde safety ...`` in-process with IMMUNOGRADE_HOME = tmp_path."""
     monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
     monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exc:
-            main(["safety", *args])
-        out, err = capsys.readouterr()
-        return int(exc.value.code or 0), out, err
-
-    return run
+    return lambda *args: cli_main("safety", *args)
 
 
 def test_openfda_json_is_a_second_input(tmp_path: Path) -> None:
