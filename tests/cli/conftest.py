@@ -23,6 +23,18 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def answers_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same knowledge base with the stored answers (``immunograde build`` stores them), for the
+    commands that read them (appraise, experience, the Russian command tests)."""
+    from immunograde.evidence.answers import store_answers
+
+    path = tmp_path_factory.mktemp("answerskb") / "kb.duckdb"
+    build_kb(data_dir(), path)
+    store_answers(path)
+    return path
+
+
 def run_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``immunograde *args`` in a new process against ``db`` (its own history file beside it)."""
     env = dict(os.environ, IMMUNOGRADE_DB=str(db), IMMUNOGRADE_HISTORY=str(db.parent / "h.duckdb"),

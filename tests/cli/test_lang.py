@@ -17,9 +17,6 @@ import pytest
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.lang import from_environment
-from immunograde.evidence.answers import store_answers
-from immunograde.kb.build import build_kb
-from immunograde.settings import data_dir
 from immunograde.web import i18n
 
 CYRILLIC_WORD = re.compile(r"[А-Яа-яЁё]{3,}")
@@ -31,12 +28,9 @@ def ru(message: str) -> str:
     return translated
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("lang") / "kb.duckdb"
-    build_kb(data_dir(), path)
-    store_answers(path)
-    return path
+@pytest.fixture
+def db(answers_db: Path) -> Path:
+    return answers_db  # tests/cli/conftest.py
 
 
 @pytest.fixture

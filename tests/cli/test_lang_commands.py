@@ -16,9 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from immunograde.evidence.answers import store_answers
-from immunograde.kb.build import build_kb
-from immunograde.settings import data_dir
 from immunograde.web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,12 +35,9 @@ def no_english(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.I)]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("langcmd") / "kb.duckdb"
-    build_kb(data_dir(), path)
-    store_answers(path)
-    return path
+@pytest.fixture
+def db(answers_db: Path) -> Path:
+    return answers_db  # tests/cli/conftest.py
 
 
 @pytest.fixture

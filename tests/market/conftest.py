@@ -3,7 +3,7 @@ imported (../shared/data/prescribing, ../shared/data/market), once per test sess
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +35,16 @@ def kb(market_db: Path) -> Iterator[KnowledgeBase]:
     k = KnowledgeBase(market_db)
     yield k
     k.close()
+
+
+@pytest.fixture()
+def run(
+    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
+    """The real entry point (its exit codes), in this process, over the knowledge base ``db``."""
+
+    def invoke(db: Path, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
+        return cli_main(*args)
+
+    return invoke

@@ -20,19 +20,6 @@ FIELDS = {"substance", "product", "country", "programme", "year", "metric", "val
           "verdict", "certainty"}  # fmt: skip
 
 
-@pytest.fixture()
-def run(
-    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[int, str, str]]:
-    """The real entry point (its exit codes), in this process, over the knowledge base ``db``."""
-
-    def invoke(db: Path, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
-        return cli_main(*args)
-
-    return invoke
-
-
 def test_json_rows_name_the_issue_fields(
     run: Callable[..., tuple[int, str, str]], market_db: Path
 ) -> None:

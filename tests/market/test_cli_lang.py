@@ -9,24 +9,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 
 def _words_left(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.I)]
-
-
-@pytest.fixture()
-def run(
-    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[int, str, str]]:
-    """The real entry point (its exit codes), in this process, over the knowledge base ``db``."""
-
-    def invoke(db: Path, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
-        return cli_main(*args)
-
-    return invoke
 
 
 ROWS_ENGLISH = ("figures mapped", "product", "substance", "where", "when", "figure", "verdict",

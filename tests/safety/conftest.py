@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from immunograde.settings import shared_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +24,13 @@ def spark() -> Iterator[Any]:
     )
     yield session
     session.stop()
+
+
+@pytest.fixture
+def cli(
+    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Callable[..., tuple[int, str, str]]:
+    """``immunograde safety ...`` in-process with IMMUNOGRADE_HOME = tmp_path."""
+    monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
+    monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
+    return lambda *args: cli_main("safety", *args)

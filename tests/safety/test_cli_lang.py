@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from immunograde.settings import shared_data_dir
 
 SAMPLE = shared_data_dir() / "pharmacovigilance" / "faers_sample"
@@ -19,16 +17,6 @@ CAERS = shared_data_dir() / "pharmacovigilance" / "caers.csv"
 
 def _words_left(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.I)]
-
-
-@pytest.fixture
-def cli(
-    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Callable[..., tuple[int, str, str]]:
-    """``immunograde safety ...`` in-process with IMMUNOGRADE_HOME = tmp_path."""
-    monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
-    monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
-    return lambda *args: cli_main("safety", *args)
 
 
 def test_ingest_and_signals_in_russian(cli: Callable[..., tuple[int, str, str]]) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from immunograde.safety.engines import DuckDBEngine
 from immunograde.safety.openfda import convert
@@ -41,16 +40,6 @@ OPENFDA = {
         },
     ],
 }  # fmt: skip
-
-
-@pytest.fixture
-def cli(
-    cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Callable[..., tuple[int, str, str]]:
-    """``immunograde safety ...`` in-process with IMMUNOGRADE_HOME = tmp_path."""
-    monkeypatch.setenv("IMMUNOGRADE_HOME", str(tmp_path))
-    monkeypatch.setenv("IMMUNOGRADE_SHARED", str(shared_data_dir().parent))
-    return lambda *args: cli_main("safety", *args)
 
 
 def test_openfda_json_is_a_second_input(tmp_path: Path) -> None:

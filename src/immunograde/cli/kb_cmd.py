@@ -18,12 +18,12 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.lang import LangOpt, _, choose, counts_text, not_found_text, num
+from immunograde.cli.kbopen import open_kb
+from immunograde.cli.lang import LangOpt, _, choose, counts_text, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, Problem
 from immunograde.kb.build import BuildResult, build_kb
 from immunograde.kb.check import check_kb
-from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
@@ -162,11 +162,7 @@ def search_cmd(
     Example: immunograde search Кагоцел --format json
     """
     choose(lang)
-    try:
-        kb = KnowledgeBase(db)
-    except NoDatabaseError as exc:
-        print(_("error: %(message)s") % {"message": not_found_text(exc)}, file=sys.stderr)
-        raise typer.Exit(ExitCode.NO_DATABASE) from exc
+    kb = open_kb(db)
     try:
         hits = kb.search(text, limit=limit)
     finally:

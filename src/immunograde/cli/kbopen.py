@@ -16,7 +16,9 @@ def open_kb(db: Path | None) -> KnowledgeBase:
     try:
         return KnowledgeBase(db)
     except NoDatabaseError as exc:
+        from immunograde.cli.lang import _, not_found_text
         from immunograde.cli.output import err_console
 
-        err_console.print(f"error: {exc}", markup=False)
+        # in the command's language, as every other error of the commands
+        err_console.print(_("error: %(message)s") % {"message": not_found_text(exc)}, markup=False)
         raise typer.Exit(ExitCode.NO_DATABASE) from exc

@@ -19,10 +19,9 @@ import typer
 from rich.table import Table
 
 from immunograde import settings
-from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.lang import LangOpt, _, choose, not_found_text, num
-from immunograde.cli.output import console, err_console, print_json
-from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+from immunograde.cli.kbopen import open_kb
+from immunograde.cli.lang import LangOpt, _, choose, num
+from immunograde.cli.output import console, print_json
 from immunograde.web import i18n
 
 market_app = typer.Typer(
@@ -50,14 +49,6 @@ FormatOpt = Annotated[Format, typer.Option("--format", help="text or json")]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="knowledge base (default: IMMUNOGRADE_DB)")
 ]
-
-
-def _open(db: Path | None) -> KnowledgeBase:
-    try:
-        return KnowledgeBase(db)
-    except NoDatabaseError as exc:
-        err_console.print(_("error: %(message)s") % {"message": not_found_text(exc)}, markup=False)
-        raise typer.Exit(ExitCode.NO_DATABASE) from exc
 
 
 def _money(value: float | None) -> str:
@@ -102,7 +93,7 @@ def market(
     from immunograde.market.query import Filters, market_rows
     from immunograde.market.report import resolve_substance
 
-    kb = _open(db)
+    kb = open_kb(db)
     try:
         sid = resolve_substance(kb, substance) if substance else None
         filters = Filters(
@@ -147,7 +138,7 @@ def certainty_cmd(
     from immunograde.market.query import Filters
     from immunograde.market.report import overview
 
-    kb = _open((ctx.obj or {}).get("db"))
+    kb = open_kb((ctx.obj or {}).get("db"))
     try:
         page = overview(kb, Filters(country.value if country else None, programme, year))
     finally:
@@ -236,7 +227,7 @@ def unmapped_cmd(
     choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
     from immunograde.market.query import unmapped_names
 
-    kb = _open((ctx.obj or {}).get("db"))
+    kb = open_kb((ctx.obj or {}).get("db"))
     try:
         rows = unmapped_names(kb, dataset)
     finally:
@@ -307,7 +298,7 @@ def measures_cmd(
 
     db = (ctx.obj or {}).get("db") or settings.db_path()
     results = compute(db, engine=engine.value, master=master, only=measure)
-    kb = _open(db)
+    kb = open_kb(db)
     try:
         summary = stored(kb)
     finally:
