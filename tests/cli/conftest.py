@@ -35,6 +35,15 @@ def answers_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def answers_cli(answers_db: Path, cli_main, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The in-process command runner (tests/conftest.py ``cli_main``) with ``answers_db`` as the
+    knowledge base (``IMMUNOGRADE_DB``) and its own history file beside it."""
+    monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(answers_db.parent / "history.duckdb"))
+    monkeypatch.setenv("IMMUNOGRADE_DB", str(answers_db))
+    return cli_main
+
+
 def run_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``immunograde *args`` in a new process against ``db`` (its own history file beside it)."""
     env = dict(os.environ, IMMUNOGRADE_DB=str(db), IMMUNOGRADE_HISTORY=str(db.parent / "h.duckdb"),

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -29,14 +27,8 @@ def ru(message: str) -> str:
 
 
 @pytest.fixture
-def db(answers_db: Path) -> Path:
-    return answers_db  # tests/cli/conftest.py
-
-
-@pytest.fixture
-def run(db: Path, cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(db.parent / "history.duckdb"))
-    return lambda *argv: cli_main(*argv, "--db", str(db))
+def run(answers_cli):  # type: ignore[no-untyped-def]
+    return answers_cli  # tests/cli/conftest.py: the command runner against the knowledge base with answers
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,15 +35,8 @@ def no_english(text: str, words: tuple[str, ...]) -> list[str]:
 
 
 @pytest.fixture
-def db(answers_db: Path) -> Path:
-    return answers_db  # tests/cli/conftest.py
-
-
-@pytest.fixture
-def run(db: Path, cli_main: Callable[..., tuple[int, str, str]], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("IMMUNOGRADE_HISTORY", str(db.parent / "history.duckdb"))
-    monkeypatch.setenv("IMMUNOGRADE_DB", str(db))
-    return cli_main
+def run(answers_cli):  # type: ignore[no-untyped-def]
+    return answers_cli  # tests/cli/conftest.py: the command runner against the knowledge base with answers
 
 
 def test_search_in_russian(run) -> None:  # type: ignore[no-untyped-def]
@@ -103,13 +95,13 @@ def test_tsa_in_russian(run) -> None:  # type: ignore[no-untyped-def]
     assert not any(DECIMAL_POINT.search(line) for line in lines if "Comstock" not in line)
 
 
-def test_diff_in_russian(run, db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run("diff", str(db), str(db), "--lang", "ru")
+def test_diff_in_russian(run, answers_db: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("diff", str(answers_db), str(answers_db), "--lang", "ru")
     assert code == 0, err
     assert out.strip() == ru("no change in any estimate, certainty or verdict")
-    code, _, err = run("diff", str(tmp_path / "nope.duckdb"), str(db), "--lang", "ru")
+    code, _, err = run("diff", str(tmp_path / "nope.duckdb"), str(answers_db), "--lang", "ru")
     assert code != 0 and err.startswith("ошибка: нет файла базы знаний")  # the prefix too
-    code, _, err = run("diff", str(tmp_path / "nope.duckdb"), str(db))
+    code, _, err = run("diff", str(tmp_path / "nope.duckdb"), str(answers_db))
     assert code != 0 and err.startswith("error: no knowledge-base file")
 
 

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class AppraisalDigest:
-    """The effect, its certainty and the verdict of one stored appraisal (metafor's names)."""
+class PooledResult:
+    """The pooled result as every surface shows it (metafor's names; ``*_exp``: back-transformed for ratio
+    measures).  :class:`~immunograde.evidence.question.Appraisal` and :class:`AppraisalDigest` both declare
+    it by deriving from it, so the block is written once."""
 
-    question_id: str
-    outcome: str
     k: int
     participants: int
     measure: str
@@ -31,6 +31,19 @@ class AppraisalDigest:
     estimate_exp: float | None
     ci_low_exp: float | None
     ci_high_exp: float | None
+
+
+@dataclass(frozen=True)
+class _Named:
+    question_id: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class AppraisalDigest(PooledResult, _Named):
+    """The effect, its certainty and the verdict of one stored appraisal (metafor's names).  Fields in
+    order: question_id, outcome, the pooled result, certainty, verdict, verdict_label, statement."""
+
     certainty: str | None
     verdict: str
     verdict_label: str

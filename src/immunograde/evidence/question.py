@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from immunograde.errors import InputError
 from immunograde.evidence.analysis import QuestionAnalysis, analyse
+from immunograde.evidence.digest import PooledResult
 from immunograde.evidence.facts import outcome_spec, pooled_effect, question_context, trial_facts
 from immunograde.evidence.known import KnownSource, question_state
 from immunograde.evidence.sof_rows import sof_row
@@ -51,8 +52,8 @@ class EvidenceSource(KnownSource, Protocol):
 
 
 @dataclass(frozen=True)
-class Appraisal:
-    """One question, appraised.  Field names are the JSON contract of ``immunograde appraise``."""
+class AskedQuestion:
+    """The question as asked (PICO and the product form tested): the first fields of an appraisal."""
 
     question_id: str
     question: str
@@ -65,15 +66,13 @@ class Appraisal:
     comparator: str
     outcome: str
     importance: str
-    k: int
-    participants: int
-    measure: str
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    estimate_exp: float | None
-    ci_low_exp: float | None
-    ci_high_exp: float | None
+
+
+@dataclass(frozen=True)
+class Appraisal(PooledResult, AskedQuestion):
+    """One question, appraised.  Field names are the JSON contract of ``immunograde appraise``; in order:
+    the question asked, the pooled result (:class:`~immunograde.evidence.digest.PooledResult`), then the rest."""
+
     pi_low_exp: float | None
     pi_high_exp: float | None
     tau2: float | None
