@@ -98,3 +98,59 @@ def test_example_csv_is_the_shared_bcg_data() -> None:
     ] == [
         (r["study"], r["year"], r["ai"], r["bi"], r["ci"], r["di"], r["allocation"]) for r in ours
     ]
+
+
+def _table_after(heading_text: str) -> list[list[str]]:
+    """The cells of the first Markdown table after the paragraph that contains ``heading_text``."""
+    rest = README.split(heading_text, 1)[1]
+    lines = rest.split("\n|", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = [[c.strip() for c in ("|" + ln).strip().strip("|").split("|")] for ln in lines]
+    return [r for r in rows[2:]]  # header and its rule
+
+
+def test_exit_code_table_is_the_code_and_the_help() -> None:
+    """README's exit-code table is the contract: the same codes, in order, with the enum's names
+    (cli/exitcodes.py), and `immunograde --help` lists them by those names."""
+    from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
+
+    rows = _table_after("Exit codes are part of the interface")
+    assert [(int(r[0]), r[1].strip("`")) for r in rows] == [
+        (c.value, c.name.lower()) for c in ExitCode
+    ]
+    result = CliRunner().invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert " ".join(EXIT_CODE_HELP.split()) in " ".join(result.output.split())
+
+
+def test_every_environment_variable_is_documented() -> None:
+    """Every IMMUNOGRADE_* variable the package reads is in README's settings table, and the table
+    names no variable the package does not read."""
+    src = ROOT / "src/immunograde"
+    used = {
+        m
+        for f in src.rglob("*.py")
+        for m in re.findall(r"IMMUNOGRADE_[A-Z_]+[A-Z]", f.read_text(encoding="utf-8"))
+    }
+    documented = {r[0].strip("`") for r in _table_after("## Settings")}
+    assert used == documented
+    assert {"IMMUNOGRADE_DB", "IMMUNOGRADE_HISTORY", "IMMUNOGRADE_CHARTS"} <= documented
+
+
+def test_paths_named_in_the_readme_exist() -> None:
+    """Every repository path the README names in backquotes (a file, or a folder ending in /) exists."""
+    named = set(
+        re.findall(r"`((?:src|tests|tools|data|validation|benchmarks)/[^`*<>\s]+)`", README)
+    )
+    named |= set(re.findall(r"\]\(((?:benchmarks|validation|data)/[^)\s]+)\)", README))
+    assert len(named) >= 20
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, missing
+
+
+def test_make_targets_named_in_the_readme_exist() -> None:
+    """`make run`, `make test`, `make refs`, ... named in the README are targets of the Makefile."""
+    named = set(re.findall(r"\bmake ([a-z][a-z-]*)", README))
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.M))
+    assert {"run", "test"} <= named
+    assert named <= targets, sorted(named - targets)
