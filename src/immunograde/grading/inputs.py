@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from immunograde.stats.measures import is_ratio
+from immunograde.stats.mh import i2_from_q
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class PooledEffect:
         from its tau2 estimate instead and can be 0% while Q is large)."""
         if self.q is None or self.q_df is None or self.q <= 0:
             return None
-        return max(0.0, (self.q - self.q_df) / self.q) * 100.0
+        return i2_from_q(self.q, self.q_df)
 
     @property
     def is_ratio(self) -> bool:

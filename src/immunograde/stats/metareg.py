@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 from scipy.special import chdtrc, fdtrc, ndtr, ndtri, stdtr, stdtrit
 
+from .mh import i2_from_q
 from .tau2 import LL_TOL, MAXITER, THRESHOLD
 from .zeroin import uniroot
 
@@ -249,7 +250,7 @@ def rma_mods(
     if k <= p:
         i2, h2 = 0.0, 1.0
     elif method == "FE":
-        i2, h2 = (max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0), qe / (k - p)
+        i2, h2 = i2_from_q(qe, k - p), qe / (k - p)
     else:
         i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
     nan = float("nan")

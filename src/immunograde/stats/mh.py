@@ -33,6 +33,13 @@ def rmax0(x: float) -> float:
     return x if np.isnan(x) else max(0.0, x)
 
 
+def i2_from_q(q: float, df: float) -> float:
+    """Higgins and Thompson's I2 (percent) from Cochran's ``Q`` on ``df`` degrees of freedom, as metafor
+    writes it: R's ``max(0, 100 (Q - df) / Q)`` - 0 when Q is 0 (R: ``max(0, -Inf)``), NaN when Q is NaN.
+    (The batch fits compute the same expression on arrays: :mod:`immunograde.stats.batch`.)"""
+    return 0.0 if q == 0 else rmax0(100 * (q - df) / q)
+
+
 @dataclass(frozen=True, eq=False)
 class Tables:
     """2x2 tables after metafor's second-stage handling, plus the escalc'd ``yi``/``vi``."""
@@ -116,7 +123,7 @@ def heterogeneity(yi: FloatArray, vi: FloatArray, beta: float) -> tuple[float, f
     if np.isnan(q):
         return NAN, NAN, NAN, NAN
     q_p = float(chdtrc(k - 1, q))
-    i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
+    i2 = i2_from_q(q, k - 1)
     return q, q_p, i2, q / (k - 1)
 
 

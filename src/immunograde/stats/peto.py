@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import chdtrc, ndtr, ndtri  # the cephes routines behind scipy.stats
 
 from immunograde.stats.escalc_checks import level_alpha
-from immunograde.stats.mh import prepare_tables, rmax0
+from immunograde.stats.mh import i2_from_q, prepare_tables, rmax0
 
 __all__ = ["PetoResult", "rma_peto"]
 
@@ -93,7 +93,7 @@ def rma_peto(
     )
     k_yi = int(t.yi.shape[0])
     if k_pos > 1:
-        i2 = rmax0(100 * (q - (k_yi - 1)) / q) if q != 0 else 0.0  # R: max(0, -Inf) = 0
+        i2 = i2_from_q(q, k_yi - 1)
         q_p, h2 = float(chdtrc(k_yi - 1, q)), q / (k_yi - 1)
     else:
         q_p, i2, h2 = 1.0, 0.0, 1.0
