@@ -22,7 +22,7 @@ from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
 from immunograde.evidence.rules import sof_csv, sof_html
-from immunograde.evidence.substance import SubstanceAppraisal, resolve_substance
+from immunograde.evidence.substance import SubstanceAppraisal
 from immunograde.web import i18n, i18n_glossary, i18n_statements
 
 _ = i18n.gettext  # the table's words in the language of --lang (the catalogues of web/i18n.py)
@@ -136,7 +136,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("appraise")
     def appraise(
-        substance: Annotated[str, typer.Argument(help="Substance, brand or synonym (any script).")],
+        substance: Annotated[
+            str,
+            typer.Argument(
+                help="Substance, brand or synonym (any script), or one question's id (as on its page)."
+            ),
+        ],
         indication: Annotated[
             str | None,
             typer.Option("--indication", help="Only questions whose indication matches."),
@@ -159,8 +164,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.
 
-        Example: immunograde appraise tocilizumab --indication COVID-19 --format json
-        Example: immunograde appraise Кагоцел --lang ru
+        Examples:
+
+            immunograde appraise tocilizumab --indication COVID-19 --format json
+
+            immunograde appraise Кагоцел --lang ru
+
+            immunograde appraise hydroxychloroquine-covid19-mortality
         """
         if fmt not in FORMATS:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
@@ -171,7 +181,7 @@ def register(app: typer.Typer) -> None:
             with err_console.status("appraising") if fmt == "table" else nullcontext():
                 if indication is None and baseline_risk is None:
                     # the stored answer: the same object every page, the API and the history show
-                    result = Answers(kb).substance(resolve_substance(kb, substance)[0].id)
+                    result = Answers(kb).asked(substance)  # a substance, or one question by its id
                 else:  # the same recipe on a subset of questions, or with a stated comparator risk
                     result = compute_substance(
                         kb, substance, indication, baseline_risk=baseline_risk

@@ -38,7 +38,12 @@ from typing import Any
 from immunograde import __version__
 from immunograde.errors import NotFoundError
 from immunograde.evidence.question import Appraisal, appraise_question
-from immunograde.evidence.substance import FormVerdict, SubstanceAppraisal, appraise_substance
+from immunograde.evidence.substance import (
+    FormVerdict,
+    SubstanceAppraisal,
+    appraise_substance,
+    resolve_substance,
+)
 from immunograde.evidence.tsa import QuestionTSA
 from immunograde.evidence.tsa_grading import question_tsa_for_grading, tsa_summary
 from immunograde.grading.inputs import TsaSummary
@@ -368,6 +373,34 @@ class Answers:
             if row is not None:
                 return str(row[0])
         return _dumps(self.question(question_id))
+
+    def asked(self, name: str) -> SubstanceAppraisal:
+        """What ``immunograde appraise NAME`` shows: a substance by any of its names, or one question by its
+        id - then its substance's stored answer narrowed to that question and the verdict it feeds (the same
+        stored objects, nothing recomputed).  ``NotFoundError`` (with the substances' suggestions) else."""
+        try:
+            return self.substance(resolve_substance(self.kb, name)[0].id)
+        except NotFoundError:
+            if not self.kb.has_question(name):
+                raise
+        for sid in self._substances_of(self.kb.get_question(name)):
+            sa = self.substance(sid)
+            asked = [a for a in sa.questions if a.question_id == name]
+            if asked:
+                verdicts = [v for v in sa.verdicts if name in v.question_ids]
+                return dataclasses.replace(sa, questions=asked, verdicts=verdicts)
+        raise NotFoundError(f"no substance's answer holds question {name!r}.", [])
+
+    def _substances_of(self, q: Question) -> list[str]:
+        """The substances whose answers may hold question ``q`` (its intervention's, first the named one)."""
+        i = q.intervention
+        ids = [i.substance] if i.substance else []
+        ids += list(i.substances)
+        if i.product:
+            ids += list(self.kb.get_product(i.product).substances)
+        if i.drug_class:
+            ids += [s.id for s in self.kb.class_members(i.drug_class)]
+        return list(dict.fromkeys(ids))
 
     def _read(self, table: str, key: str, value: str) -> dict[str, Any] | None:
         if not self.stored:

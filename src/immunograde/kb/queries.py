@@ -406,10 +406,17 @@ class KnowledgeBase(CurationQueries):
 
     def has_substance(self, substance_id: str) -> bool:
         """Whether ``substance_id`` is the id of a substance."""
-        whole = self._table("substances")
+        return self._has("substances", substance_id)
+
+    def has_question(self, question_id: str) -> bool:
+        """Whether ``question_id`` is the id of a question."""
+        return self._has("questions", question_id)
+
+    def _has(self, table: str, record_id: str) -> bool:
+        whole = self._table(table)
         if whole is not None:
-            return substance_id in whole
-        return bool(self._rows("SELECT 1 FROM substances WHERE id = ?", [substance_id]))
+            return record_id in whole
+        return bool(self._rows(f"SELECT 1 FROM {table} WHERE id = ?", [record_id]))
 
 
 @contextmanager
