@@ -154,3 +154,29 @@ def test_make_targets_named_in_the_readme_exist() -> None:
     targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.M))
     assert {"run", "test"} <= named
     assert named <= targets, sorted(named - targets)
+
+
+@pytest.mark.parametrize("command", _cli_commands())
+def test_help_examples_are_whole_lines_and_every_option_is_described(command: str) -> None:
+    """`--help` keeps each example on its own line, unwrapped, so it can be copied (they ran into the
+    text before and broke mid-word: "complete-\\n recovery-96h"), every option says what it is for,
+    and no help names a function of the code ("default: settings.db_path()") instead of a setting."""
+    from immunograde.cli.main import COMMANDS, command_group
+
+    head, *rest = command.split()
+    cmd = command_group(COMMANDS[head][0]).commands[head]
+    for sub in rest:
+        cmd = cmd.commands[sub]  # type: ignore[attr-defined]
+    result = CliRunner().invoke(app, [*command.split(), "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    shown = {ln.strip() for ln in result.output.splitlines()}
+    examples = [
+        ln.strip() for ln in (cmd.help or "").splitlines() if ln.strip().startswith("Example:")
+    ]
+    assert examples, command
+    for example in examples:
+        assert example in shown, f"`{command} --help` wraps {example!r}"
+    for param in cmd.params:
+        if param.param_type_name == "option" and "--help" not in param.opts:
+            assert (getattr(param, "help", None) or "").strip(), f"{command} {param.opts[0]}"
+    assert "settings." not in result.output and "db_path()" not in result.output

@@ -159,18 +159,17 @@ def register(app: typer.Typer) -> None:
                 help="Stated comparator risk (0-1) for the per-1000 columns (default: control arms).",
             ),
         ] = None,
-        db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+        db: Annotated[
+            Path | None, typer.Option("--db", help="Knowledge-base file (default: IMMUNOGRADE_DB).")
+        ] = None,
         lang: LangOpt = None,
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.
 
-        Examples:
-
-            immunograde appraise tocilizumab --indication COVID-19 --format json
-
-            immunograde appraise Кагоцел --lang ru
-
-            immunograde appraise hydroxychloroquine-covid19-mortality
+        \b
+        Example: immunograde appraise tocilizumab --indication COVID-19 --format json
+        Example: immunograde appraise Кагоцел --lang ru
+        Example: immunograde appraise hydroxychloroquine-covid19-mortality
         """
         if fmt not in FORMATS:
             err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)

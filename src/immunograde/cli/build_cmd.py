@@ -70,7 +70,9 @@ def _market(db_path: Path) -> str:
 def build(
     data: Path = typer.Option(None, "--data", help="Folder of reviewed files (default: data/)."),
     db: Path = typer.Option(
-        None, "--db", help="Knowledge-base file (default: var/immunograde.duckdb)."
+        None,
+        "--db",
+        help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb).",
     ),
     safety: bool = typer.Option(
         True, "--safety/--no-safety", help="Score the shipped FAERS sample if none is ingested."
@@ -83,6 +85,7 @@ def build(
 ) -> None:
     """Build the knowledge base, record what changed in the evidence, prepare the safety and market sections.
 
+    \b
     Example: immunograde build --format json
     """
     choose(lang)

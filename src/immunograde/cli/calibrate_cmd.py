@@ -20,7 +20,10 @@ from immunograde.kb.queries import open_kb
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
 DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="Knowledge-base file (default: settings.db_path()).")
+    Path | None,
+    typer.Option(
+        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
+    ),
 ]
 
 
@@ -61,6 +64,7 @@ def _calibrate(fmt: FormatOpt = "text", db: DbOpt = None) -> None:
     disagreement with the domains ImmunoGrade rated down beside those the source says it rated down,
     and a tally of the domains on which they differ.
 
+    \b
     Example: immunograde calibrate --format json
     """
     if fmt not in ("text", "json"):

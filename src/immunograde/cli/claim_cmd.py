@@ -84,11 +84,14 @@ def register(app: typer.Typer) -> None:
             str, typer.Argument(help="The claim, in Russian or English (one sentence).")
         ],
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-        db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+        db: Annotated[
+            Path | None, typer.Option("--db", help="Knowledge-base file (default: IMMUNOGRADE_DB).")
+        ] = None,
         lang: LangOpt = None,
     ) -> None:
         """Check a claim sentence (Russian or English) against the evidence: what it asserts, and what the trials say.
 
+        \b
         Example: immunograde claim "Эргоферон сокращает длительность ОРВИ"
         Example: immunograde claim "Arbidol treats COVID-19" --format json
         Example: immunograde claim "Кагоцел лечит грипп" --lang ru

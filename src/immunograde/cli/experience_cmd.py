@@ -158,11 +158,14 @@ def register(app: typer.Typer) -> None:
         substance: SubstanceOpt = None,
         question: QuestionOpt = None,
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-        db: Annotated[Path | None, typer.Option("--db", help="Knowledge base file.")] = None,
+        db: Annotated[
+            Path | None, typer.Option("--db", help="Knowledge-base file (default: IMMUNOGRADE_DB).")
+        ] = None,
         lang: LangOpt = None,
     ) -> None:
         """What does my experience show?  Your N patients beside the control arms of the trials for that indication.
 
+        \b
         Example: immunograde experience --indication ARVI --outcome complete-recovery-96h --treated 40 --improved 34 --substance Arbidol
         Example: immunograde experience --indication "common cold" --treated 30 --mean 5 --sd 2 --format json
         Example: immunograde experience --indication ОРВИ --treated 40 --improved 34 --lang ru

@@ -27,7 +27,7 @@ from immunograde.ingest.writer import ImportSummary, importing
 
 import_app = typer.Typer(
     help="Import registry and bibliographic records into the knowledge base (reg_ tables).\n\n"
-    "Example: immunograde import ctgov ctg-studies.json.zip --format json",
+    "\b\nExample: immunograde import ctgov ctg-studies.json.zip --format json",
     no_args_is_help=True,
 )
 
@@ -40,7 +40,9 @@ class Format(StrEnum):
 PathArg = Annotated[Path, typer.Argument(help="file, folder or zip to import")]
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="DuckDB file (default: the knowledge base, IMMUNOGRADE_DB)"),
+    typer.Option(
+        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
+    ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="text or json summary")]
 BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="records per DuckDB batch")]
@@ -136,6 +138,7 @@ def ctgov_cmd(
 ) -> None:
     """ClinicalTrials.gov API v2 JSON: a study, a page, a folder, or the bulk zip.
 
+    \b
     Example: immunograde import ctgov ctg-studies.json.zip --format json
     """
     _run(
@@ -153,6 +156,7 @@ def aact_cmd(
 ) -> None:
     """AACT pipe-delimited flat files: the unzipped folder or the zip (studies.txt, outcomes.txt, …).
 
+    \b
     Example: immunograde import aact 20240101_pipe-delimited-export.zip
     """
     _run(db, fmt, lambda c, p: import_aact(path, c, batch_size=batch_size, progress=p))
@@ -164,6 +168,7 @@ def pubmed_cmd(
 ) -> None:
     """PubMed/MEDLINE XML (efetch output or baseline files, .xml or .xml.gz, or a folder of them).
 
+    \b
     Example: immunograde import pubmed pubmed24n0001.xml.gz --format json
     """
     _run(db, fmt, lambda c, p: import_pubmed(path, c, batch_size=batch_size, progress=p))
@@ -183,6 +188,7 @@ def csv_cmd(
 ) -> None:
     """Outcome data in metafor's columns: study, year, ai,n1i,ci,n2i | m1i,sd1i,n1i,… | yi,vi | estimate,ci_low,ci_high.
 
+    \b
     Example: immunograde import csv bcg.csv --dataset bcg_tb --format json
     """
     _run(db, fmt, lambda c, p: import_csv(path, c, dataset=dataset, progress=p))

@@ -32,7 +32,10 @@ DataOpt = Annotated[
     typer.Option("--data", help="Reviewed data folder (default: the checkout's data/)."),
 ]
 DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="DuckDB file to build (default: settings.db_path()).")
+    Path | None,
+    typer.Option(
+        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
+    ),
 ]
 
 kb_app = typer.Typer(
@@ -80,7 +83,10 @@ def check(data: DataOpt = None, fmt: FormatOpt = "text", today: TodayOpt = None,
     """Validate every reviewed file and cross-reference; list ALL problems with file, line, field.
 
     Records and spec files whose next_review date has passed are listed as warnings (they do not
-    fail the check).  Example: immunograde kb check --format json
+    fail the check).
+
+    \b
+    Example: immunograde kb check --format json
     """
     choose(lang)
     start = time.perf_counter()
@@ -144,6 +150,7 @@ def build(data: DataOpt = None, db: DbOpt = None, fmt: FormatOpt = "text",
           lang: LangOpt = None) -> None:  # fmt: skip
     """Check, then build the DuckDB knowledge base atomically (keeps imported reg_* tables).
 
+    \b
     Example: immunograde kb build --format json
     """
     choose(lang)
@@ -159,6 +166,7 @@ def search_cmd(
 ) -> None:
     """Find substances, products and classes by any name; tolerant of typos and transliteration.
 
+    \b
     Example: immunograde search Кагоцел --format json
     """
     choose(lang)

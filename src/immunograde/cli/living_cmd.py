@@ -26,7 +26,10 @@ from immunograde.web import i18n
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
 DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="Knowledge-base file (default: settings.db_path()).")
+    Path | None,
+    typer.Option(
+        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
+    ),
 ]
 
 
@@ -81,8 +84,9 @@ def _tsa(
     lang: LangOpt = None,
 ) -> None:
     """Trial sequential analysis of a question: required information size (diversity-adjusted),
-    O'Brien-Fleming boundaries, conclusion and what it would take.
+    Lan-DeMets boundaries (O'Brien-Fleming by default), conclusion and what it would take.
 
+    \b
     Example: immunograde tsa bcg-vaccine-tuberculosis --rrr 0.2 --plot tsa.svg --format json
     """
     choose(lang)
@@ -199,6 +203,7 @@ def _watch(
 ) -> None:
     """Import new ClinicalTrials.gov JSON / PubMed XML files from FOLDER, rebuild, print changes.
 
+    \b
     Example: immunograde watch var/inbox --format json
     """
     choose(lang)
@@ -224,6 +229,7 @@ def _diff(
     """Compare two knowledge-base builds: estimate, certainty and verdict per question, and the
     trials added, removed or corrected.
 
+    \b
     Example: immunograde diff old.duckdb var/immunograde.duckdb --format json
     """
     choose(lang)

@@ -44,8 +44,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                    "the source says it rated down, and a tally of the domains on which "
                                    "they differ."),
     "tsa": ("living_cmd", "Trial sequential analysis of a question: required information size "
-                          "(diversity-adjusted), O'Brien-Fleming boundaries, conclusion and what it "
-                          "would take."),
+                          "(diversity-adjusted), Lan-DeMets boundaries (O'Brien-Fleming by "
+                          "default), conclusion and what it would take."),
     "watch": ("living_cmd", "Import new ClinicalTrials.gov JSON / PubMed XML files from FOLDER, "
                             "rebuild, print changes."),
     "diff": ("living_cmd", "Compare two knowledge-base builds: estimate, certainty and verdict per "

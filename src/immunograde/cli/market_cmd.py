@@ -26,7 +26,7 @@ from immunograde.web import i18n
 
 market_app = typer.Typer(
     help="Prescribing and sales figures beside the verdicts (CMS, PBS, pharmacy-market reports, NHS EPD).\n\n"
-    "Example: immunograde market --country US --year 2017 --format json",
+    "\b\nExample: immunograde market --country US --year 2017 --format json",
     no_args_is_help=False,
     invoke_without_command=True,
 )
@@ -47,7 +47,10 @@ class Format(StrEnum):
 
 FormatOpt = Annotated[Format, typer.Option("--format", help="text or json")]
 DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="knowledge base (default: IMMUNOGRADE_DB)")
+    Path | None,
+    typer.Option(
+        "--db", help="knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)"
+    ),
 ]
 
 
@@ -84,6 +87,7 @@ def market(
     """One row per figure: substance, product, country, programme, year, metric, value, unit, source,
     verdict, certainty (and every verdict of the product's form).
 
+    \b
     Example: immunograde market --country RU --year 2025 --format json
     """
     choose(lang)
@@ -124,14 +128,19 @@ def market(
 @market_app.command("certainty")
 def certainty_cmd(
     ctx: typer.Context,
-    country: Annotated[Country | None, typer.Option("--country")] = None,
-    year: Annotated[int | None, typer.Option("--year")] = None,
-    programme: Annotated[str | None, typer.Option("--programme")] = None,
+    country: Annotated[
+        Country | None, typer.Option("--country", help="US, AU, RU, UA or GB")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="calendar year")] = None,
+    programme: Annotated[
+        str | None, typer.Option("--programme", help='e.g. "Medicare Part D"')
+    ] = None,
     fmt: FormatOpt = Format.text,
     lang: LangOpt = None,
 ) -> None:
     """Money by certainty of the evidence, the share on low, very low or unknown certainty, and trends.
 
+    \b
     Example: immunograde market certainty --country US --year 2017
     """
     choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
@@ -178,6 +187,7 @@ def import_cmd(
     """Import CMS, PBS, market-report or NHS EPD files (recognised by content); idempotent, one
     transaction per file; then map every name to the catalogue.
 
+    \b
     Example: immunograde market import ../shared/data/prescribing/us_cms_drug_spending/partd_brandlvl.csv
     """
     choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
@@ -222,6 +232,7 @@ def unmapped_cmd(
 ) -> None:
     """Every name not mapped to a catalogue substance or class, with its volume (largest money first).
 
+    \b
     Example: immunograde market unmapped --dataset market_points
     """
     choose(lang if lang is not None else (ctx.obj or {}).get("lang"))
@@ -265,6 +276,7 @@ def measures_cmd(
     """NHS EPD prescribing measures (OpenPrescribing's numerator/denominator from BNF-code filters) per
     practice and area, with deciles and outliers; definitions are reviewed files in src/immunograde/market/measures/.
 
+    \b
     Example: immunograde market measures --engine spark --format json
     """
     choose(lang if lang is not None else (ctx.obj or {}).get("lang"))

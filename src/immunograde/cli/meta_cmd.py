@@ -41,7 +41,8 @@ in one batch and printed as it is ready.
 --mode metafor (default) stops iterating where metafor stops, to reproduce its output;
 --mode exact converges to machine precision.
 
-Example:  immunograde meta trials.csv --measure OR --method REML --test knha --by drug --format json
+\b
+Example: immunograde meta trials.csv --measure OR --method REML --test knha --by drug --format json
 """
 
 

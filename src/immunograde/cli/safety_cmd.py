@@ -84,8 +84,9 @@ def score(
 ) -> None:
     """Score every drug-event pair of a report table: PRR, ROR, IC, EBGM/EB05/EB95.
 
-    Example: immunograde safety score caers.csv --id-col id --drug-col var1 --event-col var2
-    --strata strat1 --format json
+    \b
+    Example: immunograde safety score caers.csv --id-col id --drug-col var1 --event-col var2 \\
+      --strata strat1 --format json
     """
     choose(lang)
     if fmt not in ("csv", "json"):
@@ -182,6 +183,7 @@ def ingest(
 ) -> None:
     """Ingest spontaneous reports, de-duplicate, map drug names, score every pair, store results.
 
+    \b
     Example: immunograde safety ingest ../shared/data/pharmacovigilance/faers_sample/*.zip
     """
     choose(lang)
@@ -274,6 +276,7 @@ def signals(
 ) -> None:
     """List a substance's safety signals from the last `safety ingest` run.
 
+    \b
     Example: immunograde safety signals adalimumab --format json
     """
     choose(lang)

@@ -18,7 +18,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, help="Port to listen on."),
     database: Path = typer.Option(
-        None, "--db", help="Knowledge-base file (default: var/immunograde.duckdb)."
+        None,
+        "--db",
+        help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb).",
     ),
     workers: int = typer.Option(1, help="Worker processes (uvicorn)."),
     warm: bool = typer.Option(
@@ -27,6 +29,7 @@ def serve(
 ) -> None:
     """Serve the web app and its JSON API.
 
+    \b
     Example: immunograde serve --port 8000   (then open http://127.0.0.1:8000/)
     """
     import os
@@ -82,7 +85,10 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into (created).")] = Path("."),
     database: Annotated[
         Path | None,
-        typer.Option("--db", help="Knowledge-base file (default: var/immunograde.duckdb)."),
+        typer.Option(
+            "--db",
+            help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb).",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="List the files written as JSON.")
@@ -93,6 +99,7 @@ def report(
     HTML is one standalone file (style and SVG plots inside); PDF is that page printed by chromium
     (apt-get install chromium); md is Markdown with the plots as SVG files beside it.
 
+    \b
     Example: immunograde report tocilizumab --format pdf --out reports/
     """
     from immunograde.web.report import FORMATS
