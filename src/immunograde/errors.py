@@ -7,7 +7,63 @@ plain ``ValueError`` (it imports nothing from the project).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for the catalogue where it is written apart from its :class:`Msg` (a table of
+    messages); returns it unchanged."""
+    return msgid
+
+
+class Msg(str):
+    """A message in English that remembers its catalogue msgid and parameters, so the surfaces can show
+    it in the reader's language (``web/i18n.py message``) while everything else -- JSON, logs, the
+    English output -- keeps the English text it is equal to.
+
+    ``Msg("unknown substance %(value)s", value="'x'")`` is the string ``"unknown substance 'x'"``.  The
+    msgid is a literal the catalogue extracts (``tools/i18n.py update`` reads every ``Msg("...")`` under
+    ``src/immunograde``); a parameter may itself be a ``Msg`` (translated too) or any value.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+    prefix: str = ""  #: English text cut from the front (:meth:`without`)
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Msg:
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def without(self, prefix: str) -> Msg:
+        """The message after ``prefix`` (a validator's ``"field: "``), which its translation keeps too."""
+        if not self.startswith(prefix):
+            raise ValueError(f"{self!r} does not start with {prefix!r}")
+        cut = str.__new__(Msg, self[len(prefix) :])
+        cut.msgid, cut.params, cut.prefix = self.msgid, self.params, self.prefix + prefix
+        return cut
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message with ``gettext`` applied to its msgid and to every ``Msg`` parameter."""
+        if not self.params:
+            text = gettext(self.msgid)
+        else:
+            params = {
+                k: v.translated(gettext) if isinstance(v, Msg) else v
+                for k, v in self.params.items()
+            }
+            text = gettext(self.msgid) % params
+        if not self.prefix:
+            return text
+        return text[len(self.prefix) :] if text.startswith(self.prefix) else str(self)
+
+
+def translated(text: object, gettext: Callable[[str], str]) -> str:
+    """``text`` in the language of ``gettext`` when it is a :class:`Msg`; else as written."""
+    return text.translated(gettext) if isinstance(text, Msg) else str(text)
 
 
 @dataclass(frozen=True)
@@ -20,11 +76,17 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, gettext: Callable[[str], str] | None = None) -> str:
+        """``file:line: field: message``, the message in the language of ``gettext`` if given (the file,
+        line and field stay as written: they name what to open and fix)."""
         where = ""
         if self.file:
             where = self.file + (f":{self.line}" if self.line is not None else "")
         parts = [p for p in (where, self.field) if p]
-        return (": ".join(parts) + ": " if parts else "") + self.message
+        message = self.message if gettext is None else translated(self.message, gettext)
+        return (": ".join(parts) + ": " if parts else "") + message
 
     def as_dict(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}

@@ -48,7 +48,7 @@ def _report(problems: list[Problem], fmt: str, extra: dict[str, object]) -> None
         print_json({**extra, "ok": not problems, "problems": [p.as_dict() for p in problems]})
         return
     for p in problems:
-        print(_("error: %(message)s") % {"message": p}, file=sys.stderr)
+        print(_("error: %(message)s") % {"message": i18n.problem(p)}, file=sys.stderr)
     if problems:
         n = len(problems)
         print(i18n.ngettext("%(count)s problem found", "%(count)s problems found", n) % {"count": n},

@@ -23,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from immunograde import __version__
 from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
-from immunograde.errors import BusyError, InputError, NotFoundError
+from immunograde.errors import BusyError, InputError, NotFoundError, Problem
 
 #: command -> (module of ``immunograde.cli`` whose ``register(app)`` adds it, its one-line help).
 #: ``immunograde --help`` lists these without importing any command module; a command's module is
@@ -156,6 +156,10 @@ def _error(message: object) -> str:
         from immunograde.cli.lang import not_found_text
 
         message = not_found_text(message)
+    elif isinstance(message, Problem):  # file, line and field as written; the sentence translated
+        message = i18n.problem(message)
+    else:
+        message = i18n.message(message)
     return str(i18n.gettext("error: %(message)s") % {"message": message})
 
 

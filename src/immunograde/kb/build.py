@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 from immunograde.kb.check import check_kb
 from immunograde.kb.dbfile import rewrite
 from immunograde.kb.loader import LoadedKB
@@ -70,7 +70,11 @@ def _preserve(con: duckdb.DuckDBPyConnection, old: Path, progress: Progress) -> 
         con.execute(f"ATTACH '{quoted}' AS old_db (READ_ONLY)")
     except duckdb.Error as exc:
         raise InputError.one(
-            f"cannot open the previous database to keep its reg_ tables: {exc}", file=str(old)
+            Msg(
+                "cannot open the previous database to keep its reg_ tables: %(reason)s",
+                reason=str(exc),
+            ),
+            file=str(old),
         ) from exc
     names = [
         r[0]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from immunograde.errors import Problem
-from immunograde.kb.check_curation import curation_problems
+from immunograde.errors import Msg, Problem
+from immunograde.kb.check_curation import UNKNOWN, curation_problems
 from immunograde.kb.loader import ONE_PER_FILE, LoadedKB, Located, load_kb
 from immunograde.kb.models import Question, SourceRef, Trial
 from immunograde.kb.review_due import ReviewDue, overdue
@@ -59,7 +59,12 @@ def _unique_ids(kb: LoadedKB) -> Iterable[Problem]:
             if rid in first:
                 prev = first[rid]
                 yield Problem(
-                    f"duplicate {kind} id (first at {prev.file}:{prev.line})",
+                    Msg(
+                        "duplicate %(kind)s id (first at %(file)s:%(line)s)",
+                        kind=kind,
+                        file=prev.file,
+                        line=prev.line,
+                    ),
                     loc.file,
                     loc.line_of("id"),
                     "id",
@@ -68,7 +73,10 @@ def _unique_ids(kb: LoadedKB) -> Iterable[Problem]:
                 first[rid] = loc
             if kind in ONE_PER_FILE and Path(loc.file).stem != rid:
                 yield Problem(
-                    f"id {rid!r} differs from the file name", loc.file, loc.line_of("id"), "id"
+                    Msg("id %(id)s differs from the file name", id=repr(rid)),
+                    loc.file,
+                    loc.line_of("id"),
+                    "id",
                 )
 
 
@@ -76,7 +84,8 @@ def _missing(
     loc: Located[Any], field: str, value: str | None, known: set[str], what: str
 ) -> Iterable[Problem]:
     if value is not None and value not in known:
-        yield Problem(f"unknown {what} {value!r}", loc.file, loc.line_of(field), field)
+        message = Msg(UNKNOWN[what], value=repr(value))
+        yield Problem(message, loc.file, loc.line_of(field), field)
 
 
 def _catalogue_refs(kb: LoadedKB) -> Iterable[Problem]:
@@ -135,7 +144,7 @@ def _question_refs(kb: LoadedKB) -> Iterable[Problem]:
             yield from _missing(loc, f"data.{i}.trial", row.trial, trials, "trial")
             if (row.trial, row.subgroup) in seen:
                 yield Problem(
-                    f"trial {row.trial!r} appears twice",
+                    Msg("trial %(trial)s appears twice", trial=repr(row.trial)),
                     loc.file,
                     loc.line_of(f"data.{i}.trial"),
                     f"data.{i}.trial",
@@ -163,7 +172,7 @@ def _source_refs(kb: LoadedKB, shared_data: Path | None) -> Iterable[Problem]:
                         checked[src.file] = (shared_data / src.file).is_file()
                     if not checked[src.file]:
                         yield Problem(
-                            f"no such shared data file {src.file!r}",
+                            Msg("no such shared data file %(file)s", file=repr(src.file)),
                             loc.file,
                             loc.line_of(f"{field}.file"),
                             f"{field}.file",
@@ -179,7 +188,7 @@ def _stray_files(data_dir: Path, read: set[Path]) -> Iterable[Problem]:
         if path.is_file() and path.suffix in _DATA_SUFFIXES and path not in read:
             label = path.relative_to(data_dir).as_posix()
             yield Problem(
-                "not in a known location or with a known suffix, so it is not read", label
+                Msg("not in a known location or with a known suffix, so it is not read"), label
             )
 
 
@@ -190,7 +199,7 @@ def _specs_generated(kb: LoadedKB, specs: LoadedSpecs) -> Iterable[Problem]:
     for loc in specs.questions:
         if loc.record.id not in made:
             yield Problem(
-                "no generated data/questions file: run tools/seed_evidence.py",
+                Msg("no generated data/questions file: run tools/seed_evidence.py"),
                 loc.file,
                 loc.line_of("id"),
                 "id",
@@ -201,7 +210,8 @@ def _specs_generated(kb: LoadedKB, specs: LoadedSpecs) -> Iterable[Problem]:
         for i, t in enumerate(tspec.record.trials):
             if trial_file.get(t.trial) != group:
                 yield Problem(
-                    f"no trial {t.trial!r} in {group}", tspec.file,
+                    Msg("no trial %(trial)s in %(file)s", trial=repr(t.trial), file=group),
+                    tspec.file,
                     tspec.line_of(f"trials.{i}.trial"), f"trials.{i}.trial",
                 )  # fmt: skip
 

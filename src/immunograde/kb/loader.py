@@ -18,8 +18,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from immunograde.errors import Problem
+from immunograde.errors import Msg, Problem
 from immunograde.kb.models import RECORD_MODELS, Reviewed
+from immunograde.kb.pydantic_text import after_field, error_text
 from immunograde.kb.yamlio import LineDict, line_of, load_yaml, read_csv_rows
 
 T = TypeVar("T", bound=BaseModel)
@@ -87,19 +88,27 @@ def _split_file(
 ) -> tuple[list[Any], dict[str, Any], list[Problem]]:
     """Records and the file-level review block of one parsed YAML value."""
     if value is None:
-        return [], {}, [Problem("file is empty", label)]
+        return [], {}, [Problem(Msg("file is empty"), label)]
     if isinstance(value, list):
         return value, {}, []
     if not isinstance(value, dict):
-        return [], {}, [Problem("expected a mapping or a list of records", label)]
+        return [], {}, [Problem(Msg("expected a mapping or a list of records"), label)]
     review = value.get("review") or {}
     if not isinstance(review, dict):
-        return [], {}, [Problem("review: must be a mapping", label, line_of(value, ["review"], 1))]
+        return (
+            [],
+            {},
+            [Problem(Msg("review: must be a mapping"), label, line_of(value, ["review"], 1))],
+        )
     for key in ("records", kind):
         if key in value:
             records = value[key]
             if not isinstance(records, list):
-                return [], review, [Problem("must be a list", label, line_of(value, [key], 1), key)]
+                return (
+                    [],
+                    review,
+                    [Problem(Msg("must be a list"), label, line_of(value, [key], 1), key)],
+                )
             return records, review, []
     record = LineDict({k: v for k, v in value.items() if k != "review"})
     record.line = getattr(value, "line", 0)
@@ -121,17 +130,17 @@ def validate(
 ) -> tuple[T | None, list[Problem]]:
     """Validate one raw record; pydantic errors become problems located by line and field."""
     if not isinstance(raw, dict):
-        return None, [Problem("a record must be a mapping", label, line)]
+        return None, [Problem(Msg("a record must be a mapping"), label, line)]
     try:
         return model.model_validate(dict(raw)), []
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = [p for p in err["loc"] if isinstance(p, (int, str))]
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = error_text(err)
             named = _FIELD_PREFIX.match(msg) if err["type"] == "value_error" else None
             if named:  # a model validator names its field: "next_review: is before ..."
-                loc, msg = [*loc, *named.group(1).split(".")], named.group(2)
+                loc, msg = [*loc, *named.group(1).split(".")], after_field(msg, named)
             where = line_of(raw, loc, line)
             problems.append(Problem(msg, label, where, ".".join(str(p) for p in loc) or None))
         return None, problems
@@ -181,5 +190,7 @@ def load_kb(data_dir: Path) -> LoadedKB:
             if record is not None:
                 kb.records[kind].append(Located(record, label, line, raw))
         if kind in ONE_PER_FILE and len(raws) > 1:
-            kb.problems.append(Problem(f"a {kind} file holds exactly one record", label, 1))
+            kb.problems.append(
+                Problem(Msg("a %(kind)s file holds exactly one record", kind=kind), label, 1)
+            )
     return kb

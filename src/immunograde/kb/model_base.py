@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from immunograde.errors import Msg
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.\-]*$"
 ATC_PATTERN = r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
@@ -120,9 +122,9 @@ class SourceRef(_Model):
     @model_validator(mode="after")
     def _at_least_one(self) -> SourceRef:
         if not any((self.ref, self.file, self.pmid, self.doi, self.nct, self.url)):
-            raise ValueError("source: needs at least one of ref, file, pmid, doi, nct, url")
+            raise ValueError(Msg("source: needs at least one of ref, file, pmid, doi, nct, url"))
         if self.row is not None and self.file is None:
-            raise ValueError("source.row: a row needs its file")
+            raise ValueError(Msg("source.row: a row needs its file"))
         return self
 
 
@@ -139,8 +141,8 @@ class Reviewed(_Model):
     @model_validator(mode="after")
     def _review_consistent(self) -> Reviewed:
         if self.next_review < self.date_reviewed:
-            raise ValueError("next_review: is before date_reviewed")
+            raise ValueError(Msg("next_review: is before date_reviewed"))
         scripted = self.extracted_by.startswith("script:")
         if self.verified and not (self.checked_by or scripted):
-            raise ValueError("verified: true needs checked_by (or a script: extractor)")
+            raise ValueError(Msg("verified: true needs checked_by (or a script: extractor)"))
         return self

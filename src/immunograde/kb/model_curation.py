@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
 
+from immunograde.errors import Msg
 from immunograde.kb.model_base import (
     ID_PATTERN,
     Dispersion,
@@ -87,13 +88,20 @@ class ReportedResult(_Model):
         missing = [f for f in _NEEDS[self.kind] if getattr(self, f) in (None, "")]
         if missing:
             raise ValueError(
-                f"{missing[0]}: kind {self.kind!r} needs {', '.join(_NEEDS[self.kind])}"
+                Msg(
+                    "%(field)s: kind %(kind)s needs %(fields)s",
+                    field=missing[0],
+                    kind=repr(self.kind),
+                    fields=", ".join(_NEEDS[self.kind]),
+                )
             )
         bounds = (self.ci_low, self.estimate, self.ci_high)
         if None not in bounds and not bounds[0] <= bounds[1] <= bounds[2]:  # type: ignore[operator]
-            raise ValueError("estimate: is not inside [ci_low, ci_high]")
+            raise ValueError(Msg("estimate: is not inside [ci_low, ci_high]"))
         if (self.spread1 or self.spread2) and self.dispersion is None:
-            raise ValueError("dispersion: a spread needs its kind (sd, se, iqr, range or unclear)")
+            raise ValueError(
+                Msg("dispersion: a spread needs its kind (sd, se, iqr, range or unclear)")
+            )
         return self
 
     def numbers(self) -> dict[str, float]:
@@ -132,7 +140,9 @@ class FoundItem(_Item):
     @model_validator(mode="after")
     def _identified(self) -> FoundItem:
         if not (self.trial or self.registry_ids or self.pmid or self.doi or self.url):
-            raise ValueError("trial: a found item needs a trial id, registry_ids, pmid, doi or url")
+            raise ValueError(
+                Msg("trial: a found item needs a trial id, registry_ids, pmid, doi or url")
+            )
         return self
 
 
@@ -159,7 +169,11 @@ class SearchLog(Reviewed):
     @model_validator(mode="after")
     def _finding_has_support(self) -> SearchLog:
         if self.finding != "no_randomised_trial_found" and not self.found:
-            raise ValueError(f"found: finding {self.finding!r} needs the studies found")
+            raise ValueError(
+                Msg(
+                    "found: finding %(finding)s needs the studies found", finding=repr(self.finding)
+                )
+            )
         return self
 
     @computed_field  # type: ignore[prop-decorator]

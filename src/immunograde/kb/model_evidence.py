@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
 
+from immunograde.errors import Msg
 from immunograde.kb.model_base import (
     COUNTRY_PATTERN,
     ID_PATTERN,
@@ -101,13 +102,17 @@ class Trial(Reviewed):
     @model_validator(mode="after")
     def _ids(self) -> Trial:
         if self.results_posted_date is not None and self.results_posted is not True:
-            raise ValueError("results_posted_date: needs results_posted: true")
+            raise ValueError(Msg("results_posted_date: needs results_posted: true"))
         for rid in self.registry_ids:
             if registry_of(rid) is None:
-                raise ValueError(f"registry_ids: {rid!r} matches no known registry format")
+                raise ValueError(
+                    Msg("registry_ids: %(id)s matches no known registry format", id=repr(rid))
+                )
         for c in self.countries:
             if not re.match(COUNTRY_PATTERN, c):
-                raise ValueError(f"countries: {c!r} is not an ISO 3166-1 alpha-2 code")
+                raise ValueError(
+                    Msg("countries: %(code)s is not an ISO 3166-1 alpha-2 code", code=repr(c))
+                )
         return self
 
     @computed_field  # type: ignore[prop-decorator]
@@ -135,7 +140,9 @@ class Intervention(_Model):
     def _named(self) -> Intervention:
         if not (self.substance or self.product or self.substances or self.drug_class):
             raise ValueError(
-                "substance: an intervention needs a substance, substances, a product or a drug_class"
+                Msg(
+                    "substance: an intervention needs a substance, substances, a product or a drug_class"
+                )
             )
         return self
 
@@ -169,7 +176,7 @@ class Outcome(_Model):
     @model_validator(mode="after")
     def _mid_sourced(self) -> Outcome:
         if self.mid is not None and self.mid_source is None:
-            raise ValueError("mid_source: a minimal important difference needs mid_source")
+            raise ValueError(Msg("mid_source: a minimal important difference needs mid_source"))
         return self
 
 
@@ -247,38 +254,44 @@ class OutcomeData(_Model):
         form = self.form()
         if form == "incomplete":
             raise ValueError(
-                "outcome data need one complete form: ai,n1i,ci,n2i | ai,bi,ci,di | "
-                "m1i,sd1i,n1i,m2i,sd2i,n2i | yi,vi | yi,sei | estimate,ci_low,ci_high"
+                Msg(
+                    "outcome data need one complete form: ai,n1i,ci,n2i | ai,bi,ci,di | "
+                    "m1i,sd1i,n1i,m2i,sd2i,n2i | yi,vi | yi,sei | estimate,ci_low,ci_high"
+                )
             )
         if form == "binary":
             if (self.n1i is None or self.n2i is None) and (self.bi is None or self.di is None):
-                raise ValueError("n1i: binary data need n1i and n2i, or bi and di")
+                raise ValueError(Msg("n1i: binary data need n1i and n2i, or bi and di"))
             if self.n1i is not None and self.ai is not None and self.ai > self.n1i:
-                raise ValueError("ai: is larger than n1i")
+                raise ValueError(Msg("ai: is larger than n1i"))
             if self.n2i is not None and self.ci is not None and self.ci > self.n2i:
-                raise ValueError("ci: is larger than n2i")
+                raise ValueError(Msg("ci: is larger than n2i"))
         if form == "estimate" and not (self.ci_low <= self.estimate <= self.ci_high):  # type: ignore[operator]
-            raise ValueError("estimate: is not inside [ci_low, ci_high]")
+            raise ValueError(Msg("estimate: is not inside [ci_low, ci_high]"))
         self._check_dispersion(form)
         return self
 
     def _check_dispersion(self, form: str) -> None:
         has_se = self.se1i is not None or self.se2i is not None
         if self.dispersion is not None and form != "continuous":
-            raise ValueError("dispersion: only continuous rows (means with a spread) have one")
+            raise ValueError(Msg("dispersion: only continuous rows (means with a spread) have one"))
         if self.dispersion == "iqr":
             raise ValueError(
-                "dispersion: medians with an IQR are not means with SDs; record them under reported:"
+                Msg(
+                    "dispersion: medians with an IQR are not means with SDs; record them under reported:"
+                )
             )
         if has_se and self.dispersion != "se":
-            raise ValueError("dispersion: se1i/se2i are standard errors and need dispersion: se")
+            raise ValueError(
+                Msg("dispersion: se1i/se2i are standard errors and need dispersion: se")
+            )
         if self.dispersion == "se" and not has_se:
-            raise ValueError("dispersion: se needs se1i and se2i (sd1i/sd2i are SDs)")
+            raise ValueError(Msg("dispersion: se needs se1i and se2i (sd1i/sd2i are SDs)"))
         if has_se and (self.sd1i is not None or self.sd2i is not None):
-            raise ValueError("se1i: give SDs or SEs, not both")
+            raise ValueError(Msg("se1i: give SDs or SEs, not both"))
         if self.dispersion == "unclear" and not self.dispersion_note:
             raise ValueError(
-                "dispersion_note: say why the spread is unclear (quote the source's words)"
+                Msg("dispersion_note: say why the spread is unclear (quote the source's words)")
             )
 
     def not_pooled_reason(self) -> str | None:
@@ -335,13 +348,17 @@ class PublishedReason(_Model):
     def _levels(self) -> PublishedReason:
         if self.domain in ("none_stated", "not_found"):
             if self.levels is not None:
-                raise ValueError(f"levels: {self.domain} has no levels")
+                raise ValueError(Msg("levels: %(domain)s has no levels", domain=self.domain))
         elif self.levels == 0:
-            raise ValueError("levels: 0 is no rating change (omit the reason)")
+            raise ValueError(Msg("levels: 0 is no rating change (omit the reason)"))
         elif self.levels is not None and (self.levels > 0) != (self.domain == "upgrade"):
             raise ValueError(
-                f"levels: {self.levels} for {self.domain}: rating up is 'upgrade' with levels > 0,"
-                " every other domain rates down (levels < 0)"
+                Msg(
+                    "levels: %(levels)s for %(domain)s: rating up is 'upgrade' with levels > 0,"
+                    " every other domain rates down (levels < 0)",
+                    levels=self.levels,
+                    domain=self.domain,
+                )
             )
         return self
 
@@ -380,11 +397,11 @@ class PublishedResult(_Model):
     def _reasons(self) -> PublishedResult:
         domains = [r.domain for r in self.reasons]
         if "none_stated" in domains and len(domains) > 1:
-            raise ValueError("reasons: none_stated stands alone")
+            raise ValueError(Msg("reasons: none_stated stands alone"))
         if len(set(domains)) != len(domains):
-            raise ValueError("reasons: one entry per domain")
+            raise ValueError(Msg("reasons: one entry per domain"))
         if self.reasons and self.certainty is None:
-            raise ValueError("reasons: only for a published certainty rating")
+            raise ValueError(Msg("reasons: only for a published certainty rating"))
         return self
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from immunograde.errors import Msg
 from immunograde.kb.model_base import (
     ATC_PATTERN,
     ID_PATTERN,
@@ -131,10 +132,12 @@ class Dataset(_Model):
         if self.reader == "pairwise70":
             for name in ("review", "analysis", "form"):
                 if getattr(self, name) is None:
-                    raise ValueError(f"{name}: the pairwise70 reader needs {name}")
+                    raise ValueError(
+                        Msg("%(name)s: the pairwise70 reader needs %(name)s", name=name)
+                    )
         if self.swap_arms and self.form == "generic":
             raise ValueError(
-                "swap_arms: a generic (yi) row cannot swap arms; use binary or continuous"
+                Msg("swap_arms: a generic (yi) row cannot swap arms; use binary or continuous")
             )
         return self
 
@@ -191,11 +194,13 @@ class TrialDesignFacts(_Model):
     def _a_fact_with_its_quote(self) -> TrialDesignFacts:
         if all(getattr(self, name) is None for name in (*FACTS, *TRIAL_FACTS)):
             raise ValueError(
-                "blinding: give randomised, blinding, allocation_concealment, funding or population"
+                Msg(
+                    "blinding: give randomised, blinding, allocation_concealment, funding or population"
+                )
             )
         if not self.source.quote:
             raise ValueError(
-                "source.quote: the verbatim sentence or table row the facts were read from"
+                Msg("source.quote: the verbatim sentence or table row the facts were read from")
             )
         return self
 
@@ -217,7 +222,14 @@ class TrialSpec(SpecReviewed):
                     continue
                 have = seen.setdefault((t.trial, name), value)
                 if have != value:
-                    raise ValueError(f"trials.{i}.{name}: {t.trial} is already {have!r}")
+                    raise ValueError(
+                        Msg(
+                            "%(field)s: %(trial)s is already %(value)s",
+                            field=".".join(("trials", str(i), name)),
+                            trial=t.trial,
+                            value=repr(have),
+                        )
+                    )
         return self
 
 
@@ -240,9 +252,9 @@ class ListSubstance(_Model):
     @model_validator(mode="after")
     def _linked_or_named(self) -> ListSubstance:
         if not self.atc and not (self.id and self.name and self.classes):
-            raise ValueError("atc: an entry needs atc, or id, name and classes")
+            raise ValueError(Msg("atc: an entry needs atc, or id, name and classes"))
         if self.same_as is not None and not (self.atc and self.same_as.quote):
-            raise ValueError("same_as: needs atc and a source quote")
+            raise ValueError(Msg("same_as: needs atc and a source quote"))
         return self
 
 
@@ -289,10 +301,22 @@ class CatalogueSpec(SpecReviewed):
     def _valid(self) -> CatalogueSpec:
         for i, code in enumerate(self.atc_extra):
             if not re.match(ATC_PATTERN, code):
-                raise ValueError(f"atc_extra.{i}: {code!r} is not an ATC code")
+                raise ValueError(
+                    Msg(
+                        "%(field)s: %(code)s is not an ATC code",
+                        field=".".join(("atc_extra", str(i))),
+                        code=repr(code),
+                    )
+                )
         for name in ("homeo_pattern", "release_active_producer", "release_active_text"):
             try:
                 re.compile(getattr(self, name))
             except re.error as exc:
-                raise ValueError(f"{name}: not a regular expression ({exc})") from exc
+                raise ValueError(
+                    Msg(
+                        "%(name)s: not a regular expression (%(reason)s)",
+                        name=name,
+                        reason=str(exc),
+                    )
+                ) from exc
         return self

@@ -30,6 +30,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from immunograde.errors import Msg
 from immunograde.kb.model_base import (
     ATC_PATTERN,
     COUNTRY_PATTERN,
@@ -153,7 +154,9 @@ class DrugClass(Reviewed):
     @model_validator(mode="after")
     def _atc_matches_kind(self) -> DrugClass:
         if (self.kind == "atc") != (self.atc_code is not None):
-            raise ValueError("atc_code: kind 'atc' needs atc_code; kind 'no_atc' must not have one")
+            raise ValueError(
+                Msg("atc_code: kind 'atc' needs atc_code; kind 'no_atc' must not have one")
+            )
         return self
 
 
@@ -175,7 +178,7 @@ class Substance(Reviewed):
     def _codes(self) -> Substance:
         for code in self.atc_codes:
             if not re.match(ATC_PATTERN, code):
-                raise ValueError(f"atc_codes: {code!r} is not an ATC code")
+                raise ValueError(Msg("atc_codes: %(code)s is not an ATC code", code=repr(code)))
         return self
 
     def all_names(self) -> tuple[str, ...]:
@@ -235,7 +238,7 @@ class Claim(Reviewed):
     @model_validator(mode="after")
     def _has_subject(self) -> Claim:
         if not (self.substances or self.products):
-            raise ValueError("substances: a claim needs at least one substance or product")
+            raise ValueError(Msg("substances: a claim needs at least one substance or product"))
         return self
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 from immunograde.kb.loader import Located, validate
 from immunograde.kb.model_specs import CatalogueSpec, QuestionSpec, TrialSpec
 from immunograde.kb.yamlio import LineDict, load_yaml
@@ -48,7 +48,7 @@ def _load_one(path: Path, label: str, model: type[Any], out: LoadedSpecs) -> Loc
     out.problems.extend(problems)
     if raw is None:
         if not problems:
-            out.problems.append(Problem("file is empty", label))
+            out.problems.append(Problem(Msg("file is empty"), label))
         return None
     line = getattr(raw, "line", None)
     record, errs = validate(model, raw, label, line)
@@ -71,7 +71,7 @@ def load_specs(data_dir: Path) -> LoadedSpecs:
             if loc.record.id != path.stem:
                 out.problems.append(
                     Problem(
-                        f"id {loc.record.id!r} differs from the file name",
+                        Msg("id %(id)s differs from the file name", id=repr(loc.record.id)),
                         label,
                         loc.line_of("id"),
                         "id",
@@ -132,7 +132,7 @@ def catalogue_spec(data_dir: Path) -> tuple[CatalogueSpec, dict[str, Any]]:
     loaded = LoadedSpecs()
     path = data_dir / CATALOGUE
     if not path.is_file():
-        raise InputError.one("the catalogue spec is missing", file=CATALOGUE)
+        raise InputError.one(Msg("the catalogue spec is missing"), file=CATALOGUE)
     loc = _load_one(path, CATALOGUE, CatalogueSpec, loaded)
     if loaded.problems or loc is None:
         raise InputError(loaded.problems)

@@ -14,7 +14,26 @@ from typing import Any
 
 import yaml
 
-from immunograde.errors import Problem
+from immunograde.errors import N_, Msg, Problem
+
+#: the YAML parser's most common reasons (libyaml's and PyYAML's words), translated where shown
+YAML_PROBLEMS = (
+    N_("did not find expected key"),
+    N_("mapping values are not allowed here"),
+    N_("mapping values are not allowed in this context"),
+    N_("did not find expected ',' or ']'"),
+    N_("did not find expected ',' or '}'"),
+    N_("could not find expected ':'"),
+    N_("found undefined alias"),
+    N_("did not find expected node content"),
+    N_("did not find expected '-' indicator"),
+    N_("found character that cannot start any token"),
+    N_("found a tab character that violates indentation"),
+    N_("found unexpected end of stream"),
+    N_("block sequence entries are not allowed in this context"),
+    N_("found unknown escape character"),
+    N_("found unexpected ':'"),
+)
 
 
 class LineDict(dict[Any, Any]):
@@ -49,8 +68,19 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[
         line = key_node.start_mark.line + 1
         if key in out:
             loader.duplicates.append((str(key), line))
-        out[key] = loader.construct_object(value_node, deep=True)
+        out[key] = _value(loader, value_node)
         out.key_lines[key] = line
+
+
+def _value(loader: _LineLoader, node: yaml.Node) -> Any:
+    """A value as YAML reads it; a scalar YAML cannot turn into its type (``2026-13-01`` is not a date)
+    stays the text written, for the record's validation to name with its line and field."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        if isinstance(node, yaml.ScalarNode):
+            return node.value
+        raise
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -61,7 +91,7 @@ def load_yaml(path: Path, label: str) -> tuple[Any, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(f"cannot read file: {exc}", label)]
+        return None, [Problem(Msg("cannot read file: %(reason)s", reason=str(exc)), label)]
     loader = _LineLoader(text)
     try:
         value = loader.get_single_data()
@@ -69,10 +99,11 @@ def load_yaml(path: Path, label: str) -> tuple[Any, list[Problem]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(f"YAML syntax error: {reason}", label, line)]
+        said = Msg(reason) if reason in YAML_PROBLEMS else reason
+        return None, [Problem(Msg("YAML syntax error: %(reason)s", reason=said), label, line)]
     finally:
         loader.dispose()
-    problems = [Problem("duplicate key", label, ln, key) for key, ln in loader.duplicates]
+    problems = [Problem(Msg("duplicate key"), label, ln, key) for key, ln in loader.duplicates]
     return value, problems
 
 
@@ -106,5 +137,5 @@ def read_csv_rows(path: Path, label: str) -> tuple[list[LineDict], list[Problem]
                 row.line = reader.line_num
                 rows.append(row)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [], [Problem(f"cannot read CSV: {exc}", label)]
+        return [], [Problem(Msg("cannot read CSV: %(reason)s", reason=str(exc)), label)]
     return rows, []

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from markupsafe import Markup
 
+    from immunograde.errors import Problem
+
 LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский"}
 DEFAULT = "en"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
@@ -141,6 +143,22 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
+
+
+def message(text: object) -> str:
+    """A message raised by the library (an :class:`immunograde.errors.Msg`: an English msgid and its
+    parameters) in the reader's language; any other text as written."""
+    from immunograde.errors import Msg, translated
+
+    if isinstance(text, BaseException) and len(text.args) == 1 and isinstance(text.args[0], Msg):
+        text = text.args[0]  # raise SomeError(Msg(...))
+    return str(text) if current() == DEFAULT else translated(text, gettext)
+
+
+def problem(found: Problem) -> str:
+    """``file:line: field: message`` with the message in the reader's language (the file, line and
+    field as written: they name what to open)."""
+    return str(found) if current() == DEFAULT else found.render(gettext)
 
 
 @cache

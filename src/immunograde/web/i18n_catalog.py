@@ -51,6 +51,23 @@ def cli_entries() -> Iterator[Entry]:
         yield Entry(msgid, f"cli/{filename}", " ".join(comments))
 
 
+def library_entries() -> Iterator[Entry]:
+    """Messages the library raises as ``Msg("...", name=value)`` (:class:`immunograde.errors.Msg`:
+    problems of ``kb check``, ingest and input checks), translated where they are shown."""
+    found = extract_from_dir(
+        str(LOCALE_DIR.parent),
+        method_map=[("web/templates/**", "ignore"), ("**.py", "python")],
+        keywords={"Msg": None, "N_": None},
+    )
+    for filename, _lineno, message, comments, _context in found:
+        if isinstance(message, str):
+            yield Entry(message, filename, " ".join(comments) or "a library message (errors.Msg)")
+    from immunograde.kb.pydantic_text import entries
+
+    for msgid, comment in entries():
+        yield Entry(msgid, "kb/pydantic_text.py", comment)
+
+
 def data_entries() -> Iterator[Entry]:
     """Labels that come from reviewed data and are translated when shown (the ``tr`` filter)."""
     from immunograde.evidence.rules import load_rules
@@ -173,7 +190,7 @@ def profile_entries() -> Iterator[Entry]:
 def template_catalog() -> Catalog:
     """The ``.pot``: every message, its locations (files only, no line numbers: fewer merge conflicts)."""
     catalog = Catalog(project="ImmunoGrade", domain=DOMAIN, charset="utf-8")
-    for entry in (*template_entries(), *cli_entries(), *data_entries()):
+    for entry in (*template_entries(), *cli_entries(), *library_entries(), *data_entries()):
         catalog.add(
             entry.msgid,
             locations=[(entry.location, 0)],
