@@ -78,7 +78,7 @@ def test_kb_check_lines_in_russian_name_file_line_field(
     tmp_path: Path, cli_main: Callable[..., tuple[int, str, str]]
 ) -> None:
     root = _broken(tmp_path)
-    code, out, err = cli_main("kb", "check", "--data", str(root), "--lang", "ru")
+    code, _out, err = cli_main("kb", "check", "--data", str(root), "--lang", "ru")
     assert code == 6 and "Traceback" not in err
     lines = err.splitlines()
     for file, line, field, sentence in EXPECTED_RU:
@@ -167,7 +167,9 @@ def test_validators_field_prefix_survives_translation() -> None:
     must start with the same field."""
     prefix = re.compile(r"^(%\(\w+\)s|[a-z_][a-z0-9_.]*): ")
     cat = i18n.translations("ru")
-    prefixed = [e.msgid for e in library_entries() if isinstance(e.msgid, str) and prefix.match(e.msgid)]
+    prefixed = [
+        e.msgid for e in library_entries() if isinstance(e.msgid, str) and prefix.match(e.msgid)
+    ]
     assert len(prefixed) > 30
     for msgid in prefixed:
         head = prefix.match(msgid)
