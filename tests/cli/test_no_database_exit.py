@@ -18,15 +18,25 @@ from immunograde.cli.main import main
         ["appraise", "tocilizumab"],
         ["search", "Кагоцел"],
         ["calibrate"],
+        ["experience", "--indication", "ARVI", "--treated", "40", "--improved", "34"],
+        ["claim", "Эргоферон сокращает длительность ОРВИ"],
+        ["report", "tocilizumab", "--out", "{tmp}"],
+        ["market", "--db", "{db}"],
+        ["market", "--db", "{db}", "certainty"],
+        ["market", "--db", "{db}", "unmapped"],
+        # it ran the measures first and exited 3, "no EPD files imported" (issue 12, README's table)
+        ["market", "--db", "{db}", "measures"],
     ],
-    ids=lambda a: a[0],
+    ids=lambda a: " ".join(w for w in a if not w.startswith(("-", "{")) and w.isascii())[:30],
 )
 def test_commands_without_a_knowledge_base_exit_5(
     argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "none.duckdb"
+    args = [a.replace("{db}", str(missing)).replace("{tmp}", str(tmp_path)) for a in argv]
     with pytest.raises(SystemExit) as exc:
-        main([*argv, "--db", str(missing)])
+        main(args if "{db}" in argv else [*args, "--db", str(missing)])
     assert exc.value.code == ExitCode.NO_DATABASE == 5
     err = capsys.readouterr().err
     assert str(missing) in err and "Traceback" not in err
+    assert not missing.exists()  # nothing created where there was no knowledge base

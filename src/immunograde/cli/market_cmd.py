@@ -309,6 +309,7 @@ def measures_cmd(
     from immunograde.market.epd_run import compute, stored
 
     db = (ctx.obj or {}).get("db") or settings.db_path()
+    open_kb(db).close()  # no knowledge base: exit 5, before the measures run (they exited 3)
     results = compute(db, engine=engine.value, master=master, only=measure)
     kb = open_kb(db)
     try:
