@@ -129,10 +129,12 @@ def data_entries() -> Iterator[Entry]:
     from immunograde.market.query import NO_MARKET_DATA
 
     yield Entry(NO_MARKET_DATA, "market/query.py", "market section when no market data is imported")
-    from immunograde.web import i18n_reasons
+    from immunograde.web import i18n_reasons, i18n_rob
 
     for msgid, comment in i18n_reasons.messages():
         yield Entry(msgid, "grading/*.py", comment)
+    for msgid, comment in i18n_rob.messages():
+        yield Entry(msgid, "grading/rob_assessment.py", comment)
     yield from vocabulary_entries()
     yield from profile_entries()
     yield from methods_entries()

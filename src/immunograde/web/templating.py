@@ -17,6 +17,7 @@ from immunograde.web import (
     i18n_glossary,
     i18n_notes,
     i18n_reasons,
+    i18n_rob,
     i18n_sof,
     i18n_statements,
     i18n_terms,
@@ -83,3 +84,4 @@ env.filters["subject_named"] = i18n_statements.subject_named
 env.filters["routes"] = i18n_glossary.routes
 env.filters["first_use"] = i18n_terms.first_use
 env.filters["reason"] = i18n_reasons.translate
+env.filters["rob_reason"] = i18n_rob.translate
