@@ -157,6 +157,32 @@ def test_methods_page_is_generated_from_rules(client: TestClient) -> None:
     assert expected in page.replace("\n", " ")
 
 
+def test_methods_page_shows_settings_as_they_read_not_python_reprs(client: TestClient) -> None:
+    """The Methods page printed Python's repr of the rules' mappings and lists ("{'high': {...}}",
+    "[{'below': 1.0, ...}]") and "reviewed by None" (issue 12): each setting is a table or a list,
+    cell by cell from rules.yaml, and an empty value is a dash."""
+    import html
+
+    rules = load_rules()
+    page = html.unescape(client.get("/methods").text)
+    assert not re.search(r"\{'|\['|'\}|'\]|\bNone\b", page)
+    for level, row in rules.verdicts.matrix.items():
+        cells = "".join(
+            f'<tr><th lang="en">{effect}</th><td><code>{verdict}</code></td></tr>'
+            for effect, verdict in row.items()
+        )
+        assert (
+            f'<th lang="en">{level.replace("_", " ")}</th><td><table class="settings">{cells}'
+            in page
+        )
+    for ois in rules.imprecision.ois_levels:
+        assert (
+            f'<th lang="en">below</th><td><code>{ois.below}</code></td></tr>'
+            f'<tr><th lang="en">levels</th><td><code>{ois.levels}</code>'
+        ) in page
+    assert rules.review.reviewed_by is not None or re.search(r"reviewed by</th><td>—</td>", page)
+
+
 def test_forest_plot_images(client: TestClient) -> None:
     qid = client.get("/substances/tocilizumab.json").json()["evidence"][0]["questions"][0][
         "question_id"
