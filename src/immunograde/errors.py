@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def N_(msgid: str) -> str:
     """Marks a msgid for the catalogue where it is written apart from its :class:`Msg` (a table of
     messages); returns it unchanged."""
@@ -46,13 +50,14 @@ class Msg(str):
         cut.msgid, cut.params, cut.prefix = self.msgid, self.params, self.prefix + prefix
         return cut
 
-    def translated(self, gettext: Callable[[str], str]) -> str:
-        """The message with ``gettext`` applied to its msgid and to every ``Msg`` parameter."""
+    def translated(self, gettext: Callable[[str], str], value: Callable[[Any], Any] = _same) -> str:
+        """The message with ``gettext`` applied to its msgid and to every ``Msg`` parameter, and
+        ``value`` to every other parameter (the reader's decimal sign)."""
         if not self.params:
             text = gettext(self.msgid)
         else:
             params = {
-                k: v.translated(gettext) if isinstance(v, Msg) else v
+                k: v.translated(gettext, value) if isinstance(v, Msg) else value(v)
                 for k, v in self.params.items()
             }
             text = gettext(self.msgid) % params
@@ -61,9 +66,11 @@ class Msg(str):
         return text[len(self.prefix) :] if text.startswith(self.prefix) else str(self)
 
 
-def translated(text: object, gettext: Callable[[str], str]) -> str:
+def translated(
+    text: object, gettext: Callable[[str], str], value: Callable[[Any], Any] = _same
+) -> str:
     """``text`` in the language of ``gettext`` when it is a :class:`Msg`; else as written."""
-    return text.translated(gettext) if isinstance(text, Msg) else str(text)
+    return text.translated(gettext, value) if isinstance(text, Msg) else str(text)
 
 
 @dataclass(frozen=True)
@@ -78,14 +85,16 @@ class Problem:
     def __str__(self) -> str:
         return self.render()
 
-    def render(self, gettext: Callable[[str], str] | None = None) -> str:
+    def render(
+        self, gettext: Callable[[str], str] | None = None, value: Callable[[Any], Any] = _same
+    ) -> str:
         """``file:line: field: message``, the message in the language of ``gettext`` if given (the file,
         line and field stay as written: they name what to open and fix)."""
         where = ""
         if self.file:
             where = self.file + (f":{self.line}" if self.line is not None else "")
         parts = [p for p in (where, self.field) if p]
-        message = self.message if gettext is None else translated(self.message, gettext)
+        message = self.message if gettext is None else translated(self.message, gettext, value)
         return (": ".join(parts) + ": " if parts else "") + message
 
     def as_dict(self) -> dict[str, object]:

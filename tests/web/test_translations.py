@@ -15,7 +15,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from immunograde.web import i18n
-from immunograde.web.i18n_catalog import TEMPLATES, cli_entries, data_entries, template_entries
+from immunograde.web.i18n_catalog import (
+    TEMPLATES,
+    cli_entries,
+    data_entries,
+    library_entries,
+    template_entries,
+)
 
 
 def _catalog(lang: str) -> Catalog:
@@ -23,8 +29,8 @@ def _catalog(lang: str) -> Catalog:
         return read_po(fh, locale=lang, domain=i18n.DOMAIN)
 
 
-def _translated(catalog: Catalog, msgid: str | tuple[str, str]) -> bool:
-    message = catalog.get(msgid)
+def _translated(catalog: Catalog, msgid: str | tuple[str, str], context: str | None = None) -> bool:
+    message = catalog.get(msgid, context)
     if message is None or message.fuzzy:
         return False
     strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
@@ -46,8 +52,8 @@ def test_extraction_finds_the_templates_and_the_rules_labels() -> None:
 
 def test_every_message_has_a_russian_translation() -> None:
     ru = _catalog("ru")
-    entries = (*template_entries(), *cli_entries(), *data_entries())
-    missing = [e for e in entries if not _translated(ru, e.msgid)]
+    entries = (*template_entries(), *cli_entries(), *library_entries(), *data_entries())
+    missing = [e for e in entries if not _translated(ru, e.msgid, e.context)]
     assert not missing, "no Russian translation (run `python tools/i18n.py update`, translate in " \
         f"{i18n.po_path('ru')}):\n" + "\n".join(f"  {e.location}: {e.msgid!r}" for e in missing)  # fmt: skip
 

@@ -18,12 +18,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemaini
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.ingest.aact import import_aact
 from immunograde.ingest.csv_outcomes import import_csv
 from immunograde.ingest.ctgov import import_ctgov
 from immunograde.ingest.pubmed import import_pubmed
 from immunograde.ingest.writer import ImportSummary, importing
+from immunograde.web import i18n
+
+pgettext = i18n.pgettext
 
 import_app = typer.Typer(
     help="Import registry and bibliographic records into the knowledge base (reg_ tables).\n\n"
@@ -91,8 +95,14 @@ def _print(summary: ImportSummary, fmt: Format) -> None:
     if fmt is Format.json:
         print_json(summary)
         return
-    table = Table(title=f"import {summary.kind}: {summary.source}")
-    for col in ("read", "inserted", "updated", "unchanged", "deleted", "skipped", "seconds"):
+    table = Table(
+        title=_("import %(kind)s: %(source)s") % {"kind": summary.kind, "source": summary.source}
+    )
+    for col in (
+        pgettext("import", "read"), pgettext("import", "inserted"), pgettext("import", "updated"),
+        pgettext("import", "unchanged"), pgettext("import", "deleted"),
+        pgettext("import", "skipped"), pgettext("import", "seconds"),
+    ):  # fmt: skip
         table.add_column(col, justify="right")
     table.add_row(
         *(
@@ -101,13 +111,13 @@ def _print(summary: ImportSummary, fmt: Format) -> None:
         ),
         str(summary.deleted),
         str(summary.skipped),
-        f"{summary.seconds:.2f}",
+        num(summary.seconds, ".2f"),
     )
     console.print(table)
     for reason, n in summary.skip_reasons.items():
-        console.print(f"skipped {n}: {reason}")
+        console.print(_("skipped %(n)s: %(reason)s") % {"n": n, "reason": i18n.message(reason)})
     for warning in summary.warnings:
-        console.print(f"warning: {warning}")
+        console.print(_("warning: %(message)s") % {"message": i18n.message(warning)})
 
 
 class Engine(StrEnum):
@@ -135,12 +145,14 @@ def ctgov_cmd(
             " bulk zip); both store the same rows",
         ),
     ] = Engine.python,
+    lang: LangOpt = None,
 ) -> None:
     """ClinicalTrials.gov API v2 JSON: a study, a page, a folder, or the bulk zip.
 
     \b
     Example: immunograde import ctgov ctg-studies.json.zip --format json
     """
+    choose(lang)
     _run(
         db,
         fmt,
@@ -152,25 +164,35 @@ def ctgov_cmd(
 
 @import_app.command("aact")
 def aact_cmd(
-    path: PathArg, db: DbOpt = None, fmt: FormatOpt = Format.text, batch_size: BatchOpt = 2000
+    path: PathArg,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.text,
+    batch_size: BatchOpt = 2000,
+    lang: LangOpt = None,
 ) -> None:
     """AACT pipe-delimited flat files: the unzipped folder or the zip (studies.txt, outcomes.txt, …).
 
     \b
     Example: immunograde import aact 20240101_pipe-delimited-export.zip
     """
+    choose(lang)
     _run(db, fmt, lambda c, p: import_aact(path, c, batch_size=batch_size, progress=p))
 
 
 @import_app.command("pubmed")
 def pubmed_cmd(
-    path: PathArg, db: DbOpt = None, fmt: FormatOpt = Format.text, batch_size: BatchOpt = 2000
+    path: PathArg,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.text,
+    batch_size: BatchOpt = 2000,
+    lang: LangOpt = None,
 ) -> None:
     """PubMed/MEDLINE XML (efetch output or baseline files, .xml or .xml.gz, or a folder of them).
 
     \b
     Example: immunograde import pubmed pubmed24n0001.xml.gz --format json
     """
+    choose(lang)
     _run(db, fmt, lambda c, p: import_pubmed(path, c, batch_size=batch_size, progress=p))
 
 
@@ -185,12 +207,14 @@ def csv_cmd(
     ] = None,
     db: DbOpt = None,
     fmt: FormatOpt = Format.text,
+    lang: LangOpt = None,
 ) -> None:
     """Outcome data in metafor's columns: study, year, ai,n1i,ci,n2i | m1i,sd1i,n1i,… | yi,vi | estimate,ci_low,ci_high.
 
     \b
     Example: immunograde import csv bcg.csv --dataset bcg_tb --format json
     """
+    choose(lang)
     _run(db, fmt, lambda c, p: import_csv(path, c, dataset=dataset, progress=p))
 
 

@@ -19,7 +19,7 @@ import typer
 
 from immunograde.cli.lang import LangOpt, choose
 from immunograde.cli.output import print_json_columns, print_json_rows
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.web import i18n
 
 _ = (
@@ -69,11 +69,17 @@ def meta(
     """Run the meta-analysis and print it (group by group as they are ready)."""
     choose(lang)
     if test not in ("z", "knha"):
-        raise InputError.one(f"unknown test {test!r}; choose z or knha", field="--test")
+        raise InputError.one(
+            Msg("unknown test %(test)s; choose z or knha", test=repr(test)), field="--test"
+        )
     if mode not in ("metafor", "exact"):
-        raise InputError.one(f"unknown mode {mode!r}; choose metafor or exact", field="--mode")
+        raise InputError.one(
+            Msg("unknown mode %(mode)s; choose metafor or exact", mode=repr(mode)), field="--mode"
+        )
     if fmt not in ("table", "json"):
-        raise InputError.one(f"unknown format {fmt!r}; choose table or json", field="--format")
+        raise InputError.one(
+            Msg("unknown format %(fmt)s; choose table or json", fmt=repr(fmt)), field="--format"
+        )
     # the statistics are imported here, not at the top: `immunograde --help` needs none of them
     from immunograde.evidence.meta_pool import PoolRows, iter_pool, subgroup_difference
     from immunograde.evidence.workbench_input import read_file

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.meta import GroupFits, fit_groups
 from immunograde.evidence.workbench_input import (
     MetaforTable,
@@ -80,9 +80,12 @@ def iter_pool(
     omitted = np.bincount(codes[~keep], minlength=len(labels))
     empty = np.flatnonzero(np.bincount(codes[keep], minlength=len(labels)) == 0)
     if empty.size:
-        where = f" in group {labels[empty[0]]!r}" if by else ""
-        raise InputError.one(f"no study with a computable effect size{where} (k = 0)",
-                             file=table.label, field=by)  # fmt: skip
+        message = (
+            Msg("no study with a computable effect size in group %(group)s (k = 0)",
+                group=repr(labels[empty[0]]))
+            if by else Msg("no study with a computable effect size (k = 0)")
+        )  # fmt: skip
+        raise InputError.one(message, file=table.label, field=by)
     try:
         fitted = fit_groups(y[keep], v[keep], codes[keep], labels, method=method, test=test,
                             level=level, mode=mode)  # fmt: skip
@@ -94,14 +97,17 @@ def iter_pool(
 
 def _check_options(table: MetaforTable, method: str, by: str | None) -> None:
     if method not in ALL_METHODS:
-        raise InputError.one(f"unknown method {method}; choose one of {', '.join(ALL_METHODS)}",
+        raise InputError.one(Msg("unknown method %(method)s; choose one of %(methods)s",
+                                 method=method, methods=", ".join(ALL_METHODS)),
                              file=table.label, field="method")  # fmt: skip
     if method in ("MH", "PETO") and table.form != "binary":
-        raise InputError.one(f"method {method} needs 2x2 counts (ai, bi/n1i, ci, di/n2i)",
+        raise InputError.one(Msg("method %(method)s needs 2x2 counts (ai, bi/n1i, ci, di/n2i)",
+                                 method=method),
                              file=table.label, field="method")  # fmt: skip
     if by is not None and by not in table.extra:
-        cols = ", ".join(table.extra) or "none"
-        raise InputError.one(f"no column {by!r} to group by (text columns: {cols})",
+        cols = ", ".join(table.extra) or Msg("none")
+        raise InputError.one(Msg("no column %(by)s to group by (text columns: %(cols)s)",
+                                 by=repr(by), cols=cols),
                              file=table.label, line=1, field=by)  # fmt: skip
 
 
@@ -116,9 +122,15 @@ def _check_pm(fitted: GroupFits, labels: list[str], by: str | None, label: str) 
     """metafor stops when Q(tau2_max) is still above k - 1 under Paule-Mandel: so do we."""
     failed = np.flatnonzero(np.isnan(fitted.fits.tau2))
     if failed.size and fitted.fits.method == "PM" and fitted.fits.mode == "metafor":
-        where = f"group {labels[failed[0]]!r}: " if by else ""
-        raise InputError.one(f"{where}Paule-Mandel: Q(tau2_max) is still above k-1; tau2_max is "
-                             "too low (--mode exact continues the search)", file=label)  # fmt: skip
+        message = Msg(
+            "Paule-Mandel: Q(tau2_max) is still above k-1; tau2_max is too low "
+            "(--mode exact continues the search)"
+        )
+        if by:
+            message = Msg(
+                "group %(group)s: %(message)s", group=repr(labels[failed[0]]), message=message
+            )
+        raise InputError.one(message, file=label)  # fmt: skip
 
 
 class PoolRows(Iterator[dict[str, Any]]):

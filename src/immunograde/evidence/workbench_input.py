@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 from immunograde.ingest.metafor_checks import VI_MIN
 from immunograde.ingest.metafor_csv import MetaforTable, decode, read_file, read_metafor_csv
 from immunograde.stats.escalc import EffectSizes, escalc, from_ci
@@ -48,7 +48,8 @@ def effect_sizes(table: MetaforTable, measure: str) -> EffectSizes:
     allowed = FORM_MEASURES[table.form]
     if measure not in allowed:
         raise InputError.one(
-            f"measure {measure} does not fit {table.form} data; choose one of {', '.join(allowed)}",
+            Msg("measure %(measure)s does not fit %(form)s data; choose one of %(allowed)s",
+                measure=measure, form=table.form, allowed=", ".join(allowed)),
             file=table.label, field="measure",
         )  # fmt: skip
     try:
@@ -63,8 +64,8 @@ def one_form(table: MetaforTable) -> str:
     """The table's input form; :class:`InputError` when rows use different forms."""
     if table.form == "mixed":
         raise InputError.one(
-            f"rows mix input forms: {table.forms_text()}; a meta-analysis needs the same columns "
-            "in every row", file=table.label,
+            Msg("rows mix input forms: %(forms)s; a meta-analysis needs the same columns in every "
+                "row", forms=table.forms_text()), file=table.label,
         )  # fmt: skip
     return table.form
 
@@ -111,9 +112,10 @@ def _positive(table: MetaforTable, measure: str) -> None:
     for col in ("estimate", "ci_low", "ci_high"):
         for i in np.flatnonzero(~(table.numbers[col] > 0))[:10]:
             problems.append(Problem(
-                f"{table.numbers[col][i]:g} is not a ratio: {measure} (a ratio measure) needs "
-                "estimate, ci_low and ci_high > 0; for a difference choose the measure MD, RD or "
-                "GEN", table.label, int(table.lines[i]), col))  # fmt: skip
+                Msg("%(value)s is not a ratio: %(measure)s (a ratio measure) needs estimate, "
+                    "ci_low and ci_high > 0; for a difference choose the measure MD, RD or GEN",
+                    value=format(table.numbers[col][i], "g"), measure=measure),
+                table.label, int(table.lines[i]), col))  # fmt: skip
     if problems:
         problems.sort(key=lambda p: p.line or 0)
         raise InputError(problems)
@@ -137,8 +139,9 @@ def _check_variances(table: MetaforTable, measure: str, es: EffectSizes) -> None
     if bad.size:
         cols = [c for c in table.columns if c in table.numbers]
         raise InputError([Problem(
-            f"the sampling variance of {measure} is {vi[i]:g} here, which would give this study "
-            f"all the weight (at least {VI_MIN:g} is needed)", table.label, int(table.lines[i]),
+            Msg("the sampling variance of %(measure)s is %(vi)s here, which would give this "
+                "study all the weight (at least %(least)s is needed)", measure=measure,
+                vi=format(vi[i], "g"), least=format(VI_MIN, "g")), table.label, int(table.lines[i]),
             cols[0] if cols else None) for i in bad[:10]])  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.errors import Problem
+from immunograde.errors import Msg, Problem
 
 FloatArray = NDArray[np.float64]
 MAX_PROBLEMS = 50
@@ -30,23 +30,23 @@ FORMS: dict[str, tuple[tuple[str, ...], ...]] = {
 FORM_NAMES = tuple(FORMS)
 FORMS_TEXT = " | ".join(",".join(cols) for alts in FORMS.values() for cols in alts)
 
-_Rule = tuple[Callable[[FloatArray], NDArray[np.bool_]], str]
-_WHOLE = "a count must be a whole number"
+_Rule = tuple[Callable[[FloatArray], NDArray[np.bool_]], Msg]
+_WHOLE = Msg("a count must be a whole number")
 #: column -> rules (a cell is refused where the test is True), with the message
 RULES: dict[str, tuple[_Rule, ...]] = {
-    **{c: ((lambda x: x < 0, "a count must not be negative"),
+    **{c: ((lambda x: x < 0, Msg("a count must not be negative")),
            (lambda x: x != np.floor(x), _WHOLE)) for c in ("ai", "bi", "ci", "di")},
-    **{c: ((lambda x: x < 1, "a group size must be at least 1"),
-           (lambda x: x != np.floor(x), "a group size must be a whole number"))
+    **{c: ((lambda x: x < 1, Msg("a group size must be at least 1")),
+           (lambda x: x != np.floor(x), Msg("a group size must be a whole number")))
        for c in ("n1i", "n2i", "ni")},
-    **{c: ((lambda x: x <= 0, "a standard deviation must be > 0"),) for c in ("sd1i", "sd2i")},
-    "vi": ((lambda x: x <= 0, "a sampling variance must be > 0"),
-           (lambda x: x < VI_MIN, f"a sampling variance below {VI_MIN:g} would give this study "
-                                  "all the weight")),
-    "sei": ((lambda x: x <= 0, "a standard error must be > 0"),
-            (lambda x: x < SEI_MIN, f"a standard error below {SEI_MIN:g} would give this study "
-                                    "all the weight")),
-    "ri": ((lambda x: np.abs(x) > 1, "not a correlation (|ri| > 1)"),),
+    **{c: ((lambda x: x <= 0, Msg("a standard deviation must be > 0")),) for c in ("sd1i", "sd2i")},
+    "vi": ((lambda x: x <= 0, Msg("a sampling variance must be > 0")),
+           (lambda x: x < VI_MIN, Msg("a sampling variance below %(limit)s would give this study "
+                                      "all the weight", limit=format(VI_MIN, "g")))),
+    "sei": ((lambda x: x <= 0, Msg("a standard error must be > 0")),
+            (lambda x: x < SEI_MIN, Msg("a standard error below %(limit)s would give this study "
+                                        "all the weight", limit=format(SEI_MIN, "g")))),
+    "ri": ((lambda x: np.abs(x) > 1, Msg("not a correlation (|ri| > 1)")),),
 }  # fmt: skip
 
 
@@ -71,10 +71,18 @@ def check_values(
                 bad = todo & test(np.where(todo, values, 1.0))
             todo &= ~bad
             skip |= bad
-            flag(bad, name, [f"{message}: {values[i]:g}" for i in _first(bad, problems)])
+            flag(
+                bad,
+                name,
+                [
+                    Msg("%(rule)s: %(value)s", rule=message, value=format(values[i], "g"))
+                    for i in _first(bad, problems)
+                ],
+            )
     forms = row_forms(numbers)
     none = (forms < 0) & ~skip
-    flag(none, None, [f"no complete set of outcome columns; need one of {FORMS_TEXT}"] * _n(none))
+    none_text = Msg("no complete set of outcome columns; need one of %(forms)s", forms=FORMS_TEXT)
+    flag(none, None, [none_text] * _n(none))
     _cross(numbers, np.where(skip, np.int8(-1), forms), flag)
     return forms
 
@@ -107,7 +115,7 @@ class _Flagger:
     def __init__(self, problems: list[Problem], lines: Sequence[int], label: str) -> None:
         self.problems, self.lines, self.label = problems, lines, label
 
-    def __call__(self, mask: NDArray[np.bool_], field: str | None, messages: list[str]) -> None:
+    def __call__(self, mask: NDArray[np.bool_], field: str | None, messages: list[Msg]) -> None:
         for i, message in zip(_first(mask, self.problems), messages, strict=False):
             self.problems.append(Problem(message, self.label, self.lines[int(i)], field))
 
@@ -120,34 +128,39 @@ def _cross(n: dict[str, FloatArray], forms: NDArray[np.int8], flag: _Flagger) ->
         for e, r, t in (("ai", "bi", "n1i"), ("ci", "di", "n2i")):
             ev, rest, tot = n.get(e, nan), n.get(r, nan), n.get(t, nan)
             over = binary & (ev > tot)
-            flag(over, e, [f"{e} ({ev[i]:g}) is larger than {t} ({tot[i]:g})"
+            flag(over, e, [Msg("%(e)s (%(ev)s) is larger than %(t)s (%(tot)s)", e=e,
+                               ev=format(ev[i], "g"), t=t, tot=format(tot[i], "g"))
                            for i in np.flatnonzero(over)])  # fmt: skip
             sums = binary & ~over & ~np.isnan(tot) & ~np.isnan(rest) & (tot != ev + rest)
-            flag(sums, t, [f"{t} ({tot[i]:g}) is not {e} + {r} ({ev[i] + rest[i]:g})"
+            flag(sums, t, [Msg("%(t)s (%(tot)s) is not %(e)s + %(r)s (%(sum)s)", t=t,
+                               tot=format(tot[i], "g"), e=e, r=r, sum=format(ev[i] + rest[i], "g"))
                            for i in np.flatnonzero(sums)])  # fmt: skip
             nobody = binary & np.isnan(tot) & (ev + rest < 1)
-            flag(nobody, r, [f"the group has no participants ({e} + {r} = 0)"] * _n(nobody))
+            flag(nobody, r, [Msg("the group has no participants (%(e)s + %(r)s = 0)", e=e, r=r)]
+                 * _n(nobody))  # fmt: skip
         est = forms == FORM_NAMES.index("estimate")
         x, lo, hi = n.get("estimate", nan), n.get("ci_low", nan), n.get("ci_high", nan)
         outside = est & ~((lo <= x) & (x <= hi))
         flag(outside, "estimate", [
-            f"estimate ({x[i]:g}) is not inside [ci_low, ci_high] = [{lo[i]:g}, {hi[i]:g}]"
+            Msg("estimate (%(x)s) is not inside [ci_low, ci_high] = [%(lo)s, %(hi)s]",
+                x=format(x[i], "g"), lo=format(lo[i], "g"), hi=format(hi[i], "g"))
             for i in np.flatnonzero(outside)])  # fmt: skip
         flat = est & ~outside & (lo == hi)
-        flag(flat, "ci_high", ["ci_low equals ci_high: an interval of zero width gives no "
-                               "standard error"] * _n(flat))  # fmt: skip
+        flag(flat, "ci_high", [Msg("ci_low equals ci_high: an interval of zero width gives no "
+                                   "standard error")] * _n(flat))  # fmt: skip
 
 
 def storable(names: list[str], known: tuple[str, ...], label: str, problems: list[Problem]) -> None:
     """A stored table has a ``study`` column and only columns the table can hold."""
     if "study" not in names:
-        problems.append(Problem("missing required column 'study'", label, 1, "study"))
+        problems.append(Problem(Msg("missing required column 'study'"), label, 1, "study"))
     for name in names:
         if name and name not in known and not any(p.field == name for p in problems):
             problems.append(Problem(
-                f"column {name!r} cannot be stored (import csv keeps study, year and metafor's "
-                f"columns: {', '.join(known[2:])}); remove it (`immunograde meta --by {name}` "
-                "groups by such a column)", label, 1, name))  # fmt: skip
+                Msg("column %(name)s cannot be stored (import csv keeps study, year and metafor's "
+                    "columns: %(known)s); remove it (`immunograde meta --by %(by)s` groups by such "
+                    "a column)", name=repr(name), known=", ".join(known[2:]), by=name),
+                label, 1, name))  # fmt: skip
 
 
 def unique_labels(
@@ -158,12 +171,19 @@ def unique_labels(
     for name, yr, line in zip(study, year, lines, strict=True):
         name = name.strip()
         if not name:
-            problems.append(Problem("study name is empty", label, line, "study"))
+            problems.append(Problem(Msg("study name is empty"), label, line, "study"))
             continue
         slab = f"{name}, {yr}" if yr else name
         if slab in seen:
             problems.append(
-                Problem(f"study {slab!r} already on line {seen[slab]}", label, line, "study")
+                Problem(
+                    Msg(
+                        "study %(slab)s already on line %(line)s", slab=repr(slab), line=seen[slab]
+                    ),
+                    label,
+                    line,
+                    "study",
+                )
             )
         seen.setdefault(slab, line)
 

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.errors import InputError, NotFoundError, Problem
+from immunograde.errors import InputError, Msg, NotFoundError, Problem
 from immunograde.ingest.metafor_checks import (
     FORM_NAMES,
     FORMS,
@@ -122,7 +122,8 @@ def decode(data: bytes, label: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.start + 1].hex()
         raise InputError.one(
-            f"not UTF-8 text (byte 0x{bad} at offset {exc.start}); save the file as UTF-8",
+            Msg("not UTF-8 text (byte 0x%(byte)s at offset %(offset)s); save the file as UTF-8",
+                byte=bad, offset=exc.start),
             file=label, line=line,
         ) from None  # fmt: skip
 
@@ -154,7 +155,8 @@ def read_metafor_csv(
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise InputError.one(
-            f"empty input: expected a header row with metafor's column names ({FORMS_TEXT})",
+            Msg("empty input: expected a header row with metafor's column names (%(forms)s)",
+                forms=FORMS_TEXT),
             file=label, line=1,
         )  # fmt: skip
     delimiter = find_delimiter(text, label)
@@ -162,7 +164,7 @@ def read_metafor_csv(
     header = parse_header(rows[0], label, store)
     body, lines = rows[1:], lines[1:]
     if not body:
-        raise InputError.one("no data rows under the header (k = 0)", file=label, line=2)
+        raise InputError.one(Msg("no data rows under the header (k = 0)"), file=label, line=2)
     problems: list[Problem] = []
     cols = _columns(header, body, lines, label, problems)
     numbers = {c: _numbers(cols[c], c, lines, label, problems) for c in header if c in NUMERIC}
@@ -199,8 +201,8 @@ def find_delimiter(text: str, label: str) -> str:
     if others:
         found = ", ".join(repr(ch) for ch in others)
         raise InputError.one(
-            f"the header is separated by {found}, not by commas; save the file as CSV "
-            "(comma, semicolon or tab between columns)", file=label, line=1,
+            Msg("the header is separated by %(found)s, not by commas; save the file as CSV "
+                "(comma, semicolon or tab between columns)", found=found), file=label, line=1,
         )  # fmt: skip
     return ","  # one column: the header check names what is missing
 
@@ -223,7 +225,8 @@ def _split(
         raise _csv_problem(exc, text, delimiter, reader.line_num, label) from None
     if max_rows is not None and len(rows) > max_rows + 1:
         raise InputError.one(
-            f"more than {max_rows} rows; use the command line for larger analyses",
+            Msg("more than %(max_rows)s rows; use the command line for larger analyses",
+                max_rows=max_rows),
             file=label, line=lines[max_rows + 1],
         )  # fmt: skip
     return rows, lines
@@ -244,7 +247,7 @@ def _split_quoted(reader: Any) -> tuple[list[list[str]], list[int]]:
 
 def _csv_problem(exc: csv.Error, text: str, delimiter: str, line: int, label: str) -> InputError:
     """A malformed record as a clear error: for an over-long field, which column it is in."""
-    message = f"malformed CSV: {exc}"
+    message = Msg("malformed CSV: %(reason)s", reason=str(exc))
     field = None
     if "field larger than field limit" in message:
         physical = text.splitlines()[line - 1] if line >= 1 else ""
@@ -253,8 +256,9 @@ def _csv_problem(exc: csv.Error, text: str, delimiter: str, line: int, label: st
         header = [h.strip() for h in text.split("\n", 1)[0].split(delimiter)]
         if long is not None and long < len(header):
             field = header[long].strip('"')
-        message = (f"a field is longer than {csv.field_size_limit():,} characters "
-                   f"(text fields hold at most {MAX_TEXT:,})")  # fmt: skip
+        message = Msg("a field is longer than %(limit)s characters (text fields hold at most "
+                      "%(most)s)", limit=format(csv.field_size_limit(), ","),
+                      most=format(MAX_TEXT, ","))  # fmt: skip
     return InputError.one(message, file=label, line=line, field=field)
 
 
@@ -266,18 +270,27 @@ def parse_header(raw: list[str], label: str, store: bool) -> tuple[str, ...]:
     lower = {k.lower(): k for k in KNOWN}
     for i, name in enumerate(names, 1):
         if not name:
-            problems.append(Problem(f"column {i} has no name", label, 1))
+            problems.append(Problem(Msg("column %(i)s has no name", i=i), label, 1))
         elif name in seen:
             problems.append(Problem(
-                f"column {name!r} appears twice (columns {seen[name]} and {i}); "
-                "keep one", label, 1, name))  # fmt: skip
+                Msg("column %(name)s appears twice (columns %(first)s and %(i)s); keep one",
+                    name=repr(name), first=seen[name], i=i), label, 1, name))  # fmt: skip
         elif name not in KNOWN:
             near = lower.get(name.lower()) or next(
                 iter(difflib.get_close_matches(name, NUMERIC, n=1, cutoff=0.8)), None
             )
             if near:
                 problems.append(
-                    Problem(f"unknown column {name!r} (did you mean {near!r}?)", label, 1, name)
+                    Problem(
+                        Msg(
+                            "unknown column %(name)s (did you mean %(near)s?)",
+                            name=repr(name),
+                            near=repr(near),
+                        ),
+                        label,
+                        1,
+                        name,
+                    )
                 )
         seen.setdefault(name, i)
     if store:
@@ -287,8 +300,9 @@ def parse_header(raw: list[str], label: str, store: bool) -> tuple[str, ...]:
                       key=lambda c: (len(set(c) & set(names)), -len(c)))  # fmt: skip
         missing = [c for c in closest if c not in names]
         problems.append(Problem(
-            f"missing column(s) {', '.join(missing)} for the form {','.join(closest)}; "
-            f"need one of {FORMS_TEXT}", label, 1, missing[0]))  # fmt: skip
+            Msg("missing column(s) %(missing)s for the form %(form)s; need one of %(forms)s",
+                missing=", ".join(missing), form=",".join(closest), forms=FORMS_TEXT),
+            label, 1, missing[0]))  # fmt: skip
     _raise(problems)
     return tuple(names)
 
@@ -305,7 +319,8 @@ def _columns(
     if set(map(len, body)) != {width}:
         for row, line in zip(body, lines, strict=True):
             if len(row) != width and len(problems) < MAX_PROBLEMS:
-                problems.append(Problem(f"{len(row)} fields, but the header has {width}",
+                problems.append(Problem(Msg("%(n)s fields, but the header has %(width)s",
+                                            n=len(row), width=width),
                                         label, line))  # fmt: skip
         _raise(problems)
     return {name: list(col) for name, col in zip(header, zip(*body, strict=True), strict=True)}
@@ -326,7 +341,8 @@ def _numbers(
     big = np.flatnonzero(~(np.abs(values) <= MAX_ABS) & ~np.isnan(values))
     for i in big[: MAX_PROBLEMS - len(problems)]:
         problems.append(Problem(
-            f"{_short(cells[i].strip())} is out of range (magnitudes up to 1e15)",
+            Msg("%(value)s is out of range (magnitudes up to 1e15)",
+                value=_short(cells[i].strip())),
             label, lines[i], name))  # fmt: skip
     return values
 
@@ -344,7 +360,8 @@ def _numbers_slow(
         else:
             out[i] = np.nan
             if len(problems) < MAX_PROBLEMS:
-                problems.append(Problem(f"not a number: {_short(text)}", label, lines[i], name))
+                problems.append(Problem(Msg("not a number: %(value)s", value=_short(text)),
+                                        label, lines[i], name))  # fmt: skip
     return out
 
 
@@ -365,7 +382,9 @@ def _years(
             continue
         value = float(text) if _NUMBER.fullmatch(text) else None
         if value is None or not (value.is_integer() and 1800 <= value <= 2100):
-            problems.append(Problem(f"not a year: {_short(text)}", label, line, "year"))
+            problems.append(
+                Problem(Msg("not a year: %(value)s", value=_short(text)), label, line, "year")
+            )
             out.append(None)
         else:
             out.append(int(value))
@@ -380,5 +399,6 @@ def _text_lengths(
     for cell, line in zip(cells, lines, strict=True):
         if len(cell) > MAX_TEXT and len(problems) < MAX_PROBLEMS:
             problems.append(Problem(
-                f"{len(cell):,} characters; a text field holds at most {MAX_TEXT:,}",
+                Msg("%(n)s characters; a text field holds at most %(most)s",
+                    n=format(len(cell), ","), most=format(MAX_TEXT, ",")),
                 label, line, name))  # fmt: skip

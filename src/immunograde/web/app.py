@@ -19,7 +19,7 @@ from immunograde import __version__
 from immunograde.errors import InputError, NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
-from immunograde.web import timing
+from immunograde.web import i18n, timing
 from immunograde.web.deps import AppKB, DatabaseMissing, PageCache, PinVersion
 from immunograde.web.guard import BodyGuard
 from immunograde.web.heavy import HeavyPool, Overloaded
@@ -30,20 +30,32 @@ from immunograde.web.twins import wants_json
 STATIC = Path(__file__).parent / "static"
 
 
-def _error(request: Request, status: int, message: str, **extra: Any) -> Response:
+def _error(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    shown: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Response:
+    """The error as JSON (English: the library's text) or as a page (``shown``: what the page says
+    instead, in the reader's language)."""
     body = {"error": {"status": status, "message": message, **extra}}
     if request.url.path.startswith("/api/") or wants_json(request):
         return JSONResponse(body, status_code=status)
-    return templates.TemplateResponse(
-        request, "error.html", {"page": body["error"]}, status_code=status
-    )
+    page = {**body["error"], **(shown or {})}
+    return templates.TemplateResponse(request, "error.html", {"page": page}, status_code=status)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     def _input(request: Request, exc: InputError) -> Response:
         problems = [p.as_dict() for p in exc.problems]
-        return _error(request, 400, str(exc), problems=problems)
+        shown = {
+            "message": "\n".join(i18n.problem(p) for p in exc.problems),
+            "problems": [{**p.as_dict(), "message": i18n.message(p.message)} for p in exc.problems],
+        }
+        return _error(request, 400, str(exc), shown=shown, problems=problems)
 
     @app.exception_handler(NotFoundError)
     def _not_found(request: Request, exc: NotFoundError) -> Response:

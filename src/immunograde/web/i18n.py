@@ -145,6 +145,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the sense ``context`` (the same English word translated another way)."""
+    return translations(current()).pgettext(context, message)
+
+
 def message(text: object) -> str:
     """A message raised by the library (an :class:`immunograde.errors.Msg`: an English msgid and its
     parameters) in the reader's language; any other text as written."""
@@ -152,13 +157,25 @@ def message(text: object) -> str:
 
     if isinstance(text, BaseException) and len(text.args) == 1 and isinstance(text.args[0], Msg):
         text = text.args[0]  # raise SomeError(Msg(...))
-    return str(text) if current() == DEFAULT else translated(text, gettext)
+    return str(text) if current() == DEFAULT else translated(text, gettext, _decimal)
 
 
 def problem(found: Problem) -> str:
     """``file:line: field: message`` with the message in the reader's language (the file, line and
     field as written: they name what to open)."""
-    return str(found) if current() == DEFAULT else found.render(gettext)
+    return str(found) if current() == DEFAULT else found.render(gettext, _decimal)
+
+
+_ENGLISH_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+\.\d+(?:e[+-]?\d+)?")
+
+
+def _decimal(value: Any) -> Any:
+    """A message's parameter that is a number written the English way ("1.5", "131,072": from
+    ``format(x, "g")`` or ``format(n, ",")``) with the reader's decimal sign and digit groups; any
+    other parameter as it is."""
+    if isinstance(value, str) and _ENGLISH_NUMBER.fullmatch(value):
+        return number(value)
+    return value
 
 
 @cache

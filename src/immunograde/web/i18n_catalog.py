@@ -29,6 +29,7 @@ class Entry:
     msgid: str | tuple[str, str]  # (singular, plural) for a plural message
     location: str
     comment: str = ""
+    context: str | None = None  # pgettext's context: the same English word in another sense
 
 
 def template_entries() -> Iterator[Entry]:
@@ -46,9 +47,9 @@ def template_entries() -> Iterator[Entry]:
 def cli_entries() -> Iterator[Entry]:
     """Strings the command line marks with ``_()`` (``appraise --lang``)."""
     found = extract_from_dir(str(CLI), method_map=[("**.py", "python")])
-    for filename, _lineno, message, comments, _context in found:
+    for filename, _lineno, message, comments, context in found:
         msgid = message if isinstance(message, str) else (message[0], message[1])
-        yield Entry(msgid, f"cli/{filename}", " ".join(comments))
+        yield Entry(msgid, f"cli/{filename}", " ".join(comments), context)
 
 
 def library_entries() -> Iterator[Entry]:
@@ -197,6 +198,7 @@ def template_catalog() -> Catalog:
             entry.msgid,
             locations=[(entry.location, 0)],
             auto_comments=[entry.comment] if entry.comment else [],
+            context=entry.context,
         )
     return catalog
 

@@ -27,7 +27,7 @@ import numpy as np
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import InputError, Msg, NotFoundError
 from immunograde.evidence.workbench import RmaResult, WorkbenchAnalysis, analyse_table
 from immunograde.evidence.workbench_input import (
     OFFERED,
@@ -93,7 +93,13 @@ def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     match = {a.lower(): a for a in allowed}.get(value.strip().lower())
     if match is None:
         raise InputError.one(
-            f"unknown {field} {value!r}; choose one of {', '.join(allowed)}", field=field
+            Msg(
+                "unknown %(field)s %(value)s; choose one of %(allowed)s",
+                field=field,
+                value=repr(value),
+                allowed=", ".join(allowed),
+            ),
+            field=field,
         )
     return match
 
@@ -199,13 +205,14 @@ async def run_page(
 ) -> dict[str, Any]:
     if len(text.encode()) > LIMITS["max_bytes"]:
         raise InputError.one(
-            f"the input is larger than {LIMITS['max_bytes'] // 1024} KiB", file=name
+            Msg("the input is larger than %(kib)s KiB", kib=LIMITS["max_bytes"] // 1024), file=name
         )
     try:
         out = await pool.run(LIMITS["max_seconds"], compute, text, name, measure, method, test)
     except TimeoutError:
-        raise InputError.one(f"the analysis took longer than {LIMITS['max_seconds']} s and was stopped; "
-                             "use the command line (`immunograde meta FILE.csv`)", file=name) from None  # fmt: skip
+        raise InputError.one(Msg("the analysis took longer than %(s)s s and was stopped; use the "
+                                 "command line (`immunograde meta FILE.csv`)", s=LIMITS["max_seconds"]),
+                             file=name) from None  # fmt: skip
     token = _store(out)
     page = empty_page()
     r = out["result"]
@@ -243,7 +250,7 @@ async def _draw(pool: HeavyPool, entry: dict[str, Any], name: str, fmt: str) -> 
     try:
         return await pool.run(LIMITS["max_seconds"], draw, *args)
     except TimeoutError:
-        raise InputError.one(f"drawing the chart took longer than {LIMITS['max_seconds']} s",
+        raise InputError.one(Msg("drawing the chart took longer than %(s)s s", s=LIMITS["max_seconds"]),
                              field="format") from None  # fmt: skip
 
 
@@ -275,7 +282,9 @@ async def plot_download(pool: HeavyPool, token: str, name: str, fmt: str) -> Res
     if name not in entry["plots"]:
         raise NotFoundError(f"no plot {name!r} in this result.", list(entry["plots"]))
     if fmt not in FORMATS:
-        raise InputError.one(f"unknown format {fmt!r}; choose svg, png or pdf", field="format")
+        raise InputError.one(
+            Msg("unknown format %(fmt)s; choose svg, png or pdf", fmt=repr(fmt)), field="format"
+        )
     data = await chart(pool, entry, name, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
@@ -296,4 +305,6 @@ def result_download(token: str, fmt: str) -> Response:
         w.writerows(_study_rows(entry))
         return Response(buf.getvalue(), media_type="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="workbench.csv"'})  # fmt: skip
-    raise InputError.one(f"unknown format {fmt!r}; choose json or csv", field="format")
+    raise InputError.one(
+        Msg("unknown format %(fmt)s; choose json or csv", fmt=repr(fmt)), field="format"
+    )

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.workbench_input import decode
 from immunograde.jsonable import to_jsonable
+from immunograde.web import i18n
 from immunograde.web import workbench as wb
 from immunograde.web.templating import templates
 from immunograde.web.twins import twin, wants_json
@@ -28,8 +29,11 @@ async def _read_upload(upload: UploadFile | None) -> str | None:
     data = await upload.read(wb.LIMITS["max_bytes"] + 1)
     if len(data) > wb.LIMITS["max_bytes"]:
         raise InputError.one(
-            f"the file is larger than {wb.LIMITS['max_bytes'] // 1024} KiB; split it or use the CLI "
-            "(`immunograde meta FILE.csv`)",
+            Msg(
+                "the file is larger than %(kib)s KiB; split it or use the CLI (`immunograde meta "
+                "FILE.csv`)",
+                kib=wb.LIMITS["max_bytes"] // 1024,
+            ),
             file=upload.filename,
         )
     return decode(data, upload.filename)  # the CSV reader's decoding and message
@@ -53,6 +57,7 @@ async def workbench_run(
         page = await wb.run_page(request.app.state.heavy, csv_text, name, measure, method, test)
     except InputError as exc:
         page = wb.error_page(csv_text, measure, method, test, str(exc))
+        page["error_shown"] = "\n".join(i18n.problem(p) for p in exc.problems)  # the page's words
         status = 400
     else:
         status = 200
