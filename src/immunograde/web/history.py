@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from immunograde.errors import NotFoundError
 from immunograde.evidence import history as living_history
 from immunograde.evidence.tsa import rrr_text
 from immunograde.kb.queries import KnowledgeBase
@@ -47,11 +48,20 @@ def recent_changes(kb: KnowledgeBase, limit: int = 100) -> list[dict[str, Any]]:
         {
             **r,
             "date": str(r.get("recorded_at", ""))[:10],
+            "title": _title(kb, str(r.get("question_id"))),
             "summary": _summary(r),
             "cause": _cause(r),
         }
         for r in rows
     ]
+
+
+def _title(kb: KnowledgeBase, question_id: str) -> str | None:
+    """The question's title (the page names a question by it), or None for a question since removed."""
+    try:
+        return kb.get_question(question_id).title
+    except NotFoundError:
+        return None
 
 
 def builds(kb: KnowledgeBase) -> list[dict[str, Any]]:

@@ -136,6 +136,10 @@ def data_entries() -> Iterator[Entry]:
         yield Entry(msgid, "grading/*.py", comment)
     for msgid, comment in i18n_rob.messages():
         yield Entry(msgid, "grading/rob_assessment.py", comment)
+    from immunograde.web import i18n_changes
+
+    for msgid, comment in i18n_changes.messages():
+        yield Entry(msgid, "evidence/history.py", comment)
     yield from vocabulary_entries()
     yield from profile_entries()
     yield from methods_entries()

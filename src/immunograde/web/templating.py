@@ -14,6 +14,7 @@ from immunograde.evidence.rules import sof_html
 from immunograde.jsonable import to_jsonable
 from immunograde.web import (
     i18n,
+    i18n_changes,
     i18n_glossary,
     i18n_notes,
     i18n_reasons,
@@ -85,3 +86,5 @@ env.filters["routes"] = i18n_glossary.routes
 env.filters["first_use"] = i18n_terms.first_use
 env.filters["reason"] = i18n_reasons.translate
 env.filters["rob_reason"] = i18n_rob.translate
+env.filters["change_summary"] = i18n_changes.summary
+env.filters["change_cause"] = i18n_changes.cause
