@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from immunograde import settings
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 
 #: what a damaged or truncated archive raises while it is read
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
@@ -28,8 +28,7 @@ def check_size(size: int, label: str) -> None:
     limit = settings.max_inflated()
     if size > limit:
         raise InputError.one(
-            f"inflates to more than {limit / 2**20:,.0f} MiB (a compression bomb?); raise "
-            "IMMUNOGRADE_MAX_INFLATED_MB if the file is genuine", file=label,
+            Msg("inflates to more than %(mib)s MiB (a compression bomb?); raise IMMUNOGRADE_MAX_INFLATED_MB if the file is genuine", mib=format(limit / 2**20, ',.0f')), file=label,
         )  # fmt: skip
 
 
@@ -40,7 +39,8 @@ def open_zip(path: Path, label: str | None = None) -> zipfile.ZipFile:
         return zipfile.ZipFile(path)
     except _DAMAGED as exc:
         raise InputError.one(
-            f"not a readable zip (truncated or damaged: {exc})", file=label or str(path)
+            Msg("not a readable zip (truncated or damaged: %(reason)s)", reason=str(exc)),
+            file=label or str(path),
         ) from None
 
 
@@ -63,7 +63,9 @@ def copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: IO[bytes], labe
                     check_size(done, label)
                 out.write(piece)
     except _DAMAGED as exc:
-        raise InputError.one(f"damaged zip member: {exc}", file=label) from None
+        raise InputError.one(
+            Msg("damaged zip member: %(reason)s", reason=str(exc)), file=label
+        ) from None
 
 
 def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
@@ -86,7 +88,7 @@ class GzipReader:
             data = self.raw.read(n if n >= 0 else self.limit + 1 - self.done)
         except _DAMAGED as exc:
             raise InputError.one(
-                f"damaged or truncated gzip file: {exc}", file=self.label
+                Msg("damaged or truncated gzip file: %(reason)s", reason=str(exc)), file=self.label
             ) from None
         self.done += len(data)
         if self.done > self.limit:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.output import console, print_json
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.calibration import Calibration, calibrate
 from immunograde.kb.queries import open_kb
 
@@ -68,7 +68,9 @@ def _calibrate(fmt: FormatOpt = "text", db: DbOpt = None) -> None:
     Example: immunograde calibrate --format json
     """
     if fmt not in ("text", "json"):
-        raise InputError.one(f"--format must be text or json, not {fmt!r}", field="--format")
+        raise InputError.one(
+            Msg("--format must be text or json, not %(fmt)s", fmt=repr(fmt)), field="--format"
+        )
     with open_kb(db or settings.db_path()) as kb:
         c = calibrate(kb)
     if fmt == "json":

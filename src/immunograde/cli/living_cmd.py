@@ -15,7 +15,7 @@ from rich.table import Table
 from immunograde import settings
 from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, err_console, print_json
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import InputError, Msg, NotFoundError
 from immunograde.evidence.charts import tsa_spec
 from immunograde.evidence.history import Change, diff_builds
 from immunograde.evidence.tsa import QuestionTSA, question_tsa
@@ -150,7 +150,10 @@ def _print_tsa(r: QuestionTSA) -> None:
 def _write_plot(path: Path, spec: dict[str, Any]) -> None:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InputError.one(f"plot format must be one of {', '.join(FORMATS)}", file=str(path))
+        raise InputError.one(
+            Msg("plot format must be one of %(formats)s", formats=", ".join(FORMATS)),
+            file=str(path),
+        )
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(render(spec, fmt))
     tmp.replace(path)

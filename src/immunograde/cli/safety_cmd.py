@@ -13,7 +13,7 @@ import typer
 
 from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, dumps, err_console, print_json
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.safety.engines import make_engine
 from immunograde.safety.pipeline import GPSPrior
 from immunograde.safety.report_table import score_report_table
@@ -34,7 +34,9 @@ def _parse_theta(theta: str | None) -> GPSPrior | None:
     try:
         return GPSPrior.from_sequence([float(v) for v in theta.split(",")])
     except ValueError as exc:
-        raise InputError.one(f"{exc} (e.g. 3.25,0.4,2.03,1.91,0.065)", field="--theta") from exc
+        raise InputError.one(
+            Msg("%(reason)s (e.g. 3.25,0.4,2.03,1.91,0.065)", reason=str(exc)), field="--theta"
+        ) from exc
 
 
 def _score_table(result: ScoreResult) -> pa.Table:
@@ -90,12 +92,12 @@ def score(
     """
     choose(lang)
     if fmt not in ("csv", "json"):
-        raise InputError.one("use csv or json", field="--format")
+        raise InputError.one(Msg("use csv or json"), field="--format")
     lik = {"truncated": "truncated", "all-cells": "all_cells", "all_cells": "all_cells"}.get(
         likelihood
     )
     if lik is None:
-        raise InputError.one("use truncated or all-cells", field="--likelihood")
+        raise InputError.one(Msg("use truncated or all-cells"), field="--likelihood")
     eng = make_engine(engine, master=master)
     try:
         result = score_report_table(
@@ -194,7 +196,7 @@ def ingest(
 
     lik = "all_cells" if likelihood in ("all-cells", "all_cells") else likelihood
     if lik not in ("truncated", "all_cells"):
-        raise InputError.one("use truncated or all-cells", field="--likelihood")
+        raise InputError.one(Msg("use truncated or all-cells"), field="--likelihood")
     parquet_dir = safety_dir().with_name("safety-parquet")
     if parquet_dir.exists():
         import shutil

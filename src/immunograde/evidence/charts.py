@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.analysis import analyse
 from immunograde.evidence.tsa import QuestionTSA
 from immunograde.kb.queries import KnowledgeBase
@@ -48,8 +48,11 @@ def cumulative_by_year(kb: KnowledgeBase, question_id: str) -> list[CumulativeRo
     a = analyse(q, rows)
     if len(a.effects) < 2:
         raise InputError.one(
-            f"a cumulative meta-analysis needs at least two analysable effects; {question_id} has "
-            f"{len(a.effects)}",
+            Msg(
+                "a cumulative meta-analysis needs at least two analysable effects; %(question_id)s has %(n)s",
+                question_id=question_id,
+                n=len(a.effects),
+            ),
             file=f"questions/{question_id}.yaml",
             field="data",
         )

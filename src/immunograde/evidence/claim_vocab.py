@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 
 FILE = "immunograde/evidence/claim_vocabulary.yaml"
 KINDS = ("indications", "purposes", "outcomes", "effects", "mechanism", "status")
@@ -113,7 +113,9 @@ def _compile(c: Concept, where: str) -> re.Pattern[str]:
     try:
         return re.compile(rf"(?<!\w)(?:{body})", re.IGNORECASE)
     except re.error as exc:
-        raise InputError.one(f"bad term: {exc}", file=FILE, field=where) from exc
+        raise InputError.one(
+            Msg("bad term: %(reason)s", reason=str(exc)), file=FILE, field=where
+        ) from exc
 
 
 def parse_vocabulary(text: str) -> Vocabulary:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.claim_vocab import Hit, Vocabulary, fold, load_vocabulary
 from immunograde.kb.search import NameEntry, keys, normalise
 
@@ -204,10 +204,14 @@ def check_text(text: str) -> str:
     """The text, stripped; ``InputError`` when empty or longer than :data:`MAX_CHARS`."""
     t = (text or "").strip()
     if not t:
-        raise InputError.one("the claim text is empty: paste a sentence", field="text")
+        raise InputError.one(Msg("the claim text is empty: paste a sentence"), field="text")
     if len(t) > MAX_CHARS:
         raise InputError.one(
-            f"the claim text is {len(t)} characters; at most {MAX_CHARS} are read (paste one sentence)",
+            Msg(
+                "the claim text is %(n)s characters; at most %(max_chars)s are read (paste one sentence)",
+                n=len(t),
+                max_chars=MAX_CHARS,
+            ),
             field="text",
         )
     return t

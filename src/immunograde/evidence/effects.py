@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.kb.queries import KnowledgeBase, OutcomeRow
 from immunograde.stats.escalc import escalc
 
@@ -66,15 +66,13 @@ def question_effects(kb: KnowledgeBase, question_id: str) -> Effects:
     measure, where = q.outcome.measure, f"questions/{question_id}.yaml"
     binary = q.outcome.type == "binary" and measure in RATIO_MEASURES
     if not binary and measure != "MD":
-        raise InputError.one(f"TSA needs a binary outcome (RR, OR) or a mean difference (MD); "
-                             f"{question_id} is {q.outcome.type} {measure}", file=where,
+        raise InputError.one(Msg("TSA needs a binary outcome (RR, OR) or a mean difference (MD); %(question_id)s is %(type)s %(measure)s", question_id=question_id, type=q.outcome.type, measure=measure), file=where,
                              field="outcome.measure")  # fmt: skip
     pick = counts if binary else _means
     rows = _by_year([r for r in kb.outcome_data(question_id) if pick(r.values) is not None])
     if len(rows) < 2:
         need = "ai, n1i, ci, n2i" if binary else ", ".join(CONTINUOUS)
-        raise InputError.one(f"TSA needs at least two trials with {need}; {question_id} has "
-                             f"{len(rows)}", file=where, field="data")  # fmt: skip
+        raise InputError.one(Msg("TSA needs at least two trials with %(need)s; %(question_id)s has %(n)s", need=need, question_id=question_id, n=len(rows)), file=where, field="data")  # fmt: skip
     c = np.array([pick(r.values) for r in rows], dtype=float)
     method = q.method or "REML"
     if binary:

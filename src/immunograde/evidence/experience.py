@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.digest import AppraisalDigest
 from immunograde.evidence.experience_text import Reason, reasons
@@ -176,8 +176,7 @@ def _unknown(kb: KnowledgeBase, text: str) -> list[Any]:
     if not hits:
         known = ", ".join(f"{g.id} ({', '.join(g.aliases[:6])})" for g in load().groups)
         raise InputError.one(
-            f"unknown indication {text!r}: no question of the knowledge base has it; "
-            f"indications with a natural course: {known}", field="indication",
+            Msg("unknown indication %(text)s: no question of the knowledge base has it; indications with a natural course: %(known)s", text=repr(text), known=known), field="indication",
         )  # fmt: skip
     return hits
 
@@ -188,7 +187,7 @@ def _choose_outcome(g: GroupSpec, outcome: str | None, obs: Observation) -> Outc
             if o.id == outcome:
                 return o
         ids = ", ".join(o.id for o in g.outcomes)
-        raise InputError.one(f"unknown outcome {outcome!r} for {g.id}; choose one of: {ids}",
+        raise InputError.one(Msg("unknown outcome %(outcome)s for %(id)s; choose one of: %(ids)s", outcome=repr(outcome), id=g.id, ids=ids),
                              field="outcome")  # fmt: skip
     kind = "binary" if obs.improved is not None else "continuous" if obs.mean is not None else None
     fits = [o for o in g.outcomes if kind is None or o.type == kind]
@@ -196,10 +195,12 @@ def _choose_outcome(g: GroupSpec, outcome: str | None, obs: Observation) -> Outc
         return fits[0]
     if kind is not None and len(fits) > 1:
         ids = "; ".join(f"{o.id} ({o.name}, {o.time_point})" for o in fits)
-        raise InputError.one(f"{g.id} has several {kind} outcomes, never pooled together; "
-                             f"choose one with outcome: {ids}", field="outcome")  # fmt: skip
+        raise InputError.one(Msg("%(id)s has several %(kind)s outcomes, never pooled together; choose one with outcome: %(ids)s", id=g.id, kind=kind, ids=ids), field="outcome")  # fmt: skip
     if kind is not None:
-        raise InputError.one(f"{g.id} has no {kind} outcome with control arms", field="outcome")
+        raise InputError.one(
+            Msg("%(id)s has no %(kind)s outcome with control arms", id=g.id, kind=kind),
+            field="outcome",
+        )
     return None
 
 
@@ -263,8 +264,12 @@ def _substance_id(kb: KnowledgeBase, text: str) -> str:
     exact = [h for h in hits if h.match == "exact"]
     if exact:
         return exact[0].entity_id
-    guesses = f"; did you mean: {', '.join(h.matched_name for h in hits)}?" if hits else ""
-    raise InputError.one(f"no substance or product is named {text!r}{guesses}", field="substance")
+    message = Msg("no substance or product is named %(text)s", text=repr(text))
+    if hits:
+        names = ", ".join(h.matched_name for h in hits)
+        message = Msg("no substance or product is named %(text)s; did you mean: %(names)s?",
+                      text=repr(text), names=names)  # fmt: skip
+    raise InputError.one(message, field="substance")
 
 
 def product_trials(
@@ -336,8 +341,7 @@ def experience(
     if questions:
         unknown = [q for q in questions if q not in o.questions]
         if unknown:
-            raise InputError.one(f"question(s) {', '.join(unknown)} are not control-arm sources of "
-                                 f"{o.id}: choose among {', '.join(o.questions)}", field="question")  # fmt: skip
+            raise InputError.one(Msg("question(s) %(questions)s are not control-arm sources of %(id)s: choose among %(choices)s", questions=', '.join(unknown), id=o.id, choices=', '.join(o.questions)), field="question")  # fmt: skip
     arms, skipped = control_arms(kb, o, questions)
     if not arms:
         return _with_reasons(Experience("no_control_arms", indication, head, searched,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.analysis import QuestionAnalysis, analyse
 from immunograde.evidence.digest import PooledResult
 from immunograde.evidence.facts import outcome_spec, pooled_effect, question_context, trial_facts
@@ -224,7 +224,10 @@ def grade_question(
     """Appraise one question and keep the inputs the substance summary needs."""
     if baseline_risk is not None and not 0 < baseline_risk < 1:
         raise InputError.one(
-            f"a stated comparator risk must be a proportion in (0, 1), got {baseline_risk}",
+            Msg(
+                "a stated comparator risk must be a proportion in (0, 1), got %(baseline_risk)s",
+                baseline_risk=baseline_risk,
+            ),
             field="baseline_risk",
         )
     rules = rules or load_rules()

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence.effects import Effects, question_effects
 from immunograde.evidence.registered import OngoingTrial, registered_trials
 from immunograde.grading.config import load_rules
@@ -117,7 +117,13 @@ def question_tsa(
                                  ("none", "non-binding")), ("adjust", adjust, ("d2", "i2", "none"))):  # fmt: skip
         if value not in allowed:
             raise InputError.one(
-                f"{name} must be one of {', '.join(allowed)}, not {value!r}", field=name
+                Msg(
+                    "%(name)s must be one of %(allowed)s, not %(value)s",
+                    name=name,
+                    allowed=", ".join(allowed),
+                    value=repr(value),
+                ),
+                field=name,
             )
     try:
         return _question_tsa(kb, question_id, o, registry)
@@ -177,7 +183,7 @@ def _ris(
         return required_information_size(risk, o.rrr, measure=e.measure, increase=increase, **kw)
     mid = o.mid if o.mid is not None else kb.get_question(qid).outcome.mid
     if mid is None or e.sd is None:
-        raise InputError.one(f"{qid} has no minimal important difference: give one (--mid)",
+        raise InputError.one(Msg("%(qid)s has no minimal important difference: give one (--mid)", qid=qid),
                              file=f"questions/{qid}.yaml", field="outcome.mid")  # fmt: skip
     return required_information_size_md(mid, e.sd, **kw)
 

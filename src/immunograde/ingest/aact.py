@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from immunograde.archives import copy_member, looks_like_zip, open_zip
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest import schema
 from immunograde.ingest.aact_map import study_parts
 from immunograde.ingest.common import check_nct
@@ -81,7 +81,7 @@ def _locate(path: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
         return found
     if not (zipfile.is_zipfile(path) or looks_like_zip(path)):
         raise InputError.one(
-            "expected an AACT folder or zip of pipe-delimited .txt files", file=str(path)
+            Msg("expected an AACT folder or zip of pipe-delimited .txt files"), file=str(path)
         )
     with open_zip(path) as zf:
         for info in zf.infolist():
@@ -105,11 +105,15 @@ def _stage(stage: duckdb.DuckDBPyConnection, table: str, f: Path, label: str) ->
         have = {r[0] for r in stage.execute(f"DESCRIBE {table}").fetchall()}
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0].replace(str(f), label)
-        raise InputError.one(f"cannot read AACT file: {first}", file=label) from None
+        raise InputError.one(
+            Msg("cannot read AACT file: %(first)s", first=first), file=label
+        ) from None
     needed = {"nct_id"} | ({"id"} if table != "studies" else set())
     if missing := sorted(needed - have):
         raise InputError.one(
-            f"missing column(s) {', '.join(missing)}", file=label, field=missing[0]
+            Msg("missing column(s) %(items)s", items=", ".join(missing)),
+            file=label,
+            field=missing[0],
         )
     for col in TABLES[table]:
         if col not in have:
@@ -175,7 +179,9 @@ def import_aact(
     with scratch_dir("aact") as tmp:
         files = _locate(Path(path), tmp)
         if "studies" not in files:
-            raise InputError.one("no studies.txt: not an AACT flat-file export", file=str(path))
+            raise InputError.one(
+                Msg("no studies.txt: not an AACT flat-file export"), file=str(path)
+            )
         for table in TABLES:
             if table not in files:
                 summary.warn(f"{table}.txt not found: its rows are left empty")
@@ -220,6 +226,6 @@ def _merge_into(
         progress.advance()
     up.flush()
     if not summary.records_read:
-        raise InputError.one("no studies in studies.txt: nothing to import", file=label)
+        raise InputError.one(Msg("no studies in studies.txt: nothing to import"), file=label)
     if merger.orphans:
         summary.warn(f"{merger.orphans} group(s) of child rows had no study in studies.txt")

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest.market_forms import route_from_hcpcs
 from immunograde.ingest.market_rows import Figures, check_header, number, whole
 
@@ -80,11 +80,13 @@ def _brandlvl_row(
     figures: Figures, row: list[str], col: dict[str, int], line: int, expected: list[str]
 ) -> None:
     if len(row) < len(col):
-        figures.problem(f"{len(row)} fields, expected {len(col)}", line=line, field=None)
+        figures.problem(
+            Msg("%(n)s fields, expected %(n2)s", n=len(row), n2=len(col)), line=line, field=None
+        )
         return
     name, generic = row[col["Brand Name"]].strip(), row[col["Generic Name"]].strip()
     if not name:
-        figures.problem("empty brand name", line=line, field="Brand Name")
+        figures.problem(Msg("empty brand name"), line=line, field="Brand Name")
     year = whole(row[col["Year"]], figures, line=line, field="Year", lo=1990, hi=2100)
     makers = whole(
         row[col["num_manufac"]], figures, line=line, field="num_manufac", lo=0, hi=10_000
@@ -109,12 +111,18 @@ def _rows(path: Path, label: str, sheet_prefix: str) -> Iterator[tuple[int, tupl
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError.one(f"not a readable xlsx workbook: {exc}", file=label) from None
+        raise InputError.one(
+            Msg("not a readable xlsx workbook: %(reason)s", reason=str(exc)), file=label
+        ) from None
     try:
         sheets = [s for s in book.sheetnames if s.startswith(sheet_prefix)]
         if not sheets:
             raise InputError.one(
-                f"no sheet named {sheet_prefix!r}… (sheets: {', '.join(book.sheetnames)})",
+                Msg(
+                    "no sheet named %(sheet_prefix)s… (sheets: %(items)s)",
+                    sheet_prefix=repr(sheet_prefix),
+                    items=", ".join(book.sheetnames),
+                ),
                 file=label,
                 field="sheet",
             )
@@ -133,7 +141,7 @@ def _title_years(path: Path, label: str) -> list[int]:
         if m:
             return list(range(int(m.group(1)), int(m.group(2)) + 1))
     raise InputError.one(
-        "no 'Calendar Years YYYY - YYYY' title", file=label, field="Data Dictionary"
+        Msg("no 'Calendar Years YYYY - YYYY' title"), file=label, field="Data Dictionary"
     )
 
 
@@ -161,7 +169,7 @@ def _year_columns(
             out[i] = (current, str(name))
     if group + 1 != len(years) and years_row is None:
         raise InputError.one(
-            f"{group + 1} groups of yearly columns, but the title names {len(years)} years",
+            Msg("%(groups)s groups of yearly columns, but the title names %(n)s years", groups=group + 1, n=len(years)),
             file=label, line=line, field="Total Spending",
         )  # fmt: skip
     return out
@@ -177,7 +185,7 @@ def cms_xlsx_dataset(path: Path, label: str) -> str:
             return "cms_medicaid"
         break
     raise InputError.one(
-        "not a CMS Medicaid or Part B drug-spending workbook (title of 'Data Dictionary')",
+        Msg("not a CMS Medicaid or Part B drug-spending workbook (title of 'Data Dictionary')"),
         file=label,
     )
 
@@ -208,7 +216,7 @@ def read_cms_xlsx(path: Path, label: str) -> Figures:
             continue
         _xlsx_row(figures, values, line, columns, names, partb)
     if columns is None:
-        raise InputError.one("no header row ('Brand Name' / HCPCS code) found", file=label,
+        raise InputError.one(Msg("no header row ('Brand Name' / HCPCS code) found"), file=label,
                              field="Spending & Utilization")  # fmt: skip
     return figures
 
@@ -226,7 +234,7 @@ def _xlsx_row(
     code = str(cell("Medicare Billing Code (HCPCS Code)") or "").strip() or None
     description = str(cell("Drug Description") or "").strip() or None
     if not name:
-        figures.problem("empty brand name", line=line, field="Brand Name")
+        figures.problem(Msg("empty brand name"), line=line, field="Brand Name")
         return
     makers = None
     if not partb:

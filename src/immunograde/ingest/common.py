@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 
 _NCT = re.compile(r"^NCT[0-9]{8}$")
 _MONTH_NAMES = (
@@ -60,15 +60,23 @@ def to_int(
                 number = int(as_float)
     if number is None:
         raise InputError.one(
-            f"{where}: expected a whole number, got {short_repr(value)}", file=file, field=field
+            Msg(
+                "%(where)s: expected a whole number, got %(value)s",
+                where=where,
+                value=short_repr(value),
+            ),
+            file=file,
+            field=field,
         )
     if not -(2**63) <= number < 2**63:
         raise InputError.one(
-            f"{where}: number out of range: {short_repr(value)}", file=file, field=field
+            Msg("%(where)s: number out of range: %(value)s", where=where, value=short_repr(value)),
+            file=file,
+            field=field,
         )
     if minimum is not None and number < minimum:
         raise InputError.one(
-            f"{where}: must be at least {minimum} (a count or enrolment), got {short_repr(value)}",
+            Msg("%(where)s: must be at least %(minimum)s (a count or enrolment), got %(value)s", where=where, minimum=minimum, value=short_repr(value)),
             file=file, field=field,
         )  # fmt: skip
     return number
@@ -122,7 +130,11 @@ def partial_date(value: Any) -> str | None:
 def check_nct(nct_id: Any, *, where: str, file: str | None) -> str:
     if not isinstance(nct_id, str) or not _NCT.match(nct_id):
         raise InputError.one(
-            f"{where}: not a ClinicalTrials.gov id (NCT + 8 digits): {nct_id!r}",
+            Msg(
+                "%(where)s: not a ClinicalTrials.gov id (NCT + 8 digits): %(nct_id)s",
+                where=where,
+                nct_id=repr(nct_id),
+            ),
             file=file,
             field="nct_id",
         )

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from immunograde.archives import looks_like_zip, open_zip
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import InputError, Msg, NotFoundError
 from immunograde.ingest import schema
 from immunograde.ingest.ctgov_bulk import SqlUnsupported, import_zip_sql
 from immunograde.ingest.ctgov_docs import Item, _documents, map_document
@@ -66,7 +66,9 @@ def iter_documents(path: Path, progress: Progress) -> Iterator[tuple[str, Any]]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.json") if p.is_file())
         if not files:
-            raise InputError.one("no .json files in this folder: nothing to import", file=str(path))
+            raise InputError.one(
+                Msg("no .json files in this folder: nothing to import"), file=str(path)
+            )
         progress.set_total(len(files), "files")
         for f in files:
             yield from _documents(f.read_bytes(), str(f))
@@ -169,7 +171,7 @@ def import_ctgov(
         summary = _import_python(path, conn, batch_size, workers, progress)
     if not summary.records_read:  # an empty page, array or zip: say so, never "imported 0"
         raise InputError.one(
-            "no ClinicalTrials.gov records in it: nothing to import", file=str(path)
+            Msg("no ClinicalTrials.gov records in it: nothing to import"), file=str(path)
         )
     return summary
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest.ctgov_fields import project
 from immunograde.ingest.ctgov_map import nct_id_of, parse_study
 from immunograde.ingest.writer import Record
@@ -26,7 +26,8 @@ PROJECT = True
 
 def _too_deep(label: str) -> InputError:
     return InputError.one(
-        "JSON nested too deeply (about 1,000 levels): not a ClinicalTrials.gov record", file=label
+        Msg("JSON nested too deeply (about 1,000 levels): not a ClinicalTrials.gov record"),
+        file=label,
     )
 
 
@@ -38,7 +39,9 @@ def _decode(data: bytes, label: str) -> Any:
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         msg = getattr(exc, "msg", str(exc))
-        raise InputError.one(f"not valid JSON: {msg}", file=label, line=line) from None
+        raise InputError.one(
+            Msg("not valid JSON: %(reason)s", reason=msg), file=label, line=line
+        ) from None
 
 
 def _documents(data: bytes, label: str) -> Iterator[tuple[str, Any]]:

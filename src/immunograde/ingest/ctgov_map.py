@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest.common import (
     check_nct,
     clean_text,
@@ -54,7 +54,9 @@ def parse_study(doc: dict[str, Any], source: str) -> StudyParts:
     except InputError:
         raise
     except (TypeError, AttributeError, ValueError) as exc:
-        raise InputError.one(f"{nct}: unexpected structure ({exc})", file=source) from exc
+        raise InputError.one(
+            Msg("%(nct)s: unexpected structure (%(reason)s)", nct=nct, reason=str(exc)), file=source
+        ) from exc
     return parts
 
 
@@ -110,7 +112,9 @@ def _check_codes(values: list[Any], nct: str, field: str, source: str) -> None:
     for value in values:
         if value is not None and not isinstance(value, str):
             raise InputError.one(
-                f"{nct}: expected text, got {short_repr(value)}", file=source, field=field
+                Msg("%(nct)s: expected text, got %(value)s", nct=nct, value=short_repr(value)),
+                file=source,
+                field=field,
             )
 
 

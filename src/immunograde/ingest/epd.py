@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 
 REQUIRED = ("YEAR_MONTH", "PRACTICE_CODE", "BNF_CODE", "BNF_DESCRIPTION", "ITEMS", "TOTAL_QUANTITY",
             "NIC", "ACTUAL_COST")  # fmt: skip
@@ -69,10 +69,14 @@ def _header(path: Path, label: str) -> list[str]:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             header = [h.strip() for h in next(csv.reader(fh), [])]
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.one(f"cannot read as CSV text: {exc}", file=label) from None
+        raise InputError.one(
+            Msg("cannot read as CSV text: %(reason)s", reason=str(exc)), file=label
+        ) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InputError([Problem(f"missing column {c!r}", label, 1, c) for c in missing])
+        raise InputError(
+            [Problem(Msg("missing column %(c)s", c=repr(c)), label, 1, c) for c in missing]
+        )
     return header
 
 
@@ -157,7 +161,9 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, label: str) -> None:
         problems = [Problem(str(msg).split(". ")[-1] if msg else "unreadable row", label, int(line), col)
                     for line, col, msg in rows]  # fmt: skip
         if total > len(rows):
-            problems.append(Problem(f"... {total - len(rows)} more rows rejected", label))
+            problems.append(
+                Problem(Msg("... %(n)s more rows rejected", n=total - len(rows)), label)
+            )
         raise InputError(problems)
 
 
@@ -178,11 +184,19 @@ def _check_values(con: duckdb.DuckDBPyConnection, whole: Path, path: Path, label
                 ok = re.match(_MONTH, value) if col == "YEAR_MONTH" else value
                 if not ok:
                     problems.append(
-                        Problem(f"empty or malformed value {value!r}", label, reader.line_num, col)
+                        Problem(
+                            Msg("empty or malformed value %(value)s", value=repr(value)),
+                            label,
+                            reader.line_num,
+                            col,
+                        )
                     )
             if len(problems) >= MAX_PROBLEMS:
                 break
-    raise InputError(problems or [Problem(f"{bad} rows lack a month, practice or BNF code", label)])
+    raise InputError(
+        problems
+        or [Problem(Msg("%(bad)s rows lack a month, practice or BNF code", bad=bad), label)]
+    )
 
 
 def _split_months(con: duckdb.DuckDBPyConnection, whole: Path, staging: Path) -> EpdFiles:

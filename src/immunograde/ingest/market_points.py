@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest.market_rows import Figures, check_header, number
 
 COLUMNS = ["point_id", "source_url", "outlet", "analyst_cited", "geography", "period",
@@ -48,12 +48,16 @@ def read_market_points(path: Path, label: str) -> Figures:
 def _point(figures: Figures, row: dict[str, str], line: int) -> None:
     country = MARKETS.get(row["geography"])
     if country is None:
-        figures.problem(f"unknown geography {row['geography']!r} (known: {', '.join(MARKETS)})",
+        figures.problem(Msg("unknown geography %(geography)s (known: %(items)s)", geography=repr(row['geography']), items=', '.join(MARKETS)),
                         line=line, field="geography")  # fmt: skip
         return
     years = re.findall(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)", row["period"])
     if not years:
-        figures.problem(f"no year in period {row['period']!r}", line=line, field="period")
+        figures.problem(
+            Msg("no year in period %(period)s", period=repr(row["period"])),
+            line=line,
+            field="period",
+        )
         return
     signed = "growth" in row["metric"]  # growth rates may be negative (-34 %)
     value = (
@@ -63,7 +67,7 @@ def _point(figures: Figures, row: dict[str, str], line: int) -> None:
     )
     if value is None or not row["unit"]:
         if not row["unit"]:
-            figures.problem("empty unit", line=line, field="unit")
+            figures.problem(Msg("empty unit"), line=line, field="unit")
         return
     factor, unit, approx = scale_unit(row["unit"])
     notes = [n for n in (row["notes"], "approximate, as printed" if approx else "") if n]
@@ -84,5 +88,5 @@ def _signed(raw: str, figures: Figures, line: int) -> float | None:
         value = math.nan
     if math.isfinite(value):
         return value
-    figures.problem(f"not a number: {raw!r}", line=line, field="value")
+    figures.problem(Msg("not a number: %(raw)s", raw=repr(raw)), line=line, field="value")
     return None

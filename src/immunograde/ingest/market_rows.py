@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 from immunograde.ingest.common import short_repr
 
 #: metric -> what kind of number it is: money, use (claims, scripts, packs, items...), other
@@ -140,7 +140,7 @@ def number(
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if not blank_ok:
-            figures.problem("empty value where a number is required", line=line, field=field)
+            figures.problem(Msg("empty value where a number is required"), line=line, field=field)
         return None
     if isinstance(raw, bool):
         value = math.nan
@@ -152,10 +152,10 @@ def number(
         except ValueError:
             value = math.nan
     if not math.isfinite(value):
-        figures.problem(f"not a number: {short_repr(raw)}", line=line, field=field)
+        figures.problem(Msg("not a number: %(raw)s", raw=short_repr(raw)), line=line, field=field)
         return None
     if value < 0:
-        figures.problem(f"negative value {short_repr(raw)}", line=line, field=field)
+        figures.problem(Msg("negative value %(raw)s", raw=short_repr(raw)), line=line, field=field)
         return None
     return value
 
@@ -167,7 +167,12 @@ def whole(raw: Any, figures: Figures, *, line: int, field: str, lo: int, hi: int
         return None
     if not value.is_integer() or not lo <= value <= hi:
         figures.problem(
-            f"expected a whole number from {lo} to {hi}, got {short_repr(raw)}",
+            Msg(
+                "expected a whole number from %(lo)s to %(hi)s, got %(raw)s",
+                lo=lo,
+                hi=hi,
+                raw=short_repr(raw),
+            ),
             line=line,
             field=field,
         )
@@ -180,7 +185,11 @@ def check_header(found: list[str], expected: list[str], figures: Figures, *, lin
     missing = [c for c in expected if c not in found]
     for col in missing:
         figures.problem(
-            f"missing column {col!r} (columns found: {', '.join(found) or 'none'})",
+            Msg(
+                "missing column %(col)s (columns found: %(found)s)",
+                col=repr(col),
+                found=", ".join(found) or Msg("none"),
+            ),
             line=line,
             field=col,
         )

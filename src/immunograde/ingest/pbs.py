@@ -11,7 +11,7 @@ import csv
 import re
 from pathlib import Path
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest.market_rows import Figures, check_header, number
 
 COLUMNS = ["Month", "Concession", "Type", "ATC2", "ATC2_desc", "Scripts", "Cost"]
@@ -30,16 +30,28 @@ def read_pbs_csv(path: Path, label: str) -> Figures:
         for row in reader:
             line = reader.line_num
             if len(row) < len(header):
-                figures.problem(f"{len(row)} fields, expected {len(header)}", line=line, field=None)
+                figures.problem(
+                    Msg("%(n)s fields, expected %(n2)s", n=len(row), n2=len(header)),
+                    line=line,
+                    field=None,
+                )
                 continue
             month = row[col["Month"]].strip()
             m = _MONTH.match(month)
             if not m:
-                figures.problem(f"expected YYYY-MM, got {month!r}", line=line, field="Month")
+                figures.problem(
+                    Msg("expected YYYY-MM, got %(month)s", month=repr(month)),
+                    line=line,
+                    field="Month",
+                )
                 continue
             atc2 = row[col["ATC2"]].strip()
             if not re.fullmatch(r"[A-Z]\d{2}", atc2):
-                figures.problem(f"not an ATC level-2 code: {atc2!r}", line=line, field="ATC2")
+                figures.problem(
+                    Msg("not an ATC level-2 code: %(atc2)s", atc2=repr(atc2)),
+                    line=line,
+                    field="ATC2",
+                )
                 continue
             common = dict(year=int(m.group(1)), period=month, name=row[col["ATC2_desc"]].strip(),
                           code=atc2, route="unknown", caveat=CLASS_TOTAL,

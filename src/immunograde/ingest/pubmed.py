@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from immunograde.archives import GzipReader
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest import schema
 from immunograde.ingest.common import clean_text
 from immunograde.ingest.ctgov import existing_path
@@ -101,7 +101,9 @@ def article_row(el: Element, label: str) -> tuple[Any, ...]:
     art = cit.find("Article") if cit is not None else None
     if cit is None or art is None or not pmid or not _PMID.fullmatch(pmid):
         raise InputError.one(
-            f"PubmedArticle without a numeric PMID ({pmid!r})", file=label, field="PMID"
+            Msg("PubmedArticle without a numeric PMID (%(pmid)s)", pmid=repr(pmid)),
+            file=label,
+            field="PMID",
         )
     types = [el.get("UI") for el in art.findall("PublicationTypeList/PublicationType")]
     type_names = [_text(el) or "" for el in art.findall("PublicationTypeList/PublicationType")]
@@ -154,8 +156,7 @@ def _check_doctype(head: bytes, label: str) -> None:
     m = _DOCTYPE.search(head)
     if m and not _NLM_DTD.fullmatch(m.group(1)):
         raise InputError.one(
-            f"refused unsafe XML: external DTD {m.group(1).decode('latin-1')[:80]} (only NLM's "
-            "PubMed DTD may be named)", file=label,
+            Msg("refused unsafe XML: external DTD %(dtd)s (only NLM's PubMed DTD may be named)", dtd=m.group(1).decode('latin-1')[:80]), file=label,
         )  # fmt: skip
 
 
@@ -172,7 +173,7 @@ def iter_events(path: Path, label: str) -> Iterator[tuple[str, Element]]:
                     root = el if root is None else root
                     if el.tag.startswith(_XINCLUDE):
                         raise InputError.one(
-                            "refused unsafe XML: XInclude (xi:include) is not allowed",
+                            Msg("refused unsafe XML: XInclude (xi:include) is not allowed"),
                             file=label, field=el.tag,
                         )  # fmt: skip
                     continue
@@ -187,22 +188,28 @@ def iter_events(path: Path, label: str) -> Iterator[tuple[str, Element]]:
                     root.clear()
         except DefusedXmlException as exc:
             raise InputError.one(
-                f"refused unsafe XML ({type(exc).__name__}: entity declarations and external "
-                "entities are not allowed)",
+                Msg(
+                    "refused unsafe XML (%(name)s: entity declarations and external entities are not allowed)",
+                    name=type(exc).__name__,
+                ),
                 file=label,
             ) from None
         except ParseError as exc:
             raise InputError.one(
-                f"not well-formed XML: {exc}", file=label, line=exc.position[0]
+                Msg("not well-formed XML: %(reason)s", reason=str(exc)),
+                file=label,
+                line=exc.position[0],
             ) from None
         except LookupError as exc:  # an encoding Python does not know
-            raise InputError.one(f"unknown declared encoding: {exc}", file=label) from None
+            raise InputError.one(
+                Msg("unknown declared encoding: %(reason)s", reason=str(exc)), file=label
+            ) from None
         if root is None:
-            raise InputError.one("no XML element in the file", file=label)
+            raise InputError.one(Msg("no XML element in the file"), file=label)
         if not root.tag.startswith("{"):
             return
         raise InputError.one(
-            f"the root element {root.tag!r} is in an XML namespace; PubMed XML has none",
+            Msg("the root element %(tag)s is in an XML namespace; PubMed XML has none", tag=repr(root.tag)),
             file=label, field=root.tag.split("}")[-1],
         )  # fmt: skip
 
@@ -260,5 +267,5 @@ def _import_file(f: Path, up: Upserter, summary: ImportSummary, progress: Progre
         progress.advance()
     if not found:
         raise InputError.one(
-            "no PubmedArticle or DeleteCitation in the file: nothing to import", file=label
+            Msg("no PubmedArticle or DeleteCitation in the file: nothing to import"), file=label
         )

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from immunograde import settings
-from immunograde.errors import InputError
+from immunograde.errors import N_, InputError, Msg
 from immunograde.ingest.common import short_repr
 from immunograde.ingest.schema import Table, ensure_schema
 from immunograde.kb.dbfile import rewrite
@@ -453,11 +453,11 @@ def _stage(
 
 
 _KINDS = {
-    pa.string(): "text",
-    pa.int64(): "a whole number (64 bits)",
-    pa.float64(): "a number",
-    pa.bool_(): "true or false",
-    pa.list_(pa.string()): "a list of text",
+    pa.string(): N_("text"),
+    pa.int64(): N_("a whole number (64 bits)"),
+    pa.float64(): N_("a number"),
+    pa.bool_(): N_("true or false"),
+    pa.list_(pa.string()): N_("a list of text"),
 }
 
 
@@ -489,8 +489,14 @@ def _bad_value(
             for (column, typ), value in zip(table.columns, row, strict=True):
                 if not _fits(typ, value):
                     return InputError.one(
-                        f"{', '.join(map(str, record.key))}: {table.name}.{column}: expected "
-                        f"{_KINDS.get(typ, typ)}, got {short_repr(value)}",
+                        Msg(
+                            "%(key)s: %(table)s.%(column)s: expected %(kind)s, got %(value)s",
+                            key=", ".join(map(str, record.key)),
+                            table=table.name,
+                            column=column,
+                            kind=Msg(_KINDS[typ]) if typ in _KINDS else typ,
+                            value=short_repr(value),
+                        ),
                         file=record.source,
                         field=column,
                     )

@@ -18,7 +18,7 @@ from typing import BinaryIO, cast
 from isal import isal_zlib as _inflater
 
 from immunograde.archives import check_size
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 
 _INFLATE_ERROR = cast("type[Exception]", _inflater.error)
 
@@ -41,12 +41,14 @@ def read_member(zf: zipfile.ZipFile, f: BinaryIO, info: zipfile.ZipInfo, label: 
             with zf.open(info) as member:
                 return member.read()
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
-            raise InputError.one(f"cannot read this zip member: {exc}", file=label) from None
+            raise InputError.one(
+                Msg("cannot read this zip member: %(reason)s", reason=str(exc)), file=label
+            ) from None
     check_size(info.file_size, label)
     f.seek(info.header_offset)
     signature, name_len, extra_len = _LOCAL_HEADER.unpack(f.read(_LOCAL_HEADER.size))
     if signature != b"PK\x03\x04":
-        raise InputError.one("damaged zip member: bad local file header", file=label)
+        raise InputError.one(Msg("damaged zip member: bad local file header"), file=label)
     f.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
     data = f.read(info.compress_size)
     if info.compress_type == zipfile.ZIP_DEFLATED:
@@ -54,9 +56,11 @@ def read_member(zf: zipfile.ZipFile, f: BinaryIO, info: zipfile.ZipInfo, label: 
             inflater = _inflater.decompressobj(-15)
             data = inflater.decompress(data, info.file_size + 1)
         except _INFLATE_ERROR as exc:  # damaged deflate data
-            raise InputError.one(f"damaged zip member: {exc}", file=label) from None
+            raise InputError.one(
+                Msg("damaged zip member: %(reason)s", reason=str(exc)), file=label
+            ) from None
     if len(data) != info.file_size or _inflater.crc32(data) != info.CRC:
         raise InputError.one(
-            "damaged zip member: size or CRC-32 differs from the zip directory", file=label
+            Msg("damaged zip member: size or CRC-32 differs from the zip directory"), file=label
         )
     return data

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import N_, InputError, Msg, Problem
 from immunograde.kb.model_base import Reviewed
 from immunograde.kb.yamlio import line_of, load_yaml
 
@@ -99,10 +99,18 @@ def filter_sql(filters: list[str], column: str = "bnf_code") -> str:
 
 
 _UNSUPPORTED = {
-    "numerator_bnf_codes_query": "a BigQuery query: only numerator_bnf_codes_filter lists are supported",
-    "denominator_bnf_codes_query": "a BigQuery query: only denominator_bnf_codes_filter lists are supported",
-    "numerator_from": "OpenPrescribing's BigQuery views are not available: use numerator_bnf_codes_filter",
-    "denominator_from": "OpenPrescribing's BigQuery views are not available: use denominator_bnf_codes_filter",
+    "numerator_bnf_codes_query": N_(
+        "a BigQuery query: only numerator_bnf_codes_filter lists are supported"
+    ),
+    "denominator_bnf_codes_query": N_(
+        "a BigQuery query: only denominator_bnf_codes_filter lists are supported"
+    ),
+    "numerator_from": N_(
+        "OpenPrescribing's BigQuery views are not available: use numerator_bnf_codes_filter"
+    ),
+    "denominator_from": N_(
+        "OpenPrescribing's BigQuery views are not available: use denominator_bnf_codes_filter"
+    ),
 }
 
 
@@ -110,14 +118,18 @@ def _problems(raw: Any, label: str) -> list[Problem]:
     out = []
     for key, why in _UNSUPPORTED.items():
         if isinstance(raw, dict) and key in raw:
-            out.append(Problem(f"not supported: {why}", label, line_of(raw, [key], 1), key))
+            out.append(
+                Problem(
+                    Msg("not supported: %(why)s", why=Msg(why)), label, line_of(raw, [key], 1), key
+                )
+            )
     for side in ("numerator", "denominator"):
         key = f"{side}_bnf_codes_filter"
         for i, element in enumerate((raw or {}).get(key) or []):
             if not isinstance(element, str) or not _FILTER.match(_codes(element)):
                 out.append(
                     Problem(
-                        f"not a BNF code filter: {element!r}",
+                        Msg("not a BNF code filter: %(element)s", element=repr(element)),
                         label,
                         line_of(raw, [key, i], 1),
                         f"{key}.{i}",
@@ -131,7 +143,7 @@ def load_measure(path: Path) -> Measure:
     label = str(path)
     raw, problems = load_yaml(path, label)  # JSON is read as YAML, which gives line numbers
     if raw is not None and not isinstance(raw, dict):
-        problems.append(Problem("expected a JSON object", label, 1))
+        problems.append(Problem(Msg("expected a JSON object"), label, 1))
     problems += _problems(raw, label) if isinstance(raw, dict) else []
     if not problems:
         try:
@@ -163,6 +175,11 @@ def load_measures(folder: Path | None = None, only: list[str] | None = None) -> 
     if only and len(measures) != len(set(only)):
         missing = sorted(set(only) - {m.id for m in measures})
         raise InputError.one(
-            f"no measure {', '.join(missing)} in {folder or measures_dir()}", field="--measure"
+            Msg(
+                "no measure %(measures)s in %(folder)s",
+                measures=", ".join(missing),
+                folder=folder or measures_dir(),
+            ),
+            field="--measure",
         )
     return measures

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.market.epd_definitions import Measure, filter_sql
 from immunograde.safety.engines import Engine
 
@@ -147,10 +147,12 @@ def run_measures(
     """Every measure over the EPD Parquet ``files`` on ``engine``."""
     if not files:
         raise InputError.one(
-            "no EPD files imported: run `immunograde market import EPD.csv` first", field="epd"
+            Msg("no EPD files imported: run `immunograde market import EPD.csv` first"), field="epd"
         )
     if not measures:
-        raise InputError.one("no measure definitions (market/measures/*.json)", field="measures")
+        raise InputError.one(
+            Msg("no measure definitions (market/measures/*.json)"), field="measures"
+        )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     engine.expect_input(sum(p.stat().st_size for p in files))

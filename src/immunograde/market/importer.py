@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from immunograde import settings
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.ingest.cms import read_brandlvl_csv, read_cms_xlsx
 from immunograde.ingest.epd import convert_epd, publish
 from immunograde.ingest.market_points import read_market_points
@@ -82,7 +82,7 @@ def sha256(path: Path) -> str:
 def detect(path: Path, label: str) -> tuple[str, Reader]:
     """(dataset, reader) for a file; :class:`InputError` naming it when it is none of the known kinds."""
     if not path.is_file():
-        raise InputError.one("no such file", file=label)
+        raise InputError.one(Msg("no such file"), file=label)
     if path.suffix.lower() == ".xlsx":
         from immunograde.ingest.cms import cms_xlsx_dataset
 
@@ -92,7 +92,7 @@ def detect(path: Path, label: str) -> tuple[str, Reader]:
             header = next(csv.reader(fh), [])
     except UnicodeDecodeError:
         raise InputError.one(
-            "not a UTF-8 text (CSV) file or an .xlsx workbook", file=label
+            Msg("not a UTF-8 text (CSV) file or an .xlsx workbook"), file=label
         ) from None
     cols = set(header)
     if {"YEAR_MONTH", "BNF_CODE", "PRACTICE_CODE"} <= cols:
@@ -110,8 +110,11 @@ def detect(path: Path, label: str) -> tuple[str, Reader]:
     if {"point_id", "source_url", "product_or_segment"} <= cols:
         return "market_points", read_market_points
     raise InputError.one(
-        "not a known prescribing or sales layout (CMS, PBS, market points, NHS EPD); header: "
-        + ", ".join(header[:12]),
+        Msg(
+            "not a known prescribing or sales layout (CMS, PBS, market points, NHS EPD); header: "
+            "%(header)s",
+            header=", ".join(header[:12]),
+        ),
         file=label,
         line=1,
     )

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 import duckdb
 import pyarrow as pa
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 
 EngineName = Literal["duckdb", "spark"]
 
@@ -136,7 +136,7 @@ class SparkEngine:
                 from pyspark.sql import SparkSession
             except ImportError as exc:  # pragma: no cover - pyspark is an optional extra
                 raise InputError.one(
-                    "the Spark engine needs pyspark: pip install 'immunograde[spark]'",
+                    Msg("the Spark engine needs pyspark: pip install 'immunograde[spark]'"),
                     field="--engine",
                 ) from exc
             session = (
@@ -187,4 +187,6 @@ def make_engine(name: str = "duckdb", *, master: str = "local[2]", **duckdb_opti
         return DuckDBEngine(**duckdb_options)
     if name == "spark":
         return SparkEngine(master=master)
-    raise InputError.one(f"unknown engine {name!r}; use duckdb or spark", field="--engine")
+    raise InputError.one(
+        Msg("unknown engine %(name)s; use duckdb or spark", name=repr(name)), field="--engine"
+    )

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from immunograde.archives import open_zip, read_zip_member
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 
 TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
 _FILE = re.compile(r"(DEMO|DRUG|REAC|OUTC|RPSR|THER|INDI)(\d\d)Q([1-4])\.TXT$", re.I)
@@ -74,7 +74,7 @@ class IngestReport:
 def _members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
     """(name, reader) for every file in a zip, a folder (recursively) or a single file."""
     if not path.exists():
-        raise InputError.one("no such file or folder", file=str(path))
+        raise InputError.one(Msg("no such file or folder"), file=str(path))
     if path.is_dir():
         for p in sorted(path.rglob("*")):
             if p.is_file():
@@ -99,7 +99,7 @@ def parse_table(text: str, report: TableReport) -> dict[str, list[str]]:
     """Split ``$``-delimited text into columns (strings), repairing the known quirks."""
     lines = text.splitlines()
     if not lines:
-        raise InputError.one("empty file (no header line)", file=report.source, line=1)
+        raise InputError.one(Msg("empty file (no header line)"), file=report.source, line=1)
     header = [h.strip().lower() for h in lines[0].split("$")]
     while header and header[-1] == "":
         header.pop()
@@ -126,7 +126,9 @@ def parse_table(text: str, report: TableReport) -> dict[str, list[str]]:
         report.rows += 1
     if pending is not None and any(pending):
         raise InputError.one(
-            f"last record has {len(pending)} of {ncol} fields", file=report.source, line=len(lines)
+            Msg("last record has %(n)s of %(ncol)s fields", n=len(pending), ncol=ncol),
+            file=report.source,
+            line=len(lines),
         )
     return dict(zip(header, columns, strict=True))
 
@@ -174,7 +176,7 @@ def _ints(values: list[str] | None, n: int, name: str, report: TableReport) -> p
         ok = v.isascii() and v.isdigit() and len(v) < 19
         if not ok and name in _IDS and (v or name == "primaryid"):
             raise InputError.one(
-                f"a report id must be a whole number below 10^18, got {v[:40]!r}",
+                Msg("a report id must be a whole number below 10^18, got %(v)s", v=repr(v[:40])),
                 file=report.source, line=i + 2, field=name,
             )  # fmt: skip
         out.append(int(v) if ok else None)
@@ -243,7 +245,7 @@ def ingest(
                 progress(name)
     if not found:
         raise InputError.one(
-            "no FAERS table files (DEMOyyQn.txt ...) found", file=", ".join(map(str, paths))
+            Msg("no FAERS table files (DEMOyyQn.txt ...) found"), file=", ".join(map(str, paths))
         )
     _check_complete(report, paths)
     return report
@@ -254,23 +256,24 @@ def _check_header(cols: dict[str, list[str]], text: str, name: str) -> None:
     if not {"primaryid", "isr"} & set(cols):
         first = text.split("\n", 1)[0][:60]
         raise InputError.one(
-            f"the first line is not a FAERS header (column names such as primaryid$caseid$...): "
-            f"{first!r}", file=name, line=1, field="primaryid",
+            Msg("the first line is not a FAERS header (column names such as primaryid$caseid$...): "
+                "%(first)s", first=repr(first)), file=name, line=1, field="primaryid",
         )  # fmt: skip
 
 
 def _check_complete(report: IngestReport, paths: list[Path]) -> None:
     """Every quarter read has its DEMO, DRUG and REAC tables (reports, drugs and events)."""
     if not sum(t.rows for t in report.tables if t.table == "demo"):
-        raise InputError.one("no reports in the DEMO table(s) (zero reports): nothing to score",
+        raise InputError.one(Msg("no reports in the DEMO table(s) (zero reports): nothing to score"),
                              file=", ".join(map(str, paths)), field="demo")  # fmt: skip
     kinds: dict[str, set[str]] = {}
     for t in report.tables:
         kinds.setdefault(t.quarter, set()).add(t.table)
     for quarter, have in sorted(kinds.items()):
         if missing := [t.upper() for t in ("demo", "drug", "reac") if t not in have]:
+            files = ", ".join(m + quarter.upper() + ".txt" for m in missing)
             raise InputError.one(
-                f"quarter {quarter} has no {', '.join(f'{m}{quarter.upper()}.txt' for m in missing)}"
-                " (DEMO, DRUG and REAC are needed to count reports)",
+                Msg("quarter %(quarter)s has no %(files)s (DEMO, DRUG and REAC are needed to count "
+                    "reports)", quarter=quarter, files=files),
                 file=", ".join(map(str, paths)), field=missing[0].lower(),
             )  # fmt: skip

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from immunograde.archives import open_zip, read_gzip, read_zip_member
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.safety.faers import MAX_AGE
 
 _AGE_UNIT = {
@@ -37,13 +37,13 @@ _SEX = {"1": "M", "2": "F"}
 
 def _load(path: Path) -> list[Any]:
     if not path.is_file():
-        raise InputError.one("no such file", file=str(path))
+        raise InputError.one(Msg("no such file"), file=str(path))
     label = str(path)
     if path.suffix == ".zip":
         with open_zip(path) as z:
             files = [i for i in z.infolist() if not i.is_dir()]
             if not files:
-                raise InputError.one("empty zip: no openFDA JSON file in it", file=label)
+                raise InputError.one(Msg("empty zip: no openFDA JSON file in it"), file=label)
             label = f"{path}!{files[0].filename}"
             raw = read_zip_member(z, files[0], label)
     elif path.suffix == ".gz":
@@ -54,13 +54,15 @@ def _load(path: Path) -> list[Any]:
         payload = json.loads(raw.decode("utf-8-sig"))
     except RecursionError:
         raise InputError.one(
-            "JSON nested too deeply: not openFDA drug-event JSON", file=label
+            Msg("JSON nested too deeply: not openFDA drug-event JSON"), file=label
         ) from None
     except ValueError as exc:
-        raise InputError.one(f"not openFDA drug-event JSON: {exc}", file=label) from None
+        raise InputError.one(
+            Msg("not openFDA drug-event JSON: %(reason)s", reason=str(exc)), file=label
+        ) from None
     results = payload.get("results") if isinstance(payload, dict) else None
     if not isinstance(results, list):
-        raise InputError.one("no 'results' list", file=label, field="results")
+        raise InputError.one(Msg("no 'results' list"), file=label, field="results")
     return results
 
 
@@ -79,7 +81,7 @@ def _int(value: Any, where: str = "", label: str | None = None) -> int | None:
     if len(digits) > 18:
         if where:
             raise InputError.one(
-                f"a report id must be a whole number below 10^18, got {str(value)[:40]!r}",
+                Msg("a report id must be a whole number below 10^18, got %(value)s", value=repr(str(value)[:40])),
                 file=label, field=where,
             )  # fmt: skip
         return None
@@ -91,7 +93,7 @@ def _obj(value: Any, label: str, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InputError.one(f"expected an object, got {type(value).__name__}", file=label,
+        raise InputError.one(Msg("expected an object, got %(name)s", name=type(value).__name__), file=label,
                              field=where)  # fmt: skip
     return value
 
@@ -102,7 +104,7 @@ def _objs(value: Any, label: str, where: str) -> list[dict[str, Any]]:
         return []
     if not isinstance(value, list):
         raise InputError.one(
-            f"expected a list, got {type(value).__name__}", file=label, field=where
+            Msg("expected a list, got %(name)s", name=type(value).__name__), file=label, field=where
         )
     return [_obj(v, label, f"{where}[{i}]") for i, v in enumerate(value)]
 
@@ -111,7 +113,7 @@ def _text(value: Any, label: str, where: str) -> str | None:
     """A name or term: text (or absent); a number, list or object is refused."""
     if value is None or isinstance(value, str):
         return value or None
-    raise InputError.one(f"expected text, got {type(value).__name__} {str(value)[:40]!r}",
+    raise InputError.one(Msg("expected text, got %(name)s %(value)s", name=type(value).__name__, value=repr(str(value)[:40])),
                          file=label, field=where)  # fmt: skip
 
 
@@ -129,7 +131,9 @@ def convert(paths: list[Path], out_dir: Path) -> dict[str, int]:
             rep = _obj(item, label, f"results[{i}]")
             rid = _int(rep.get("safetyreportid"), f"results[{i}].safetyreportid", label)
             if rid is None:
-                raise InputError.one("missing safetyreportid", file=label, field=f"results[{i}]")
+                raise InputError.one(
+                    Msg("missing safetyreportid"), file=label, field=f"results[{i}]"
+                )
             patient = _obj(rep.get("patient"), label, f"results[{i}].patient")
             for key, value in (("primaryid", rid), ("caseid", rid),
                                ("caseversion", _int(rep.get("safetyreportversion"))),
@@ -167,7 +171,7 @@ def convert(paths: list[Path], out_dir: Path) -> dict[str, int]:
                                         f"{at}.reaction[{j}].reactionmeddrapt"))  # fmt: skip
     if not demo["primaryid"]:
         raise InputError.one(
-            "no reports in 'results' (zero reports): nothing to score",
+            Msg("no reports in 'results' (zero reports): nothing to score"),
             file=", ".join(map(str, paths)), field="results",
         )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)

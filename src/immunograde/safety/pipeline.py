@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.safety.dedup import STRATUM_SQL, DedupCounts, deduplicate
 from immunograde.safety.engines import Engine
 from immunograde.safety.mapping import MappingReport, NameIndex, load_name_index, map_names
@@ -54,7 +54,8 @@ def register_folder(engine: Engine, folder: Path) -> None:
         )
         if not files:
             raise InputError.one(
-                f"no {table}*.parquet here: run `immunograde safety ingest`", file=str(folder)
+                Msg("no %(table)s*.parquet here: run `immunograde safety ingest`", table=table),
+                file=str(folder),
             )
         inputs[table] = files
     deleted = sorted(folder.glob("deleted*.parquet"))
@@ -72,7 +73,12 @@ def _role_filter(roles: Sequence[str]) -> str:
     unknown = wanted - set(ROLES)
     if unknown or not wanted:
         raise InputError.one(
-            f"roles are {', '.join(ROLES)}; got {', '.join(sorted(roles))}", field="--roles"
+            Msg(
+                "roles are %(roles)s; got %(got)s",
+                roles=", ".join(ROLES),
+                got=", ".join(sorted(roles)),
+            ),
+            field="--roles",
         )
     if wanted & {"PS", "SS"}:
         wanted.add("S")  # openFDA's 'suspect' (drugcharacterization 1) has no PS/SS split
@@ -94,7 +100,7 @@ def _drug_view(
         )
         return None
     if options.drug_level != "substance":
-        raise InputError.one("drug level is substance or name", field="--drug-level")
+        raise InputError.one(Msg("drug level is substance or name"), field="--drug-level")
     combos = engine.fetch(
         f"SELECT {_DN} AS dn, {_AI} AS ai, COUNT(*) AS n {base} GROUP BY {_DN}, {_AI}"
     )
@@ -143,8 +149,8 @@ def run_pipeline(
     counts = count_reports(engine)
     if not counts.pairs.num_rows:
         raise InputError.one(
-            "no report has both a drug (in the roles counted, --roles) and an event: nothing to "
-            "score", file=label or str(folder),
+            Msg("no report has both a drug (in the roles counted, --roles) and an event: nothing to "
+            "score"), file=label or str(folder),
         )  # fmt: skip
     timings["counting"] = time.perf_counter() - t1
     say("scoring")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.safety.engines import Engine
 from immunograde.safety.scoring import ScoreResult, count_reports, score_counts
 from immunograde.stats.gps import GPSPrior
@@ -21,14 +21,18 @@ def read_report_table(
 ) -> pa.Table:
     """The needed columns as strings, renamed ``id, drug, event, s0, s1, ...``."""
     if not path.is_file():
-        raise InputError.one("file not found", file=str(path))
+        raise InputError.one(Msg("file not found"), file=str(path))
     with path.open(newline="", encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh), [])
     wanted = [id_col, drug_col, event_col, *strata]
     missing = [c for c in wanted if c not in header]
     if missing:
         raise InputError.one(
-            f"no column {missing[0]!r}; the columns are {', '.join(header)}",
+            Msg(
+                "no column %(missing)s; the columns are %(items)s",
+                missing=repr(missing[0]),
+                items=", ".join(header),
+            ),
             file=str(path),
             line=1,
             field=missing[0],
@@ -43,7 +47,9 @@ def read_report_table(
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise InputError.one(f"cannot read CSV: {exc}", file=str(path)) from exc
+        raise InputError.one(
+            Msg("cannot read CSV: %(reason)s", reason=str(exc)), file=str(path)
+        ) from exc
     names = ["id", "drug", "event", *(f"s{i}" for i in range(len(strata)))]
     return table.select(wanted).rename_columns(names)
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from immunograde.errors import InputError, Problem
+from immunograde.errors import InputError, Msg, Problem
 from immunograde.evidence.experience import Observation, experience
 from immunograde.evidence.natural_course import load
 from immunograde.jsonable import to_jsonable
@@ -29,14 +29,16 @@ def _number(name: str, raw: str, problems: list[Problem]) -> int | float | None:
     try:
         value = float(text)
     except ValueError:
-        problems.append(Problem(f"{raw!r} is not a number", field=name))
+        problems.append(Problem(Msg("%(raw)s is not a number", raw=repr(raw)), field=name))
         return None
     if not math.isfinite(value):
-        problems.append(Problem(f"{raw!r} is not a finite number", field=name))
+        problems.append(Problem(Msg("%(raw)s is not a finite number", raw=repr(raw)), field=name))
         return None
     if name in INTS:
         if value != int(value):
-            problems.append(Problem(f"{raw!r} is not a whole number", field=name))
+            problems.append(
+                Problem(Msg("%(raw)s is not a whole number", raw=repr(raw)), field=name)
+            )
             return None
         return int(value)
     return value

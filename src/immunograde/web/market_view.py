@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.market.query import Filters, MarketData, market_rows
 from immunograde.market.report import chart_bars, human, overview, substance_section, trend_series
@@ -22,7 +22,9 @@ def parse_filters(country: str, programme: str, year: str, class_id: str) -> Fil
     y = None
     if year.strip():
         if not year.strip().isdigit():
-            raise InputError.one(f"year must be a number, got {year!r}", field="year")
+            raise InputError.one(
+                Msg("year must be a number, got %(year)s", year=repr(year)), field="year"
+            )
         y = int(year)
     return Filters(country or None, programme or None, y, class_id or None)
 

@@ -59,6 +59,7 @@ def _tojson_attr(value: Any) -> Markup:
 env.filters["num"] = _num
 env.filters["jsonattr"] = _tojson_attr
 env.filters["tr"] = i18n.tr
+env.filters["message"] = i18n.message  # a library message (errors.Msg) in the reader's language
 env.filters["term"] = i18n.term
 env.filters["certainty_label"] = i18n.certainty_label
 env.filters["verdict_label"] = i18n.verdict_label

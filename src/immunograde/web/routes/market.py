@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import InputError, Msg, NotFoundError
 from immunograde.jsonable import to_jsonable
 from immunograde.market.query import unmapped_names
 from immunograde.market.report import chart_slices, overview, resolve_substance
@@ -44,7 +44,8 @@ async def _image(request: Request, store: Store, spec_fn: Any, fmt: str) -> Resp
     :mod:`immunograde.web.routes.plots`)."""
     if fmt not in (*FORMATS, "vl.json", "json"):
         raise InputError.one(
-            f"unknown image format {fmt!r}; choose svg, png, pdf or vl.json", field="format"
+            Msg("unknown image format %(fmt)s; choose svg, png, pdf or vl.json", fmt=repr(fmt)),
+            field="format",
         )
     spec = await run_in_threadpool(spec_fn)
     if fmt in ("vl.json", "json"):

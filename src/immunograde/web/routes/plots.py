@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import InputError, Msg, NotFoundError
 from immunograde.evidence.feed import atom_feed
 from immunograde.plots.cache import render_kept
 from immunograde.plots.render import FORMATS, MEDIA_TYPES
@@ -44,7 +44,8 @@ async def _image(
     )  # titles in the reader's language
     if fmt not in (*FORMATS, "vl.json", "json"):
         raise InputError.one(
-            f"unknown image format {fmt!r}; choose svg, png, pdf or vl.json", field="format"
+            Msg("unknown image format %(fmt)s; choose svg, png, pdf or vl.json", fmt=repr(fmt)),
+            field="format",
         )
     spec = await run_in_threadpool(store.cached, ("spec", *key), spec_fn)
     if fmt in ("vl.json", "json"):  # the Vega-Lite specification itself
