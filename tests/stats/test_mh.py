@@ -110,3 +110,15 @@ def test_peto_swapping_groups_negates_estimate(rows: list[tuple[int, ...]]) -> N
     assert rev.estimate == pytest.approx(-fwd.estimate, rel=1e-12, abs=1e-15)
     assert rev.se == pytest.approx(fwd.se, rel=1e-12)
     assert rev.q == pytest.approx(fwd.q, rel=1e-9, abs=1e-12)
+
+
+def test_risk_difference_without_any_event_is_metafor_s_nan_not_an_exception() -> None:
+    """No event in any arm, RD: the estimate and its standard error are 0; metafor's z and p are NaN
+    (R's 0/0), the interval 0 to 0, Q = 0 with p 1, I2 0 (metafor 4.x, run by hand:
+    ``rma.mh(measure="RD", ai=c(0,0), n1i=c(10,5), ci=c(0,0), n2i=c(10,5))`` printed
+    ``0 0 NaN NaN 0 0 0 1 0`` for beta, se, zval, pval, ci.lb, ci.ub, QE, QEp, I2).  Before, the
+    division raised ZeroDivisionError: a traceback from ``meta FILE --method MH --measure RD``."""
+    r = rma_mh([0, 0], n1i=[10, 5], ci=[0, 0], n2i=[10, 5], measure="RD")
+    assert (r.estimate, r.se, r.ci_low, r.ci_high) == (0.0, 0.0, 0.0, 0.0)
+    assert math.isnan(r.statistic) and math.isnan(r.p_value)
+    assert (r.q, r.q_p, r.i2) == (0.0, 1.0, 0.0)

@@ -289,7 +289,8 @@ def rma_mh(
     beta, se = {"OR": _or, "RR": _rr, "RD": _rd}[measure](t)
     z = float(-ndtri(level_alpha(level) / 2))
     lo, hi = beta - z * se, beta + z * se
-    stat = beta / se
+    with np.errstate(divide="ignore", invalid="ignore"):  # se 0 (no events anywhere, RD): as R,
+        stat = float(np.divide(beta, se))  # 0/0 is NaN and x/0 is +-Inf, not an exception
     p = float(2 * ndtr(-abs(stat))) if not np.isnan(stat) else NAN
     q, q_p, i2, h2 = heterogeneity(t.yi, t.vi, beta)
     extra: dict[str, float | int] = {}
