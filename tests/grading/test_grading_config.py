@@ -55,9 +55,13 @@ def test_methods_text_covers_every_section_with_reference() -> None:
 
 def _rule_sections() -> dict[str, tuple[tuple, object]]:
     """Every section of rules.yaml that states a rule: the typed ones and the plain mappings."""
+    from immunograde.grading.config import trial_effects_as_text
+
     rules = load_rules()
     out = {s.key: (s.citations, s.core_grade) for s in rules_as_text(rules)}
     out |= {d.key: (d.citations, d.core_grade) for d in rules.data_sections.values()}
+    te = trial_effects_as_text(rules)  # the double-zero policy, shown under Pooling
+    out[te.key] = (te.citations, te.core_grade)
     return out
 
 
@@ -83,8 +87,10 @@ def test_every_rule_quotes_core_grade_or_says_why_not() -> None:
         if note.status != "quoted":
             assert note.reason and len(note.reason.split()) >= 15, key
     statuses = {k: n.status for k, (_c, n) in _rule_sections().items()}
-    # the TSA reconciliation and the two descriptive sections are where Core GRADE has nothing to say
+    # the TSA reconciliation, the two descriptive sections and how each trial's effect is computed
+    # (meta-analysis method, before any rating) are where Core GRADE has nothing to say
     assert {k for k, v in statuses.items() if v == "silent"} == {
+        "trial_effects",
         "reconciliation",
         "natural_medicines",
         "profile",
@@ -97,6 +103,7 @@ def test_every_rule_quotes_core_grade_or_says_why_not() -> None:
 @pytest.mark.parametrize(
     ("section", "change", "message"),
     [
+        ("trial_effects", {"double_zero": "sometimes"}, r"'trial_effects'.*'drop' or 'keep'"),
         ("target", {"core_grade": {"status": "partial"}}, r"'target'.*needs a reason"),
         ("start", {"core_grade": {"status": "maybe"}}, r"'start'.*status 'maybe'"),
         ("start", {"core_grade": None}, r"'start'.*core_grade must be a mapping"),

@@ -3,8 +3,9 @@ small-study test (Peters' test for a risk or odds ratio from counts; otherwise E
 metafor's ``regtest`` default: the random-effects model with ``sei`` as moderator), the
 comparator risk from the control arms, and the participants.
 
-Continuity correction as metafor's defaults (``add = 1/2`` to rows with a zero cell); double-zero rows are
-dropped (``drop00``, as RevMan does) and listed.
+Binary rows follow the one declared policy, ``rules.yaml: trial_effects`` (:func:`binary_effects`): the
+continuity correction (``add = 1/2`` to rows with a zero cell) and double-zero rows dropped (metafor's
+``drop00``) and listed.  The trial sequential analysis (:mod:`.effects`) applies the same function.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from immunograde.grading.config import load_rules
 from immunograde.kb.models import Question
 from immunograde.kb.queries import OutcomeRow
 from immunograde.stats.bias import peters_test
-from immunograde.stats.escalc import escalc, from_ci
+from immunograde.stats.escalc import EffectSizes, escalc, from_ci
 from immunograde.stats.rma import RmaResult, rma_uni
 
 RATIO = frozenset({"RR", "OR", "HR", "ROM", "IRR"})
@@ -58,12 +60,19 @@ class QuestionAnalysis:
     overall_risk: float | None = None
 
 
+def binary_effects(measure: str, **cells: Any) -> EffectSizes:
+    """Effect sizes of 2x2 tables under the declared policy (``rules.yaml: trial_effects``): the
+    continuity correction and the double-zero rule; a dropped row's ``yi`` and ``vi`` are NaN."""
+    policy = load_rules().trial_effects
+    return escalc(measure, add=policy.continuity_correction, drop00=policy.drop00, **cells)
+
+
 def _row_effect(measure: str, row: OutcomeRow) -> tuple[float, float]:
     v = row.values
     cells: dict[str, Any]
     if row.form == "binary":
         cells = {k: [v[k]] for k in ("ai", "bi", "ci", "di", "n1i", "n2i") if v.get(k) is not None}
-        es = escalc(measure, drop00=True, **cells)
+        es = binary_effects(measure, **cells)
     elif row.form == "continuous":
         cells = {k: [v[k]] for k in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
         es = escalc(measure, **cells)

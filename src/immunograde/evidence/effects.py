@@ -1,8 +1,10 @@
 """Per-trial effects of a question in publication-year order, for sequential analyses.
 
 Binary questions (RR, OR) use the event counts (either metafor form: ``ai, n1i, ci, n2i`` or
-``ai, bi, ci, di``); continuous questions measured as a mean difference use ``m1i, sd1i, n1i, m2i,
-sd2i, n2i``.  Trials without a year go last; ties keep file order.
+``ai, bi, ci, di``) under the pooled result's own policy (``rules.yaml: trial_effects``: continuity
+correction, double-zero trials dropped), so the sequential analysis has the pooled result's trials;
+continuous questions measured as a mean difference use ``m1i, sd1i, n1i, m2i, sd2i, n2i``.  Trials
+without a year go last; ties keep file order.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from immunograde.errors import InputError, Msg
+from immunograde.evidence.analysis import binary_effects
 from immunograde.kb.queries import KnowledgeBase, OutcomeRow
 from immunograde.stats.escalc import escalc
 
@@ -70,15 +73,19 @@ def question_effects(kb: KnowledgeBase, question_id: str) -> Effects:
                              field="outcome.measure")  # fmt: skip
     pick = counts if binary else _means
     rows = _by_year([r for r in kb.outcome_data(question_id) if pick(r.values) is not None])
+    c = np.array([pick(r.values) for r in rows], dtype=float).reshape(len(rows), -1)
+    if binary and len(rows):
+        es = binary_effects(measure, ai=c[:, 0], n1i=c[:, 1], ci=c[:, 2], n2i=c[:, 3])
+        keep = np.isfinite(es.yi) & np.isfinite(es.vi)  # double-zero trials dropped, as pooled
+        rows, c = [r for r, k in zip(rows, keep, strict=True) if k], c[keep]
+        yi, vi = _f(es.yi)[keep], _f(es.vi)[keep]
     if len(rows) < 2:
-        need = "ai, n1i, ci, n2i" if binary else ", ".join(CONTINUOUS)
+        need = "ai, n1i, ci, n2i (not double-zero)" if binary else ", ".join(CONTINUOUS)
         raise InputError.one(Msg("TSA needs at least two trials with %(need)s; %(question_id)s has %(n)s", need=need, question_id=question_id, n=len(rows)), file=where, field="data")  # fmt: skip
-    c = np.array([pick(r.values) for r in rows], dtype=float)
     method = q.method or "REML"
     if binary:
-        es = escalc(measure, ai=c[:, 0], n1i=c[:, 1], ci=c[:, 2], n2i=c[:, 3])
         p_c = float(c[:, 2].sum() / c[:, 3].sum())
-        return Effects(rows, measure, method, _f(es.yi), _f(es.vi), c[:, 1] + c[:, 3], p_c, None)
+        return Effects(rows, measure, method, yi, vi, c[:, 1] + c[:, 3], p_c, None)
     es = escalc(
         "MD", m1i=c[:, 0], sd1i=c[:, 1], n1i=c[:, 2], m2i=c[:, 3], sd2i=c[:, 4], n2i=c[:, 5]
     )

@@ -26,11 +26,11 @@ import numpy as np
 
 from immunograde import settings
 from immunograde.errors import InputError, NotFoundError
+from immunograde.evidence.analysis import binary_effects
 from immunograde.evidence.answers import Answers
 from immunograde.evidence.effects import counts
 from immunograde.kb.dbfile import Rewrite, open_readonly, rewrite
 from immunograde.kb.queries import KnowledgeBase
-from immunograde.stats.escalc import escalc
 from immunograde.stats.rma import rma_uni
 
 TRACKED = ("estimate", "certainty", "verdict", "tsa_conclusion")
@@ -102,11 +102,15 @@ def _pooled(kb: KnowledgeBase, qid: str) -> tuple[Any, ...]:
     c = np.array([x for r in rows if (x := counts(r.values)) is not None], dtype=float)
     if q.outcome.type != "binary" or q.outcome.measure not in ("RR", "OR") or c.shape[0] == 0:
         return len(rows), None, None, None, None, None, None, None
-    es = escalc(q.outcome.measure, ai=c[:, 0], n1i=c[:, 1], ci=c[:, 2], n2i=c[:, 3])
-    method = "FE" if q.model == "fixed" or c.shape[0] == 1 else (q.method or "REML")
-    fit = rma_uni(es.yi, es.vi, method=method)
+    es = binary_effects(q.outcome.measure, ai=c[:, 0], n1i=c[:, 1], ci=c[:, 2], n2i=c[:, 3])
+    keep = np.isfinite(es.yi) & np.isfinite(es.vi)  # the declared double-zero policy, as pooled
+    if not keep.any():
+        return len(rows), None, None, None, None, None, None, None
+    k = int(keep.sum())
+    method = "FE" if q.model == "fixed" or k == 1 else (q.method or "REML")
+    fit = rma_uni(es.yi[keep], es.vi[keep], method=method)
     est, lo, hi = (float(np.exp(v)) for v in (fit.estimate, fit.ci_low, fit.ci_high))
-    return c.shape[0], est, lo, hi, None, None, None, None
+    return k, est, lo, hi, None, None, None, None
 
 
 def _appraised(answers: Answers, kb: KnowledgeBase, qid: str) -> tuple[tuple[Any, ...], str | None]:

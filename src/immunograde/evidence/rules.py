@@ -16,6 +16,7 @@ from immunograde.grading.config import (
     data_sections_as_text,
     load_rules,
     rules_as_text,
+    trial_effects_as_text,
 )
 from immunograde.grading.sof import HEADERS as SOF_HEADERS
 from immunograde.grading.sof import to_csv as sof_csv
@@ -36,4 +37,5 @@ __all__ = [
     "sof_csv",
     "sof_html",
     "sof_markdown",
+    "trial_effects_as_text",
 ]

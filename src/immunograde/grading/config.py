@@ -108,6 +108,18 @@ class InformationSizeRules(Section):
 
 
 @dataclass(frozen=True)
+class TrialEffectRules(Section):
+    """How each trial's effect size is computed before pooling (the double-zero policy), declared once."""
+
+    double_zero: str  #: "drop" (metafor's drop00 = TRUE) or "keep"
+    continuity_correction: float  #: added to every cell of a 2x2 table with a zero cell
+
+    @property
+    def drop00(self) -> bool:
+        return self.double_zero == "drop"
+
+
+@dataclass(frozen=True)
 class TargetRules(Section):
     """The target of the certainty rating (Core GRADE 2): documentation only, no settings."""
 
@@ -241,6 +253,7 @@ class Rules:
     """Every threshold and wording the grading uses, with the review record of the file."""
 
     review: Review
+    trial_effects: TrialEffectRules
     information_size: InformationSizeRules
     start: StartRules
     target: TargetRules
@@ -265,6 +278,7 @@ class Rules:
 
 
 _SECTIONS: dict[str, type[Section]] = {
+    "trial_effects": TrialEffectRules,
     "information_size": InformationSizeRules,
     "start": StartRules,
     "target": TargetRules,
@@ -364,6 +378,8 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
         raise ValueError(
             f"rules.yaml: section {name!r}: desirable_events must be 'complement' or 'increase'"
         )
+    if cls is TrialEffectRules and raw["double_zero"] not in ("drop", "keep"):
+        raise ValueError(f"rules.yaml: section {name!r}: double_zero must be 'drop' or 'keep'")
     if cls is EffectSizeRules:
         values["smd_bounds"] = tuple(float(x) for x in raw["smd_bounds"])
     if cls is VerdictRules:
@@ -444,26 +460,34 @@ _TITLES = {
 def rules_as_text(rules: Rules | None = None) -> list[MethodsSection]:
     """The rules as Methods-page sections, in the order GRADE applies them."""
     rules = rules or load_rules()
-    out = []
-    for key, title in _TITLES.items():
-        section = getattr(rules, key)
-        settings = {
-            f.name: getattr(section, f.name)
-            for f in fields(section)
-            if f.name not in ("rationale", "reference", "citations", "core_grade")
-        }
-        out.append(
-            MethodsSection(
-                key,
-                title,
-                settings,
-                section.rationale,
-                section.reference,
-                section.citations,
-                section.core_grade,
-            )
-        )
-    return out
+    return [_as_text(rules, key, title) for key, title in _TITLES.items()]
+
+
+#: the Methods-page title of the section that precedes grading (how each trial's effect is computed)
+TRIAL_EFFECTS_TITLE = "Each trial's effect size, before pooling"
+
+
+def trial_effects_as_text(rules: Rules | None = None) -> MethodsSection:
+    """The declared double-zero policy and continuity correction as a Methods-page section."""
+    return _as_text(rules or load_rules(), "trial_effects", TRIAL_EFFECTS_TITLE)
+
+
+def _as_text(rules: Rules, key: str, title: str) -> MethodsSection:
+    section = getattr(rules, key)
+    settings = {
+        f.name: getattr(section, f.name)
+        for f in fields(section)
+        if f.name not in ("rationale", "reference", "citations", "core_grade")
+    }
+    return MethodsSection(
+        key,
+        title,
+        settings,
+        section.rationale,
+        section.reference,
+        section.citations,
+        section.core_grade,
+    )
 
 
 def data_sections_as_text(rules: Rules | None = None) -> list[DataSection]:

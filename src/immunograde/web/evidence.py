@@ -17,7 +17,13 @@ from immunograde.evidence.known import (
     substance_trials,
 )
 from immunograde.evidence.question import Appraisal
-from immunograde.evidence.rules import data_sections_as_text, load_rules, rules_as_text
+from immunograde.evidence.rules import (
+    Rules,
+    data_sections_as_text,
+    load_rules,
+    rules_as_text,
+    trial_effects_as_text,
+)
 from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.jsonable import to_jsonable
 from immunograde.kb.models import Question
@@ -304,7 +310,8 @@ def methods_data() -> dict[str, Any]:
     sections = rules_as_text(rules)
     return {
         "rules_file": "src/immunograde/grading/rules.yaml",
-        "pooling": POOLING_TEXT,
+        "pooling": pooling_text(rules),
+        "trial_effects": to_jsonable(trial_effects_as_text(rules)),
         "grading": [to_jsonable(s) for s in sections],
         "data_sections": [to_jsonable(s) for s in data_sections_as_text(rules)],
         "review": to_jsonable(rules.review),
@@ -313,9 +320,28 @@ def methods_data() -> dict[str, Any]:
     }
 
 
+#: the first pooling sentence, by the double-zero policy declared in rules.yaml (trial_effects); the
+#: continuity correction is filled in from the same declaration
+DOUBLE_ZERO_TEXT = {
+    "drop": "Each trial's effect size follows R's metafor escalc (same names): a continuity correction "
+    "of {add} is added to every cell of a 2x2 table with a zero cell, and a trial with no events (or "
+    "only events) in both arms is dropped and listed beside the result (metafor's drop00), in the "
+    "pooled result, the cumulative analysis and the trial sequential analysis alike.",
+    "keep": "Each trial's effect size follows R's metafor escalc (same names): a continuity correction "
+    "of {add} is added to every cell of a 2x2 table with a zero cell, and a trial with no events (or "
+    "only events) in both arms is kept with that correction, in the pooled result, the cumulative "
+    "analysis and the trial sequential analysis alike.",
+}
+
+
+def pooling_text(rules: Rules | None = None) -> tuple[str, ...]:
+    """The Methods page's pooling sentences: the first states the declared double-zero policy."""
+    te = (rules or load_rules()).trial_effects
+    add = f"{te.continuity_correction:g}"
+    return (DOUBLE_ZERO_TEXT[te.double_zero].format(add=add), *POOLING_TEXT)
+
+
 POOLING_TEXT = (
-    "Effect sizes follow R's metafor escalc (same names and defaults: continuity correction 1/2 added "
-    "only to studies with a zero cell; double-zero studies kept).",
     "Each question is pooled with the model its record names (random effects by REML unless stated; "
     "fixed effect where the source review used it); Knapp-Hartung on request in the workbench.",
     "Estimates, confidence and prediction intervals, tau², I², H² and Q match metafor 3.8-1 to about "

@@ -209,13 +209,23 @@ def template_catalog() -> Catalog:
 
 def methods_entries() -> Iterator[Entry]:
     """The Methods page's section titles and pooling paragraphs (the rationales stay in English)."""
-    from immunograde.evidence.rules import data_sections_as_text, rules_as_text
-    from immunograde.web.evidence import POOLING_TEXT
+    from immunograde.evidence.rules import (
+        data_sections_as_text,
+        load_rules,
+        rules_as_text,
+        trial_effects_as_text,
+    )
+    from immunograde.web.evidence import DOUBLE_ZERO_TEXT, POOLING_TEXT
 
-    for section in rules_as_text():
+    for section in (trial_effects_as_text(), *rules_as_text()):
         yield Entry(section.title, "grading/config.py", f"Methods section title: {section.key}")
     for data in data_sections_as_text():
         yield Entry(data.title, "grading/config.py", f"Methods section title: {data.key}")
+    add = f"{load_rules().trial_effects.continuity_correction:g}"
+    for policy, text in DOUBLE_ZERO_TEXT.items():  # both, so a change of policy stays translated
+        yield Entry(
+            text.format(add=add), "web/evidence.py", f"Methods: pooling (double_zero: {policy})"
+        )
     for text in POOLING_TEXT:
         yield Entry(text, "web/evidence.py", "Methods: pooling")
 
