@@ -7,8 +7,10 @@ plain ``ValueError`` (it imports nothing from the project).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 
@@ -138,3 +140,59 @@ class NotFoundError(LookupError):
 
 class BusyError(RuntimeError):
     """Another command is writing the same file and did not finish in time (the message says who)."""
+
+
+#: ``stats`` raises plain ``ValueError`` in English (it imports nothing from the project); the messages
+#: a person can meet through ``meta``, the workbench, ``tsa`` and ``safety``, as msgids whose
+#: parameters :func:`from_stats` reads back from the text (the text after a row's ``column 'x'`` too)
+STATS_MESSAGES = (
+    N_("one of the two outcomes never occurred in any table; Peto's method cannot be used"),
+    N_("no tables left after dropping double-zero studies (k = 0)"),
+    N_("no studies left after dropping those without events (k = 0)"),
+    N_("Paule-Mandel: Q(tau2_max) is still above k-1; tau2_max is too low"),
+    N_("no studies: a meta-analysis needs k >= 1"),
+    N_("yi and vi must be finite numbers (remove or fix missing values)"),
+    N_("sampling variances vi must be > 0 (check the standard errors / counts)"),
+    N_("%(name)s must be strictly between 0 and 1, got %(value)s"),
+    N_("%(name)s must be in [0, 1), got %(value)s"),
+    N_("p_c * (1 + rrr) = %(p)s is not a proportion; choose a smaller rrr"),
+    N_("mid must be non-zero and sd positive, got mid=%(mid)s, sd=%(sd)s"),
+    N_("no design inflation factor found in [%(lo)s, %(hi)s]; check alpha, beta and timing"),
+    N_("error to spend must be in (0, 1), got %(error)s"),
+    N_("rho spending needs param = rho > 0 (e.g. 1 linear, 3 close to OBF)"),
+    N_("hsdc spending needs param = gamma (e.g. -4 close to OBF, 1 Pocock-like)"),
+    N_("unknown spending function %(kind)s; use one of %(kinds)s"),
+    N_("timing must be strictly increasing positive information fractions"),
+    N_("GPS fit failed from every start; try other starts or squashing"),
+    N_("theta needs five numbers: alpha1,beta1,alpha2,beta2,p"),
+    N_("GPS prior: alpha1, beta1, alpha2, beta2 must all be > 0"),
+    N_("GPS prior: p must lie in [0, 1], got %(p)s"),
+    N_("no reports in any stratum"),
+    N_("is missing or not finite (%(value)s)"),
+    N_("is negative (%(value)s)"),
+    N_("(%(value)s) is larger than %(total)s (%(n)s)"),
+    N_("is not equal to %(events)s + %(rest)s"),
+)
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", msgid)  # text, name, text, name, ...
+    return re.compile("".join(
+        re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
+    ))  # fmt: skip
+
+
+@cache
+def _stats_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    return [(m, _pattern(m)) for m in STATS_MESSAGES]  # compiled when first needed (start-up)
+
+
+def from_stats(text: str) -> str:
+    """A message of ``stats`` as a :class:`Msg` when it has one of the forms of
+    :data:`STATS_MESSAGES` (and gives back the same English); else the text as written."""
+    for msgid, pattern in _stats_patterns():
+        found = pattern.fullmatch(text)
+        if found:
+            message = Msg(msgid, **found.groupdict())
+            return message if message == text else text
+    return text

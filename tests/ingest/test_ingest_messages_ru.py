@@ -108,3 +108,40 @@ def test_workbench_page_says_the_problem_in_russian_and_its_twin_in_english(
     page = client.post("/workbench?lang=ru", data={"measure": "HR"}, files=files)
     shown = "upload.csv:2: estimate: " + RATIO_RU.replace(">", "&gt;")  # as the page escapes it
     assert page.status_code == 400 and shown in page.text
+
+
+def test_stats_messages_come_back_as_messages_and_in_russian(tmp_path: Path, cli_main: Run) -> None:
+    """``stats`` raises plain English; the surfaces read its known forms back (errors.from_stats)."""
+    import re
+
+    import numpy as np
+
+    from immunograde.errors import STATS_MESSAGES, Msg, from_stats
+    from immunograde.stats.peto import rma_peto
+    from immunograde.stats.spending import spend
+
+    source = "".join(p.read_text() for p in (ROOT / "src/immunograde/stats").glob("*.py"))
+    for msgid in STATS_MESSAGES:  # each form is still raised by stats (its longest literal part)
+        assert max(re.split(r"%\(\w+\)s", msgid), key=len) in source, msgid
+    with pytest.raises(ValueError) as exc:
+        rma_peto([0, 0], n1i=[10, 5], ci=[0, 0], n2i=[10, 5])
+    said = from_stats(str(exc.value))
+    assert isinstance(said, Msg) and said == str(exc.value)
+    with pytest.raises(ValueError) as exc:
+        spend("linear", 0.05, np.array([0.5, 1.0]))
+    said = from_stats(str(exc.value))
+    assert isinstance(said, Msg) and said.params == {
+        "kind": "'linear'",
+        "kinds": said.params["kinds"],
+    }
+    assert from_stats("a message stats never wrote") == "a message stats never wrote"
+    path = tmp_path / "zero.csv"
+    path.write_text("study,ai,n1i,ci,n2i\nA,0,10,0,10\nB,0,5,0,5\n")
+    code, _out, err = cli_main(
+        "meta", str(path), "--measure", "PETO", "--method", "PETO", "--lang", "ru"
+    )
+    assert code == 3 and err == (f"ошибка: {path}: один из двух исходов не встретился ни в одной "
+                                 "таблице; метод Peto применить нельзя\n")  # fmt: skip
+
+
+ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import typer
 
 from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, dumps, err_console, print_json
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, from_stats
 from immunograde.safety.engines import make_engine
 from immunograde.safety.pipeline import GPSPrior
 from immunograde.safety.report_table import score_report_table
@@ -35,7 +35,8 @@ def _parse_theta(theta: str | None) -> GPSPrior | None:
         return GPSPrior.from_sequence([float(v) for v in theta.split(",")])
     except ValueError as exc:
         raise InputError.one(
-            Msg("%(reason)s (e.g. 3.25,0.4,2.03,1.91,0.065)", reason=str(exc)), field="--theta"
+            Msg("%(reason)s (e.g. 3.25,0.4,2.03,1.91,0.065)", reason=from_stats(str(exc))),
+            field="--theta",
         ) from exc
 
 

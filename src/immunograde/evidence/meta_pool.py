@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, from_stats
 from immunograde.evidence.meta import GroupFits, fit_groups
 from immunograde.evidence.workbench_input import (
     MetaforTable,
@@ -90,7 +90,7 @@ def iter_pool(
         fitted = fit_groups(y[keep], v[keep], codes[keep], labels, method=method, test=test,
                             level=level, mode=mode)  # fmt: skip
     except ValueError as exc:
-        raise InputError.one(str(exc), file=table.label) from None
+        raise InputError.one(from_stats(str(exc)), file=table.label) from None
     _check_pm(fitted, labels, by, table.label)
     return PoolRows(fitted, meas, omitted, labels if by else None, mode)
 
@@ -218,7 +218,7 @@ def _fit_tables(
             fit = rma_peto(ai, bi, ci, di, level=level)
             measure = "OR"
     except ValueError as exc:
-        raise InputError.one(str(exc), file=table.label) from None
+        raise InputError.one(from_stats(str(exc)), file=table.label) from None
     out: dict[str, Any] = {"measure": measure}
     out.update({k: getattr(fit, k, None) for k in ("k", "method", "test", *_KEYS)})
     exp_fields(out, measure)
@@ -254,7 +254,7 @@ def subgroup_difference(
     try:
         res = subgroups(y[keep], v[keep], groups, method=method, test=test, level=level, mode=mode)
     except ValueError as exc:
-        raise InputError.one(str(exc), file=table.label) from None
+        raise InputError.one(from_stats(str(exc)), file=table.label) from None
     return {"q_between": res.q_between, "q_between_df": res.q_between_df,
             "q_between_p": res.q_between_p, "qm_common": res.qm_common,
             "qm_common_p": res.qm_common_p, "tau2_common": res.tau2_common,

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, from_stats
 from immunograde.evidence.effects import Effects, question_effects
 from immunograde.evidence.registered import OngoingTrial, registered_trials
 from immunograde.grading.config import load_rules
@@ -128,7 +128,7 @@ def question_tsa(
     try:
         return _question_tsa(kb, question_id, o, registry)
     except ValueError as exc:  # the numerics reject an option (rrr, alpha, spending, ...)
-        raise InputError.one(str(exc), field="tsa options") from exc
+        raise InputError.one(from_stats(str(exc)), field="tsa options") from exc
 
 
 def _question_tsa(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from immunograde.errors import InputError, Msg, Problem
+from immunograde.errors import InputError, Msg, Problem, from_stats
 from immunograde.ingest.metafor_checks import VI_MIN
 from immunograde.ingest.metafor_csv import MetaforTable, decode, read_file, read_metafor_csv
 from immunograde.stats.escalc import EffectSizes, escalc, from_ci
@@ -125,9 +125,9 @@ def _located(table: MetaforTable, message: str) -> InputError:
     """An ``escalc`` error (``row i: column 'x' ...``) with the file line and column."""
     m = _ROW.match(message)
     if m is None:
-        return InputError.one(message, file=table.label)
+        return InputError.one(from_stats(message), file=table.label)
     row = int(m.group(1))
-    return InputError.one(message[m.end() :].lstrip(": ") or message, file=table.label,
+    return InputError.one(from_stats(message[m.end() :].lstrip(": ") or message), file=table.label,
                           line=int(table.lines[row]), field=m.group(2))  # fmt: skip
 
 
