@@ -53,25 +53,27 @@ def test_the_russian_file_is_reviewed_data_with_every_cell() -> None:
 
 
 def _in_russian(values: dict[str, str]) -> dict[str, str]:
-    """The values as the Russian sentence holds them: the outcome, the subject ("Kagocel (oral) for
+    """The values as the Russian sentence holds them: the intervention (a substance of
+    locale/ru/substances.yaml: «тоцилизумаб»), the outcome, the subject ("Kagocel (oral) for
     influenza") and the routes in Russian; trial labels, sources and registry ids as written, marked
     with their language."""
     from immunograde.web.i18n_glossary import routes
     from immunograde.web.i18n_statements import AS_WRITTEN, as_written, subject
 
     out = {**values, "outcome": outcome(values["outcome"]), "subject": subject(values["subject"]),
-           "routes": routes(values["routes"])}  # fmt: skip
+           "routes": routes(values["routes"]), "intervention": "тоцилизумаб"}  # fmt: skip
     return {k: (as_written(v) if k in AS_WRITTEN else v) for k, v in out.items()}
 
 
 def test_the_subject_and_routes_are_translated_too(russian: object) -> None:
     from immunograde.web.i18n_statements import subject
 
+    # the substance by its Russian name too (locale/ru/substances.yaml: kagocel, acridone)
     assert subject("Kagocel (oral) for influenza (treatment)") == (
-        "Kagocel (внутрь) по показанию «грипп (лечение)»"
+        "Кагоцел (внутрь) по показанию «грипп (лечение)»"
     )
-    assert subject("Kagocel (oral, tablets)") == "Kagocel (внутрь, таблетки)"
-    assert subject("acridone for any indication") == "acridone по любому показанию"
+    assert subject("Kagocel (oral, tablets)") == "Кагоцел (внутрь, таблетки)"
+    assert subject("acridone for any indication") == "акридон по любому показанию"
     assert (
         subject("влияние на что-то") == '<span lang="ru">влияние на что-то</span>'
     )  # another form
@@ -100,9 +102,11 @@ def test_the_most_specific_cell_wins_and_other_text_stays(russian: object) -> No
     assert translate("Tocilizumab may reduce mortality.", "tocilizumab", "tocilizumab").startswith(
         "Тоцилизумаб может снижать"
     )
+    # another substance than the page's is named in Russian too; a name of no known substance stays
     assert translate("Tocilizumab may reduce mortality.", "baricitinib", "baricitinib").startswith(
-        "Tocilizumab"
+        "Тоцилизумаб может снижать"
     )
+    assert translate("Zyxolimab may reduce mortality.").startswith("Zyxolimab может снижать")
     explanation = ("The verdict for X rests on Y. The evidence shows a benefit, with low certainty: "
                    "X may reduce Y.  Under ImmunoGrade's rules that makes the verdict \"possible benefit\".")  # fmt: skip
     assert translate(explanation) == f'<span lang="en">{escape(explanation)}</span>'  # as written

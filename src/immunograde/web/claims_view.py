@@ -71,6 +71,7 @@ def claims_page(kb: KnowledgeBase, names: NameIndex) -> dict[str, Any]:
         "total": len(assessed),
         "claims": [_claim(c) for c in assessed],
         "max_chars": MAX_CHARS,
+        "substance_names": {s.id: s.name for s in kb.list_substances()},
     }
 
 

@@ -40,6 +40,17 @@ def substance_name(name: Any, substance_id: Any) -> Any:
     return _glossary(i18n.current(), "substances").get(str(substance_id), name)
 
 
+def substance_named(name: Any) -> Any:
+    """A substance named in a stored sentence (its English catalogue name, e.g. "Hydrocortisone") in the
+    reader's language, when the name is its id's words (ids are the names in lower case, words joined by
+    ``-``); otherwise as written."""
+    if not isinstance(name, str) or i18n.current() == i18n.DEFAULT:
+        return name
+    return _glossary(i18n.current(), "substances").get(
+        re.sub(r"\s+", "-", name.strip().casefold()), name
+    )
+
+
 def class_name(cls: Any) -> str:
     """Template filter ``class_name``: a class (id and name) by its name in the reader's language; the
     English ATC names written in capitals are shown capitalised."""

@@ -112,6 +112,8 @@ def translate(text: Any, name: str | None = None, substance_id: str | None = Non
                 values["intervention"] = i18n_glossary.substance_name(
                     values["intervention"], substance_id
                 )
+            elif "intervention" in values:  # another substance than the page's (a claim's evidence)
+                values["intervention"] = i18n_glossary.substance_named(values["intervention"])
             out = Markup(escape(target)).format(**values)
             return (out[:1].upper() + out[1:] + ".") if sentence else out
     return as_written(text)
@@ -143,8 +145,10 @@ SUBJECT = re.compile(r"^(?P<name>.+?) \((?P<form>[^()]+)\) for (?P<indication>.+
 def split_subject(text: str) -> tuple[str, str | None, str | None] | None:
     """``(name, form, indication)`` of "Name (form[ (detail)]) for indication", "Name (form)" or "Name for
     indication" (grading/verdict.py's subjects), or None for another form."""
-    start = text.find(" (")
-    if start < 0:
+    start, named_for = text.find(" ("), text.find(" for ")
+    if (
+        start < 0 or 0 <= named_for < start
+    ):  # "Name for indication (ARVI)": the bracket is the indication's
         name, sep, indication = text.partition(" for ")
         return (name, None, indication) if sep and name and indication else None
     depth = 0
@@ -171,6 +175,8 @@ def subject(text: str, name: str | None = None, substance_id: str | None = None)
     label, form, indication = found
     if name and label.casefold() == name.casefold():
         label = i18n_glossary.substance_name(label, substance_id)
+    else:
+        label = i18n_glossary.substance_named(label)
     if indication == "any indication":
         return str(
             parts["subject_any_indication"].format(

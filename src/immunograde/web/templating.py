@@ -49,6 +49,15 @@ def _num(value: Any, digits: int = 2) -> str:
         return str(value)
 
 
+def _upper_first(value: Any) -> Any:
+    """Template filter ``upper_first``: a sentence's first word with a capital (a Russian substance name
+    is written in lower case inside a sentence: «тоцилизумаб»); the rest unchanged."""
+    if not isinstance(value, str) or not value:
+        return value
+    out = value[:1].upper() + value[1:]
+    return Markup(out) if isinstance(value, Markup) else out
+
+
 def _tojson_attr(value: Any) -> Markup:
     """JSON for a data attribute / script block, with <, >, & escaped so it cannot close a tag."""
     text = json.dumps(to_jsonable(value), ensure_ascii=False)
@@ -58,6 +67,7 @@ def _tojson_attr(value: Any) -> Markup:
 
 env.filters["num"] = _num
 env.filters["jsonattr"] = _tojson_attr
+env.filters["upper_first"] = _upper_first
 env.filters["tr"] = i18n.tr
 env.filters["message"] = i18n.message  # a library message (errors.Msg) in the reader's language
 env.filters["term"] = i18n.term
