@@ -55,6 +55,10 @@ def test_page_and_its_json_twin(client: TestClient, path: str) -> None:
     assert data.status_code == 200
     same = client.get(path + ("&" if query else "?") + "format=json")
     assert data.json() == same.json()
+    # the page advertises its twin (issue 12), in a Link header and in the footer, query included
+    # (the footer's link dropped it: /search.json without q)
+    assert html.headers["link"] == f'<{twin}>; rel="alternate"; type="application/json"'
+    assert f'href="{escape(twin)}"' in html.text
 
 
 HTML_TAG = re.compile(

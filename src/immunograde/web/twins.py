@@ -22,6 +22,13 @@ def wants_json(request: Request) -> bool:
     return request.url.path.endswith(".json") or request.query_params.get("format") == "json"
 
 
+def twin_url(request: Request) -> str:
+    """The JSON twin of the HTML page ``request`` asked for: the path + ``.json``, same query."""
+    path = "/index" if request.url.path == "/" else request.url.path
+    query = request.url.query
+    return path + ".json" + (f"?{query}" if query else "")
+
+
 def twin(
     router: APIRouter, path: str, template: str, *, name: str | None = None
 ) -> Callable[[PageFn], PageFn]:
@@ -39,7 +46,12 @@ def twin(
                 return data
             if wants_json(request):
                 return JSONResponse(to_jsonable(data))
-            return templates.TemplateResponse(request, template, {"page": data})
+            page = templates.TemplateResponse(request, template, {"page": data})
+            # every HTML page advertises its twin (the footer links it too)
+            page.headers["Link"] = (
+                f'<{twin_url(request)}>; rel="alternate"; type="application/json"'
+            )
+            return page
 
         endpoint.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
         json_path = "/index.json" if path == "/" else path + ".json"
