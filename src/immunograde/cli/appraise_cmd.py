@@ -15,9 +15,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.kbopen import open_kb
-from immunograde.cli.lang import LangOpt, choose, html_to_text
+from immunograde.cli.lang import LangOpt, bad_choice, choose, html_to_text
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
 from immunograde.evidence.output import entries, to_markdown
@@ -171,10 +170,9 @@ def register(app: typer.Typer) -> None:
         Example: immunograde appraise Кагоцел --lang ru
         Example: immunograde appraise hydroxychloroquine-covid19-mortality
         """
-        if fmt not in FORMATS:
-            err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
-            raise typer.Exit(ExitCode.USAGE)
         choose(lang)  # the table's words; statements, names and the other formats stay as written
+        if fmt not in FORMATS:
+            bad_choice("--format", FORMATS)
         kb = open_kb(db)
         try:
             with err_console.status("appraising") if fmt == "table" else nullcontext():

@@ -11,10 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.kbopen import open_kb
-from immunograde.cli.lang import LangOpt, choose, html_to_text
-from immunograde.cli.output import console, err_console, print_json
+from immunograde.cli.lang import LangOpt, bad_choice, choose, html_to_text
+from immunograde.cli.output import console, print_json
 from immunograde.evidence.claim_check import check_claim
 from immunograde.evidence.claims import check_text
 
@@ -96,10 +95,9 @@ def register(app: typer.Typer) -> None:
         Example: immunograde claim "Arbidol treats COVID-19" --format json
         Example: immunograde claim "Кагоцел лечит грипп" --lang ru
         """
-        if fmt not in FORMATS:
-            err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
-            raise typer.Exit(ExitCode.USAGE)
         chosen = choose(lang)
+        if fmt not in FORMATS:
+            bad_choice("--format", FORMATS)
         check_text(text)  # empty or too long: exit 3 before the knowledge base is opened
         kb = open_kb(db)
         try:

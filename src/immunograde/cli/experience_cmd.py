@@ -12,10 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.kbopen import open_kb
-from immunograde.cli.lang import LangOpt, choose, num
-from immunograde.cli.output import console, err_console, print_json
+from immunograde.cli.lang import LangOpt, bad_choice, choose, num
+from immunograde.cli.output import console, print_json
 from immunograde.evidence.experience import Experience, Observation, experience
 from immunograde.web import i18n
 
@@ -170,10 +169,9 @@ def register(app: typer.Typer) -> None:
         Example: immunograde experience --indication "common cold" --treated 30 --mean 5 --sd 2 --format json
         Example: immunograde experience --indication ОРВИ --treated 40 --improved 34 --lang ru
         """
-        if fmt not in FORMATS:
-            err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
-            raise typer.Exit(ExitCode.USAGE)
         choose(lang)
+        if fmt not in FORMATS:
+            bad_choice("--format", FORMATS)
         kb = open_kb(db)
         obs = Observation(treated, improved, mean, sd)
         kwargs: dict[str, Any] = {"outcome": outcome, "obs": obs, "substance": substance}

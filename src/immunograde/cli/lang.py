@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -47,6 +48,15 @@ def choose(lang: str | None) -> str:
         raise typer.Exit(ExitCode.USAGE)
     i18n.use(chosen)
     return chosen
+
+
+def bad_choice(option: str, choices: Iterable[str]) -> NoReturn:
+    """``error: --format must be one of table, json`` in the command's language; exit 2 (usage)."""
+    from immunograde.cli.output import err_console  # rich: only for this message
+
+    text = _("error: %(option)s must be one of %(choices)s")
+    err_console.print(text % {"option": option, "choices": ", ".join(choices)}, markup=False)
+    raise typer.Exit(ExitCode.USAGE)
 
 
 BLOCK = re.compile(r"<(?:/?(?:p|li|dt|h[1-6]|tr|ul|ol|div|table|details)\b[^>]*|br\s*/?)>", re.I)

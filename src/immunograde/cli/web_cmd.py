@@ -105,8 +105,9 @@ def report(
     from immunograde.web.report import FORMATS
 
     if fmt not in FORMATS:
-        err_console.print(f"error: --format must be one of {', '.join(FORMATS)}", markup=False)
-        raise typer.Exit(ExitCode.USAGE)
+        from immunograde.cli.lang import bad_choice
+
+        bad_choice("--format", FORMATS)
     from immunograde.web.report import PrintError
 
     kb = open_kb(database)
