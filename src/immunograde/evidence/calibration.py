@@ -5,7 +5,10 @@ rating with the verbatim sentence stating it (``quote``) and its source.  Each i
 answer every surface shows (:mod:`immunograde.evidence.answers`), and the two ratings are
 compared: n, exact agreement, linearly weighted kappa, the 4x4 confusion matrix and every disagreement
 with the domains ImmunoGrade rated down beside the domains the source says it rated down (the
-published entry's ``reasons``, verbatim), and a tally of the domains on which the two differ.
+published entry's ``reasons``, verbatim), and a tally of the domains on which the two differ.  The
+same figures are also given per ``evidence_match`` of the published entries (did the source rate the
+trials the question holds, a previous version of the same review, or another body of evidence?): a
+breakdown beside the headline figures, never instead of them.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ DOMAINS = tuple(d for d in get_args(ReasonDomain) if d not in ("none_stated", "n
 NONE_STATED = "source states no reason"
 NOT_RECORDED = "source's reasons not recorded"
 NOT_FOUND = "source's reasons not in the text reachable here"
+#: what a disagreement's explanation adds for the source's ``evidence_match``
+EVIDENCE_WHY = {
+    "different": "the source rated another body of evidence than the question's rows (its note says how)",
+    "previous_version": "the source is a previous version of the same review (the rows reproduce its trials)",
+}
+EVIDENCE_GROUPS = ("same", "previous_version", "different", "not_recorded")
 _ALONE = ("none_stated", "not_found")
 
 
@@ -55,6 +64,8 @@ class Item:
     ours_domains: dict[str, int] = field(default_factory=dict)
     #: the source's stated reasons (``PublishedReason`` as dicts), () = not recorded
     reasons: tuple[dict[str, Any], ...] = ()
+    #: did the source rate the question's body of evidence (``PublishedResult.evidence_match``)
+    evidence_match: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,9 @@ class Calibration:
     reasons_recorded: int = 0
     reasons_none_stated: int = 0
     reasons_not_found: int = 0
+    #: the figures per ``evidence_match`` (same / previous_version / different / not_recorded): n,
+    #: disagreements, exact agreement, weighted kappa -- a breakdown, the headline stays all items
+    by_evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _source_text(p: Any) -> str:
@@ -103,6 +117,7 @@ def _items(q: Question, a: Appraisal, rated: list[PublishedResult]) -> list[Item
             q.id, _source_text(p), level_of(str(p.certainty)), a.certainty, str(p.quote),
             a.downgrades, ours,
             tuple(r.model_dump(mode="json", exclude_none=True) for r in p.reasons),
+            p.evidence_match,
         )
         for p in rated
     ]  # fmt: skip
@@ -183,11 +198,14 @@ def compare(it: Item) -> dict[str, Any]:
     why = f"ImmunoGrade rated {side}; ImmunoGrade: {ours_text}; source: {source_text}"
     if differ:
         why += f"; differ on {', '.join(differ)}"
+    if it.evidence_match in EVIDENCE_WHY:
+        why += f"; {EVIDENCE_WHY[it.evidence_match]}"
     return {
         "ours_domains": ours,
         "source_domains": src,
         "source_reasons": list(it.reasons),
         "differing_domains": differ,
+        "evidence_match": it.evidence_match,
         "why": why,
     }
 
@@ -226,6 +244,23 @@ def recorded_calibration() -> dict[str, Any] | None:
     return out
 
 
+def by_evidence(rated: list[Item]) -> dict[str, dict[str, Any]]:
+    """n, disagreements, exact agreement and weighted kappa per ``evidence_match`` (items without one
+    under "not_recorded"); groups with no item are left out."""
+    out: dict[str, dict[str, Any]] = {}
+    for g in EVIDENCE_GROUPS:
+        its = [i for i in rated if (i.evidence_match or "not_recorded") == g]
+        if its:
+            m = confusion([str(i.ours) for i in its], [i.published for i in its])
+            out[g] = {
+                "n": len(its),
+                "disagreements": sum(1 for i in its if i.ours != i.published),
+                "exact_agreement": exact_agreement(m),
+                "weighted_kappa": weighted_kappa(m),
+            }
+    return out
+
+
 def calibrate(kb: KnowledgeBase) -> Calibration:
     """Compare ImmunoGrade with every published rating in the calibration set."""
     items = calibration_items(kb)
@@ -249,6 +284,7 @@ def calibrate(kb: KnowledgeBase) -> Calibration:
         reasons_recorded=sum(1 for i in items if i.reasons),
         reasons_none_stated=sum(1 for i in items if source_domains(i.reasons) == {}),
         reasons_not_found=sum(1 for i in items if _not_found(i.reasons)),
+        by_evidence=by_evidence(rated),
     )
 
 
@@ -274,6 +310,7 @@ def field_ratings(kb: KnowledgeBase, question_id: str) -> list[dict[str, Any]]:
             "agrees": it.published == it.ours,
             "quote": it.quote,
             "note": p.note,
+            "evidence_match": p.evidence_match,
             "side": None,
             "why": None,
             "ours_domains": it.ours_domains,

@@ -390,11 +390,22 @@ class PublishedResult(_Model):
         (),
         description="why the source rated the certainty down or up, verbatim; empty = not yet recorded",
     )
+    evidence_match: Literal["same", "previous_version", "different"] | None = Field(
+        None,
+        description=(
+            "whether the source rated the body of evidence the question's rows hold: 'same' (the same"
+            " trials and analysis), 'previous_version' (a previous version of the same review, whose"
+            " trials the rows reproduce), 'different' (other trials, time point, analysis, adjustment"
+            " or a network estimate; the note says how); empty = not recorded"
+        ),
+    )
     source: SourceRef
     verified: bool = False
 
     @model_validator(mode="after")
     def _reasons(self) -> PublishedResult:
+        if self.evidence_match == "different" and not self.note:
+            raise ValueError(Msg("evidence_match: 'different' needs a note saying how"))
         domains = [r.domain for r in self.reasons]
         if "none_stated" in domains and len(domains) > 1:
             raise ValueError(Msg("reasons: none_stated stands alone"))
