@@ -33,6 +33,7 @@ def test_build_json_reports_every_step(env: Path) -> None:
         list((data_dir() / "questions").glob("*.yaml"))
     )
     assert body["changes"] == []  # the first recorded build has nothing to compare with
+    assert body["history_started"] is True  # and says the history starts with it (issue 12)
     assert body["safety"].startswith("scored the FAERS sample")
     assert (env / "safety" / "signals.parquet").exists()
     assert body["market"].startswith(
@@ -40,6 +41,7 @@ def test_build_json_reports_every_step(env: Path) -> None:
     )  # reg_market_* tables
     again = json.loads(CliRunner().invoke(app, ["build", "--format", "json", "--no-safety"]).stdout)
     assert again["changes"] == [] and again["safety"].startswith("skipped")
+    assert again["history_started"] is False
     assert again["market"].startswith("7 shipped files (all unchanged)")  # kept across the rebuild
 
 

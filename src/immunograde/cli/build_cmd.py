@@ -91,7 +91,7 @@ def build(
     choose(lang)
     from immunograde.cli.kb_cmd import run_build
     from immunograde.evidence.answers import store_answers
-    from immunograde.evidence.history import record_build
+    from immunograde.evidence.history import record_build, recorded_builds
 
     result = run_build(data, db, fmt, echo=fmt != "json")
     # every question's and substance's answer, computed once and stored: every surface reads these
@@ -99,11 +99,13 @@ def build(
         n_questions, n_substances = store_answers(Path(result.db_path))
     # the history lives beside the knowledge base it describes (as the web app reads it)
     hist = None if db is None else Path(result.db_path).parent / "history.duckdb"
+    first = not recorded_builds(hist)  # the history starts with this build: nothing to compare
     changes = record_build(Path(result.db_path), hist)
     status = _ensure_safety(fmt) if safety else _("skipped (--no-safety)")
     market_status = _market(Path(result.db_path)) if market else _("skipped (--no-market)")
     if fmt == "json":
-        print_json({"ok": True, "build": result.__dict__, "changes": changes, "safety": status,
+        print_json({"ok": True, "build": result.__dict__, "changes": changes,
+                    "history_started": first, "safety": status,
                     "market": market_status, "appraisals": {"questions": n_questions,
                     "substances": n_substances}})  # fmt: skip
         return
@@ -120,6 +122,9 @@ def build(
         for c in changes:
             console.print(f"  {c.question_id}: {_change_field(c.field)} {_value(c.field, c.old)} -> "
                           f"{_value(c.field, c.new)}", markup=False)  # fmt: skip
+    elif first:
+        console.print(_("evidence history: starts with this build (the first recorded: nothing to "
+                        "compare it with yet)"), markup=False)  # fmt: skip
     else:
         console.print(
             _("evidence history: recorded; no certainty or verdict changed"), markup=False
