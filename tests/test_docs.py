@@ -180,3 +180,21 @@ def test_help_examples_are_whole_lines_and_every_option_is_described(command: st
         if param.param_type_name == "option" and "--help" not in param.opts:
             assert (getattr(param, "help", None) or "").strip(), f"{command} {param.opts[0]}"
     assert "settings." not in result.output and "db_path()" not in result.output
+
+
+@pytest.mark.parametrize("command", _cli_commands())
+def test_every_command_prints_json_as_the_readme_says(command: str) -> None:
+    """README: every command takes `--format json`, except `report` (`--json`) and `serve`."""
+    from immunograde.cli.main import COMMANDS, command_group
+
+    head, *rest = command.split()
+    cmd = command_group(COMMANDS[head][0]).commands[head]
+    for sub in rest:
+        cmd = cmd.commands[sub]  # type: ignore[attr-defined]
+    opts = {name: p for p in cmd.params for name in p.opts}
+    if command in ("report", "serve"):
+        assert ("--json" in opts) == (command == "report")
+        assert f"`{command}`" in README.split("## The command line", 1)[1].split("```", 1)[0]
+        return
+    fmt = opts["--format"]
+    assert "json" in (getattr(fmt, "help", None) or "") + str(getattr(fmt.type, "choices", ""))
