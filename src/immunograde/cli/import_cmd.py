@@ -142,7 +142,8 @@ def ctgov_cmd(
         typer.Option(
             "--engine",
             help="python (default: msgspec + Python mapping) or sql (DuckDB parses and maps a"
-            " bulk zip); both store the same rows",
+            " bulk zip; slower, kept for the benchmark): the same rows for well-formed records,"
+            " but sql stores a malformed field's JSON text where python refuses it",
         ),
     ] = Engine.python,
     lang: LangOpt = None,
