@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 
@@ -196,3 +197,13 @@ def from_stats(text: str) -> str:
             message = Msg(msgid, **found.groupdict())
             return message if message == text else text
     return text
+
+
+def existing_path(path: Path) -> Path:
+    """The path itself, or :class:`NotFoundError` with similar names from its folder."""
+    if path.exists():
+        return path
+    parent = path.parent if path.parent.exists() else Path(".")
+    stem = path.name.lower()[:4]
+    near = sorted(p.name for p in parent.iterdir() if stem and stem in p.name.lower())[:5]
+    raise NotFoundError(f"no such file or folder: {path}", near)

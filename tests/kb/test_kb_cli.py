@@ -109,3 +109,27 @@ def test_check_lists_due_reviews_as_warnings_and_takes_today(tmp_path: Path) -> 
     ]  # fmt: skip
     code, _, err = _run("kb", "check", "--data", str(tmp_path), "--today", "25.11.2027")
     assert code == ExitCode.USAGE and "--today" in err
+
+
+def test_a_data_folder_that_is_not_there_is_not_an_empty_knowledge_base(
+    tmp_path: Path, cli_main
+) -> None:  # type: ignore[no-untyped-def]
+    """``--data`` naming no folder was "ok: 0 classes ..." (exit 0) and ``kb build`` wrote an empty
+    knowledge base: now "not found" (4) with the similar names beside it, and nothing written."""
+    (tmp_path / "data").mkdir()
+    missing, db = tmp_path / "dat", tmp_path / "kb.duckdb"
+    code, out, err = cli_main("kb", "check", "--data", str(missing))
+    assert code == ExitCode.NOT_FOUND and out == ""
+    assert f"no such file or folder: {missing} Did you mean: data?" in err
+    code, _, err = cli_main("kb", "build", "--data", str(missing), "--db", str(db))
+    assert code == ExitCode.NOT_FOUND and not db.exists() and "Traceback" not in err
+
+
+def test_a_file_given_as_the_data_folder(tmp_path: Path, cli_main) -> None:  # type: ignore[no-untyped-def]
+    afile = tmp_path / "substances.yaml"
+    afile.write_text(BROKEN_SUBSTANCE, encoding="utf-8")
+    code, out, err = cli_main("kb", "check", "--data", str(afile))
+    assert code == ExitCode.INPUT and out == ""
+    assert f"{afile}: a file, not a folder of reviewed files" in err
+    code, _, err = cli_main("kb", "check", "--data", str(afile), "--lang", "ru")
+    assert "это файл, а не папка с проверенными файлами данных" in err

@@ -19,11 +19,10 @@ from typing import Any
 import duckdb
 
 from immunograde.archives import copy_member, looks_like_zip, open_zip
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, existing_path
 from immunograde.ingest import schema
 from immunograde.ingest.aact_map import study_parts
 from immunograde.ingest.common import check_nct
-from immunograde.ingest.ctgov import existing_path
 from immunograde.ingest.writer import (
     ImportSummary,
     NullProgress,

@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 
+from immunograde.errors import existing_path
 from immunograde.ingest import schema
-from immunograde.ingest.ctgov import existing_path
 from immunograde.ingest.metafor_checks import slab
 from immunograde.ingest.metafor_csv import decode, read_metafor_csv
 from immunograde.ingest.writer import (

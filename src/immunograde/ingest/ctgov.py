@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from immunograde.archives import looks_like_zip, open_zip
-from immunograde.errors import InputError, Msg, NotFoundError
+from immunograde.errors import InputError, Msg, existing_path
 from immunograde.ingest import schema
 from immunograde.ingest.ctgov_bulk import SqlUnsupported, import_zip_sql
 from immunograde.ingest.ctgov_docs import Item, _documents, map_document
@@ -48,16 +48,6 @@ from immunograde.ingest.writer import (
 from immunograde.ingest.zipmembers import members, read_member
 from immunograde.kb.dbfile import scratch_dir
 from immunograde.procs import die_with_parent
-
-
-def existing_path(path: Path) -> Path:
-    """The path itself, or :class:`NotFoundError` with similar names from its folder."""
-    if path.exists():
-        return path
-    parent = path.parent if path.parent.exists() else Path(".")
-    stem = path.name.lower()[:4]
-    near = sorted(p.name for p in parent.iterdir() if stem and stem in p.name.lower())[:5]
-    raise NotFoundError(f"no such file or folder: {path}", near)
 
 
 def iter_documents(path: Path, progress: Progress) -> Iterator[tuple[str, Any]]:

@@ -24,10 +24,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from immunograde.archives import GzipReader
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, existing_path
 from immunograde.ingest import schema
 from immunograde.ingest.common import clean_text
-from immunograde.ingest.ctgov import existing_path
 from immunograde.ingest.writer import (
     ImportSummary,
     NullProgress,

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from immunograde.errors import Msg, Problem
+from immunograde.errors import InputError, Msg, Problem, existing_path
 from immunograde.kb.models import RECORD_MODELS, Reviewed
 from immunograde.kb.pydantic_text import after_field, error_text
 from immunograde.kb.yamlio import LineDict, line_of, load_yaml, read_csv_rows
@@ -175,7 +175,12 @@ def _raw_records(kind: str, path: Path, label: str) -> tuple[list[Any], list[Pro
 
 
 def load_kb(data_dir: Path) -> LoadedKB:
-    """Load and validate every reviewed file in ``data_dir`` (problems collected, never raised)."""
+    """Load and validate every reviewed file in ``data_dir`` (problems collected, never raised; a
+    ``data_dir`` that does not exist is :class:`NotFoundError`, a file :class:`InputError`: never an
+    empty knowledge base)."""
+    if not data_dir.is_dir():
+        existing_path(data_dir)  # not there: NotFoundError with the similar names beside it
+        raise InputError.one(Msg("a file, not a folder of reviewed files"), file=str(data_dir))
     kb = LoadedKB(records={kind: [] for kind in LAYOUT})
     for kind, path in reviewed_files(data_dir):
         kb.files.append(path)
