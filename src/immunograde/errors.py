@@ -206,4 +206,4 @@ def existing_path(path: Path) -> Path:
     parent = path.parent if path.parent.exists() else Path(".")
     stem = path.name.lower()[:4]
     near = sorted(p.name for p in parent.iterdir() if stem and stem in p.name.lower())[:5]
-    raise NotFoundError(f"no such file or folder: {path}", near)
+    raise NotFoundError(Msg("no such file or folder: %(path)s", path=path), near)

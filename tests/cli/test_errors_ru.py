@@ -4,6 +4,7 @@ Russian with ``--lang ru`` (exit 2, before the knowledge base is opened), in Eng
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +31,24 @@ def test_a_wrong_format_is_told_in_the_command_s_language(
     )
     if formats:
         assert en.strip() == f"error: --format must be one of {formats}"
+
+
+def test_not_found_errors_carry_their_message_to_the_command_s_language() -> None:
+    """The knowledge base raises "not found" as an errors.Msg; the command says it in Russian with its
+    suggestions (cli/lang.not_found_text), the English text is unchanged."""
+    from immunograde.cli.lang import not_found_text
+    from immunograde.errors import Msg, NotFoundError
+    from immunograde.kb.queries import NOT_FOUND, NoDatabaseError
+    from immunograde.web import i18n
+
+    missing = NotFoundError(Msg(NOT_FOUND["question"], id="'x-y'"), ["x-z"])
+    assert str(missing) == "no question 'x-y'. Did you mean: x-z?"
+    i18n.use("ru")
+    try:
+        assert not_found_text(missing) == "нет вопроса 'x-y'. Возможно, имелось в виду: x-z?"
+        assert not_found_text(NoDatabaseError(Path("/tmp/none.duckdb"))) == (
+            "база знаний не найдена: /tmp/none.duckdb; запустите `immunograde kb build`"
+        )
+    finally:
+        i18n.use("en")
+    assert not_found_text(missing) == str(missing)

@@ -145,3 +145,13 @@ def test_stats_messages_come_back_as_messages_and_in_russian(tmp_path: Path, cli
 
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_not_found_page_in_russian_and_its_twin_in_english(client: TestClient) -> None:
+    page = client.get("/workbench/plot/forest.svg", params={"token": "gone", "lang": "ru"})
+    assert page.status_code == 404
+    assert "срок хранения этого результата истёк; запустите анализ снова." in page.text
+    twin = client.get("/workbench/plot/forest.svg", params={"token": "gone", "format": "json"})
+    assert twin.json()["error"]["message"] == (
+        "this workbench result has expired; run the analysis again."
+    )

@@ -103,45 +103,14 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(counted(kind, n) for kind, n in counts.items())
 
 
-#: the knowledge base's "not found" messages (kb/queries.py, evidence/substance.py, ingest) as written there
-_NOT_FOUND = (
-    (re.compile(r"^no (?P<what>substance|class|product|source|question|trial) (?P<id>'[^']*')\.$"), "what"),
-    (re.compile(r"^no substance named (?P<name>.+)\.$"), "named"),
-    (re.compile(r"^file not found: (?P<path>.+)$"), "file"),
-    (re.compile(r"^no such file or folder: (?P<path>.+)$"), "folder"),
-    (re.compile(r"^no knowledge base at (?P<path>.+): run `immunograde kb build`$"), "no_db"),
-)  # fmt: skip
-
-
 def not_found_text(exc: BaseException) -> str:
-    """A "not found" error (:class:`immunograde.errors.NotFoundError`) in the command's language when its
-    message has one of the forms the knowledge base writes, its suggestions after it; else as written."""
+    """A "not found" error (:class:`immunograde.errors.NotFoundError`) in the command's language (its
+    message is an :class:`immunograde.errors.Msg`), its suggestions after it."""
     from immunograde.errors import NotFoundError
 
     if not isinstance(exc, NotFoundError) or i18n.current() == i18n.DEFAULT:
         return str(exc)
-    message = exc.message
-    for pattern, kind in _NOT_FOUND:
-        found = pattern.match(message)
-        if not found:
-            continue
-        values = found.groupdict()
-        if kind == "what":
-            msgids = {
-                "substance": _("no substance %(id)s."), "class": _("no class %(id)s."),
-                "product": _("no product %(id)s."), "source": _("no source %(id)s."),
-                "question": _("no question %(id)s."), "trial": _("no trial %(id)s."),
-            }  # fmt: skip
-            message = msgids[values["what"]] % values
-        elif kind == "named":
-            message = _("no substance named %(name)s.") % values
-        elif kind == "file":
-            message = _("file not found: %(path)s") % values
-        elif kind == "folder":
-            message = _("no such file or folder: %(path)s") % values
-        else:
-            message = _("no knowledge base at %(path)s: run `immunograde kb build`") % values
-        break
+    message = i18n.message(exc.message)
     if exc.suggestions:
         message += " " + _("Did you mean: %(names)s?") % {"names": ", ".join(exc.suggestions)}
     return message

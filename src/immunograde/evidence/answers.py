@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from immunograde import __version__
-from immunograde.errors import NotFoundError
+from immunograde.errors import Msg, NotFoundError
 from immunograde.evidence.question import Appraisal, appraise_question
 from immunograde.evidence.substance import (
     FormVerdict,
@@ -389,7 +389,7 @@ class Answers:
             if asked:
                 verdicts = [v for v in sa.verdicts if name in v.question_ids]
                 return dataclasses.replace(sa, questions=asked, verdicts=verdicts)
-        raise NotFoundError(f"no substance's answer holds question {name!r}.", [])
+        raise NotFoundError(Msg("no substance's answer holds question %(id)s.", id=repr(name)), [])
 
     def _substances_of(self, q: Question) -> list[str]:
         """The substances whose answers may hold question ``q`` (its intervention's, first the named one)."""
@@ -414,5 +414,7 @@ class Answers:
                 self.kb.get_question(value)
             else:
                 self.kb.get_substance(value)
-            raise NotFoundError(f"no stored appraisal for {value!r}; rebuild the knowledge base.")
+            raise NotFoundError(
+                Msg("no stored appraisal for %(id)s; rebuild the knowledge base.", id=repr(value))
+            )
         return dict(json.loads(row[0]))

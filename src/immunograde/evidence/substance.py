@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from immunograde.errors import NotFoundError
+from immunograde.errors import Msg, NotFoundError
 from immunograde.evidence.known import KnownSource, form_state, merge_states
 from immunograde.evidence.question import (
     Appraisal,
@@ -82,7 +82,8 @@ def resolve_substance(kb: KnowledgeBase, name: str) -> tuple[Substance, str]:
     if exact:
         sid = exact[0].substance_id or exact[0].entity_id
         return kb.get_substance(sid), exact[0].matched_name
-    raise NotFoundError(f"no substance named {name!r}.", [h.matched_name for h in hits][:5])
+    message = Msg("no substance named %(name)s.", name=repr(name))
+    raise NotFoundError(message, [h.matched_name for h in hits][:5])
 
 
 def _matches(q: Question, text: str) -> bool:
@@ -208,7 +209,12 @@ def appraise_substance(
         if questions and not chosen:
             known = sorted({q.indication or q.population for q in questions})
             raise NotFoundError(
-                f"no question about {sub.name} matches indication {indication!r}.", known
+                Msg(
+                    "no question about %(substance)s matches indication %(indication)s.",
+                    substance=sub.name,
+                    indication=repr(indication),
+                ),
+                known,
             )
         questions = chosen
     graded = [

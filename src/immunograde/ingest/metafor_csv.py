@@ -134,7 +134,7 @@ def read_file(path: Path, *, label: str | None = None) -> MetaforTable:
     A file of a megabyte or more is first tokenised by Arrow (:mod:`.metafor_arrow`: the same rules,
     ten times faster); whatever that path does not accept is read here, with these messages."""
     if not path.is_file():
-        raise NotFoundError(f"file not found: {path}")
+        raise NotFoundError(Msg("file not found: %(path)s", path=path))
     data = path.read_bytes()
     label = label or str(path)
     if len(data) >= FAST_BYTES:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from immunograde import settings
-from immunograde.errors import NotFoundError
+from immunograde.errors import N_, Msg, NotFoundError
 from immunograde.kb.dbfile import open_readonly
 from immunograde.kb.models import (
     Claim,
@@ -43,11 +43,21 @@ from immunograde.kb.tables import DATA_COLUMNS
 M = TypeVar("M", bound=BaseModel)
 
 
+#: "no substance 'x'.": one message per kind of record (the Russian words differ by kind)
+NOT_FOUND = {
+    "substance": N_("no substance %(id)s."), "class": N_("no class %(id)s."),
+    "product": N_("no product %(id)s."), "source": N_("no source %(id)s."),
+    "question": N_("no question %(id)s."), "trial": N_("no trial %(id)s."),
+}  # fmt: skip
+
+
 class NoDatabaseError(NotFoundError):
     """The knowledge base has not been built yet."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(f"no knowledge base at {path}: run `immunograde kb build`")
+        super().__init__(
+            Msg("no knowledge base at %(path)s: run `immunograde kb build`", path=path)
+        )
         self.path = path
 
 
@@ -158,7 +168,7 @@ class KnowledgeBase(CurationQueries):
             names = [e for e in self.name_entries() if e.entity_kind == what]
             names += [NameEntry(i, "id", what, i) for i in ids]
             hits = search(rid, names, limit=5, threshold=0.5)
-            raise NotFoundError(f"no {what} {rid!r}.", [h.entity_id for h in hits])
+            raise NotFoundError(Msg(NOT_FOUND[what], id=repr(rid)), [h.entity_id for h in hits])
         return found[0]
 
     # ------------------------------------------------------------ catalogue

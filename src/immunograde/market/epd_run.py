@@ -109,11 +109,11 @@ def _month(kb: KnowledgeBase, measure_id: str, month: str) -> dict[str, Any]:
 def values(kb: KnowledgeBase, measure_id: str, org_type: str | None = None,
            month: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """A measure's stored value per organisation (NotFoundError for a measure never computed)."""
-    from immunograde.errors import NotFoundError
+    from immunograde.errors import Msg, NotFoundError
 
     known = [m["measure_id"] for m in stored(kb)]
     if measure_id not in known:
-        raise NotFoundError(f"no computed measure {measure_id!r}.", known)
+        raise NotFoundError(Msg("no computed measure %(id)s.", id=repr(measure_id)), known)
     cols = (
         "month",
         "org_type",

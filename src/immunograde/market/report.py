@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from immunograde.errors import NotFoundError
+from immunograde.errors import Msg, NotFoundError
 from immunograde.ingest.market_rows import DATASETS
-from immunograde.kb.queries import KnowledgeBase
+from immunograde.kb.queries import NOT_FOUND, KnowledgeBase
 from immunograde.kb.search import keys
 from immunograde.market import measures, store
 from immunograde.market.query import (
@@ -35,7 +35,7 @@ def resolve_substance(kb: KnowledgeBase, text: str) -> str:
         if len(printed) == 1:
             return printed[0]
         raise NotFoundError(
-            f"no substance {text!r}.", printed or [h.entity_id for h in hits]
+            Msg(NOT_FOUND["substance"], id=repr(text)), printed or [h.entity_id for h in hits]
         ) from None
 
 

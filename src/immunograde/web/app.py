@@ -59,7 +59,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     def _not_found(request: Request, exc: NotFoundError) -> Response:
-        return _error(request, 404, exc.message, suggestions=exc.suggestions)
+        shown = {"message": i18n.message(exc.message)}  # the page's words; the JSON keeps English
+        return _error(request, 404, exc.message, shown=shown, suggestions=exc.suggestions)
 
     @app.exception_handler(DatabaseMissing)
     def _no_db(request: Request, exc: DatabaseMissing) -> Response:

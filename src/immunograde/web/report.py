@@ -27,7 +27,7 @@ from typing import Any
 from markupsafe import Markup
 
 from immunograde import __version__
-from immunograde.errors import NotFoundError
+from immunograde.errors import Msg, NotFoundError
 from immunograde.evidence.rules import sof_markdown
 from immunograde.evidence.substance import resolve_substance
 from immunograde.kb.queries import KnowledgeBase
@@ -194,8 +194,11 @@ def chromium_path() -> str:
     exe = os.environ.get("IMMUNOGRADE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(exe).is_file():
         raise NotFoundError(
-            f"PDF reports are printed with chromium, which is not installed ({exe} not found): "
-            "apt-get install chromium"
+            Msg(
+                "PDF reports are printed with chromium, which is not installed (%(exe)s not "
+                "found): apt-get install chromium",
+                exe=exe,
+            )
         )
     return exe
 

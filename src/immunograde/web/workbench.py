@@ -178,7 +178,7 @@ def _get(token: str) -> dict[str, Any]:
     with _LOCK:
         entry = _STORE.get(token)
     if entry is None:
-        raise NotFoundError("this workbench result has expired; run the analysis again.")
+        raise NotFoundError(Msg("this workbench result has expired; run the analysis again."))
     return entry
 
 
@@ -280,7 +280,9 @@ async def chart(pool: HeavyPool, entry: dict[str, Any], name: str, fmt: str) -> 
 async def plot_download(pool: HeavyPool, token: str, name: str, fmt: str) -> Response:
     entry = _get(token)
     if name not in entry["plots"]:
-        raise NotFoundError(f"no plot {name!r} in this result.", list(entry["plots"]))
+        raise NotFoundError(
+            Msg("no plot %(name)s in this result.", name=repr(name)), list(entry["plots"])
+        )
     if fmt not in FORMATS:
         raise InputError.one(
             Msg("unknown format %(fmt)s; choose svg, png or pdf", fmt=repr(fmt)), field="format"

@@ -75,7 +75,7 @@ async def trend_image(request: Request, fmt: str, kb: KB, store: Store, country:
         page = overview(kb, filters, market_view.all_rows(kb, store.cached))
         units = sorted({t["unit"] for t in page["by_certainty"]})
         if not units:
-            raise NotFoundError("no money figures for these filters.")
+            raise NotFoundError(Msg("no money figures for these filters."))
         points = [
             t for t in page["by_certainty"] if t["unit"] == units[0] and t["span"] == str(t["year"])
         ]

@@ -84,7 +84,7 @@ async def question_chart(
     if chart.endswith(".vl"):  # "forest.vl.json" splits as chart="forest.vl", fmt="json"
         chart = chart.removesuffix(".vl")
     if chart not in CHARTS:
-        raise NotFoundError(f"no chart {chart!r}.", sorted(CHARTS))
+        raise NotFoundError(Msg("no chart %(name)s.", name=repr(chart)), sorted(CHARTS))
 
     def spec() -> dict[str, Any]:
         kb.get_question(question_id)  # 404 for an unknown question
