@@ -172,6 +172,24 @@ def test_cumulative_charts_draw_every_question_they_are_shown_for(client: TestCl
     assert shown >= 100
 
 
+def test_cumulative_chart_images_are_drawn_for_every_measure(client: TestClient) -> None:
+    """The images themselves (12 were broken, issue 12): for the first question of each measure that
+    shows a cumulative chart, the SVG its page links is drawn."""
+    questions = client.get("/api/v1/questions", params={"limit": 1000}).json()["items"]
+    first: dict[str, str] = {}
+    for q in questions:
+        if q["measure"] in first:
+            continue
+        if f"/plots/questions/{q['id']}/cumulative.svg" in client.get(f"/questions/{q['id']}").text:
+            first[q["measure"]] = q["id"]
+    assert {"RR", "OR", "RD", "MD", "HR", "GEN"} <= set(first), first
+    for measure, qid in first.items():
+        svg = client.get(f"/plots/questions/{qid}/cumulative.svg")
+        assert svg.status_code == 200, (measure, qid)
+        assert svg.headers["content-type"].startswith("image/svg+xml"), (measure, qid)
+        assert svg.text.lstrip().startswith("<svg") and len(svg.text) > 2000, (measure, qid)
+
+
 def test_om89_dossier_answers(client: TestClient) -> None:
     """The OM-89 dossier answered 400 (its Wilcoxon-Mann-Whitney question, measure GEN, broke the
     cumulative chart; issue 12)."""
@@ -192,12 +210,28 @@ def test_question_pages_link_their_sources(client: TestClient, web_db: Path) -> 
         kb.close()
     page = client.get(f"/questions/{q.id}.json").json()
     rows = {t["id"]: t for t in page["trials"]}
+    registry = 0
     for t in hcq_trials:
         if t.pmid:
             assert rows[t.id]["link"] == f"https://pubmed.ncbi.nlm.nih.gov/{t.pmid}/", t.id
         elif t.doi:
             assert rows[t.id]["link"] == f"https://doi.org/{t.doi}", t.id
+        elif nct := next((r for r in t.registry_ids if r.startswith("NCT")), None):
+            assert rows[t.id]["link"] == f"https://clinicaltrials.gov/study/{nct}", t.id
+            registry += 1
+    assert registry  # trials known by their registry id link to ClinicalTrials.gov
     html = client.get(f"/questions/{q.id}").text
     linked = [r["link"] for r in page["trials"] if r["link"]]
     assert linked and all(f'href="{u}"' in html for u in linked)
+    # the shared file's row each trial was read from is named beside it
+    assert all(f"row {r['source_row']}" in html for r in page["trials"] if r["source_row"])
     assert len(trials) >= 13  # BCG: every row's trial is listed
+    # a question taken from a Cochrane review links the review
+    kb = KnowledgeBase(web_db)
+    try:
+        review = kb.get_question("adalimumab-jia-sae-vs-placebo-cd013715").source
+    finally:
+        kb.close()
+    assert review is not None and review.doi and "CD013715" in review.doi
+    cochrane = client.get("/questions/adalimumab-jia-sae-vs-placebo-cd013715")
+    assert f'href="https://doi.org/{review.doi}"' in cochrane.text
