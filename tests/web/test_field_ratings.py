@@ -60,3 +60,26 @@ def test_a_disagreement_names_both_sides(client: TestClient) -> None:
             assert "ImmunoGrade rated down" in page
         if f["published"] == "high" and f["source_reasons"] != "not_found":
             assert "the source rated no domain down." in page
+
+
+def test_a_rating_of_other_evidence_says_so_in_one_sentence(client: TestClient) -> None:
+    # hydroxychloroquine and baricitinib: WHO and the reviews rated other trial sets than the
+    # question's (their published entries say evidence_match: different); the page says so, in Russian too
+    sentence = "The source rated another body of evidence than the trials of this question"
+    for qid in (
+        "hydroxychloroquine-covid19-mortality",
+        "baricitinib-covid19-mortality-on-corticosteroids",
+    ):
+        field = client.get(f"/questions/{qid}.json").json()["field"]
+        assert any(f["evidence_match"] == "different" for f in field), qid
+        page = _visible(client.get(f"/questions/{qid}").text)
+        assert page.count(sentence) == sum(f["evidence_match"] == "different" for f in field)
+        ru = _visible(client.get(f"/questions/{qid}?lang=ru").text)
+        assert "Источник оценивал другую совокупность данных" in ru and sentence not in ru
+    # a previous version of the same review (zoster vaccine, CD008858.pub4 for the .pub5 rows)
+    qid = "zoster-vaccine-live-older-adults-herpes-zoster-cd008858"
+    field = client.get(f"/questions/{qid}.json").json()["field"]
+    assert [f["evidence_match"] for f in field] == ["previous_version"]
+    page = _visible(client.get(f"/questions/{qid}").text)
+    assert "The source is a previous version of the review these trials come from." in page
+    assert sentence not in page
