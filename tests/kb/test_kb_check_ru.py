@@ -21,7 +21,16 @@ from immunograde.kb.pydantic_text import as_msg, error_text
 from immunograde.web import i18n
 from immunograde.web.i18n_catalog import library_entries
 
-from .test_kb_check import CLASSES, PRODUCTS, QUESTION, REGULATORY, SUBSTANCE, _write
+from .test_kb_check import (
+    CLASSES,
+    DUE_SUBSTANCE,
+    PRODUCTS,
+    QUESTION,
+    REGULATORY,
+    REVIEW,
+    SUBSTANCE,
+    _write,
+)
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 EXTRA = """\
@@ -174,3 +183,25 @@ def test_validators_field_prefix_survives_translation() -> None:
     for msgid in prefixed:
         head = prefix.match(msgid)
         assert head and cat.gettext(msgid).startswith(head.group(0)), msgid
+
+
+def test_review_due_warnings_in_russian(
+    tmp_path: Path, cli_main: Callable[..., tuple[int, str, str]]
+) -> None:
+    classes = (
+        REVIEW
+        + "records:\n  - {id: l04ac, name: Interleukin inhibitors, kind: atc, atc_code: L04AC}\n"
+    )
+    root = _write(tmp_path, {"classes.yaml": classes, "substances/tocilizumab.yaml": DUE_SUBSTANCE})
+    code, _out, err = cli_main(
+        "kb", "check", "--data", str(root), "--today", "2027-02-01", "--lang", "ru"
+    )
+    assert code == 0 and err.splitlines()[0] == (
+        "предупреждение: пора пересмотреть: substances/tocilizumab.yaml:7: substances tocilizumab: "
+        "срок next_review (2027-01-10) прошёл"
+    )
+    code, _out, err = cli_main("kb", "check", "--data", str(root), "--today", "2027-02-01")
+    assert err.splitlines()[0] == (
+        "warning: review due: substances/tocilizumab.yaml:7: substances tocilizumab: "
+        "next_review 2027-01-10 has passed"
+    )

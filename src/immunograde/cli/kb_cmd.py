@@ -101,7 +101,8 @@ def check(data: DataOpt = None, fmt: FormatOpt = "text", today: TodayOpt = None,
     _report(result.problems, fmt, extra)
     if fmt != "json":
         for d in due:
-            print(_("warning: review due: %(record)s") % {"record": d}, file=sys.stderr)
+            print(_("warning: review due: %(record)s") % {"record": d.render(i18n.message)},
+                  file=sys.stderr)  # fmt: skip
         if due:
             n = len(due)
             print(i18n.ngettext("%(count)s record due for review", "%(count)s records due for review",

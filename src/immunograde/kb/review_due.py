@@ -9,10 +9,11 @@ error.  Today's date comes from the clock unless a date is passed (tests, ``kb c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from immunograde.errors import Msg
 from immunograde.kb.loader import Located
 
 
@@ -27,10 +28,14 @@ class ReviewDue:
     next_review: dt.date
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, translate: Callable[[str], str] = str) -> str:
+        """``file:line: kind id: next_review … has passed``, the sentence through ``translate`` (the
+        reader's language: ``web/i18n.py message``)."""
         where = self.file + (f":{self.line}" if self.line is not None else "")
-        return (
-            f"{where}: {self.kind} {self.id}: next_review {self.next_review.isoformat()} has passed"
-        )
+        passed = Msg("next_review %(date)s has passed", date=self.next_review.isoformat())
+        return f"{where}: {self.kind} {self.id}: {translate(passed)}"
 
     def as_dict(self) -> dict[str, object]:
         return {
