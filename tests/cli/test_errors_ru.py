@@ -52,3 +52,27 @@ def test_not_found_errors_carry_their_message_to_the_command_s_language() -> Non
     finally:
         i18n.use("en")
     assert not_found_text(missing) == str(missing)
+
+
+def test_a_busy_file_is_told_in_the_command_s_language() -> None:
+    from immunograde.cli.main import _error
+    from immunograde.errors import BusyError, Msg
+    from immunograde.web import i18n
+
+    busy = BusyError(
+        Msg("%(db)s is being written by %(holder)s; gave up after waiting %(wait)s s. Try again when "
+            "it has finished, or wait longer (IMMUNOGRADE_LOCK_WAIT=SECONDS).",
+            db="kb.duckdb", holder=Msg("another immunograde command"), wait="0.5")
+    )  # fmt: skip
+    assert _error(busy).startswith(
+        "error: kb.duckdb is being written by another immunograde command"
+    )
+    i18n.use("ru")
+    try:
+        assert _error(busy) == (
+            "ошибка: в kb.duckdb сейчас пишет другая команда immunograde; ожидание прекращено через "
+            "0,5 с. Повторите, когда запись закончится, или ждите дольше "
+            "(IMMUNOGRADE_LOCK_WAIT=СЕКУНДЫ)."
+        )
+    finally:
+        i18n.use("en")

@@ -35,7 +35,7 @@ from typing import Any
 import duckdb
 
 from immunograde import settings
-from immunograde.errors import BusyError
+from immunograde.errors import BusyError, Msg
 
 ALIAS = "kb"  #: the catalog name a file is attached under by :func:`open_readonly`
 SCRATCH_PREFIX = "immunograde-"  #: scratch folders: ``immunograde-KIND-PID-random`` in the temp dir
@@ -96,7 +96,7 @@ def _holder(lock: Path) -> str:
         text = lock.read_text(encoding="utf-8").strip()
     except OSError:
         text = ""
-    return text or "another immunograde command"
+    return text or Msg("another immunograde command")
 
 
 def _locked(fd: int, lock: Path) -> bool:
@@ -124,9 +124,10 @@ def _acquire(lock: Path, db: Path, wait: float, say: Say) -> int:
         holder = _holder(lock)
         if time.monotonic() >= deadline:
             raise BusyError(
-                f"{db} is being written by {holder}; gave up after waiting {wait:g} s. Try again when "
-                "it has finished, or wait longer (IMMUNOGRADE_LOCK_WAIT=SECONDS)."
-            )
+                Msg("%(db)s is being written by %(holder)s; gave up after waiting %(wait)s s. Try "
+                    "again when it has finished, or wait longer (IMMUNOGRADE_LOCK_WAIT=SECONDS).",
+                    db=db, holder=holder, wait=format(wait, "g"))
+            )  # fmt: skip
         if not told:
             say(f"waiting for {holder} to finish writing {db} (up to {wait:g} s) ...")
             told = True
