@@ -155,3 +155,19 @@ def test_a_not_found_page_in_russian_and_its_twin_in_english(client: TestClient)
     assert twin.json()["error"]["message"] == (
         "this workbench result has expired; run the analysis again."
     )
+
+
+def test_import_warnings_and_summary_in_russian(tmp_path: Path, cli_main: Run) -> None:
+    """An AACT export without countries.txt imports with a warning: in Russian with --lang ru."""
+    import shutil
+
+    folder = tmp_path / "aact"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "aact", folder)
+    (folder / "countries.txt").unlink()
+    code, out, err = cli_main("import", "aact", str(folder), "--db", str(tmp_path / "ru.duckdb"),
+                              "--lang", "ru")  # fmt: skip
+    assert code == 0, err
+    assert "предупреждение: countries.txt не найден: его строки остаются пустыми" in out
+    assert "прочитано" in out and "добавлено" in out
+    code, out, err = cli_main("import", "aact", str(folder), "--db", str(tmp_path / "en.duckdb"))
+    assert "warning: countries.txt not found: its rows are left empty" in out and "inserted" in out

@@ -183,7 +183,7 @@ def import_aact(
             )
         for table in TABLES:
             if table not in files:
-                summary.warn(f"{table}.txt not found: its rows are left empty")
+                summary.warn(Msg("%(table)s.txt not found: its rows are left empty", table=table))
         stage = duckdb.connect(str(tmp / "stage.duckdb"), config={"threads": threads_of(conn)})
         # a scratch file, removed with its folder: writing it out on close (a checkpoint) was ~30 %
         # of a small import's time
@@ -221,10 +221,14 @@ def _merge_into(
         parts = study_parts(nct, group[-1], merger.rows_for(nct), f"{label}#{nct}")
         up.add(parts.record())
         for name in parts.unknown_countries:
-            summary.warn(f"{nct}: unknown country name {name!r} left out")
+            summary.warn(
+                Msg("%(nct)s: unknown country name %(name)s left out", nct=nct, name=repr(name))
+            )
         progress.advance()
     up.flush()
     if not summary.records_read:
         raise InputError.one(Msg("no studies in studies.txt: nothing to import"), file=label)
     if merger.orphans:
-        summary.warn(f"{merger.orphans} group(s) of child rows had no study in studies.txt")
+        summary.warn(
+            Msg("%(n)s group(s) of child rows had no study in studies.txt", n=merger.orphans)
+        )

@@ -156,7 +156,10 @@ def import_ctgov(
             summary = _import_sql(path, conn, progress)
         except SqlUnsupported as exc:
             summary = _import_python(path, conn, batch_size, workers, progress)
-            summary.warn(f"{path}: read with the Python engine: DuckDB could not ({exc})")
+            summary.warn(
+                Msg("%(path)s: read with the Python engine: DuckDB could not (%(reason)s)",
+                    path=path, reason=str(exc))
+            )  # fmt: skip
     else:
         summary = _import_python(path, conn, batch_size, workers, progress)
     if not summary.records_read:  # an empty page, array or zip: say so, never "imported 0"

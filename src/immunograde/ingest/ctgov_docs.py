@@ -67,7 +67,7 @@ def _documents(data: bytes, label: str) -> Iterator[tuple[str, Any]]:
 
 #: a mapped document: (record label, the record or None when skipped, skip reason or warnings)
 Item = tuple[str, Record | None, list[str]]
-NOT_A_STUDY = "not a ClinicalTrials.gov study (no protocolSection.identificationModule.nctId)"
+NOT_A_STUDY = Msg("not a ClinicalTrials.gov study (no protocolSection.identificationModule.nctId)")
 
 
 def map_document(label: str, doc: Any) -> Item:
@@ -76,8 +76,13 @@ def map_document(label: str, doc: Any) -> Item:
         return label, None, [NOT_A_STUDY]
     parts = parse_study(doc, label)
     record = parts.record()
-    warnings = [
-        f"{label}: {parts.nct_id}: unknown country name {n!r} left out"
+    warnings: list[str] = [
+        Msg(
+            "%(label)s: %(nct)s: unknown country name %(name)s left out",
+            label=label,
+            nct=parts.nct_id,
+            name=repr(n),
+        )
         for n in parts.unknown_countries
     ]
     return label, record, warnings

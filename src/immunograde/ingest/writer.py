@@ -239,7 +239,7 @@ def merge_staged(
         f"(PARTITION BY {key} ORDER BY _rec DESC) > 1 ORDER BY _rec"
     ).fetchall()
     for (source,) in dupes:
-        summary.skip(source, "duplicate key in this import; the later record was kept")
+        summary.skip(source, Msg("duplicate key in this import; the later record was kept"))
     staging.execute(_hash_sql(main, children, staged))
     keys = staging.execute(f"SELECT _rec, {key} FROM _ig_hash").to_arrow_table()
     with arrow_stream(conn, "_ig_keys", keys):
