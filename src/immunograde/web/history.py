@@ -88,6 +88,7 @@ def for_substance(kb: KnowledgeBase, substance_id: str) -> list[dict[str, Any]]:
                 {
                     "date": str(h["recorded_at"])[:10],
                     "question_id": qid,
+                    "title": _title(kb, qid),
                     "certainty": h["certainty"],
                     "verdict": h["verdict"],
                     "data_version": h["data_version"],
