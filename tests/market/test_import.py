@@ -137,6 +137,34 @@ def test_reimport_changes_nothing_and_a_new_version_replaces(
     assert _totals(db) == before
 
 
+def test_import_while_a_reader_holds_the_knowledge_base(market_db: Path, tmp_path: Path) -> None:
+    """README: writers take turns and never block a reader.  `market import` opened the file for
+    writing in place: with `serve` (or any reader) holding it, DuckDB's lock error was a traceback
+    (exit 1).  Now it writes a private copy and moves it over the file; the reader keeps its version."""
+    from immunograde.kb.dbfile import open_readonly
+
+    db = tmp_path / "kb.duckdb"
+    shutil.copy(market_db, db)
+    from immunograde.market.importer import label_for
+
+    copy = tmp_path / "partd_copy.csv"
+    shutil.copy(CMS / "partd_brandlvl.csv", copy)
+    where = label_for(copy).replace("'", "''")
+    count = f"SELECT count(*) FROM reg_market_figures WHERE source_file = '{where}'"
+    reader = open_readonly(db)
+    try:
+        (result,) = import_paths(db, [copy]).files
+        assert result.status == "replaced" and result.figures == 47_716
+        assert reader.execute(count).fetchone() == (0,)  # the version it opened
+    finally:
+        reader.close()
+    again = open_readonly(db)
+    try:
+        assert again.execute(count).fetchone() == (47_716,)  # the new version, whole
+    finally:
+        again.close()
+
+
 def test_bad_number_names_file_line_and_field_and_writes_nothing(
     market_db: Path, tmp_path: Path
 ) -> None:

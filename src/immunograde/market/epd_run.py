@@ -45,12 +45,16 @@ def save(
         "files": [", ".join(p.name for p in files)] * len(measures),
         "computed_at": pa.array([now] * len(measures), pa.timestamp("us")),
     })  # fmt: skip
-    con = duckdb.connect(str(db_path))
-    try:
-        with transaction(con):
-            store.write_epd_results(con, results.values, results.deciles, runs)
-    finally:
-        con.close()
+    from immunograde.kb.dbfile import rewrite
+
+    with rewrite(db_path) as job:  # a private copy, published whole: readers are never blocked
+        con = duckdb.connect(str(job.path))
+        try:
+            with transaction(con):
+                store.write_epd_results(con, results.values, results.deciles, runs)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
 
 
 def stored(kb: KnowledgeBase, measure_id: str | None = None) -> list[dict[str, Any]]:

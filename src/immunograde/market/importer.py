@@ -163,21 +163,30 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path, epd_store: Path) -> 
 
 
 def import_paths(db_path: Path, paths: list[Path]) -> ImportReport:
-    """Import files into the knowledge base at ``db_path`` (created if absent), then re-map names."""
+    """Import files into the knowledge base at ``db_path`` (created if absent), then re-map names.
+
+    As every writer (:func:`immunograde.kb.dbfile.rewrite`): into a private copy moved over the file
+    when done, so ``serve`` and other readers keep reading meanwhile (the file was opened for writing
+    in place, which failed with DuckDB's lock error while any reader held it).
+    """
+    from immunograde.kb.dbfile import rewrite
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path))
     report = ImportReport()
-    try:
-        store.ensure_tables(con)
-        for path in paths:
-            report.files.append(import_file(con, path, epd_dir(db_path)))
-        if any(f.status != "unchanged" for f in report.files) or not store.names_current(con):
-            with transaction(con):
-                report.names = store.remap_names(con)
-        else:
-            report.names = store.name_counts(con)
-    finally:
-        con.close()
+    with rewrite(db_path) as job:
+        con = duckdb.connect(str(job.path))
+        try:
+            store.ensure_tables(con)
+            for path in paths:
+                report.files.append(import_file(con, path, epd_dir(db_path)))
+            if any(f.status != "unchanged" for f in report.files) or not store.names_current(con):
+                with transaction(con):
+                    report.names = store.remap_names(con)
+            else:
+                report.names = store.name_counts(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
     if any(f.dataset == "nhs_epd" and f.status != "unchanged" for f in report.files):
         from immunograde.market.epd_run import compute
 
