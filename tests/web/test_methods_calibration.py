@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 from fastapi.testclient import TestClient
 
@@ -25,6 +26,27 @@ def test_methods_page_shows_the_recorded_calibration(client: TestClient) -> None
     assert f"compared with {rec['n']} published GRADE ratings" in page and kappa in page
     ru = html.unescape(client.get("/methods?lang=ru").text)
     assert "Согласие с опубликованными оценками достоверности" in ru
+
+
+def test_methods_page_breaks_the_figures_down_by_the_evidence_rated(client: TestClient) -> None:
+    rec = json.loads(
+        settings.project_home().joinpath("benchmarks", "results", "calibration.json").read_text()
+    )
+    twin = client.get("/methods.json").json()["calibration"]
+    assert twin["by_evidence"] == rec["by_evidence"]
+    assert sum(g["n"] for g in rec["by_evidence"].values()) == rec["n"]
+    labels = {"same": "the trials of the question",
+              "previous_version": "a previous version of the same review",
+              "different": "another body of evidence (other trials, time point or analysis)"}  # fmt: skip
+    page = html.unescape(client.get("/methods").text)
+    table = page.split("Which evidence the source rated", 1)[1].split("</table>", 1)[0]
+    for k, g in rec["by_evidence"].items():
+        row = table.split(labels[k], 1)[1].split("</tr>", 1)[0]
+        kappa = "—" if g["weighted_kappa"] is None else f"{g['weighted_kappa']:.2f}"
+        cells = [str(g["n"]), str(g["disagreements"]), f"{100 * g['exact_agreement']:.0f}%", kappa]
+        assert re.findall(r'<td class="num">([^<]*)</td>', row) == cells
+    ru = html.unescape(client.get("/methods?lang=ru").text)
+    assert "Какие данные оценивал источник" in ru and "предыдущая версия того же обзора" in ru
 
 
 def test_methods_page_shows_each_rules_core_grade_passage(client: TestClient) -> None:

@@ -237,7 +237,8 @@ def recorded_calibration() -> dict[str, Any] | None:
         return None
     c = json.loads(path.read_text(encoding="utf-8"))
     keep = ("n", "sources", "exact_agreement", "weighted_kappa", "levels", "confusion",
-            "domain_tally", "reasons_recorded", "reasons_none_stated", "reasons_not_found")  # fmt: skip
+            "domain_tally", "reasons_recorded", "reasons_none_stated", "reasons_not_found",
+            "by_evidence")  # fmt: skip
     out = {k: c.get(k) for k in keep}
     out["disagreements"] = len(c.get("disagreements") or [])
     out["file"] = "/".join(RECORDED)
