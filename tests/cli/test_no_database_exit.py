@@ -40,3 +40,27 @@ def test_commands_without_a_knowledge_base_exit_5(
     err = capsys.readouterr().err
     assert str(missing) in err and "Traceback" not in err
     assert not missing.exists()  # nothing created where there was no knowledge base
+
+
+@pytest.mark.parametrize(
+    "argv", [["appraise", "tocilizumab"], ["search", "Кагоцел"], ["tsa", "bcg-vaccine-tuberculosis"]],
+    ids=lambda a: a[0],
+)  # fmt: skip
+def test_a_file_holding_only_imported_records_is_not_a_knowledge_base(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`import` before `build` creates the file with the registry tables only; the reading commands
+    then failed on a missing table with a traceback (exit 1) instead of README's exit 5."""
+    from immunograde.settings import shared_data_dir
+
+    db = tmp_path / "kb.duckdb"
+    record = shared_data_dir() / "registries" / "ctgov_v2_NCT02210780_dupilumab_ad.json"
+    with pytest.raises(SystemExit) as imported:
+        main(["import", "ctgov", str(record), "--db", str(db), "--format", "json"])
+    assert imported.value.code == 0 and db.exists()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--db", str(db)])
+    assert exc.value.code == ExitCode.NO_DATABASE
+    err = capsys.readouterr().err
+    assert str(db) in err and "Traceback" not in err

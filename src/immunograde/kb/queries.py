@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from immunograde import settings
 from immunograde.errors import N_, Msg, NotFoundError
-from immunograde.kb.dbfile import open_readonly
+from immunograde.kb.dbfile import ALIAS, open_readonly
 from immunograde.kb.models import (
     Claim,
     DrugClass,
@@ -110,6 +110,13 @@ class KnowledgeBase(CurationQueries):
         if not self.path.exists():
             raise NoDatabaseError(self.path)
         self.con = open_readonly(self.path)  # this version of the file, however long it is open
+        built = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'substances'",
+            [ALIAS],
+        ).fetchone()
+        if not built or not built[0]:  # a file holding only imported records (import before build)
+            self.con.close()
+            raise NoDatabaseError(self.path)
         self._names: list[NameEntry] | None = None
 
     def close(self) -> None:
