@@ -171,3 +171,13 @@ def test_import_warnings_and_summary_in_russian(tmp_path: Path, cli_main: Run) -
     assert "прочитано" in out and "добавлено" in out
     code, out, err = cli_main("import", "aact", str(folder), "--db", str(tmp_path / "en.duckdb"))
     assert "warning: countries.txt not found: its rows are left empty" in out and "inserted" in out
+
+
+def test_the_no_knowledge_base_page_in_russian(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "a", "lang": "ru"})
+    assert page.status_code == 503
+    assert "ещё не собрана: запустите `immunograde kb build`" in page.text
+    twin = client.get("/search.json", params={"q": "a"})
+    assert twin.json()["error"]["message"].endswith(
+        "has not been built: run `immunograde kb build`"
+    )

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from immunograde import __version__
-from immunograde.errors import InputError, NotFoundError
+from immunograde.errors import InputError, Msg, NotFoundError
+from immunograde.kb.pydantic_text import as_msg
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
 from immunograde.web import i18n, timing
@@ -64,22 +65,26 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DatabaseMissing)
     def _no_db(request: Request, exc: DatabaseMissing) -> Response:
-        return _error(request, 503, str(exc))
+        return _error(request, 503, str(exc), shown={"message": i18n.message(exc)})
 
     @app.exception_handler(Overloaded)
     def _busy(request: Request, exc: Overloaded) -> Response:
-        response = _error(request, 503, str(exc))
+        response = _error(request, 503, str(exc), shown={"message": i18n.message(exc)})
         response.headers["Retry-After"] = "5"
         return response
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": as_msg(e)}
             for e in exc.errors()
         ]
-        msg = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return _error(request, 422, f"invalid request: {msg}", problems=problems)
+        shown = [{**p, "message": i18n.message(p["message"])} for p in problems]
+        msg = Msg("invalid request: %(problems)s", problems="; ".join(
+            f"{p['field']}: {p['message']}" for p in problems))  # fmt: skip
+        page = {"message": i18n.message(Msg(msg.msgid, problems="; ".join(
+            f"{p['field']}: {p['message']}" for p in shown))), "problems": shown}  # fmt: skip
+        return _error(request, 422, msg, shown=page, problems=problems)
 
 
 def warm_jobs(kb: KnowledgeBase) -> Iterator[tuple[tuple[Any, ...], Callable[[], Any]]]:

@@ -30,6 +30,7 @@ import duckdb
 from fastapi import Depends, Request
 
 from immunograde import settings
+from immunograde.errors import Msg
 from immunograde.kb.dbfile import cursor
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
 from immunograde.web import i18n, prepare, timing
@@ -94,7 +95,10 @@ class AppKB:
             st = self.path.stat()
         except FileNotFoundError:
             raise DatabaseMissing(
-                f"the knowledge base {self.path} has not been built: run `immunograde kb build`"
+                Msg(
+                    "the knowledge base %(path)s has not been built: run `immunograde kb build`",
+                    path=self.path,
+                )
             ) from None
         stamps = [(st.st_ino, st.st_mtime_ns)]
         for path in self.companions():
@@ -135,7 +139,7 @@ class AppKB:
             try:
                 new = KnowledgeBase(self.path)
             except NoDatabaseError as exc:
-                raise DatabaseMissing(str(exc)) from None
+                raise DatabaseMissing(exc.message) from None
             if self._stamp_now() != stamp:  # replaced again while it was opened: the next one
                 new.close()
                 return self._served if self._served is not None else self._switch_again()

@@ -29,6 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from immunograde.errors import Msg
 from immunograde.procs import die_with_parent
 
 T = TypeVar("T")
@@ -116,7 +117,10 @@ class HeavyPool:
         longer than ``seconds``."""
         if self._inflight >= self.slots + self.queue:
             raise Overloaded(
-                f"the server is busy with {self._inflight} analyses; try again in a few seconds"
+                Msg(
+                    "the server is busy with %(n)s analyses; try again in a few seconds",
+                    n=self._inflight,
+                )
             )
         self._inflight += 1
         try:
@@ -124,7 +128,7 @@ class HeavyPool:
             try:
                 slot = await asyncio.wait_for(free.get(), self.wait)
             except TimeoutError:
-                raise Overloaded("the server is busy; try again in a few seconds") from None
+                raise Overloaded(Msg("the server is busy; try again in a few seconds")) from None
             try:
                 return await self._run_in(slot, seconds, fn, *args)
             finally:
