@@ -60,9 +60,11 @@ def test_faers_problems_in_russian(run: Run, tmp_path: Path) -> None:
     assert en.startswith(f"error: {f}: no report has both a drug (in the roles counted, --roles)")
     assert ru == (f"ошибка: {f}: ни в одном сообщении нет одновременно препарата (в учитываемых "
                   "ролях, --roles) и явления: оценивать нечего")  # fmt: skip
-    ru, en = _both(run, "safety", "ingest", str(tmp_path / "missing.zip"))
-    assert en == f"error: {tmp_path / 'missing.zip'}: no such file or folder"
-    assert ru == f"ошибка: {tmp_path / 'missing.zip'}: нет такого файла или папки"
+    missing = tmp_path / "missing.zip"  # a named file that does not exist: exit 4 (README's table)
+    code, _out, ru = run("safety", "ingest", str(missing), "--lang", "ru")
+    assert code == 4 and ru.strip() == f"ошибка: нет такого файла или папки: {missing}"
+    code, _out, en = run("safety", "ingest", str(missing))
+    assert code == 4 and en.strip() == f"error: no such file or folder: {missing}"
 
 
 def test_market_import_problems_in_russian(run: Run, tmp_path: Path) -> None:

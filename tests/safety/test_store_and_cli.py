@@ -102,7 +102,9 @@ def test_cli_ingest_and_signals(tmp_path: Path, cli: Callable[..., tuple[int, st
     code, out, _ = cli("signals", "RISPERIDONE", "--format", "json")
     assert json.loads(out)["status"] == "ok"
     code, _, err = cli("ingest", str(tmp_path / "missing.zip"))
-    assert code == 3 and "missing.zip" in err and "Traceback" not in err
+    assert (
+        code == 4 and "missing.zip" in err and "Traceback" not in err
+    )  # README: a named file not found
 
 
 def test_signals_chart_spec_renders() -> None:

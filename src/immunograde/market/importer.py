@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from immunograde import settings
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, existing_path
 from immunograde.ingest.cms import read_brandlvl_csv, read_cms_xlsx
 from immunograde.ingest.epd import convert_epd, publish
 from immunograde.ingest.market_points import read_market_points
@@ -82,6 +82,7 @@ def sha256(path: Path) -> str:
 def detect(path: Path, label: str) -> tuple[str, Reader]:
     """(dataset, reader) for a file; :class:`InputError` naming it when it is none of the known kinds."""
     if not path.is_file():
+        existing_path(path)  # a missing file is not found (exit 4), with similar names
         raise InputError.one(Msg("no such file"), file=label)
     if path.suffix.lower() == ".xlsx":
         from immunograde.ingest.cms import cms_xlsx_dataset

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from immunograde.archives import open_zip, read_zip_member
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, existing_path
 
 TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
 _FILE = re.compile(r"(DEMO|DRUG|REAC|OUTC|RPSR|THER|INDI)(\d\d)Q([1-4])\.TXT$", re.I)
@@ -73,8 +73,7 @@ class IngestReport:
 
 def _members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
     """(name, reader) for every file in a zip, a folder (recursively) or a single file."""
-    if not path.exists():
-        raise InputError.one(Msg("no such file or folder"), file=str(path))
+    existing_path(path)  # a missing file is not found (exit 4), with similar names
     if path.is_dir():
         for p in sorted(path.rglob("*")):
             if p.is_file():

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from immunograde.archives import open_zip, read_gzip, read_zip_member
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, existing_path
 from immunograde.safety.faers import MAX_AGE
 
 _AGE_UNIT = {
@@ -37,6 +37,7 @@ _SEX = {"1": "M", "2": "F"}
 
 def _load(path: Path) -> list[Any]:
     if not path.is_file():
+        existing_path(path)  # a missing file is not found (exit 4), with similar names
         raise InputError.one(Msg("no such file"), file=str(path))
     label = str(path)
     if path.suffix == ".zip":

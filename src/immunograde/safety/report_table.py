@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from immunograde.errors import InputError, Msg
+from immunograde.errors import InputError, Msg, existing_path
 from immunograde.safety.engines import Engine
 from immunograde.safety.scoring import ScoreResult, count_reports, score_counts
 from immunograde.stats.gps import GPSPrior
@@ -21,6 +21,7 @@ def read_report_table(
 ) -> pa.Table:
     """The needed columns as strings, renamed ``id, drug, event, s0, s1, ...``."""
     if not path.is_file():
+        existing_path(path)  # a missing file is not found (exit 4), with similar names
         raise InputError.one(Msg("file not found"), file=str(path))
     with path.open(newline="", encoding="utf-8-sig") as fh:
         header = next(csv.reader(fh), [])
