@@ -64,3 +64,35 @@ def test_a_file_holding_only_imported_records_is_not_a_knowledge_base(
     assert exc.value.code == ExitCode.NO_DATABASE
     err = capsys.readouterr().err
     assert str(db) in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["meta", "{missing}"],
+        ["import", "ctgov", "{missing}"],
+        ["import", "aact", "{missing}"],
+        ["import", "pubmed", "{missing}"],
+        ["import", "csv", "{missing}"],
+        ["safety", "ingest", "{missing}"],
+        ["safety", "score", "{missing}", "--id-col", "id", "--drug-col", "d", "--event-col", "e"],
+        ["market", "import", "{missing}"],
+        ["kb", "check", "--data", "{missing}"],
+        ["diff", "{missing}", "{missing}"],
+        ["watch", "{missing}"],
+    ],
+    ids=lambda a: " ".join(w for w in a[:2] if not w.startswith("{")),
+)
+def test_a_named_file_that_does_not_exist_is_exit_4(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """README's table: 4, the named file does not exist (safety and market import said 3)."""
+    monkeypatch.setenv("IMMUNOGRADE_DB", str(tmp_path / "kb.duckdb"))
+    monkeypatch.setenv("IMMUNOGRADE_SAFETY", str(tmp_path / "safety"))
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(SystemExit) as exc:
+        main([a.replace("{missing}", str(missing)) for a in argv])
+    err = capsys.readouterr().err
+    assert exc.value.code == ExitCode.NOT_FOUND, err
+    assert str(missing) in err and "Traceback" not in err
