@@ -59,3 +59,17 @@ def test_reported_result_locator_is_marked(client: TestClient) -> None:
     html = _ru(client, "/questions/interferon-alfa-2b-rectal-arvi-children-time-to-recovery")
     assert "publication abstract (English)" in html
     assert "publication abstract" not in russian_text(html)
+
+
+def test_map_class_filter_has_no_two_same_labels(client: TestClient) -> None:
+    # WHO ATC names L01EJ and L04AF alike ("Janus-associated kinase (JAK) inhibitors"): the code tells
+    # them apart, in both languages
+    for lang in ("ru", "en"):
+        html = client.get(f"/map?lang={lang}").text
+        select = html[html.index('name="class_id"') :]
+        labels = re.findall(
+            r"<option value=\"[^\"]+\"[^>]*>([^<]+)</option>", select[: select.index("</select>")]
+        )
+        assert len(labels) == len(set(labels)) and any(
+            label.endswith(" · L04AF") for label in labels
+        )
