@@ -76,3 +76,24 @@ def test_a_busy_file_is_told_in_the_command_s_language() -> None:
         )
     finally:
         i18n.use("en")
+
+
+def test_the_experience_checks_in_russian() -> None:
+    from immunograde.errors import InputError
+    from immunograde.evidence.experience import Observation, check_observation
+    from immunograde.web import i18n
+
+    with pytest.raises(InputError) as exc:
+        check_observation(Observation(treated=10, improved=50, mean=2.5), None)
+    assert [str(p) for p in exc.value.problems] == [
+        "improved: give either improved (counts) or mean (a time), not both",
+        "improved: must be between 0 and treated = 10",
+    ]
+    i18n.use("ru")
+    try:
+        assert [i18n.problem(p) for p in exc.value.problems] == [
+            "improved: укажите либо improved (число), либо mean (время), но не оба",
+            "improved: должно быть от 0 до treated = 10",
+        ]
+    finally:
+        i18n.use("en")

@@ -208,25 +208,26 @@ def check_observation(obs: Observation, o: OutcomeSpec | None) -> None:
     """Raise :class:`InputError` for impossible or mismatched input (all problems at once)."""
     bad: list[tuple[str, str]] = []
     if obs.given and (obs.treated is None or obs.treated < 1):
-        bad.append(("treated", "the number of patients treated must be a whole number >= 1"))
+        bad.append(("treated", Msg("the number of patients treated must be a whole number >= 1")))
     if obs.improved is not None and obs.mean is not None:
-        bad.append(("improved", "give either improved (counts) or mean (a time), not both"))
+        bad.append(("improved", Msg("give either improved (counts) or mean (a time), not both")))
     if (
         obs.improved is not None
         and obs.treated is not None
         and obs.treated >= 1
         and not 0 <= obs.improved <= obs.treated
     ):
-        bad.append(("improved", f"must be between 0 and treated = {obs.treated}"))
+        bad.append(("improved", Msg("must be between 0 and treated = %(n)s", n=obs.treated)))
     if obs.sd is not None and not obs.sd > 0:
-        bad.append(("sd", "the standard deviation must be > 0"))
+        bad.append(("sd", Msg("the standard deviation must be > 0")))
     if obs.mean is not None and not np.isfinite(obs.mean):
-        bad.append(("mean", "the mean must be a number"))
+        bad.append(("mean", Msg("the mean must be a number")))
     if obs.treated is not None and not obs.given:
-        bad.append(("improved", "give improved (how many improved) or mean (the mean time)"))
+        bad.append(("improved", Msg("give improved (how many improved) or mean (the mean time)")))
     if o is not None and obs.given and (o.type == "binary") != (obs.improved is not None):
-        need = "improved (a count)" if o.type == "binary" else "mean (a time)"
-        bad.append(("outcome", f"outcome {o.id} is {o.type}: give {need}"))
+        need = Msg("improved (a count)") if o.type == "binary" else Msg("mean (a time)")
+        bad.append(("outcome", Msg("outcome %(id)s is %(type)s: give %(need)s", id=o.id,
+                                   type=o.type, need=need)))  # fmt: skip
     if bad:
         raise InputError([Problem(msg, field=f) for f, msg in bad])
 

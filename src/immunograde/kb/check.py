@@ -137,7 +137,9 @@ def _question_refs(kb: LoadedKB) -> Iterable[Problem]:
         )
         prod = products.get(q.intervention.product or "")
         if prod is not None and prod.route != q.intervention.route:
-            msg = f"route {q.intervention.route!r} differs from product {prod.id!r} route {prod.route!r}"
+            msg = Msg("route %(route)s differs from product %(product)s route %(product_route)s",
+                      route=repr(q.intervention.route), product=repr(prod.id),
+                      product_route=repr(prod.route))  # fmt: skip
             yield Problem(msg, loc.file, loc.line_of("intervention.route"), "intervention.route")
         seen: set[tuple[str, str | None]] = set()
         for i, row in enumerate(q.data):

@@ -175,6 +175,8 @@ def _decimal(value: Any) -> Any:
     other parameter as it is."""
     if isinstance(value, str) and _ENGLISH_NUMBER.fullmatch(value):
         return number(value)
+    if isinstance(value, float):  # "%s" % 2.0 is "2.0": the same digits with the reader's sign
+        return number(str(value))
     return value
 
 
