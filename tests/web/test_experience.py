@@ -58,6 +58,10 @@ def test_russian_page(client: TestClient) -> None:
     assert "Что показывает мой опыт?" in page.text
     assert "регрессия к среднему" in page.text
     assert "полное выздоровление в течение 96 часов" in page.text
+    # the card's probability with a decimal comma (34 or more of 40 at the pooled 56.5%: 0.00012)
+    assert '<p class="big">0,00012</p>' in page.text
+    english = client.get(f"/experience?{CASE}&lang=en").text
+    assert '<p class="big">0.00012</p>' in english
 
 
 def test_empty_form_and_no_natural_course(client: TestClient) -> None:

@@ -68,6 +68,7 @@ def _tojson_attr(value: Any) -> Markup:
 env.filters["num"] = _num
 env.filters["jsonattr"] = _tojson_attr
 env.filters["upper_first"] = _upper_first
+env.filters["localise_numbers"] = i18n.localise_numbers
 env.filters["tr"] = i18n.tr
 env.filters["message"] = i18n.message  # a library message (errors.Msg) in the reader's language
 env.filters["term"] = i18n.term
