@@ -39,11 +39,7 @@ def serve(
     from immunograde.web.app import create_app
 
     path = database or db_path()
-    if not path.exists():
-        err_console.print(
-            f"error: the knowledge base {path} has not been built: run `immunograde kb build`"
-        )
-        raise typer.Exit(ExitCode.NO_DATABASE)
+    open_kb(path).close()  # not built (or only imported records): exit 5, as every reading command
     os.environ["IMMUNOGRADE_WARM"] = "1" if warm else "0"
     if workers > 1:
         os.environ["IMMUNOGRADE_DB"] = str(path)
