@@ -62,8 +62,11 @@ def evidence_map_chart(cells: Sequence[MapCell], title: str = "") -> alt.Chart:
             color=alt.Color(
                 "verdict:N",
                 scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
-                legend=alt.Legend(
-                    title="Verdict", orient="right", labelExpr="replace(datum.label, /_/g, ' ')"
+                legend=alt.Legend(  # the labels whole: "unknown: trials found, none poolable" (and Russian)
+                    title="Verdict",
+                    orient="right",
+                    labelExpr="replace(datum.label, /_/g, ' ')",
+                    labelLimit=400,
                 ),
             ),
             size=alt.Size(
