@@ -73,3 +73,11 @@ def test_map_class_filter_has_no_two_same_labels(client: TestClient) -> None:
         assert len(labels) == len(set(labels)) and any(
             label.endswith(" · L04AF") for label in labels
         )
+
+
+def test_class_page_in_russian_words_and_numbers(client: TestClient) -> None:
+    html = _ru(client, "/classes/l04ac")
+    assert "<th>АТХ</th>" in html and "ATC" not in russian_text(html)
+    # participant counts of four and more digits (canakinumab: 10304) grouped the Russian way: «10 304»
+    assert re.search(r'<td class="num">\d{1,3}(?:\u00a0\d{3})+</td>', html)
+    assert not re.search(r'<td class="num">\d{4,}</td>', html)

@@ -49,6 +49,17 @@ def _num(value: Any, digits: int = 2) -> str:
         return str(value)
 
 
+def _count(value: Any) -> str:
+    """Template filter ``count``: a whole number with the reader's digit grouping (``10,304`` /
+    ``10 304``); ``None`` -> ``—``."""
+    if value is None:
+        return "—"
+    try:
+        return i18n.number(int(value), ",d")
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _upper_first(value: Any) -> Any:
     """Template filter ``upper_first``: a sentence's first word with a capital (a Russian substance name
     is written in lower case inside a sentence: «тоцилизумаб»); the rest unchanged."""
@@ -68,6 +79,7 @@ def _tojson_attr(value: Any) -> Markup:
 env.filters["num"] = _num
 env.filters["jsonattr"] = _tojson_attr
 env.filters["upper_first"] = _upper_first
+env.filters["count"] = _count
 env.filters["localise_numbers"] = i18n.localise_numbers
 env.filters["tr"] = i18n.tr
 env.filters["message"] = i18n.message  # a library message (errors.Msg) in the reader's language
