@@ -27,8 +27,22 @@ def _write(catalog: Catalog, path: Path, **kw: Any) -> None:
     tmp.replace(path)
 
 
-def update() -> None:
+def help_catalog() -> Catalog:
+    """:func:`template_catalog` and every command's help (``cli/help_ru.py``: the web layer may not import
+    the command line, so the help is added here)."""
+    from immunograde.cli.help_ru import help_entries
+
     template = template_catalog()
+    seen: set[str] = set()
+    for msgid, where in help_entries():
+        if msgid not in seen:
+            seen.add(msgid)
+            template.add(msgid, locations=[("cli/help_ru.py", 0)], auto_comments=[f"help: {where}"])
+    return template
+
+
+def update() -> None:
+    template = help_catalog()
     _write(template, LOCALE_DIR / f"{DOMAIN}.pot")
     for lang in LANGUAGES:
         path = po_path(lang)

@@ -7,7 +7,6 @@ the data's own words whatever the language.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from typing import Annotated, NoReturn
@@ -15,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
+from immunograde.cli.helplang import from_environment
 from immunograde.web import i18n
 
 LangOpt = Annotated[
@@ -25,16 +25,6 @@ LangOpt = Annotated[
         "else en).  JSON keeps English keys and codes.",
     ),
 ]
-
-
-def from_environment() -> str:
-    """The language of the first locale variable set (POSIX order), if supported; else English."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            code = value.split("_")[0].split(".")[0].lower()
-            return code if code in i18n.LANGUAGES else i18n.DEFAULT
-    return i18n.DEFAULT
 
 
 def choose(lang: str | None) -> str:

@@ -19,9 +19,10 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from immunograde import __version__
+from immunograde.cli import helplang
 from immunograde.cli.exitcodes import EXIT_CODE_HELP, ExitCode
 from immunograde.errors import BusyError, InputError, NotFoundError, Problem
 
@@ -65,6 +66,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                              "pharmacy-market reports, NHS EPD)."),
 }  # fmt: skip
 _LOADED: dict[str, TyperGroup] = {}
+#: ``--lang`` of the root and of the command groups (hidden: English help unchanged); the commands' own
+#: ``--lang`` also sets their output's language (cli/lang.py)
+LANG_OF_HELP = "Language of this help: en or ru (`immunograde --help --lang ru`)."
 
 
 def command_group(module: str) -> TyperGroup:
@@ -76,25 +80,66 @@ def command_group(module: str) -> TyperGroup:
         importlib.import_module(f"immunograde.cli.{module}").register(sub)
         group = typer.main.get_command(sub)
         assert isinstance(group, TyperGroup)
+        for cmd in group.commands.values():
+            _take_lang(cmd)
         _LOADED[module] = group
     return _LOADED[module]
 
 
+def _take_lang(cmd: Any) -> None:
+    """``immunograde kb --help --lang ru``, ``serve --help --lang ru``: a group or a command that prints
+    no text of its own still takes ``--lang`` (hidden: its English help is unchanged) for its help."""
+    if not any("--lang" in p.opts for p in cmd.params):
+        cmd.params.append(TyperOption(param_decls=["--lang"], hidden=True, expose_value=False,
+                                      help=LANG_OF_HELP))  # fmt: skip
+    for sub in (getattr(cmd, "commands", None) or {}).values():
+        _take_lang(sub)
+
+
 class LazyGroup(TyperGroup):
-    """The root command: lists :data:`COMMANDS` and imports a command's module only to run it."""
+    """The root command: lists :data:`COMMANDS` and imports a command's module only to run it.
+
+    The help (and click's usage errors) speak the language of the command line (``--lang ru`` anywhere,
+    else the locale: :mod:`.helplang`); in English nothing but the commands' own text is involved, in
+    another language :mod:`.help_ru` translates copies of the commands (issue 18)."""
+
+    help_lang = helplang.DEFAULT
+
+    def main(self, args: Any = None, *pos: Any, **kw: Any) -> Any:
+        self.help_lang = helplang.of_command_line(sys.argv[1:] if args is None else args)
+        if self.help_lang == helplang.DEFAULT:
+            return super().main(args, *pos, **kw)
+        from immunograde.cli import help_ru
+
+        with help_ru.speaking(self.help_lang):
+            self.help = help_ru.translate_help(self.help)  # this object is made for this run
+            self.params = help_ru.translated(self).params
+            return super().main(args, *pos, **kw)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         entry = COMMANDS.get(cmd_name)
-        return None if entry is None else command_group(entry[0]).get_command(ctx, cmd_name)
+        if entry is None:
+            return None
+        cmd = command_group(entry[0]).get_command(ctx, cmd_name)
+        if self.help_lang == helplang.DEFAULT or cmd is None:
+            return cmd
+        from immunograde.cli import help_ru
+
+        return help_ru.translated(cmd)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """As TyperGroup lists them, from :data:`COMMANDS` instead of the commands themselves."""
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        short = {name: text for name, (_, text) in COMMANDS.items()}
+        if self.help_lang != helplang.DEFAULT:
+            from immunograde.cli import help_ru
+
+            short = {name: help_ru.translate_help(text) or text for name, text in short.items()}
         rows = [(name, TyperCommand(name=name, help=text).get_short_help_str(limit))
-                for name, (_, text) in COMMANDS.items()]  # fmt: skip
+                for name, text in short.items()]  # fmt: skip
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -114,6 +159,7 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    lang: str | None = typer.Option(None, "--lang", hidden=True, help=LANG_OF_HELP),
 ) -> None:
     if version:
         typer.echo(__version__)
@@ -175,7 +221,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.USAGE)
     except _also_click(typer.TyperException, "ClickException") as exc:  # usage, bad option values
         show = getattr(exc, "show", None)
-        if callable(show):
+        if callable(show) and command.help_lang != helplang.DEFAULT:  # type: ignore[attr-defined]
+            from immunograde.cli import help_ru
+
+            with help_ru.speaking(command.help_lang):  # type: ignore[attr-defined]
+                help_ru.show_usage_error(exc)
+        elif callable(show):
             show()
         else:
             print(_error(exc), file=sys.stderr)
