@@ -3,6 +3,7 @@ own words included; the English help unchanged and still free of the catalogue."
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -141,6 +142,17 @@ def test_usage_errors_in_russian() -> None:
     result = subprocess.run([sys.executable, "-m", "immunograde", "meta", "--lang", "ru"],
                             capture_output=True, text=True, check=False)  # fmt: skip
     assert "Ошибка: Не указан аргумент 'file'." in result.stderr
+
+
+@pytest.mark.parametrize("argv", [[], ["kb"]])
+def test_no_arguments_show_the_help_in_russian(argv: list[str]) -> None:
+    """`immunograde` and `immunograde kb` alone print their help (exit 2) in the locale's language."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    result = subprocess.run([sys.executable, "-m", "immunograde", *argv], capture_output=True,
+                            text=True, check=False, env={**env, "LANG": "ru_RU.UTF-8"})  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Использование: immunograde")
+    assert "Ошибка" not in result.stderr and "Показать эту справку и выйти." in result.stderr
 
 
 def test_english_help_loads_no_catalogue() -> None:

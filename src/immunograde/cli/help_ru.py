@@ -195,7 +195,11 @@ def error_text(message: str) -> str:
 def show_usage_error(exc: Any, file: IO[str] | None = None) -> None:
     """``exc.show()`` (click's usage error: usage line, hint, ``Error: ...``) in the current language."""
     file = file if file is not None else sys.stderr
-    ctx = getattr(exc, "ctx", None)
+    kind = type(exc).show
+    if kind not in (_click.exceptions.UsageError.show, _click.exceptions.ClickException.show):
+        exc.show(file)  # its own words: the help itself (no arguments given), made in this language
+        return
+    ctx = getattr(exc, "ctx", None) if kind is _click.exceptions.UsageError.show else None
     if ctx is not None:
         hint = ""
         if ctx.command.get_help_option(ctx) is not None:
