@@ -181,3 +181,12 @@ def test_the_no_knowledge_base_page_in_russian(client: TestClient) -> None:
     assert twin.json()["error"]["message"].endswith(
         "has not been built: run `immunograde kb build`"
     )
+
+
+def test_a_body_over_the_limit_is_refused_in_russian(client: TestClient) -> None:
+    big = b"study,yi,vi\n" + b"a,0.1,0.01\n" * 300_000  # 3.3 MB
+    files = {"csv_file": ("big.csv", big, "text/csv")}
+    page = client.post("/workbench?lang=ru", files=files)
+    assert page.status_code == 413 and "запрос больше 2 МиБ; отправьте файл поменьше" in page.text
+    twin = client.post("/workbench.json", files=files)
+    assert "larger than 2 MiB" in twin.json()["error"]["message"]

@@ -44,7 +44,7 @@ def _error(
     body = {"error": {"status": status, "message": message, **extra}}
     if request.url.path.startswith("/api/") or wants_json(request):
         return JSONResponse(body, status_code=status)
-    page = {**body["error"], **(shown or {})}
+    page = {**body["error"], "message": i18n.message(message), **(shown or {})}
     return templates.TemplateResponse(request, "error.html", {"page": page}, status_code=status)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from immunograde.errors import Msg
+
 MAX_BODY = (
     2 * 1024 * 1024
 )  #: bytes; the workbench's own limit (512 KiB of CSV) is checked after this
@@ -65,8 +67,8 @@ class BodyGuard:
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
-        limit = f"{self.max_bytes // (1024 * 1024)} MiB"
-        too_large = f"the request is larger than {limit}; send a smaller file (the workbench takes up to 512 KiB of CSV)"
+        too_large = Msg("the request is larger than %(mib)s MiB; send a smaller file (the workbench "
+                        "takes up to 512 KiB of CSV)", mib=self.max_bytes // (1024 * 1024))  # fmt: skip
         if self._declared(scope) > self.max_bytes:
             return await self._refuse(scope, receive, send, 413, too_large)
         try:
@@ -74,7 +76,8 @@ class BodyGuard:
         except _TooLarge:
             return await self._refuse(scope, receive, send, 413, too_large)
         except TimeoutError:
-            message = f"the request body did not arrive within {self.seconds:g} s; send it again"
+            message = Msg("the request body did not arrive within %(s)s s; send it again",
+                          s=format(self.seconds, "g"))  # fmt: skip
             return await self._refuse(scope, receive, send, 408, message)
         except _Gone:
             return None
