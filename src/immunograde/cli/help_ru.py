@@ -33,6 +33,7 @@ from immunograde.web import i18n
 
 CONTEXT = "command-line help"
 EXAMPLE = re.compile(r"^(\s*)Example:", re.M)
+COMMENT = re.compile(r"(\S {3,})(\(.*\))$", re.M)  # "Example: immunograde serve   (then open ...)"
 EXTRA = re.compile(
     r"^(?P<help>.*?)(?P<space>\s*)\[(?P<extra>(?:default: |required|env var: ).*)\]$", re.S
 )
@@ -67,8 +68,11 @@ def translate_help(text: str | None) -> str | None:
     out = []
     example = pgettext("command-line help", "Example:")
     for par in paragraphs(text):
-        if par.startswith("\b"):  # examples: command lines as written
-            out.append(EXAMPLE.sub(lambda m: m.group(1) + example, par))
+        if par.startswith(
+            "\b"
+        ):  # examples: command lines as written, a comment after them translated
+            par = EXAMPLE.sub(lambda m: m.group(1) + example, par)
+            out.append(COMMENT.sub(lambda m: m.group(1) + _(m.group(2)), par))
         else:
             out.append(_(msgid(par)))
     return "\n\n".join(out)
@@ -226,6 +230,8 @@ def help_entries() -> Iterator[tuple[str, str]]:
             for par in paragraphs(text) if text else []:
                 if not par.startswith("\b"):
                     yield msgid(par), where
+                for match in COMMENT.finditer(par if par.startswith("\b") else ""):
+                    yield match.group(2), f"{where} (an example's comment)"
         if cmd.short_help:
             yield msgid(cmd.short_help), where
         for param in cmd.params:
