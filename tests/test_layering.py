@@ -7,6 +7,7 @@ project (pure numerics, no I/O).  The test reads every module's imports with ``a
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,30 @@ def test_relative_imports_are_resolved(tmp_path: Path) -> None:
     node = ast.parse("from ..stats.rma import rma_uni").body[0]
     assert isinstance(node, ast.ImportFrom)
     assert _absolute(mod, node) == ["immunograde.stats.rma"]
+
+
+#: the one statement a surface may send to the knowledge base's connection: the web's DuckDB memory setting
+CONNECTION_SETTINGS = re.compile(r"\.con\.execute\(f?\"SET memory_limit")
+SQL = re.compile(
+    r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b[^\n\"']*\b(?:FROM|INTO|SET)\b|\.con\.execute\(|\.sql\("
+)
+
+
+def _surface_modules() -> list[Path]:
+    return [p for pkg in ("web", "cli") for p in sorted((SRC / pkg).rglob("*.py"))]
+
+
+@pytest.mark.parametrize("path", _surface_modules(), ids=lambda p: str(p.relative_to(SRC)))
+def test_surfaces_write_no_sql(path: Path) -> None:
+    """The web and the command line ask the knowledge base through its query methods (kb.queries) and the
+    evidence layer; they write no SQL of their own (issue 12: 'the web runs statistics and SQL of its own')."""
+    text = CONNECTION_SETTINGS.sub("", path.read_text(encoding="utf-8"))
+    found = [m.group(0) for m in SQL.finditer(text)]
+    assert not found, f"{path.relative_to(SRC)}: {found[:3]}"
+
+
+def test_the_sql_check_sees_sql() -> None:
+    assert SQL.search('kb.con.execute("SELECT id FROM sources")')
+    assert SQL.search('rows = con.sql("select 1")') or SQL.search("x.sql(")
+    assert SQL.search("q = 'SELECT class_id, count(*) FROM substance_classes'")
+    assert not SQL.search("Select the rows from the table")  # prose

@@ -83,7 +83,12 @@ ENTRIES: tuple[tuple[str, str, str, str | None, dict[str, Any]], ...] = (
         "6b543fc, oxygen_and_corticosteroids_who_ma.xlsx. Publication: Albuquerque AM et al. JAMA Netw Open "
         "2022;5(2):e220548. Data: WHO REACT Working Group, JAMA 2021;326:499-518.",
         _NO_LICENCE,
-        src(README["covid"]),
+        # the repository and commit the shared README names ("GitHub `arthur-albuquerque/...`, commit `...`")
+        src(
+            README["covid"],
+            url="https://github.com/arthur-albuquerque/tocilizumab_reanalysis/tree/"
+            "6b543fc7c56dc491a53085821ecf2d74760207ef",
+        ),
     ),
     (
         "albuquerque2023-steroids-cap",
@@ -91,7 +96,11 @@ ENTRIES: tuple[tuple[str, str, str, str | None, dict[str, Any]], ...] = (
         "arthur-albuquerque/steroids_pneumonia_2023 commit f801222, "
         "data/data.xlsx (risk-of-bias legend in analysis/01.R).",
         _NO_LICENCE,
-        src(README["covid"]),
+        src(
+            README["covid"],
+            url="https://github.com/arthur-albuquerque/steroids_pneumonia_2023/tree/"
+            "f801222c1489120d7aec00fafd394ef30ad9e6a5",
+        ),
     ),
 )
 

@@ -421,6 +421,43 @@ class KnowledgeBase(CurationQueries):
         names: frozenset[str] = self.__dict__["_tables"]
         return names
 
+    # ------------------------------------------------------------ catalogue figures (the web's pages)
+    def count(self, table: str) -> int:
+        """How many records ``table`` (one of the reviewed kinds' tables) holds."""
+        if table not in {"substances", "products", "questions", "trials", "classes", "sources"}:
+            raise ValueError(f"not a record table: {table!r}")
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def claimed_substance_ids(self) -> set[str]:
+        """Substances that someone's list of unproven products names, directly or by a product."""
+        rows = self._rows(
+            "SELECT DISTINCT substance_id FROM claim_subjects WHERE substance_id IS NOT NULL "
+            "UNION SELECT DISTINCT ps.substance_id FROM claim_subjects cs "
+            "JOIN product_substances ps ON ps.product_id = cs.product_id"
+        )
+        return {r[0] for r in rows}
+
+    def substances_with_questions(self) -> set[str]:
+        """The ``substance`` column of every question (the substance it is about, where one is named)."""
+        return {r[0] for r in self._rows("SELECT DISTINCT substance FROM questions")}
+
+    def class_member_counts(self) -> dict[str, int]:
+        """Class id -> how many substances name it (directly, not through subclasses)."""
+        rows = self._rows(
+            "SELECT class_id, count(DISTINCT substance_id) FROM substance_classes GROUP BY class_id"
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def classes_of(self, substance_ids: set[str]) -> set[str]:
+        """The classes the substances ``substance_ids`` name directly."""
+        rows = self._rows("SELECT class_id, substance_id FROM substance_classes")
+        return {r[0] for r in rows if r[1] in substance_ids}
+
+    def list_sources(self) -> list[SourceEntry]:
+        """Every bibliography entry (data/sources/*.yaml), by id."""
+        return self._models(SourceEntry, "SELECT record_json FROM sources ORDER BY id")
+
     def has_substance(self, substance_id: str) -> bool:
         """Whether ``substance_id`` is the id of a substance."""
         return self._has("substances", substance_id)

@@ -7,29 +7,19 @@ from typing import Any
 from immunograde.kb.queries import KnowledgeBase
 
 
-def _count(kb: KnowledgeBase, sql: str) -> int:
-    row = kb.con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
-
-
 def booster_ids(kb: KnowledgeBase) -> set[str]:
     """Substances that someone's list of unproven products names (they carry claims)."""
-    rows = kb.con.execute(
-        "SELECT DISTINCT substance_id FROM claim_subjects WHERE substance_id IS NOT NULL "
-        "UNION SELECT DISTINCT ps.substance_id FROM claim_subjects cs "
-        "JOIN product_substances ps ON ps.product_id = cs.product_id"
-    ).fetchall()
-    return {r[0] for r in rows}
+    return kb.claimed_substance_ids()
 
 
 def home_data(kb: KnowledgeBase) -> dict[str, Any]:
     from immunograde.web.history import recent_changes
 
     counts = {
-        "substances": _count(kb, "SELECT count(*) FROM substances"),
-        "products": _count(kb, "SELECT count(*) FROM products"),
-        "questions": _count(kb, "SELECT count(*) FROM questions"),
-        "trials": _count(kb, "SELECT count(*) FROM trials"),
+        "substances": kb.count("substances"),
+        "products": kb.count("products"),
+        "questions": kb.count("questions"),
+        "trials": kb.count("trials"),
         "boosters": len(booster_ids(kb)),
     }
     return {"counts": counts, "build": kb.build_info(), "changes": recent_changes(kb, 10)}
@@ -87,11 +77,7 @@ def exact_page(results: list[dict[str, Any]]) -> str | None:
 
 
 def classes_data(kb: KnowledgeBase) -> dict[str, Any]:
-    members = dict(
-        kb.con.execute(
-            "SELECT class_id, count(DISTINCT substance_id) FROM substance_classes GROUP BY class_id"
-        ).fetchall()
-    )
+    members = kb.class_member_counts()
     classes = [
         {
             "id": c.id,

@@ -26,7 +26,7 @@ from immunograde.evidence.rules import (
 )
 from immunograde.evidence.substance import UNKNOWN_VERDICTS, SubstanceAppraisal, resolve_substance
 from immunograde.jsonable import to_jsonable
-from immunograde.kb.models import Question
+from immunograde.kb.models import Question, SourceEntry
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.web import experience_view, history, i18n_notes, market_view, safety_view
 
@@ -198,13 +198,21 @@ def rob_by_trial(appraisal: Any) -> dict[str, dict[str, Any]]:
     return {}
 
 
+def _entry_link(entry: SourceEntry | None) -> str | None:
+    """Where a bibliography entry can be read (PubMed, its DOI, its URL), if it says."""
+    if entry is None:
+        return None
+    ref = entry.source
+    return source_link(ref.pmid, ref.doi, [ref.nct] if ref.nct else [], ref.url)
+
+
 def _trial_rows(
     kb: KnowledgeBase, question_id: str, robs: dict[str, dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     robs = robs or {}
     rows = []
-    cited = kb.con.execute("SELECT id, citation FROM sources").fetchall()
-    titles = {i: i18n_notes.source_title(c) for i, c in cited if c}
+    entries = {e.id: e for e in kb.list_sources()}
+    titles = {i: i18n_notes.source_title(e.citation) for i, e in entries.items()}
     for tq in kb.trials_for_question(question_id):
         t = tq.trial
         d = t.design
@@ -248,9 +256,11 @@ def _trial_rows(
                 "source": where,
                 "source_file": src.file,
                 "source_row": src.row,
-                # the trial's own record first (PubMed, DOI, registry), else where its row was read
+                # the trial's own record first (PubMed, DOI, registry), else where its row was read,
+                # else the publication its data set comes from (a Cochrane review's DOI)
                 "link": source_link(t.pmid, t.doi, t.registry_ids, None)
-                or source_link(src.pmid, src.doi, nct, src.url),
+                or source_link(src.pmid, src.doi, nct, src.url)
+                or _entry_link(entries.get(src.ref or "")),
                 "verified": t.verified,
             }
         )
@@ -388,9 +398,7 @@ def map_cells(kb: KnowledgeBase) -> list[dict[str, Any]]:
     from immunograde.web.catalogue import booster_ids
 
     boosters = booster_ids(kb)
-    with_questions = {
-        r[0] for r in kb.con.execute("SELECT DISTINCT substance FROM questions").fetchall()
-    }
+    with_questions = kb.substances_with_questions()
     cells: list[dict[str, Any]] = []
     for s in kb.list_substances():
         if s.id in with_questions or s.id in boosters:
@@ -401,15 +409,7 @@ def map_cells(kb: KnowledgeBase) -> list[dict[str, Any]]:
 
 def map_filters(kb: KnowledgeBase, cells: list[dict[str, Any]]) -> dict[str, Any]:
     ids = {c["substance_id"] for c in cells}
-    class_ids = sorted(
-        {
-            r[0]
-            for r in kb.con.execute(
-                "SELECT class_id, substance_id FROM substance_classes"
-            ).fetchall()
-            if r[1] in ids
-        }
-    )
+    class_ids = sorted(kb.classes_of(ids))
     names = {c.id: c.name for c in kb.list_classes()}
     return {
         "classes": [{"id": c, "name": names.get(c, c)} for c in class_ids],
