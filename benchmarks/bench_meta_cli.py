@@ -141,6 +141,7 @@ def compile_package() -> None:
 def startup(repeats: int) -> None:
     print(f"load average at start-up measurement: {os.getloadavg()[0]:.1f}")
     for label, argv in (("immunograde --help", [*CLI, "--help"]),
+                        ("immunograde --help --lang ru", [*CLI, "--help", "--lang", "ru"]),
                         ("immunograde meta examples/bcg.csv", [*CLI, "meta", "examples/bcg.csv"])):  # fmt: skip
         wall, cpu = best(argv, repeats)
         print(f"{label}: {wall:.3f} s wall, {cpu:.3f} s CPU (best of {repeats})")
