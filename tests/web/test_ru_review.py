@@ -81,3 +81,12 @@ def test_class_page_in_russian_words_and_numbers(client: TestClient) -> None:
     # participant counts of four and more digits (canakinumab: 10304) grouped the Russian way: «10 304»
     assert re.search(r'<td class="num">\d{1,3}(?:\u00a0\d{3})+</td>', html)
     assert not re.search(r'<td class="num">\d{4,}</td>', html)
+
+
+def test_search_tells_a_brands_products_apart(client: TestClient) -> None:
+    # three products named Виферон (data/products: gel, ointment, suppositories) were three alike lines
+    html = _ru(client, "/search?q=свечи+виферон")
+    forms = re.findall(
+        r'Виферон</span></a> <span class="small">\(<span[^>]*>([^<]*)</span>\)', html
+    )
+    assert sorted(forms) == ["гель", "мазь", "суппозитории"]

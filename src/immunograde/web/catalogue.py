@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from immunograde.errors import NotFoundError
 from immunograde.kb.queries import KnowledgeBase
 
 
@@ -61,9 +62,19 @@ def search_results(kb: KnowledgeBase, query: str, limit: int) -> list[dict[str, 
                 "substance_id": None
                 if hit.entity_kind == "class"
                 else hit.substance_id or hit.entity_id,
+                "form": _product_form(kb, hit.entity_id) if hit.entity_kind == "product" else None,
             }
         )
     return out
+
+
+def _product_form(kb: KnowledgeBase, product_id: str) -> str | None:
+    """The product's dose form ("rectal suppositories"): what tells a brand's products apart (Виферон
+    gel, ointment, suppositories)."""
+    try:
+        return kb.get_product(product_id).dose_form
+    except NotFoundError:
+        return None
 
 
 def exact_page(results: list[dict[str, Any]]) -> str | None:
