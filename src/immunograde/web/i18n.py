@@ -1,8 +1,9 @@
 """The reader's language: English or Russian, from ``?lang=`` first, then ``Accept-Language``, else English.
 
 Messages live in gettext catalogues, ``src/immunograde/locale/<lang>/LC_MESSAGES/messages.po`` (edited
-and reviewed as text; ``tools/i18n.py update`` re-extracts them).  They are compiled in memory when first
-used, so a fresh clone needs no build step; fuzzy entries are left out, as ``msgfmt`` does.
+and reviewed as text; ``tools/i18n.py update`` re-extracts them).  They are compiled when first used, so a
+fresh clone needs no build step (the result cached beside the ``.po``: :func:`load_catalogue`); fuzzy entries
+are left out, as ``msgfmt`` does.
 
 The language is chosen once per request by :class:`LanguageMiddleware` and kept in a context variable,
 which the templates' ``_()`` / ``{% trans %}`` and the ``tr`` filter read.  Page data and the JSON twins
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import re
+import struct
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from functools import cache
@@ -45,17 +47,52 @@ def translations(lang: str) -> _gettext.NullTranslations:
     path = po_path(lang)
     if lang == DEFAULT or not path.exists():
         return _gettext.NullTranslations()
-    # Babel is imported here, not at the top: English (``--help``, ``meta``) never needs it
+    return load_catalogue(path, lang)
+
+
+def load_catalogue(path: Path, lang: str) -> _gettext.GNUTranslations:
+    """The ``.po`` at ``path`` compiled, kept as ``__pycache__/messages.<sha256 of the .po>.mo`` beside it
+    as Python keeps bytecode: loading that with the standard library takes ~3 ms, compiling the ``.po``
+    with Babel ~70 ms (what every Russian command paid at start: benchmarks/results/meta_cli.md).  A
+    changed ``.po`` has another name; a damaged cache file is compiled again; an unwritable folder (or
+    ``PYTHONDONTWRITEBYTECODE``) only costs the saving."""
+    import hashlib
+    import os
+    import sys
+
+    data = path.read_bytes()
+    folder = path.parent / "__pycache__"
+    cached = folder / f"{DOMAIN}.{hashlib.sha256(data).hexdigest()[:20]}.mo"
+    try:
+        return _gettext.GNUTranslations(BytesIO(cached.read_bytes()))
+    except (OSError, ValueError, LookupError, struct.error):  # absent or damaged: compile again
+        pass
+    mo = compile_po(data, lang)
+    if not sys.dont_write_bytecode:
+        try:
+            folder.mkdir(exist_ok=True)
+            for old in folder.glob(f"{DOMAIN}.*.mo"):
+                if old != cached:
+                    old.unlink(missing_ok=True)  # an older .po's
+            tmp = folder / f".{cached.name}.{os.getpid()}.tmp"
+            tmp.write_bytes(mo)
+            tmp.replace(cached)
+        except OSError:
+            pass
+    return _gettext.GNUTranslations(BytesIO(mo))
+
+
+def compile_po(data: bytes, lang: str) -> bytes:
+    """A ``.po`` file's bytes as ``.mo`` bytes, fuzzy entries left out (as ``msgfmt`` does)."""
+    # Babel is imported here, not at the top: English (``--help``, ``meta``) never needs it, and a
+    # cached catalogue neither
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
-    from babel.support import Translations
 
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    catalog = read_po(BytesIO(data), locale=lang, domain=DOMAIN)
     buf = BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
-    buf.seek(0)
-    return Translations(fp=buf, domain=DOMAIN)
+    return buf.getvalue()
 
 
 def parse_accept_language(header: str | None) -> str | None:
