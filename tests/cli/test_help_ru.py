@@ -145,6 +145,16 @@ def test_usage_errors_in_russian() -> None:
     result = subprocess.run([sys.executable, "-m", "immunograde", "meta", "--lang", "ru"],
                             capture_output=True, text=True, check=False)  # fmt: skip
     assert "Ошибка: Не указан аргумент 'file'." in result.stderr
+    for argv, said in (
+        (
+            ["examples/bcg.csv", "--level", "abc"],
+            "Ошибка: Недопустимое значение '--level': 'abc' — не число.",
+        ),
+        (["examples/bcg.csv", "b"], "Ошибка: Лишние аргументы (b)"),
+    ):
+        result = subprocess.run([sys.executable, "-m", "immunograde", "meta", *argv, "--lang", "ru"],
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        assert result.returncode == 2 and said in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("argv", [[], ["kb"]])

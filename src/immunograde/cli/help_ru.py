@@ -176,8 +176,13 @@ ERRORS: list[tuple[re.Pattern[str], Any]] = [
      lambda: pgettext("command-line help", "Option %(name)s requires an argument.")),
     (re.compile(r"Option (?P<name>\S+) does not take a value\.$"),
      lambda: pgettext("command-line help", "Option %(name)s does not take a value.")),
-    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"),
+    (re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)$"),
      lambda: pgettext("command-line help", "Got unexpected extra arguments (%(args)s)")),
+    (re.compile(r"Invalid value for (?P<name>\S+): (?P<value>\S+) is not a valid float\.$"),
+     lambda: pgettext("command-line help", "Invalid value for %(name)s: %(value)s is not a valid number.")),
+    (re.compile(r"Invalid value for (?P<name>\S+): (?P<value>\S+) is not a valid integer\.$"),
+     lambda: pgettext("command-line help", "Invalid value for %(name)s: %(value)s is not a valid "
+                                            "integer.")),
     (re.compile(r"Invalid value for (?P<name>\S+): (?P<value>\S+) is not a valid (?P<type>\w+)\.$"),
      lambda: pgettext("command-line help", "Invalid value for %(name)s: %(value)s is not a valid "
                                             "%(type)s.")),
