@@ -90,3 +90,15 @@ def test_search_tells_a_brands_products_apart(client: TestClient) -> None:
         r'Виферон</span></a> <span class="small">\(<span[^>]*>([^<]*)</span>\)', html
     )
     assert sorted(forms) == ["гель", "мазь", "суппозитории"]
+
+
+def test_the_route_other_is_said_as_a_route() -> None:
+    from immunograde.web import i18n, i18n_glossary
+
+    i18n.use("ru")
+    try:
+        assert i18n_glossary.routes("other") == "другой путь введения"  # was «другое»
+        assert i18n_glossary.routes("oral, other") == "внутрь, другой путь введения"
+    finally:
+        i18n.use(i18n.DEFAULT)
+    assert i18n_glossary.routes("other") == "other"

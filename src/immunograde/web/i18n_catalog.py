@@ -120,6 +120,11 @@ def data_entries() -> Iterator[Entry]:
     from immunograde.web.i18n_glossary import SUMMARY_MESSAGES
 
     yield Entry("%(first)s or %(second)s", "web/i18n_glossary.py", "routes: 'oral or rectal'")
+    yield Entry(
+        "another route",
+        "web/i18n_glossary.py",
+        "the route 'other' inside a form: 'X (another route)'",
+    )
     for summary in SUMMARY_MESSAGES:
         yield Entry(summary, "evidence/known.py", "a trial's summary (substance page)")
     for label in dict.fromkeys(rules.natural_medicines["crosswalk"].values()):

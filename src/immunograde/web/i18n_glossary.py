@@ -374,9 +374,17 @@ def routes(text: Any) -> Any:
     return ", ".join(out)
 
 
+OTHER_ROUTE = (
+    "another route"  #: the route "other" inside a form: "interferon alfa-2b (another route)"
+)
+
+
 def _form_word(word: str) -> str | None:
     """A route ("rectal": a catalogue entry) or a form's detail ("capsules": forms.yaml); None if
-    neither knows it."""
+    neither knows it.  The route "other" is said as a route («другой путь введения»), not as the bare
+    word the vocabularies share («другое»)."""
+    if word == "other":
+        return i18n.gettext(OTHER_ROUTE)
     for translated in (i18n.tr(word.replace("_", " ")), form_detail(word)):
         if translated != word.replace("_", " ") and translated != word:
             return str(translated)
