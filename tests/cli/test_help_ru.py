@@ -129,6 +129,21 @@ def test_the_help_language_of_the_command_line() -> None:
     assert helplang.of_command_line(["--lang", "de", "--help"]) == "en"  # the command reports it
 
 
+def test_lang_before_the_command_sets_its_output_language_too() -> None:
+    """`--lang ru` anywhere: before the command it sets the command's text output as after it."""
+    runner = CliRunner()
+    before = runner.invoke(app, ["--lang", "ru", "meta", "examples/bcg.csv"], env=NO_LOCALE)
+    after = runner.invoke(app, ["meta", "examples/bcg.csv", "--lang", "ru"], env=NO_LOCALE)
+    assert before.exit_code == after.exit_code == 0
+    assert before.output == after.output and "Модель случайных эффектов" in before.output
+    english = runner.invoke(
+        app, ["meta", "examples/bcg.csv"], env=RUSSIAN | {"LANG": "en_US.UTF-8"}
+    )
+    assert "Random-Effects Model" in english.output  # nothing left over from the Russian runs
+    wrong = runner.invoke(app, ["--lang", "de", "meta", "examples/bcg.csv"], env=NO_LOCALE)
+    assert wrong.exit_code == 2 and "--lang must be one of en, ru" in wrong.output
+
+
 def test_usage_errors_in_russian() -> None:
     """Click's usage errors (exit 2): usage line, hint and message in Russian; never a traceback."""
     result = subprocess.run(

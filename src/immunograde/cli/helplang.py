@@ -27,9 +27,13 @@ def from_environment() -> str:
     return DEFAULT
 
 
-def of_command_line(args: Sequence[str]) -> str:
-    """The language of the help and of click's messages for this command line: the last ``--lang``
-    given (an unsupported one counts as English: the command then reports it), else the environment's."""
+#: the ``--lang`` of the command line being run (set by the root command for its run): a command's output
+#: speaks it when the command's own ``--lang`` is not given (``immunograde --lang ru meta x.csv``)
+on_command_line: str | None = None
+
+
+def given(args: Sequence[str]) -> str | None:
+    """The last ``--lang`` value on the command line (before a ``--``), if any."""
     chosen = None
     for i, arg in enumerate(args):
         if arg == "--":
@@ -38,6 +42,13 @@ def of_command_line(args: Sequence[str]) -> str:
             chosen = args[i + 1]
         elif arg.startswith("--lang="):
             chosen = arg.partition("=")[2]
+    return chosen
+
+
+def of_command_line(args: Sequence[str]) -> str:
+    """The language of the help and of click's messages for this command line: the last ``--lang``
+    given (an unsupported one counts as English: the command then reports it), else the environment's."""
+    chosen = given(args)
     if chosen is None:
         return from_environment()
     return chosen if chosen in SUPPORTED else DEFAULT

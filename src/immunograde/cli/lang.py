@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from immunograde.cli import helplang
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.helplang import from_environment
 from immunograde.web import i18n
@@ -28,9 +29,10 @@ LangOpt = Annotated[
 
 
 def choose(lang: str | None) -> str:
-    """Set the language for this command (``--lang`` wins over the environment); an unsupported
-    ``--lang`` is a usage error (exit 2) naming the choices."""
-    chosen = lang if lang is not None else from_environment()
+    """Set the language for this command (its ``--lang``, else one given elsewhere on the command line,
+    ``immunograde --lang ru meta x.csv``, else the environment's); an unsupported ``--lang`` is a usage
+    error (exit 2) naming the choices."""
+    chosen = lang if lang is not None else helplang.on_command_line or from_environment()
     if chosen not in i18n.LANGUAGES:
         from immunograde.cli.output import err_console  # rich: only for this message
 

@@ -106,15 +106,20 @@ class LazyGroup(TyperGroup):
     help_lang = helplang.DEFAULT
 
     def main(self, args: Any = None, *pos: Any, **kw: Any) -> Any:
-        self.help_lang = helplang.of_command_line(sys.argv[1:] if args is None else args)
-        if self.help_lang == helplang.DEFAULT:
-            return super().main(args, *pos, **kw)
-        from immunograde.cli import help_ru
+        argv = sys.argv[1:] if args is None else args
+        self.help_lang = helplang.of_command_line(argv)
+        helplang.on_command_line = helplang.given(argv)
+        try:
+            if self.help_lang == helplang.DEFAULT:
+                return super().main(args, *pos, **kw)
+            from immunograde.cli import help_ru
 
-        with help_ru.speaking(self.help_lang):
-            self.help = help_ru.translate_help(self.help)  # this object is made for this run
-            self.params = help_ru.translated(self).params
-            return super().main(args, *pos, **kw)
+            with help_ru.speaking(self.help_lang):
+                self.help = help_ru.translate_help(self.help)  # this object is made for this run
+                self.params = help_ru.translated(self).params
+                return super().main(args, *pos, **kw)
+        finally:
+            helplang.on_command_line = None
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
