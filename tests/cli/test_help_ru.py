@@ -195,3 +195,21 @@ def test_english_help_loads_no_catalogue() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**env, "PYTHONPATH": ":".join(sys.path)})  # fmt: skip
     assert result.stderr.strip() == ""
+
+
+def test_aborted_in_russian(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Click's abort (end of input at a prompt) is reported in the command line's language, exit 2."""
+    import typer
+
+    from immunograde.cli import main as cli
+
+    class Aborting:
+        help_lang = "ru"
+
+        def main(self, **kw: object) -> None:
+            raise typer.Abort()
+
+    monkeypatch.setattr(cli.typer.main, "get_command", lambda app: Aborting())
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["meta", "--lang", "ru"])
+    assert exit_.value.code == 2 and capsys.readouterr().err == "прервано\n"

@@ -222,7 +222,13 @@ def main(argv: list[str] | None = None) -> None:
     except _also_click(typer.Exit, "Exit") as exc:
         sys.exit(getattr(exc, "exit_code", ExitCode.OK))
     except _also_click(typer.Abort, "Abort"):
-        print("aborted", file=sys.stderr)
+        aborted = "aborted"
+        if command.help_lang != helplang.DEFAULT:  # type: ignore[attr-defined]
+            from immunograde.cli import help_ru
+
+            with help_ru.speaking(command.help_lang):  # type: ignore[attr-defined]
+                aborted = help_ru.pgettext("command-line help", "aborted")
+        print(aborted, file=sys.stderr)
         sys.exit(ExitCode.USAGE)
     except _also_click(typer.TyperException, "ClickException") as exc:  # usage, bad option values
         show = getattr(exc, "show", None)
