@@ -32,7 +32,7 @@ def _label(row: OutcomeRow) -> str:
 
 
 def test_the_declared_policy_is_what_the_pooled_result_applies(kb: KnowledgeBase) -> None:
-    assert load_rules().trial_effects.double_zero == "drop"
+    assert load_rules().trial_effects.double_zero == "drop_ratios"
     rows = kb.outcome_data(CHLOROQUINE)
     zero = [_label(r) for r in rows if _double_zero(r)]
     a = analyse(kb.get_question(CHLOROQUINE), rows)
@@ -61,7 +61,31 @@ def test_the_tsa_runs_on_the_pooled_results_trials(kb: KnowledgeBase) -> None:
     assert CHLOROQUINE in checked and len(checked) >= 10
 
 
-@pytest.mark.parametrize("policy", ["drop", "keep"])
+#: a risk-difference question whose review (CD000478) holds trials with no withdrawal in either arm
+AZATHIOPRINE_RD = "azathioprine-ulcerative-colitis-withdrawal-ae-vs-placebo-cd000478"
+
+
+def test_a_risk_difference_keeps_its_double_zero_trials(kb: KnowledgeBase) -> None:
+    """The Cochrane Handbook (16.9.3, quoted in rules.yaml): the risk difference is defined (0) for a
+    trial with no events in either arm, so such trials are included; for RR and OR they are dropped."""
+    q = kb.get_question(AZATHIOPRINE_RD)
+    assert q.outcome.measure == "RD"
+    rows = kb.outcome_data(q.id)
+    zero = [r for r in rows if _double_zero(r)]
+    a = analyse(q, rows)
+    assert zero and not a.dropped and len(a.effects) == len(rows)
+    for r in (
+        zero
+    ):  # each kept, its risk difference after the continuity correction (by hand, as escalc)
+        e = next(e for e in a.effects if (e.label, e.subgroup) == (r.label, r.subgroup))
+        ai, n1, ci, n2 = counts(r.values)  # type: ignore[misc]
+        add = load_rules().trial_effects.continuity_correction
+        assert e.yi == pytest.approx(
+            (ai + add) / (n1 + 2 * add) - (ci + add) / (n2 + 2 * add), abs=1e-15
+        )
+
+
+@pytest.mark.parametrize("policy", ["drop", "keep", "drop_ratios"])
 def test_the_methods_page_states_what_the_adapter_does(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, policy: str
 ) -> None:
@@ -77,7 +101,11 @@ def test_the_methods_page_states_what_the_adapter_does(
     rows = kb.outcome_data(CHLOROQUINE)
     dropped = bool(analyse(kb.get_question(CHLOROQUINE), rows).dropped)
     sentence = pooling_text(rules)[0]
-    assert dropped == (policy == "drop")
-    assert ("is dropped and listed" in sentence) == dropped
-    assert ("is kept with that correction" in sentence) == (not dropped)
+    assert dropped == (policy in ("drop", "drop_ratios"))  # chloroquine: a risk ratio
+    assert ("is dropped and listed" in sentence) == (policy == "drop")
+    assert ("is kept with that correction" in sentence) == (policy == "keep")
+    kept_for_rd = "dropped from a risk ratio or odds ratio analysis" in sentence
+    assert kept_for_rd == (policy == "drop_ratios")
+    rd = kb.get_question(AZATHIOPRINE_RD)
+    assert bool(analyse(rd, kb.outcome_data(rd.id)).dropped) == (policy == "drop")
     assert f"continuity correction of {rules.trial_effects.continuity_correction:g}" in sentence

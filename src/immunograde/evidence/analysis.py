@@ -64,7 +64,7 @@ def binary_effects(measure: str, **cells: Any) -> EffectSizes:
     """Effect sizes of 2x2 tables under the declared policy (``rules.yaml: trial_effects``): the
     continuity correction and the double-zero rule; a dropped row's ``yi`` and ``vi`` are NaN."""
     policy = load_rules().trial_effects
-    return escalc(measure, add=policy.continuity_correction, drop00=policy.drop00, **cells)
+    return escalc(measure, add=policy.continuity_correction, drop00=policy.drop00(measure), **cells)
 
 
 def _row_effect(measure: str, row: OutcomeRow) -> tuple[float, float]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from immunograde.stats.measures import is_ratio
+
 LEVELS = ("very_low", "low", "moderate", "high")
 
 
@@ -107,15 +109,23 @@ class InformationSizeRules(Section):
         return p0, "comparator risk"
 
 
+DOUBLE_ZERO_POLICIES = ("drop", "keep", "drop_ratios")
+
+
 @dataclass(frozen=True)
 class TrialEffectRules(Section):
     """How each trial's effect size is computed before pooling (the double-zero policy), declared once."""
 
-    double_zero: str  #: "drop" (metafor's drop00 = TRUE) or "keep"
+    #: "drop" (metafor's drop00 = TRUE for every binary measure), "keep", or "drop_ratios" (dropped for
+    #: the ratio measures, whose effect a double-zero trial does not define; kept for the risk difference,
+    #: defined as 0 there - the Cochrane Handbook's account)
+    double_zero: str
     continuity_correction: float  #: added to every cell of a 2x2 table with a zero cell
 
-    @property
-    def drop00(self) -> bool:
+    def drop00(self, measure: str) -> bool:
+        """Whether a double-zero trial is dropped from an analysis of ``measure``."""
+        if self.double_zero == "drop_ratios":
+            return is_ratio(measure)
         return self.double_zero == "drop"
 
 
@@ -378,8 +388,10 @@ def _build(cls: type[Section], raw: dict[str, Any], name: str) -> Section:
         raise ValueError(
             f"rules.yaml: section {name!r}: desirable_events must be 'complement' or 'increase'"
         )
-    if cls is TrialEffectRules and raw["double_zero"] not in ("drop", "keep"):
-        raise ValueError(f"rules.yaml: section {name!r}: double_zero must be 'drop' or 'keep'")
+    if cls is TrialEffectRules and raw["double_zero"] not in DOUBLE_ZERO_POLICIES:
+        raise ValueError(
+            f"rules.yaml: section {name!r}: double_zero must be one of {', '.join(DOUBLE_ZERO_POLICIES)}"
+        )
     if cls is EffectSizeRules:
         values["smd_bounds"] = tuple(float(x) for x in raw["smd_bounds"])
     if cls is VerdictRules:

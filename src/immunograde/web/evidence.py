@@ -341,6 +341,12 @@ DOUBLE_ZERO_TEXT = {
     "of {add} is added to every cell of a 2x2 table with a zero cell, and a trial with no events (or "
     "only events) in both arms is kept with that correction, in the pooled result, the cumulative "
     "analysis and the trial sequential analysis alike.",
+    "drop_ratios": "Each trial's effect size follows R's metafor escalc (same names): a continuity "
+    "correction of {add} is added to every cell of a 2x2 table with a zero cell; a trial with no events "
+    "(or only events) in both arms is dropped from a risk ratio or odds ratio analysis and listed beside "
+    "the result (metafor's drop00), and kept in a risk difference analysis (its difference is defined: "
+    "0, or near 0 after the correction), in the pooled result, the cumulative analysis and the trial "
+    "sequential analysis alike.",
 }
 
 
