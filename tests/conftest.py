@@ -8,6 +8,16 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def no_locale_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no locale of the developer's shell: with ``LANG=ru_RU.UTF-8`` the commands and their
+    ``--help`` speak Russian (issue 18), so tests that read English would fail there.  Tests of the
+    Russian output set the locale or ``--lang`` themselves."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def damaged_zip(tmp_path: Path) -> Callable[[bytes, str, int], Path]:
     """``make(data, member, skip)``: the zip ``data`` with four bytes overwritten ``skip`` bytes after
