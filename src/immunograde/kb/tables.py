@@ -73,11 +73,25 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
 _where = located
 
 
+def russian_names() -> dict[str, str]:
+    """Substance id -> its Russian name (INN in its Russian form, or the brand's Russian spelling), from
+    the reviewed list the pages show (``locale/ru/substances.yaml``), so a reader can search by it."""
+    from importlib import resources
+
+    import yaml
+
+    path = resources.files("immunograde") / "locale" / "ru" / "substances.yaml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["substances"])
+
+
 def _names(kb: LoadedKB) -> Iterator[dict[str, Any]]:
+    russian = russian_names()
     for loc in kb.of("substances"):
         s = loc.record
         kinds = [("name", s.name)] + ([("inn", s.inn)] if s.inn else [])
         kinds += [("synonym", n) for n in s.synonyms] + [("brand", n) for n in s.brand_names]
+        if s.id in russian and russian[s.id].casefold() not in {n.casefold() for _, n in kinds}:
+            kinds.append(("russian_name", russian[s.id]))
         seen: set[str] = set()
         for kind, name in kinds:
             if name not in seen:
