@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from immunograde.errors import InputError
+from immunograde.errors import InputError, Msg
 from immunograde.evidence import tsa as living_tsa
 from immunograde.evidence.analysis import analyse
 from immunograde.evidence.charts import cumulative_by_year, cumulative_spec, tsa_spec
@@ -33,12 +33,24 @@ def _favours(higher_is_better: bool) -> tuple[str, str]:
     )
 
 
+def _located(exc: InputError) -> str:
+    """The input error's text (``file: field: message``) as a :class:`Msg` that keeps the message's own
+    msgid, so a chart's error page reads in the reader's language (the file and field as written)."""
+    if len(exc.problems) != 1 or not isinstance(exc.problems[0].message, Msg):
+        return str(exc)
+    found = exc.problems[0]
+    where = str(found)[: len(str(found)) - len(found.message)]
+    return Msg("%(where)s%(message)s", where=where, message=found.message)
+
+
 def question_forest(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
     q = kb.get_question(question_id)
     rows = kb.outcome_data(question_id)
     a = analyse(q, rows)
     if a.fit is None:
-        raise ValueError(f"question {question_id} has no analysable outcome data")
+        raise ValueError(
+            Msg("question %(question_id)s has no analysable outcome data", question_id=question_id)
+        )
     rob = {
         t.trial.id: (t.rob.overall if t.rob else "not_assessed")
         for t in kb.trials_for_question(question_id)
@@ -64,7 +76,7 @@ def question_cumulative(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
     try:
         rows = cumulative_by_year(kb, question_id)
     except InputError as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(_located(exc)) from None
     return cumulative_spec(
         rows, q.outcome.measure, title=f"Cumulative meta-analysis by year: {q.title}"
     )
@@ -76,7 +88,7 @@ def question_tsa(kb: KnowledgeBase, question_id: str) -> dict[str, Any]:
     try:
         result = living_tsa.question_tsa(kb, question_id)
     except InputError as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(_located(exc)) from None
     return tsa_spec(result, title=f"Trial sequential analysis: {q.title}")
 
 

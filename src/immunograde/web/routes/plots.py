@@ -90,8 +90,11 @@ async def question_chart(
         kb.get_question(question_id)  # 404 for an unknown question
         try:
             return CHARTS[chart](kb, question_id)
-        except ValueError as exc:
-            raise NotFoundError(str(exc)) from None
+        except (
+            ValueError
+        ) as exc:  # the message as raised (a Msg: the page in the reader's language)
+            said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+            raise NotFoundError(said) from None
 
     return await _image(request, store, ("q", question_id, chart), spec, fmt)
 
