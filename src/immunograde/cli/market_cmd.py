@@ -46,6 +46,10 @@ class Format(StrEnum):
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", help="text or json")]
+#: the filters the group and ``market certainty`` share
+CountryOpt = Annotated[Country | None, typer.Option("--country", help="US, AU, RU, UA or GB")]
+YearOpt = Annotated[int | None, typer.Option("--year", help="calendar year")]
+ProgrammeOpt = Annotated[str | None, typer.Option("--programme", help='e.g. "Medicare Part D"')]
 DbOpt = Annotated[
     Path | None,
     typer.Option(
@@ -61,13 +65,9 @@ def _money(value: float | None) -> str:
 @market_app.callback()
 def market(
     ctx: typer.Context,
-    country: Annotated[
-        Country | None, typer.Option("--country", help="US, AU, RU, UA or GB")
-    ] = None,
-    year: Annotated[int | None, typer.Option("--year", help="calendar year")] = None,
-    programme: Annotated[
-        str | None, typer.Option("--programme", help='e.g. "Medicare Part D"')
-    ] = None,
+    country: CountryOpt = None,
+    year: YearOpt = None,
+    programme: ProgrammeOpt = None,
     substance: Annotated[
         str | None, typer.Option("--substance", help="a substance id or any name")
     ] = None,
@@ -128,13 +128,9 @@ def market(
 @market_app.command("certainty")
 def certainty_cmd(
     ctx: typer.Context,
-    country: Annotated[
-        Country | None, typer.Option("--country", help="US, AU, RU, UA or GB")
-    ] = None,
-    year: Annotated[int | None, typer.Option("--year", help="calendar year")] = None,
-    programme: Annotated[
-        str | None, typer.Option("--programme", help='e.g. "Medicare Part D"')
-    ] = None,
+    country: CountryOpt = None,
+    year: YearOpt = None,
+    programme: ProgrammeOpt = None,
     fmt: FormatOpt = Format.text,
     lang: LangOpt = None,
 ) -> None:
