@@ -59,7 +59,7 @@ class OngoingTrial:
 
 def _names(kb: KnowledgeBase, substance_ids: tuple[str, ...]) -> list[re.Pattern[str]]:
     names = {e.name.lower() for e in kb.name_entries()
-             if e.substance_id in substance_ids and e.name_kind != "brand"}  # fmt: skip
+             if e.substance_id in substance_ids and e.name_kind not in ("brand", "russian_name")}  # fmt: skip
     return [re.compile(r"\b" + re.escape(n) + r"\b") for n in sorted(names) if len(n) >= 3]
 
 

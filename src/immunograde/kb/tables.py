@@ -75,7 +75,9 @@ _where = located
 
 def russian_names() -> dict[str, str]:
     """Substance id -> its Russian name (INN in its Russian form, or the brand's Russian spelling), from
-    the reviewed list the pages show (``locale/ru/substances.yaml``), so a reader can search by it."""
+    the reviewed list the pages show (``locale/ru/substances.yaml``), so a reader can search by it and the
+    claim reader knows it.  Not used to match registry records or market rows (name kind
+    ``russian_name``): the list is not yet checked against the State Register."""
     from importlib import resources
 
     import yaml

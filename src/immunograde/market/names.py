@@ -92,7 +92,7 @@ def read_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         return Catalogue((), {}, frozenset(), None)
     rows = con.execute(
         "SELECT name, name_kind, entity_kind, entity_id, substance_id FROM names "
-        "WHERE substance_id IS NOT NULL"
+        "WHERE substance_id IS NOT NULL AND name_kind <> 'russian_name'"  # readers' names, not labels
     ).fetchall()
     routes = dict(con.execute("SELECT id, route FROM products").fetchall())
     classes = frozenset(r[0] for r in con.execute("SELECT id FROM classes").fetchall())
