@@ -19,6 +19,21 @@ def _same(value: Any) -> Any:
     return value
 
 
+_teller: Callable[[str], str] = str
+
+
+def speak_with(translate: Callable[[str], str]) -> None:
+    """Set the language of :func:`told` (the command line sets its own: ``cli/lang.py choose``)."""
+    global _teller
+    _teller = translate
+
+
+def told(message: str) -> str:
+    """A progress line for the person at the terminal (a :class:`Msg`) in the command line's language;
+    as written until a command has chosen one (the library's English)."""
+    return _teller(message)
+
+
 def N_(msgid: str) -> str:
     """Marks a msgid for the catalogue where it is written apart from its :class:`Msg` (a table of
     messages); returns it unchanged."""

@@ -97,3 +97,31 @@ def test_a_named_file_that_does_not_exist_is_exit_4(
     err = capsys.readouterr().err
     assert exc.value.code == ExitCode.NOT_FOUND, err
     assert str(missing) in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--lang", "ru", "serve"], ["serve", "--lang", "ru"]],
+    ids=["root-lang", "command-lang"],
+)
+def test_serve_says_no_knowledge_base_in_the_command_lines_language(
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``serve`` takes the command line's language (it was English under --lang ru and a Russian
+    locale); English stays as it was."""
+    missing = tmp_path / "none.duckdb"
+    for args, said in [
+        (argv, f"ошибка: база знаний не найдена: {missing}; запустите `immunograde kb build`\n"),
+        (["serve"], f"error: no knowledge base at {missing}: run `immunograde kb build`\n"),
+    ]:
+        with pytest.raises(SystemExit) as exc:
+            main([*args, "--db", str(missing)])
+        assert exc.value.code == ExitCode.NO_DATABASE
+        assert capsys.readouterr().err == said
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the locale, no --lang
+    with pytest.raises(SystemExit):
+        main(["serve", "--db", str(missing)])
+    assert capsys.readouterr().err.startswith("ошибка: база знаний не найдена")

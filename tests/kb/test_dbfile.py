@@ -32,10 +32,10 @@ def _nct(path: Path) -> str:
     return str(json.loads(path.read_text())["protocolSection"]["identificationModule"]["nctId"])
 
 
-def _import(path: Path, db: Path, wait: float) -> subprocess.Popen[str]:
+def _import(path: Path, db: Path, wait: float, lang: str = "en") -> subprocess.Popen[str]:
     env = dict(os.environ, IMMUNOGRADE_LOCK_WAIT=str(wait))
     argv = [sys.executable, "-m", "immunograde.cli.main", "import", "ctgov", str(path), "--db", str(db),
-            "--format", "json"]  # fmt: skip
+            "--format", "json", "--lang", lang]  # fmt: skip
     return subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -75,6 +75,20 @@ def test_second_writer_waits_with_a_message_then_proceeds(db: Path) -> None:
     assert f"waiting for pid {os.getpid()}" in said and str(db) in said
     assert proc.returncode == 0, err
     assert _studies(db) == ["NCT02210780"]
+
+
+def test_the_waiting_line_in_the_command_lines_language(db: Path) -> None:
+    """The progress line was English under --lang ru (issue 18): now through the catalogue."""
+    with dbfile.writer_lock(db):
+        proc = _import(DUPILUMAB, db, wait=120, lang="ru")
+        said = _wait_for(proc, "ждём")
+    _out, err = proc.communicate(timeout=120)
+    assert (
+        f"ждём, пока pid {os.getpid()}" in said
+        and f"закончит запись в {db} (не дольше 120 с) ..." in said
+    )
+    assert "waiting for" not in said
+    assert proc.returncode == 0, err
 
 
 def test_second_writer_gives_up_with_a_clear_message(db: Path) -> None:

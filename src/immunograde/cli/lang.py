@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from immunograde import errors
 from immunograde.cli import helplang
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.helplang import from_environment
@@ -39,6 +40,7 @@ def choose(lang: str | None) -> str:
         err_console.print(f"error: --lang must be one of {', '.join(i18n.LANGUAGES)}", markup=False)
         raise typer.Exit(ExitCode.USAGE)
     i18n.use(chosen)
+    errors.speak_with(i18n.message)  # the library's progress lines (errors.told) too
     return chosen
 
 

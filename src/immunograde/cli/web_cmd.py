@@ -9,6 +9,7 @@ import typer
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.cli.kbopen import open_kb
+from immunograde.cli.lang import choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.kb.queries import KnowledgeBase
 from immunograde.settings import db_path
@@ -38,6 +39,7 @@ def serve(
 
     from immunograde.web.app import create_app
 
+    choose(None)  # the command line's --lang or the locale: "no knowledge base" in that language
     path = database or db_path()
     open_kb(path).close()  # not built (or only imported records): exit 5, as every reading command
     os.environ["IMMUNOGRADE_WARM"] = "1" if warm else "0"

@@ -35,7 +35,7 @@ from typing import Any
 import duckdb
 
 from immunograde import settings
-from immunograde.errors import BusyError, Msg
+from immunograde.errors import BusyError, Msg, told
 
 ALIAS = "kb"  #: the catalog name a file is attached under by :func:`open_readonly`
 SCRATCH_PREFIX = "immunograde-"  #: scratch folders: ``immunograde-KIND-PID-random`` in the temp dir
@@ -69,7 +69,7 @@ _missing_pandas_fails_fast()
 
 
 def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(told(message), file=sys.stderr, flush=True)  # in the command's language
 
 
 def lock_path(db: Path) -> Path:
@@ -129,7 +129,8 @@ def _acquire(lock: Path, db: Path, wait: float, say: Say) -> int:
                     db=db, holder=holder, wait=format(wait, "g"))
             )  # fmt: skip
         if not told:
-            say(f"waiting for {holder} to finish writing {db} (up to {wait:g} s) ...")
+            say(Msg("waiting for %(holder)s to finish writing %(db)s (up to %(wait)s s) ...",
+                    holder=holder, db=db, wait=format(wait, "g")))  # fmt: skip
             told = True
         time.sleep(0.2)
 
