@@ -1,10 +1,12 @@
 """Loose ends of the Russian review (issue 18, /work/coord/ru_checklist.md), each held here: a chart that
-cannot be drawn says why in the reader's language (the library's message kept through the chart code)."""
+cannot be drawn says why in the reader's language (the library's message kept through the chart code);
+the wording a claim may use says what is true of each case where nothing can be pooled."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
+from types import SimpleNamespace
 
 from fastapi.testclient import TestClient
 
@@ -55,3 +57,51 @@ def test_chart_errors_in_russian(client: TestClient, web_db: Path) -> None:
         assert english not in html.unescape(page.text)
         page_en = client.get(path)
         assert f'<p class="message">{html.escape(english, quote=True)}</p>' in page_en.text
+
+
+UNKNOWN_WHY = {  # what is true of a form with nothing to pool, by its verdict (hand-written: rules.yaml's cases)
+    "trials_not_poolable": ("no trial reported a result that can be pooled",
+                            "ни одно испытание не сообщило результата, который можно объединить"),
+    "trials_registered_no_results": ("the trials registered have not reported results",
+                                     "зарегистрированные испытания не опубликовали результатов"),
+    "no_trials_found": ("no controlled trial was found in the sources searched",
+                        "в просмотренных источниках не найдено ни одного контролируемого испытания"),
+    "route_not_stated": ("the product's route is not stated, and the trials of this substance are "
+                         "attached to the route they tested",
+                         "путь введения препарата не указан, а испытания этого вещества отнесены к тому "
+                         "пути введения, который в них изучали"),
+    "no_controlled_evidence": ("no controlled trial is in the knowledge base",
+                               "в базе знаний нет ни одного контролируемого испытания"),
+}  # fmt: skip
+
+
+def test_permitted_wording_says_what_is_true_of_each_unknown_verdict() -> None:
+    """The claims' "What the evidence permits" said "no trial reported a result that can be pooled" for
+    every unknown verdict but one, also when no trial had been found at all; now each case says its own
+    (the command's JSON, the page in English and in Russian)."""
+    from immunograde.evidence.claim_assess import _unknown_wording
+    from immunograde.grading.verdict import UNKNOWN_VERDICTS
+    from immunograde.web import i18n
+    from immunograde.web.templating import templates
+
+    macros = templates.env.get_template("_claims.html").module
+    assert set(UNKNOWN_WHY) == set(UNKNOWN_VERDICTS)
+    for verdict, (english, russian) in UNKNOWN_WHY.items():
+        v = SimpleNamespace(verdict=verdict, form="oral", indication="influenza")
+        json_text = _unknown_wording("Anaferon", v)  # type: ignore[arg-type]
+        assert (
+            json_text == f"It is not known whether Anaferon (oral) helps in influenza: {english}."
+        )
+        d = {"kind": "verdict", "subject": "Anaferon", "substance_id": "anaferon", "form": "oral",
+             "indication": "influenza", "verdict": verdict, "certainty": None, "outcome": None, "why": "",
+             "direction": "benefit", "wording": "unknown"}  # fmt: skip
+        shown = {"category": "not_supported", "detail": d, "permitted_wording": json_text}
+        for lang, expected in (("en", english), ("ru", russian)):
+            i18n.use(lang)
+            try:
+                text = " ".join(html.unescape(str(macros.detail(shown))).split())
+            finally:
+                i18n.use("en")
+            assert expected + "." in text, (verdict, lang, text)
+            others = [w[0 if lang == "en" else 1] for k, w in UNKNOWN_WHY.items() if k != verdict]
+            assert not [o for o in others if o in text], (verdict, lang)

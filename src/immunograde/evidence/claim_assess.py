@@ -224,10 +224,12 @@ def assess_substance(
 
 
 def _unknown_wording(name: str, v: FormVerdict) -> str:
-    """What may be said when the trials give nothing to pool."""
+    """What may be said when the trials give nothing to pool: what is true of this form (trials found
+    but none poolable, registered without results, none found in the sources searched, none at all)."""
     why = {
         "trials_not_poolable": "no trial reported a result that can be pooled",
         "trials_registered_no_results": "the trials registered have not reported results",
+        "no_trials_found": "no controlled trial was found in the sources searched",
         "route_not_stated": "the product's route is not stated, and the trials of this substance are "
         "attached to the route they tested",
     }.get(v.verdict, "no controlled trial is in the knowledge base")
