@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,9 @@ SOURCES: list[dict[str, Any]] = [
 
 
 def strip_html(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text or "")).strip()
+    """A list entry's ``contents`` (HTML) as its text: tags removed, entities decoded (the source's
+    ``&quot;`` is a quotation mark), white space collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text or ""))).strip()
 
 
 def _key_substances(cat: Catalogue, key: str) -> list[str]:
