@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -105,3 +106,28 @@ def test_permitted_wording_says_what_is_true_of_each_unknown_verdict() -> None:
             assert expected + "." in text, (verdict, lang, text)
             others = [w[0 if lang == "en" else 1] for k, w in UNKNOWN_WHY.items() if k != verdict]
             assert not [o for o in others if o in text], (verdict, lang)
+
+
+def _legend_expr(spec: dict[str, Any]) -> str:
+    """The verdict legend's ``labelExpr`` of a map specification."""
+    return str(spec["encoding"]["color"]["legend"]["labelExpr"])
+
+
+def test_map_legend_labels_wrap_whole_in_russian(client: TestClient) -> None:
+    """The longest Russian verdict label («неизвестно: путь введения не указан (испытания отнесены к
+    другой форме)», 71 characters) was cut at the legend's 400 px; a long label is now lines of at most
+    40 characters that say the whole label; the English legend is unchanged."""
+    import json
+
+    from immunograde.web.i18n_charts import LEGEND_LINE, MAP_LEGEND
+
+    english = client.get("/map.vl.json").json()
+    assert _legend_expr(english) == MAP_LEGEND
+    expr = _legend_expr(client.get("/map.vl.json", params={"lang": "ru"}).json())
+    labels = json.loads(expr[: expr.index("[datum.label]")])
+    route = labels["route_not_stated"]
+    assert route == ["неизвестно: путь введения не указан", "(испытания отнесены к другой форме)"]
+    for label in labels.values():
+        lines = label if isinstance(label, list) else [label]
+        assert all(len(line) <= LEGEND_LINE for line in lines), label
+    assert labels["proven_benefit"] == "доказанная польза"  # a short one stays one line

@@ -81,8 +81,23 @@ def _ci_text(text: str) -> str:
 def _verdict_legend() -> str:
     from immunograde.evidence.rules import load_rules
 
-    labels = {k: i18n.tr(v) for k, v in load_rules().verdicts.labels.items()}
+    labels = {k: _lines(i18n.tr(v)) for k, v in load_rules().verdicts.labels.items()}
     return f"{json.dumps(labels, ensure_ascii=False)}[datum.label] || {MAP_LEGEND}"
+
+
+LEGEND_LINE = (
+    40  #: characters in a line of the map's verdict legend (about 250 px: shown whole at 400)
+)
+
+
+def _lines(label: str) -> str | list[str]:
+    """A verdict label as the legend's lines (a list is a label over several lines in Vega): the
+    longest Russian one, «неизвестно: путь введения не указан (испытания отнесены к другой форме)», was
+    cut at the legend's 400 px."""
+    import textwrap
+
+    lines = textwrap.wrap(label, LEGEND_LINE, break_long_words=False, break_on_hyphens=False)
+    return label if len(lines) <= 1 else lines
 
 
 def translate(spec: dict[str, Any]) -> dict[str, Any]:
