@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from immunograde.cli.kbopen import open_kb
+from immunograde.cli.kbopen import DbOpt, open_kb
 from immunograde.cli.lang import LangOpt, bad_choice, choose, html_to_text
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.evidence.answers import Answers, compute_substance
@@ -158,9 +157,7 @@ def register(app: typer.Typer) -> None:
                 help="Stated comparator risk (0-1) for the per-1000 columns (default: control arms).",
             ),
         ] = None,
-        db: Annotated[
-            Path | None, typer.Option("--db", help="Knowledge-base file (default: IMMUNOGRADE_DB).")
-        ] = None,
+        db: DbOpt = None,
         lang: LangOpt = None,
     ) -> None:
         """GRADE certainty, Summary of Findings and a verdict per form x indication.

@@ -19,6 +19,7 @@ from pathlib import Path
 import typer
 
 from immunograde import settings
+from immunograde.cli.kbopen import DbOpt
 from immunograde.cli.lang import LangOpt, _, choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.web import i18n
@@ -69,11 +70,7 @@ def _market(db_path: Path) -> str:
 
 def build(
     data: Path = typer.Option(None, "--data", help="Folder of reviewed files (default: data/)."),
-    db: Path = typer.Option(
-        None,
-        "--db",
-        help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb).",
-    ),
+    db: DbOpt = None,
     safety: bool = typer.Option(
         True, "--safety/--no-safety", help="Score the shipped FAERS sample if none is ingested."
     ),

@@ -6,25 +6,19 @@ Thin shell over :func:`immunograde.evidence.calibration.calibrate`.
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from immunograde import settings
+from immunograde.cli.kbopen import DbOpt
 from immunograde.cli.output import console, print_json
 from immunograde.errors import InputError, Msg
 from immunograde.evidence.calibration import Calibration, calibrate
 from immunograde.kb.queries import open_kb
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
-    ),
-]
 
 
 def _fmt(x: float | None, spec: str) -> str:

@@ -6,12 +6,11 @@ Thin shell over :func:`immunograde.evidence.claim_check.check_claim`.  Empty or 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from immunograde.cli.kbopen import open_kb
+from immunograde.cli.kbopen import DbOpt, open_kb
 from immunograde.cli.lang import LangOpt, bad_choice, choose, html_to_text
 from immunograde.cli.output import console, print_json
 from immunograde.evidence.claim_check import check_claim
@@ -83,9 +82,7 @@ def register(app: typer.Typer) -> None:
             str, typer.Argument(help="The claim, in Russian or English (one sentence).")
         ],
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-        db: Annotated[
-            Path | None, typer.Option("--db", help="Knowledge-base file (default: IMMUNOGRADE_DB).")
-        ] = None,
+        db: DbOpt = None,
         lang: LangOpt = None,
     ) -> None:
         """Check a claim sentence (Russian or English) against the evidence: what it asserts, and what the trials say.

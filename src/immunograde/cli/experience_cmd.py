@@ -7,12 +7,11 @@ clear line per problem and exit code 3 (``main`` maps it).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from immunograde.cli.kbopen import open_kb
+from immunograde.cli.kbopen import DbOpt, open_kb
 from immunograde.cli.lang import LangOpt, bad_choice, choose, num
 from immunograde.cli.output import console, print_json
 from immunograde.evidence.experience import Experience, Observation, experience
@@ -157,9 +156,7 @@ def register(app: typer.Typer) -> None:
         substance: SubstanceOpt = None,
         question: QuestionOpt = None,
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-        db: Annotated[
-            Path | None, typer.Option("--db", help="Knowledge-base file (default: IMMUNOGRADE_DB).")
-        ] = None,
+        db: DbOpt = None,
         lang: LangOpt = None,
     ) -> None:
         """What does my experience show?  Your N patients beside the control arms of the trials for that indication.

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemaini
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from immunograde.cli.kbopen import DbOpt
 from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.ingest.aact import import_aact
@@ -42,12 +43,6 @@ class Format(StrEnum):
 
 
 PathArg = Annotated[Path, typer.Argument(help="file, folder or zip to import")]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
-    ),
-]
 FormatOpt = Annotated[Format, typer.Option("--format", help="text or json summary")]
 BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="records per DuckDB batch")]
 

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from immunograde import settings
 from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.kbopen import open_kb
+from immunograde.cli.kbopen import DbOpt, open_kb
 from immunograde.cli.lang import LangOpt, _, choose, counts_text, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, Problem
@@ -30,12 +30,6 @@ FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", help="Reviewed data folder (default: the checkout's data/)."),
-]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
-    ),
 ]
 
 kb_app = typer.Typer(

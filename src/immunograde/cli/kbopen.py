@@ -4,11 +4,20 @@ to build it, never a traceback (the one copy every reading command uses)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
 from immunograde.kb.queries import KnowledgeBase, NoDatabaseError
+
+#: every command's ``--db`` option (one declaration, one help text)
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
+    ),
+]
 
 
 def open_kb(db: Path | None) -> KnowledgeBase:

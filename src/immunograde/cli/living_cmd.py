@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from immunograde import settings
+from immunograde.cli.kbopen import DbOpt
 from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.errors import InputError, Msg, NotFoundError
@@ -25,12 +26,6 @@ from immunograde.plots.render import FORMATS, render
 from immunograde.web import i18n
 
 FormatOpt = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)."
-    ),
-]
 
 
 def tsa_json(r: QuestionTSA) -> dict[str, Any]:

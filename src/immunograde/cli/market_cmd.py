@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 
 from immunograde import settings
-from immunograde.cli.kbopen import open_kb
+from immunograde.cli.kbopen import DbOpt, open_kb
 from immunograde.cli.lang import LangOpt, _, choose, num
 from immunograde.cli.output import console, print_json
 from immunograde.web import i18n
@@ -50,12 +50,6 @@ FormatOpt = Annotated[Format, typer.Option("--format", help="text or json")]
 CountryOpt = Annotated[Country | None, typer.Option("--country", help="US, AU, RU, UA or GB")]
 YearOpt = Annotated[int | None, typer.Option("--year", help="calendar year")]
 ProgrammeOpt = Annotated[str | None, typer.Option("--programme", help='e.g. "Medicare Part D"')]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb)"
-    ),
-]
 
 
 def _money(value: float | None) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from immunograde.cli.exitcodes import ExitCode
-from immunograde.cli.kbopen import open_kb
+from immunograde.cli.kbopen import DbOpt, open_kb
 from immunograde.cli.lang import choose
 from immunograde.cli.output import console, err_console, print_json
 from immunograde.kb.queries import KnowledgeBase
@@ -18,11 +18,7 @@ from immunograde.settings import db_path
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    database: Path = typer.Option(
-        None,
-        "--db",
-        help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb).",
-    ),
+    database: DbOpt = None,
     workers: int = typer.Option(1, help="Worker processes (uvicorn)."),
     warm: bool = typer.Option(
         True, help="Precompute the evidence map and substance pages in the background at start."
@@ -81,13 +77,7 @@ def report(
     substance: Annotated[str, typer.Argument(help="Substance, brand or synonym (any script).")],
     fmt: Annotated[str, typer.Option("--format", help="html (standalone), pdf or md.")] = "html",
     out: Annotated[Path, typer.Option("--out", help="Folder to write into (created).")] = Path("."),
-    database: Annotated[
-        Path | None,
-        typer.Option(
-            "--db",
-            help="Knowledge-base file (default: IMMUNOGRADE_DB, else var/immunograde.duckdb).",
-        ),
-    ] = None,
+    database: DbOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="List the files written as JSON.")
     ] = False,
