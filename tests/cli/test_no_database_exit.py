@@ -125,3 +125,26 @@ def test_serve_says_no_knowledge_base_in_the_command_lines_language(
     with pytest.raises(SystemExit):
         main(["serve", "--db", str(missing)])
     assert capsys.readouterr().err.startswith("ошибка: база знаний не найдена")
+
+
+def test_serve_under_a_russian_locale_starts_the_server_in_the_default_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's language is for its own lines; the server's context stays English (each request
+    chooses its language), so a Russian locale does not change what the server does in the background."""
+    import uvicorn
+
+    from immunograde.kb.build import build_kb
+    from immunograde.settings import data_dir, shared_data_dir
+    from immunograde.web import i18n
+
+    db = tmp_path / "kb.duckdb"
+    build_kb(data_dir(), db, shared_data_dir())
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(i18n.current()))
+    monkeypatch.setenv("IMMUNOGRADE_WARM", "0")  # serve sets it: restored after the test
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--db", str(db), "--no-warm"])
+    assert exc.value.code in (0, None)
+    assert seen == ["en"]

@@ -33,11 +33,13 @@ def serve(
 
     import uvicorn
 
+    from immunograde.web import i18n
     from immunograde.web.app import create_app
 
     choose(None)  # the command line's --lang or the locale: "no knowledge base" in that language
     path = database or db_path()
     open_kb(path).close()  # not built (or only imported records): exit 5, as every reading command
+    i18n.use(i18n.DEFAULT)  # the server's own context as before: each request chooses its language
     os.environ["IMMUNOGRADE_WARM"] = "1" if warm else "0"
     if workers > 1:
         os.environ["IMMUNOGRADE_DB"] = str(path)
