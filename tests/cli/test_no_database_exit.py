@@ -148,3 +148,18 @@ def test_serve_under_a_russian_locale_starts_the_server_in_the_default_language(
         main(["serve", "--db", str(db), "--no-warm"])
     assert exc.value.code in (0, None)
     assert seen == ["en"]
+
+
+def test_report_says_no_knowledge_base_in_the_command_lines_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.duckdb"
+    for argv, said in [
+        (["--lang", "ru", "report", "tocilizumab"],
+         f"ошибка: база знаний не найдена: {missing}; запустите `immunograde kb build`\n"),
+        (["report", "tocilizumab"], f"error: no knowledge base at {missing}: run `immunograde kb build`\n"),
+    ]:  # fmt: skip
+        with pytest.raises(SystemExit) as exc:
+            main([*argv, "--out", str(tmp_path), "--db", str(missing)])
+        assert exc.value.code == ExitCode.NO_DATABASE
+        assert capsys.readouterr().err == said

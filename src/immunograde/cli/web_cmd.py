@@ -98,9 +98,12 @@ def report(
         from immunograde.cli.lang import bad_choice
 
         bad_choice("--format", FORMATS)
+    from immunograde.web import i18n
     from immunograde.web.report import PrintError
 
+    choose(None)  # "no knowledge base" in the command line's language ...
     kb = open_kb(database)
+    i18n.use(i18n.DEFAULT)  # ... the dossier in English, as before (it has no language option)
     try:
         files = _run_report(kb, substance, fmt, out)
     except PrintError as exc:
