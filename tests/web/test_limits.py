@@ -15,9 +15,11 @@ from immunograde.web.app import create_app
 def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app over an empty database file: enough for parameter checks (no build needed)."""
     path = tmp_path_factory.mktemp("bare") / "empty.duckdb"
-    with duckdb.connect(str(path)) as con:  # the one table every request's view reads
+    with duckdb.connect(str(path)) as con:  # the table every request's view reads, and the one that
+        # marks a built knowledge base (a file without it is "not built": KnowledgeBase, exit 5 / 503)
         con.execute("CREATE TABLE names (name VARCHAR, name_kind VARCHAR, entity_kind VARCHAR, "
                     "entity_id VARCHAR, substance_id VARCHAR)")  # fmt: skip
+        con.execute("CREATE TABLE substances (id VARCHAR, record_json VARCHAR)")
     with TestClient(create_app(path, warm=False)) as c:
         yield c
 

@@ -14,11 +14,14 @@ from immunograde.web.deps import AppKB
 
 NAMES = ("CREATE TABLE names (name VARCHAR, name_kind VARCHAR, entity_kind VARCHAR, entity_id VARCHAR, "
          "substance_id VARCHAR)")  # fmt: skip
+#: the table that marks a built knowledge base (a file without it is "not built")
+BUILT = "CREATE TABLE substances (id VARCHAR, record_json VARCHAR)"
 
 
 def _make(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute(NAMES)
+        con.execute(BUILT)
 
 
 def test_a_switched_database_is_warmed_again(tmp_path: Path) -> None:
