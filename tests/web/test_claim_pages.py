@@ -72,3 +72,12 @@ def test_russian_pages(client: TestClient) -> None:
     assert "Что удалось понять" in page and "Что говорят данные" in page
     assert "острая респираторная вирусная инфекция" in page  # the vocabulary's Russian label
     assert "Заявления и что говорят данные" in client.get("/claims?lang=ru").text
+
+
+def test_a_claim_about_another_form_says_so_in_both_languages(client: TestClient) -> None:
+    """«Полиоксидоний свечи помогают при ОРВИ»: the trials found are of the nasal spray, not the form named."""
+    text = "Полиоксидоний свечи помогают при ОРВИ"
+    en = client.get("/claims/check", params={"text": text}).text
+    ru = client.get("/claims/check", params={"text": text, "lang": "ru"}).text
+    assert "not the form named." in en and "not the product named" not in en
+    assert "а не названную лекарственную форму." in ru

@@ -174,14 +174,16 @@ def assess_substance(
     """The claim's indication and outcome for one substance, from its stored answers."""
     sa = answers.substance(sid)
     verdicts = matching_verdicts(sa.verdicts, reading, vocab)
-    routes = _routes(answers, sid, reading.products)
+    # the form the claim is about: its named products' routes, else the dose form it names ("свечи")
+    routes = _routes(answers, sid, reading.products) or set(reading.routes)
     if routes and verdicts and not [v for v in verdicts if v.route in routes]:
         other = ", ".join(sorted({v.form for v in verdicts}))
         a = _no_evidence(
             answers, sid, f"{sa.name} ({', '.join(sorted(routes))})", topic, reading.indications
         )
-        why = f"The trials of {sa.name} for {topic} tested other forms ({other}), not the product named."
-        more = {**a.detail, "other_forms": other}
+        named = "the product named" if reading.products else "the form named"
+        why = f"The trials of {sa.name} for {topic} tested other forms ({other}), not {named}."
+        more = {**a.detail, "other_forms": other, "form_named": not reading.products}
         return dataclasses.replace(a, reasons=(why, *a.reasons), detail=more)
     verdicts = [v for v in verdicts if not routes or v.route in routes]
     if not verdicts:

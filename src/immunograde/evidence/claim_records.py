@@ -97,6 +97,7 @@ def reading_dict(r: Reading, vocab: Vocabulary | None = None) -> dict[str, Any]:
         "size": r.size,
         "mechanisms": list(r.mechanisms),
         "statuses": list(r.statuses),
+        "routes": list(r.routes),
     }
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from immunograde.errors import InputError, Msg, Problem
 
 FILE = "immunograde/evidence/claim_vocabulary.yaml"
-KINDS = ("indications", "purposes", "outcomes", "effects", "mechanism", "status")
+KINDS = ("indications", "purposes", "outcomes", "effects", "mechanism", "status", "forms")
 
 
 class _Model(BaseModel):
@@ -42,6 +42,8 @@ class Concept(_Model):
     terms: tuple[str, ...] = Field(min_length=1)
     questions: tuple[str, ...] = ()
     direction: str | None = Field(None, pattern=r"^(benefit|no_benefit)$")
+    #: ``forms`` only: the routes (knowledge-base route codes) a dose form named in a claim stands for
+    routes: tuple[str, ...] = ()
 
 
 class Ruling(_Model):
@@ -57,6 +59,7 @@ class VocabularyFile(_Model):
     effects: tuple[Concept, ...]
     mechanism: tuple[Concept, ...]
     status: tuple[Concept, ...]
+    forms: tuple[Concept, ...] = ()
     rulings: tuple[Ruling, ...] = ()
 
 

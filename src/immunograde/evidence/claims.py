@@ -79,6 +79,8 @@ class Reading:
     statuses: tuple[str, ...]
     hits: tuple[Hit, ...]
     unrecognised: tuple[dict[str, str], ...] = field(default=())
+    #: the routes of the dose forms the sentence names ("свечи": rectal), from the vocabulary's ``forms``
+    routes: tuple[str, ...] = ()
 
     @property
     def clinical(self) -> bool:
@@ -217,6 +219,15 @@ def check_text(text: str) -> str:
     return t
 
 
+#: how far (characters) a dose form may stand from a product's name to be its form ("свечи Виферон",
+#: "Azoximer bromide suppositories"); further away a form word is incidental ("one tablet cannot ...")
+FORM_REACH = 25
+
+
+def _beside(hit: Hit, named: list[tuple[int, int]]) -> bool:
+    return any(hit.start - b <= FORM_REACH and a - hit.end <= FORM_REACH for a, b in named)
+
+
 def read_claim(text: str, names: NameIndex, vocab: Vocabulary | None = None) -> Reading:
     """What ``text`` asserts (see module docstring)."""
     vocab = vocab or load_vocabulary()
@@ -226,7 +237,7 @@ def read_claim(text: str, names: NameIndex, vocab: Vocabulary | None = None) -> 
     spans = [(h.start, h.end) for h in hits]
     by = {
         k: _ordered(h.concept for h in hits if h.kind == k)
-        for k in ("indications", "purposes", "outcomes", "effects", "mechanism", "status")
+        for k in ("indications", "purposes", "outcomes", "effects", "mechanism", "status", "forms")
     }
     # an outcome phrase that holds its own effect word ("ускоряет выздоровление": accelerates recovery) is
     # kept whole as the outcome, and its effect word still counts
@@ -255,6 +266,12 @@ def read_claim(text: str, names: NameIndex, vocab: Vocabulary | None = None) -> 
         mechanisms=by["mechanism"],
         statuses=by["status"],
         hits=tuple(hits),
+        routes=_ordered(
+            r
+            for h in hits
+            if h.kind == "forms" and _beside(h, named)
+            for r in vocab.concepts["forms"][h.concept].routes
+        ),
     )
     unrec = _unrecognised(reading, spans + named)
     return dataclasses.replace(reading, unrecognised=tuple(unrec))
