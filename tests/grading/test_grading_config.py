@@ -103,7 +103,11 @@ def test_every_rule_quotes_core_grade_or_says_why_not() -> None:
 @pytest.mark.parametrize(
     ("section", "change", "message"),
     [
-        ("trial_effects", {"double_zero": "sometimes"}, r"'trial_effects'.*one of drop, keep, drop_ratios"),
+        (
+            "trial_effects",
+            {"double_zero": "sometimes"},
+            r"'trial_effects'.*one of drop, keep, drop_ratios",
+        ),
         ("target", {"core_grade": {"status": "partial"}}, r"'target'.*needs a reason"),
         ("start", {"core_grade": {"status": "maybe"}}, r"'start'.*status 'maybe'"),
         ("start", {"core_grade": None}, r"'start'.*core_grade must be a mapping"),
