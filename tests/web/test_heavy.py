@@ -215,3 +215,39 @@ def test_kept_workbench_results_are_bounded_in_bytes(monkeypatch: pytest.MonkeyP
               for _ in range(5)]  # fmt: skip
     assert list(wb._STORE) == tokens[-2:]
     assert sum(wb._size(e) for e in wb._STORE.values()) <= 100_000
+
+
+def test_a_worker_that_died_while_idle_is_replaced() -> None:
+    """A worker killed between jobs (out of memory, or the kernel's parent-death signal when the thread
+    that started it ended: every request of a TestClient runs on a thread of its own) left a broken pool:
+    every later chart answered 500 (BrokenProcessPool at submit).  The next job now gets a new worker."""
+
+    async def scenario() -> tuple[int, int]:
+        pool = HeavyPool(slots=1, queue=0)
+        try:
+            first = await pool.run(60, os.getpid)
+            os.kill(first, 9)
+            deadline = time.monotonic() + 5
+            while not _gone(first) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)  # the executor notices its dead worker
+            return first, await pool.run(60, os.getpid)
+        finally:
+            pool.close()
+
+    first, second = asyncio.run(scenario())
+    assert second != first and not _gone(second)
+
+
+def test_charts_survive_requests_on_threads_of_their_own(web_db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A TestClient without ``with`` runs each request's event loop on a new thread; the chart worker
+    started by one request died with that thread and the next chart was a 500."""
+    monkeypatch.setenv("IMMUNOGRADE_CHARTS", str(tmp_path / "charts"))
+    c = TestClient(create_app(web_db, warm=False))
+    try:
+        codes = [
+            c.get(u).status_code for u in ("/map.svg", "/map.svg?view=boosters", "/map.svg?lang=ru")
+        ]
+    finally:
+        c.app.state.heavy.close()  # type: ignore[attr-defined]
+    assert codes == [200, 200, 200]

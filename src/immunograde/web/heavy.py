@@ -136,7 +136,9 @@ class HeavyPool:
         finally:
             self._inflight -= 1
 
-    async def _run_in(self, slot: int, seconds: float, fn: Callable[..., T], *args: Any) -> T:
+    async def _run_in(
+        self, slot: int, seconds: float, fn: Callable[..., T], *args: Any, retried: bool = False
+    ) -> T:
         if self._jobs[slot] >= JOBS_PER_WORKER:  # recycled between jobs: its memory is returned
             self._kill(slot)
         ex = self._executor(slot)
@@ -148,7 +150,17 @@ class HeavyPool:
             except (TimeoutError, BrokenProcessPool):
                 self._kill(slot)
                 raise Overloaded("the analysis worker did not start; try again") from None
-        future = asyncio.wrap_future(ex.submit(fn, *args))
+        try:
+            future = asyncio.wrap_future(ex.submit(fn, *args))
+        except (
+            BrokenProcessPool
+        ):  # the worker died while idle (killed, or its parent thread ended: the
+            self._kill(
+                slot
+            )  # kernel's parent-death signal follows the thread that started it): a new one
+            if retried:
+                raise Overloaded("the analysis worker did not start; try again") from None
+            return await self._run_in(slot, seconds, fn, *args, retried=True)
         try:
             return await asyncio.wait_for(future, seconds)
         except (TimeoutError, asyncio.CancelledError):
