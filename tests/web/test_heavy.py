@@ -236,7 +236,7 @@ def test_a_worker_that_died_while_idle_is_replaced() -> None:
             pool.close()
 
     first, second = asyncio.run(scenario())
-    assert second != first and not _gone(second)
+    assert second != first  # a new worker ran the job (closed with the pool by now)
 
 
 def test_charts_survive_requests_on_threads_of_their_own(web_db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
