@@ -166,6 +166,8 @@ class HeavyPool:
         except (TimeoutError, asyncio.CancelledError):
             self._kill(slot)  # stop the computation, not only the wait for it
             raise
-        except BrokenProcessPool:
+        except BrokenProcessPool:  # the worker died: before our job reached it (see above) or in it
             self._kill(slot)
-            raise Overloaded("the analysis stopped unexpectedly; try again") from None
+            if retried:
+                raise Overloaded("the analysis stopped unexpectedly; try again") from None
+            return await self._run_in(slot, seconds, fn, *args, retried=True)
